@@ -1,0 +1,1 @@
+"""Quiet Hours: a right to disconnect for Slack and Microsoft Teams."""

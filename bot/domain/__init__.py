@@ -1,0 +1,1 @@
+"""The platform-free core: pure values and rules, no I/O."""

@@ -1,0 +1,297 @@
+"""The human hours syntax: ``mon-fri 08:00-16:00``, ``man-fre 8-16``, ``tz Europe/Oslo``.
+
+Grammar (case-insensitive, English or Norwegian day names)::
+
+    spec    := clause+ (";" clause)* [ "tz" ZONE ] [ "holidays" COUNTRY[-REGION] ]
+    clause  := days range+
+    days    := day ("," day | "-" day)*     e.g. mon-fri, mon,wed, fri-mon, weekdays, helg
+    range   := time "-" time                e.g. 08:00-16:00, 8-16, 8.30-14, 20-02 (crosses midnight)
+
+:func:`parse_hours` raises only :class:`HoursSyntaxError`, which names the bad token and carries
+a translatable message with a correct example. :func:`format_hours` writes the canonical form,
+and ``parse_hours(format_hours(h)) == h``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import time
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from bot.domain.calendar import HolidayRule, UnknownCountryError, validate_country
+from bot.domain.hours import Window, WorkingHours
+from bot.i18n import translate
+
+__all__ = ["HoursSyntaxError", "format_hours", "parse_hours"]
+
+MAX_LENGTH = 500
+
+_DAY_NAMES: dict[str, int] = {}
+for _index, _names in enumerate(
+    [
+        ("mon", "monday", "man", "mandag", "ma"),
+        ("tue", "tues", "tuesday", "tir", "tirs", "tirsdag", "ti"),
+        ("wed", "wednesday", "ons", "onsdag", "on"),
+        ("thu", "thur", "thurs", "thursday", "tor", "tors", "torsdag", "to"),
+        ("fri", "friday", "fre", "fredag", "fr"),
+        ("sat", "saturday", "lør", "lor", "lørdag", "lordag", "lø"),
+        ("sun", "sunday", "søn", "son", "søndag", "sondag", "sø"),
+    ]
+):
+    for _name in _names:
+        _DAY_NAMES[_name] = _index
+
+_DAY_GROUPS: dict[str, tuple[int, ...]] = {
+    "weekdays": (0, 1, 2, 3, 4),
+    "workdays": (0, 1, 2, 3, 4),
+    "hverdager": (0, 1, 2, 3, 4),
+    "ukedager": (0, 1, 2, 3, 4),
+    "weekend": (5, 6),
+    "weekends": (5, 6),
+    "helg": (5, 6),
+    "helger": (5, 6),
+    "daily": (0, 1, 2, 3, 4, 5, 6),
+    "everyday": (0, 1, 2, 3, 4, 5, 6),
+    "alle": (0, 1, 2, 3, 4, 5, 6),
+    "daglig": (0, 1, 2, 3, 4, 5, 6),
+}
+
+_ZONE_WORDS = {"tz", "tidssone", "zone", "sone"}
+_HOLIDAY_WORDS = {"holidays", "helligdager", "helligdag", "holiday"}
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$", re.ASCII)
+_ASCII_DIGITS = frozenset("0123456789")
+_CANONICAL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class HoursSyntaxError(ValueError):
+    """A spec could not be read. ``message(locale)`` explains it to a person."""
+
+    def __init__(self, code: str, token: str = "") -> None:
+        super().__init__(f"{code}: {token!r}")
+        self.code = code
+        self.token = token
+
+    def message(self, locale: str | None = None) -> str:
+        example = translate("hours.example", locale)
+        return translate(f"hours.error.{self.code}", locale, token=self.token, example=example)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+@lru_cache(maxsize=1)
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def _zone(token: str) -> ZoneInfo:
+    name = _zones_by_folded_name().get(token.casefold())
+    if name is None:
+        raise HoursSyntaxError("unknown_zone", token)
+    try:
+        return ZoneInfo(name)
+    except (ValueError, OSError) as exc:  # listed but unreadable: treat as unknown
+        raise HoursSyntaxError("unknown_zone", token) from exc
+
+
+def _fold(token: str) -> str:
+    # NFC so "lør" typed with a combining ring still matches; casefold for case.
+    return unicodedata.normalize("NFC", token).casefold()
+
+
+def _day(token: str, original: str) -> int:
+    index = _DAY_NAMES.get(_fold(token).rstrip("."))
+    if index is None:
+        raise HoursSyntaxError("unknown_token", original)
+    return index
+
+
+def _days(token: str) -> tuple[int, ...] | None:
+    """Weekdays named by a token like ``mon-fri`` or ``mon,wed``; ``None`` if it is not days."""
+    folded = _fold(token)
+    if folded in _DAY_GROUPS:
+        return _DAY_GROUPS[folded]
+    parts = [part for part in folded.split(",")]
+    first = parts[0].split("-", 1)[0].rstrip(".")
+    if first not in _DAY_NAMES and first not in _DAY_GROUPS:
+        return None
+    days: list[int] = []
+    for part in parts:
+        if not part:
+            raise HoursSyntaxError("unknown_token", token)
+        if part in _DAY_GROUPS:
+            days.extend(_DAY_GROUPS[part])
+            continue
+        ends = part.split("-")
+        if len(ends) == 1:
+            days.append(_day(ends[0], token))
+        elif len(ends) == 2:
+            start, end = _day(ends[0], token), _day(ends[1], token)
+            span = (end - start) % 7
+            days.extend((start + step) % 7 for step in range(span + 1))
+        else:
+            raise HoursSyntaxError("unknown_token", token)
+    return tuple(dict.fromkeys(days))
+
+
+def _clock(text: str, token: str, *, is_end: bool) -> time:
+    match = _TIME.match(text)
+    if match is None:
+        raise HoursSyntaxError("bad_time", token)
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if minute > 59 or hour > 24 or (hour == 24 and (minute or not is_end)):
+        raise HoursSyntaxError("bad_time", token)
+    return time(hour % 24, minute)
+
+
+def _ranges(token: str) -> list[tuple[time, time]] | None:
+    """Time ranges in a token like ``08:00-16:00`` or ``9-12,13-17``; ``None`` if not times."""
+    if token[:1] not in _ASCII_DIGITS:
+        return None
+    ranges: list[tuple[time, time]] = []
+    for part in token.replace("–", "-").replace("—", "-").split(","):
+        ends = part.split("-")
+        if len(ends) != 2 or not ends[0] or not ends[1]:
+            raise HoursSyntaxError("bad_time", token)
+        start = _clock(ends[0], token, is_end=False)
+        end = _clock(ends[1], token, is_end=True)
+        if start == end and not (start == time(0) and ends[1].startswith("24")):
+            raise HoursSyntaxError("empty_range", token)
+        ranges.append((start, end))
+    return ranges
+
+
+def _tokens(text: str) -> list[str]:
+    text = re.sub(r"\s*,\s*", ",", text.strip())
+    text = re.sub(r"\s*[-–—]\s*(?=\d)", "-", text)  # "08:00 - 16:00" -> "08:00-16:00"
+    return [token.strip(",") for token in re.split(r"[\s;]+", text) if token.strip(",")]
+
+
+def parse_hours(
+    text: str, *, default_tz: ZoneInfo | None = None, days_off: HolidayRule | None = None
+) -> WorkingHours:
+    """Read a spec into :class:`WorkingHours` (zone ``default_tz`` or UTC if none is given)."""
+    if not isinstance(text, str):
+        raise HoursSyntaxError("empty", "")
+    if len(text) > MAX_LENGTH:
+        raise HoursSyntaxError("too_long", text[:20])
+    tokens = _tokens(text)
+    if not tokens:
+        raise HoursSyntaxError("empty", "")
+    windows: list[Window] = []
+    zone: ZoneInfo | None = None
+    country: tuple[str, str | None] | None = None
+    current_days: tuple[int, ...] | None = None
+    days_token = ""
+    days_have_times = True
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        folded = _fold(token)
+        word, _, inline_value = folded.partition("=")
+        if word in _ZONE_WORDS or word in _HOLIDAY_WORDS:
+            if inline_value:
+                value = token.partition("=")[2]
+            elif position + 1 < len(tokens):
+                position += 1
+                value = tokens[position]
+            else:
+                raise HoursSyntaxError(
+                    "missing_zone" if word in _ZONE_WORDS else "missing_country", token
+                )
+            if word in _ZONE_WORDS:
+                if zone is not None:
+                    raise HoursSyntaxError("duplicate_zone", value)
+                zone = _zone(value)
+            else:
+                country = _country(value)
+            position += 1
+            continue
+        days = _days(token)
+        if days is not None:
+            if not days_have_times:
+                raise HoursSyntaxError("days_without_times", days_token)
+            current_days, days_token, days_have_times = days, token, False
+            position += 1
+            continue
+        ranges = _ranges(token)
+        if ranges is None:
+            raise HoursSyntaxError("unknown_token", token)
+        if current_days is None:
+            raise HoursSyntaxError("times_without_days", token)
+        for start, end in ranges:
+            windows.extend(Window(day, start, end) for day in current_days)
+        days_have_times = True
+        position += 1
+    if not days_have_times:
+        raise HoursSyntaxError("days_without_times", days_token)
+    if not windows:
+        raise HoursSyntaxError("empty", "")
+    rule = days_off or HolidayRule()
+    if country is not None:
+        rule = HolidayRule(
+            country=country[0],
+            subdivision=country[1],
+            eve_from=rule.eve_from,
+            major_eve_from=rule.major_eve_from,
+            sunday_is_rest_day=rule.sunday_is_rest_day,
+            personal_days_off=rule.personal_days_off,
+        )
+    return WorkingHours(windows=tuple(windows), tz=zone or default_tz or ZoneInfo("UTC"), days_off=rule)
+
+
+def _country(token: str) -> tuple[str, str | None]:
+    code, _, region = token.upper().partition("-")
+    try:
+        validate_country(code, region or None)
+    except UnknownCountryError:
+        raise HoursSyntaxError("unknown_country", token) from None
+    return code, region or None
+
+
+def _format_clock(value: time, *, is_end: bool) -> str:
+    if is_end and value == time(0):
+        return "24:00"
+    return f"{value:%H:%M}"
+
+
+def _format_days(days: list[int]) -> str:
+    runs: list[list[int]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{_CANONICAL_DAYS[run[0]]}-{_CANONICAL_DAYS[run[-1]]}")
+        else:
+            parts.extend(_CANONICAL_DAYS[day] for day in run)
+    return ",".join(parts)
+
+
+def format_hours(hours: WorkingHours) -> str:
+    """The canonical spec for ``hours`` (windows, zone and holiday country; not eves or absences)."""
+    by_day: dict[int, tuple[tuple[time, time], ...]] = {}
+    for day in range(7):
+        by_day[day] = tuple((w.start, w.end) for w in hours.windows if w.weekday == day)
+    groups: dict[tuple[tuple[time, time], ...], list[int]] = {}
+    for day, ranges in by_day.items():
+        if ranges:
+            groups.setdefault(ranges, []).append(day)
+    clauses = []
+    for ranges, days in sorted(groups.items(), key=lambda item: item[1][0]):
+        times = " ".join(
+            f"{_format_clock(s, is_end=False)}-{_format_clock(e, is_end=True)}" for s, e in ranges
+        )
+        clauses.append(f"{_format_days(days)} {times}")
+    text = "; ".join(clauses) + f" tz {hours.tz.key}"
+    if hours.days_off.country:
+        region = f"-{hours.days_off.subdivision}" if hours.days_off.subdivision else ""
+        text += f" holidays {hours.days_off.country}{region}"
+    return text
+

@@ -1,0 +1,89 @@
+"""English messages (the fallback catalog: every key lives here)."""
+
+MESSAGES: dict[str, str] = {
+    # time formatting
+    "weekday.short.0": "Mon",
+    "weekday.short.1": "Tue",
+    "weekday.short.2": "Wed",
+    "weekday.short.3": "Thu",
+    "weekday.short.4": "Fri",
+    "weekday.short.5": "Sat",
+    "weekday.short.6": "Sun",
+    "weekday.long.0": "Monday",
+    "weekday.long.1": "Tuesday",
+    "weekday.long.2": "Wednesday",
+    "weekday.long.3": "Thursday",
+    "weekday.long.4": "Friday",
+    "weekday.long.5": "Saturday",
+    "weekday.long.6": "Sunday",
+    "month.short.1": "Jan",
+    "month.short.2": "Feb",
+    "month.short.3": "Mar",
+    "month.short.4": "Apr",
+    "month.short.5": "May",
+    "month.short.6": "Jun",
+    "month.short.7": "Jul",
+    "month.short.8": "Aug",
+    "month.short.9": "Sep",
+    "month.short.10": "Oct",
+    "month.short.11": "Nov",
+    "month.short.12": "Dec",
+    "time.weekday_clock": "{day} {clock}",
+    "time.date_clock": "{day} {date} {month} {clock}",
+    "time.with_zone": "{time} {zone}",
+    # hours syntax errors
+    "hours.example": "mon-fri 08:00-16:00 tz Europe/Oslo",
+    "hours.error.empty": "No hours given. Write them like this: {example}",
+    "hours.error.unknown_token": "I don't understand “{token}”. Write hours like this: {example}",
+    "hours.error.bad_time": (
+        "“{token}” is not a time range. Use 24-hour times such as 08:00-16:00 or 8-16."
+    ),
+    "hours.error.empty_range": (
+        "“{token}” starts and ends at the same time. For a whole day write 00:00-24:00."
+    ),
+    "hours.error.times_without_days": (
+        "“{token}” needs days in front of it, for example: mon-fri {token}"
+    ),
+    "hours.error.days_without_times": (
+        "“{token}” needs hours after it, for example: {token} 08:00-16:00"
+    ),
+    "hours.error.unknown_zone": (
+        "“{token}” is not a time zone I know. Use an IANA name such as Europe/Oslo or "
+        "America/New_York."
+    ),
+    "hours.error.missing_zone": "“tz” must be followed by a time zone, for example: tz Europe/Oslo",
+    "hours.error.duplicate_zone": "The time zone is given twice (“{token}”). Give it once.",
+    "hours.error.unknown_country": (
+        "“{token}” is not a country or region I have holidays for. Use a code such as NO or "
+        "NO-03."
+    ),
+    "hours.error.missing_country": (
+        "“holidays” must be followed by a country code, for example: holidays NO"
+    ),
+    "hours.error.too_long": "That is too long to be working hours. Write them like this: {example}",
+    # decisions
+    "decision.deliver.open": "{audience} is within working hours.",
+    "decision.deliver.no_policy": "No quiet hours apply here.",
+    "decision.deliver.mode_off": "Quiet hours are turned off for {audience}.",
+    "decision.deliver.never_opens": (
+        "{audience} has no working hours in the next two years, so it is delivered now."
+    ),
+    "decision.hold": "{audience}'s hours start {when}.",
+    "decision.label": "No reply expected — replies are due from {when}.",
+    "decision.urgent": "Marked urgent by {sender}: delivered now.",
+    "decision.urgent_refused": "Only {who} may mark messages urgent here. {fallback}",
+    "urgent.who.leaders": "team leaders",
+    "urgent.who.listed": "the people the team policy names",
+    "urgent.who.nobody": "nobody",
+    "audience.team": "The team {name}",
+    # hours check (CLI and support)
+    "check.open": "open at {when}",
+    "check.closed": "closed at {when}",
+    "check.next_open": "next opening: {when}",
+    "check.closes": "closes: {when}",
+    "check.never": "never within the next two years",
+    # policies
+    "policy.error.mode_not_allowed": (
+        "The {preset} policy does not allow mode “{mode}”: {why}"
+    ),
+}

@@ -1,0 +1,81 @@
+"""Norwegian bokmål messages."""
+
+MESSAGES: dict[str, str] = {
+    "weekday.short.0": "man.",
+    "weekday.short.1": "tir.",
+    "weekday.short.2": "ons.",
+    "weekday.short.3": "tor.",
+    "weekday.short.4": "fre.",
+    "weekday.short.5": "lør.",
+    "weekday.short.6": "søn.",
+    "weekday.long.0": "mandag",
+    "weekday.long.1": "tirsdag",
+    "weekday.long.2": "onsdag",
+    "weekday.long.3": "torsdag",
+    "weekday.long.4": "fredag",
+    "weekday.long.5": "lørdag",
+    "weekday.long.6": "søndag",
+    "month.short.1": "jan.",
+    "month.short.2": "feb.",
+    "month.short.3": "mars",
+    "month.short.4": "apr.",
+    "month.short.5": "mai",
+    "month.short.6": "juni",
+    "month.short.7": "juli",
+    "month.short.8": "aug.",
+    "month.short.9": "sep.",
+    "month.short.10": "okt.",
+    "month.short.11": "nov.",
+    "month.short.12": "des.",
+    "time.weekday_clock": "{day} {clock}",
+    "time.date_clock": "{day} {date}. {month} {clock}",
+    "time.with_zone": "{time} ({zone})",
+    "hours.example": "man-fre 08:00-16:00 tz Europe/Oslo",
+    "hours.error.empty": "Ingen arbeidstid oppgitt. Skriv den slik: {example}",
+    "hours.error.unknown_token": "Jeg forstår ikke «{token}». Skriv arbeidstiden slik: {example}",
+    "hours.error.bad_time": (
+        "«{token}» er ikke et tidsrom. Bruk 24-timersklokke, for eksempel 08:00-16:00 eller 8-16."
+    ),
+    "hours.error.empty_range": (
+        "«{token}» starter og slutter på samme tid. En hel dag skrives 00:00-24:00."
+    ),
+    "hours.error.times_without_days": (
+        "«{token}» trenger dager foran seg, for eksempel: man-fre {token}"
+    ),
+    "hours.error.days_without_times": (
+        "«{token}» trenger klokkeslett etter seg, for eksempel: {token} 08:00-16:00"
+    ),
+    "hours.error.unknown_zone": (
+        "«{token}» er ikke en tidssone jeg kjenner. Bruk et IANA-navn som Europe/Oslo."
+    ),
+    "hours.error.missing_zone": "Etter «tz» må det stå en tidssone, for eksempel: tz Europe/Oslo",
+    "hours.error.duplicate_zone": "Tidssonen er oppgitt to ganger («{token}»). Oppgi den én gang.",
+    "hours.error.unknown_country": (
+        "«{token}» er ikke et land eller en region jeg har helligdager for. Bruk en kode som NO "
+        "eller NO-03."
+    ),
+    "hours.error.missing_country": (
+        "Etter «helligdager» må det stå en landkode, for eksempel: helligdager NO"
+    ),
+    "hours.error.too_long": "Det er for langt til å være arbeidstid. Skriv den slik: {example}",
+    "decision.deliver.open": "{audience} er innenfor arbeidstiden.",
+    "decision.deliver.no_policy": "Ingen stilletid gjelder her.",
+    "decision.deliver.mode_off": "Stilletid er slått av for {audience}.",
+    "decision.deliver.never_opens": (
+        "{audience} har ingen arbeidstid de neste to årene, så meldingen leveres nå."
+    ),
+    "decision.hold": "Arbeidstiden til {audience} starter {when}.",
+    "decision.label": "Ingen svar forventes — svar ventes fra {when}.",
+    "decision.urgent": "Merket som haster av {sender}: leveres nå.",
+    "decision.urgent_refused": "Bare {who} kan merke meldinger som haster her. {fallback}",
+    "urgent.who.leaders": "teamlederne",
+    "urgent.who.listed": "de som teamets regler nevner",
+    "urgent.who.nobody": "ingen",
+    "audience.team": "Teamet {name}",
+    "check.open": "åpen {when}",
+    "check.closed": "stengt {when}",
+    "check.next_open": "neste åpning: {when}",
+    "check.closes": "stenger: {when}",
+    "check.never": "aldri i løpet av de neste to årene",
+    "policy.error.mode_not_allowed": "Regelsettet {preset} tillater ikke modus «{mode}»: {why}",
+}

@@ -1,0 +1,1 @@
+"""Use cases that talk to ports only."""
