@@ -31,7 +31,7 @@ class Window:
     """One weekly window: opens on ``weekday`` (0 = Monday) at ``start`` local time.
 
     ``end`` is a local wall time too. When ``end <= start`` the window runs past midnight into
-    the next day (``22:00-06:00``); ``start == end`` is a whole 24 hours (``00:00-24:00``).
+    the next day (``22:00-06:00``); ``start == end`` is only allowed at midnight: a whole day (``00:00-24:00``).
     """
 
     weekday: int
@@ -44,6 +44,8 @@ class Window:
         for edge in (self.start, self.end):
             if edge.tzinfo is not None or edge.second or edge.microsecond:
                 raise ValueError("window edges are naive wall times in whole minutes")
+        if self.start == self.end and self.start != MIDNIGHT:
+            raise ValueError("a window that starts and ends at the same time must be 00:00-24:00")
 
     @property
     def crosses_midnight(self) -> bool:

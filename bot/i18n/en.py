@@ -51,14 +51,16 @@ MESSAGES: dict[str, str] = {
         "“{token}” is not a time zone I know. Use an IANA name such as Europe/Oslo or "
         "America/New_York."
     ),
-    "hours.error.missing_zone": "“tz” must be followed by a time zone, for example: tz Europe/Oslo",
+    "hours.error.missing_zone": (
+        "“{token}” must be followed by a time zone, for example: {token} Europe/Oslo"
+    ),
     "hours.error.duplicate_zone": "The time zone is given twice (“{token}”). Give it once.",
     "hours.error.unknown_country": (
         "“{token}” is not a country or region I have holidays for. Use a code such as NO or "
         "NO-03."
     ),
     "hours.error.missing_country": (
-        "“holidays” must be followed by a country code, for example: holidays NO"
+        "“{token}” must be followed by a country code, for example: {token} NO"
     ),
     "hours.error.too_long": "That is too long to be working hours. Write them like this: {example}",
     # decisions

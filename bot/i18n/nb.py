@@ -48,14 +48,16 @@ MESSAGES: dict[str, str] = {
     "hours.error.unknown_zone": (
         "«{token}» er ikke en tidssone jeg kjenner. Bruk et IANA-navn som Europe/Oslo."
     ),
-    "hours.error.missing_zone": "Etter «tz» må det stå en tidssone, for eksempel: tz Europe/Oslo",
+    "hours.error.missing_zone": (
+        "Etter «{token}» må det stå en tidssone, for eksempel: {token} Europe/Oslo"
+    ),
     "hours.error.duplicate_zone": "Tidssonen er oppgitt to ganger («{token}»). Oppgi den én gang.",
     "hours.error.unknown_country": (
         "«{token}» er ikke et land eller en region jeg har helligdager for. Bruk en kode som NO "
         "eller NO-03."
     ),
     "hours.error.missing_country": (
-        "Etter «helligdager» må det stå en landkode, for eksempel: helligdager NO"
+        "Etter «{token}» må det stå en landkode, for eksempel: {token} NO"
     ),
     "hours.error.too_long": "Det er for langt til å være arbeidstid. Skriv den slik: {example}",
     "decision.deliver.open": "{audience} er innenfor arbeidstiden.",

@@ -1,0 +1,177 @@
+"""Decisions: for (sender, audience, instant), deliver now or hold until an instant, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.hours import WorkingHours
+from bot.domain.policy import Mode, Person, TeamPolicy, UrgentWho
+from bot.domain.timeutil import ensure_utc
+from bot.i18n import format_instant, translate
+
+__all__ = [
+    "Action",
+    "ChannelAudience",
+    "Decision",
+    "PersonAudience",
+    "Reason",
+    "decide",
+]
+
+
+class Action(StrEnum):
+    DELIVER = "deliver"
+    HOLD = "hold"
+
+
+@dataclass(frozen=True)
+class PersonAudience:
+    """A direct message: the recipient's own hours (or their team's default) decide."""
+
+    person: Person
+    team: TeamPolicy | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.person.name
+
+
+@dataclass(frozen=True)
+class ChannelAudience:
+    """A channel message: the channel's team policy decides."""
+
+    channel_id: str
+    team: TeamPolicy | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.team.name if self.team is not None else self.channel_id
+
+
+Audience = PersonAudience | ChannelAudience
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A translatable explanation; instants are rendered in ``tz`` for the reader's locale."""
+
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
+    when: datetime | None = None
+    tz: ZoneInfo | None = None
+
+    def text(self, locale: str | None = None, *, now: datetime | None = None) -> str:
+        params: dict[str, object] = dict(self.params)
+        if self.when is not None and self.tz is not None:
+            params["when"] = format_instant(self.when, self.tz, locale, now=now)
+        if "who" in params:
+            params["who"] = translate(f"urgent.who.{params['who']}", locale)
+        if "fallback" in params:
+            inner = {k: v for k, v in self.params.items() if k not in ("fallback", "who")}
+            params["fallback"] = Reason(
+                key=str(params["fallback"]), params=inner, when=self.when, tz=self.tz
+            ).text(locale, now=now)
+        return translate(self.key, locale, **params)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one message.
+
+    ``deliver_at`` is the instant to deliver (``at`` itself when delivering now). ``label_until``
+    is set when the message goes out now but its thread should say "no reply expected until".
+    ``urgent`` is true when an urgent override was granted (it must be logged and counted).
+    """
+
+    action: Action
+    deliver_at: datetime
+    reason: Reason
+    label_until: datetime | None = None
+    urgent: bool = False
+    urgent_refused: bool = False
+
+    @property
+    def held(self) -> bool:
+        return self.action is Action.HOLD
+
+    def explain(self, locale: str | None = None, *, now: datetime | None = None) -> str:
+        return self.reason.text(locale, now=now)
+
+
+def _hours_and_mode(audience: Audience) -> tuple[WorkingHours | None, Mode]:
+    team = audience.team
+    if isinstance(audience, PersonAudience):
+        hours = team.hours_for(audience.person) if team is not None else audience.person.hours
+        # A DM is held by default: the recipient is one person whose evening it would interrupt.
+        mode = team.mode if team is not None else Mode.HOLD
+        return hours, mode
+    if team is None:
+        return None, Mode.OFF
+    return team.hours, team.mode
+
+
+def decide(
+    *,
+    sender: str,
+    audience: Audience,
+    at: datetime,
+    urgent: bool = False,
+    sender_name: str | None = None,
+) -> Decision:
+    """Decide for one message from ``sender`` to ``audience`` sent at ``at``.
+
+    Anyone may write at any time; only the *recipient's* hours matter. Urgent overrides are
+    granted when the team policy lets ``sender`` mark messages urgent (anyone, by default).
+    """
+    at = ensure_utc(at)
+    name = audience.display_name
+    hours, mode = _hours_and_mode(audience)
+    if hours is None:
+        return Decision(Action.DELIVER, at, Reason("decision.deliver.no_policy"))
+    if mode is Mode.OFF:
+        return Decision(Action.DELIVER, at, Reason("decision.deliver.mode_off", {"audience": name}))
+    opening = hours.next_open(at)
+    if opening is None:
+        return Decision(
+            Action.DELIVER, at, Reason("decision.deliver.never_opens", {"audience": name})
+        )
+    if opening == at:
+        return Decision(Action.DELIVER, at, Reason("decision.deliver.open", {"audience": name}))
+    if urgent:
+        team = audience.team
+        if team is None or team.may_mark_urgent(sender):
+            return Decision(
+                Action.DELIVER,
+                at,
+                Reason("decision.urgent", {"sender": sender_name or sender}),
+                label_until=opening,
+                urgent=True,
+            )
+        fallback = "decision.hold" if mode is Mode.HOLD else "decision.label"
+        who = team.urgent.who if team.urgent.who is not UrgentWho.ANYONE else UrgentWho.NOBODY
+        refused = Reason(
+            "decision.urgent_refused",
+            {"audience": name, "who": who.value, "fallback": fallback},
+            when=opening,
+            tz=hours.tz,
+        )
+        return _off_hours(mode, at, opening, refused, urgent_refused=True)
+    reason_key = "decision.hold" if mode is Mode.HOLD else "decision.label"
+    reason = Reason(reason_key, {"audience": name}, when=opening, tz=hours.tz)
+    return _off_hours(mode, at, opening, reason, urgent_refused=False)
+
+
+def _off_hours(
+    mode: Mode,
+    at: datetime,
+    opening: datetime,
+    reason: Reason,
+    *,
+    urgent_refused: bool,
+) -> Decision:
+    if mode is Mode.HOLD:
+        return Decision(Action.HOLD, opening, reason, urgent_refused=urgent_refused)
+    return Decision(Action.DELIVER, at, reason, label_until=opening, urgent_refused=urgent_refused)
