@@ -33,9 +33,7 @@ def _holiday_names_for(
 ) -> dict[date, str]:
     supported = holidays_lib.list_localized_countries().get(country, [])
     lang = language if language in supported else None
-    calendar = holidays_lib.country_holidays(
-        country, subdiv=subdivision, years=year, language=lang
-    )
+    calendar = holidays_lib.country_holidays(country, subdiv=subdivision, years=year, language=lang)
     return dict(calendar.items())
 
 

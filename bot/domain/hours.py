@@ -31,7 +31,8 @@ class Window:
     """One weekly window: opens on ``weekday`` (0 = Monday) at ``start`` local time.
 
     ``end`` is a local wall time too. When ``end <= start`` the window runs past midnight into
-    the next day (``22:00-06:00``); ``start == end`` is only allowed at midnight: a whole day (``00:00-24:00``).
+    the next day (``22:00-06:00``); ``start == end`` is only allowed at midnight, meaning a
+    whole day (``00:00-24:00``).
     """
 
     weekday: int
@@ -163,7 +164,7 @@ class WorkingHours:
         return first is not None and first[0] <= instant
 
     def next_open(self, instant: datetime) -> datetime | None:
-        """The earliest instant at or after ``instant`` that is open; ``None`` if never (horizon)."""
+        """The earliest open instant at or after ``instant``; ``None`` if none within horizon."""
         instant = ensure_utc(instant)
         first = next(self.open_intervals(instant), None)
         if first is None:
@@ -201,4 +202,3 @@ class WorkingHours:
 
     def with_days_off(self, days_off: HolidayRule) -> WorkingHours:
         return WorkingHours(windows=self.windows, tz=self.tz, days_off=days_off)
-

@@ -5,7 +5,7 @@ Grammar (case-insensitive, English or Norwegian day names)::
     spec    := clause+ (";" clause)* [ "tz" ZONE ] [ "holidays" COUNTRY[-REGION] ]
     clause  := days range+
     days    := day ("," day | "-" day)*     e.g. mon-fri, mon,wed, fri-mon, weekdays, helg
-    range   := time "-" time                e.g. 08:00-16:00, 8-16, 8.30-14, 20-02 (crosses midnight)
+    range   := time "-" time                e.g. 08:00-16:00, 8-16, 8.30-14, 20-02 (past midnight)
 
 :func:`parse_hours` raises only :class:`HoursSyntaxError`, which names the bad token and carries
 a translatable message with a correct example. :func:`format_hours` writes the canonical form,
@@ -240,7 +240,9 @@ def parse_hours(
             sunday_is_rest_day=rule.sunday_is_rest_day,
             personal_days_off=rule.personal_days_off,
         )
-    return WorkingHours(windows=tuple(windows), tz=zone or default_tz or ZoneInfo("UTC"), days_off=rule)
+    return WorkingHours(
+        windows=tuple(windows), tz=zone or default_tz or ZoneInfo("UTC"), days_off=rule
+    )
 
 
 def _country(token: str) -> tuple[str, str | None]:
@@ -275,7 +277,7 @@ def _format_days(days: list[int]) -> str:
 
 
 def format_hours(hours: WorkingHours) -> str:
-    """The canonical spec for ``hours`` (windows, zone and holiday country; not eves or absences)."""
+    """The canonical spec for ``hours``: windows, zone and holiday country (not eves, absences)."""
     by_day: dict[int, tuple[tuple[time, time], ...]] = {}
     for day in range(7):
         by_day[day] = tuple((w.start, w.end) for w in hours.windows if w.weekday == day)
@@ -294,4 +296,3 @@ def format_hours(hours: WorkingHours) -> str:
         region = f"-{hours.days_off.subdivision}" if hours.days_off.subdivision else ""
         text += f" holidays {hours.days_off.country}{region}"
     return text
-

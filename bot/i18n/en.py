@@ -56,8 +56,7 @@ MESSAGES: dict[str, str] = {
     ),
     "hours.error.duplicate_zone": "The time zone is given twice (“{token}”). Give it once.",
     "hours.error.unknown_country": (
-        "“{token}” is not a country or region I have holidays for. Use a code such as NO or "
-        "NO-03."
+        "“{token}” is not a country or region I have holidays for. Use a code such as NO or NO-03."
     ),
     "hours.error.missing_country": (
         "“{token}” must be followed by a country code, for example: {token} NO"
@@ -85,7 +84,5 @@ MESSAGES: dict[str, str] = {
     "check.closes": "closes: {when}",
     "check.never": "never within the next two years",
     # policies
-    "policy.error.mode_not_allowed": (
-        "The {preset} policy does not allow mode “{mode}”: {why}"
-    ),
+    "policy.error.mode_not_allowed": ("The {preset} policy does not allow mode “{mode}”: {why}"),
 }

@@ -52,7 +52,9 @@ def test_message_within_hours_goes_now() -> None:
 
 def test_personal_hours_override_the_team_default_for_messages_to_that_person() -> None:
     evening_person = Person(
-        id="U_NINA", name="Nina", hours=parse_hours("mon-fri 08:00-14:30 20:00-22:00 tz Europe/Oslo")
+        id="U_NINA",
+        name="Nina",
+        hours=parse_hours("mon-fri 08:00-14:30 20:00-22:00 tz Europe/Oslo"),
     )
     at = datetime(2026, 11, 30, 19, 30, tzinfo=UTC)  # Mon 20:30 Oslo
     to_nina = decide(sender="U_OLA", audience=PersonAudience(evening_person, TEAM), at=at)
@@ -103,14 +105,19 @@ def test_urgent_override_delivers_now_and_is_marked() -> None:
 
 def test_urgent_refused_for_people_the_policy_does_not_allow() -> None:
     team = TEAM.with_changes(urgent=UrgentRule(UrgentWho.LEADERS))
-    refused = decide(sender="U_OLA", audience=ChannelAudience("C1", team), at=FRIDAY_EVENING, urgent=True)
+    refused = decide(
+        sender="U_OLA", audience=ChannelAudience("C1", team), at=FRIDAY_EVENING, urgent=True
+    )
     assert refused.action is Action.HOLD
-    assert refused.urgent_refused and not refused.urgent
+    assert refused.urgent_refused
+    assert not refused.urgent
     assert refused.explain("en", now=FRIDAY_EVENING) == (
         "Only team leaders may mark messages urgent here. Platform's hours start Mon 08:00 "
         "Europe/Oslo."
     )
-    granted = decide(sender="U_LEAD", audience=ChannelAudience("C1", team), at=FRIDAY_EVENING, urgent=True)
+    granted = decide(
+        sender="U_LEAD", audience=ChannelAudience("C1", team), at=FRIDAY_EVENING, urgent=True
+    )
     assert granted.urgent
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import time
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,10 @@ def weekdays(*days: int, start: time, end: time) -> set[Window]:
         ("sun 00:00-24:00", weekdays(6, start=time(0), end=time(0))),
         ("mon 08:00 - 16:00", weekdays(0, start=time(8), end=time(16))),
         ("mon 8–16", weekdays(0, start=time(8), end=time(16))),
-        ("tue 9-12, 13-17", weekdays(1, start=time(9), end=time(12)) | weekdays(1, start=time(13), end=time(17))),
+        (
+            "tue 9-12, 13-17",
+            weekdays(1, start=time(9), end=time(12)) | weekdays(1, start=time(13), end=time(17)),
+        ),
     ],
 )
 def test_examples(spec: str, expected: set[Window]) -> None:
@@ -104,23 +108,46 @@ def test_arbitrary_text_raises_only_our_error(text: str) -> None:
     try:
         parse_hours(text)
     except HoursSyntaxError as error:
-        assert error.message("en")
-        assert error.message("nb")
+        messages = (error.message("en"), error.message("nb"))
+    else:
+        messages = ("parsed", "parsed")
+    assert all(messages)
 
 
 TOKENS = st.sampled_from(
-    ["mon", "fri", "man-fre", "lør", "8", "08:00", "-", "16", "8-16", "20-02", "24:00", ",",
-     ";", "tz", "Europe/Oslo", "holidays", "NO", "=", "0-24", "weekdays", " ", "–", "."]
+    [
+        "mon",
+        "fri",
+        "man-fre",
+        "lør",
+        "8",
+        "08:00",
+        "-",
+        "16",
+        "8-16",
+        "20-02",
+        "24:00",
+        ",",
+        ";",
+        "tz",
+        "Europe/Oslo",
+        "holidays",
+        "NO",
+        "=",
+        "0-24",
+        "weekdays",
+        " ",
+        "–",
+        ".",
+    ]
 )
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(TOKENS, max_size=12).map(" ".join))
 def test_plausible_token_soup_raises_only_our_error(text: str) -> None:
-    try:
+    with contextlib.suppress(HoursSyntaxError):
         parse_hours(text)
-    except HoursSyntaxError:
-        pass
 
 
 @settings(max_examples=200, deadline=None)

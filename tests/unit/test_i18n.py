@@ -18,8 +18,15 @@ def test_translations_use_the_same_placeholders(key: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("nb-NO", "nb"), ("no", "nb"), ("nn_NO", "nb"), ("en-US", "en"), ("de-DE", "en"),
-     (None, "en"), ("", "en")],
+    [
+        ("nb-NO", "nb"),
+        ("no", "nb"),
+        ("nn_NO", "nb"),
+        ("en-US", "en"),
+        ("de-DE", "en"),
+        (None, "en"),
+        ("", "en"),
+    ],
 )
 def test_locale_is_chosen_per_person_with_english_fallback(raw: str | None, expected: str) -> None:
     assert normalize_locale(raw) == expected

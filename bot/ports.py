@@ -1,0 +1,95 @@
+"""Ports: what the core needs from a chat platform, as small Protocols the adapters implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+__all__ = [
+    "ChatPlatform",
+    "DeliveryError",
+    "DeliveryErrorKind",
+    "OutgoingMessage",
+    "PostedMessage",
+    "UserProfile",
+]
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message the core wants posted.
+
+    ``tag`` is the held message's id: adapters attach it to what they post (Slack message
+    metadata, Teams ``channelData``) so a crash between "posted" and "recorded" can be detected
+    by :meth:`ChatPlatform.find_tagged` instead of posting twice.
+    """
+
+    workspace: str
+    conversation: str
+    text: str
+    thread: str | None = None
+    as_author: str | None = None
+    tag: str | None = None
+    urgent: bool = False
+    blocks: tuple[dict[str, object], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    conversation: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    id: str
+    name: str
+    tz: str | None = None
+    locale: str | None = None
+
+
+class DeliveryErrorKind(StrEnum):
+    TRANSIENT = "transient"  # 5xx, timeouts, resets: retry with backoff
+    RATE_LIMITED = "rate_limited"  # 429: retry after the platform's Retry-After
+    PERMANENT = "permanent"  # channel gone, not a member, archived, token revoked: tell the author
+
+
+class DeliveryError(Exception):
+    """A platform call failed; ``kind`` tells the delivery engine what to do about it."""
+
+    def __init__(
+        self, kind: DeliveryErrorKind, code: str, *, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{kind}: {code}")
+        self.kind = kind
+        self.code = code
+        self.retry_after = retry_after
+
+
+class ChatPlatform(Protocol):
+    """What the core asks of Slack, Teams or the sandbox."""
+
+    async def post(self, message: OutgoingMessage) -> PostedMessage:
+        """Post now; raises :class:`DeliveryError`."""
+        ...
+
+    async def find_tagged(self, workspace: str, conversation: str, tag: str) -> str | None:
+        """The id of a message we posted with ``tag``, if it is there (crash recovery)."""
+        ...
+
+    async def notify(self, workspace: str, person: str, text: str) -> None:
+        """A private note to one person (ephemeral in Slack, a personal chat card in Teams)."""
+        ...
+
+    async def add_label(
+        self, workspace: str, conversation: str, thread: str, text: str
+    ) -> str | None:
+        """Mark a thread "no reply expected until …"; returns the label message's id."""
+        ...
+
+    async def user_profile(self, workspace: str, person: str) -> UserProfile:
+        """Name, time zone and locale of a person, as the platform knows them."""
+        ...
+
+    async def channel_members(self, workspace: str, conversation: str) -> list[str]: ...

@@ -1,0 +1,84 @@
+"""Typed settings read from the environment (and a ``.env`` file when present)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+__all__ = ["DEFAULT_DATABASE_URL", "ConfigError", "Settings"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quiet-hours.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message tells the operator what to do."""
+
+
+def _get(env: Mapping[str, str | None], name: str) -> str | None:
+    value = env.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the composition root needs; see the configuration table in the README."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    port: int = 3000
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    microsoft_app_id: str | None = None
+    microsoft_app_password: str | None = None
+    microsoft_app_tenant_id: str | None = None
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
+    ) -> Settings:
+        """Read settings; real environment variables win over the ``.env`` file."""
+        env: dict[str, str | None] = {}
+        if dotenv is not None and dotenv.is_file():
+            env.update(dotenv_values(dotenv))
+        env.update(os.environ if environ is None else environ)
+        port_text = _get(env, "PORT") or "3000"
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise ConfigError(f"PORT must be a number, not {port_text!r}") from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"PORT must be between 1 and 65535, not {port}")
+        return cls(
+            database_url=_get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL,
+            secret_key=_get(env, "QUIET_HOURS_SECRET_KEY"),
+            port=port,
+            slack_signing_secret=_get(env, "SLACK_SIGNING_SECRET"),
+            slack_bot_token=_get(env, "SLACK_BOT_TOKEN"),
+            slack_client_id=_get(env, "SLACK_CLIENT_ID"),
+            slack_client_secret=_get(env, "SLACK_CLIENT_SECRET"),
+            slack_app_token=_get(env, "SLACK_APP_TOKEN"),
+            slack_api_url=_get(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL,
+            microsoft_app_id=_get(env, "MICROSOFT_APP_ID"),
+            microsoft_app_password=_get(env, "MICROSOFT_APP_PASSWORD"),
+            microsoft_app_tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
+            log_level=(_get(env, "LOG_LEVEL") or "INFO").upper(),
+        )
+
+    def require_secret_key(self) -> str:
+        if self.secret_key is None:
+            raise ConfigError(
+                "QUIET_HOURS_SECRET_KEY is not set. It encrypts held messages and tokens at rest. "
+                "Run `quiet-hours init` to write a new key to .env for a local install, or "
+                "`quiet-hours keygen` to print one for your secret store."
+            )
+        return self.secret_key
