@@ -1,0 +1,1 @@
+"""Delivery: the outbox loop, rate limits and retries."""
