@@ -1,0 +1,1 @@
+"""The shipped policy presets: one YAML file per preset, read by :mod:`bot.presets`."""

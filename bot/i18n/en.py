@@ -85,4 +85,10 @@ MESSAGES: dict[str, str] = {
     "check.never": "never within the next two years",
     # policies
     "policy.error.mode_not_allowed": ("The {preset} policy does not allow mode “{mode}”: {why}"),
+    # working-time rules (presets)
+    "rules.max_daily_hours": "Working hours on {day} come to {actual} h, more than {limit} h a day.",
+    "rules.max_weekly_hours": "Working hours come to {actual} h a week, more than {limit} h.",
+    "rules.daily_rest": "In the 24 hours from {day} {clock} the longest rest is {actual} h; at least {limit} h in a row is required.",
+    "rules.weekly_rest": "The longest rest in the week is {actual} h; at least {limit} h in a row is required.",
+    "rules.quiet_night": "Working hours on {day} {start}–{end} run {actual} h into the night ({night}), which must stay free.",
 }

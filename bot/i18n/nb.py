@@ -80,4 +80,10 @@ MESSAGES: dict[str, str] = {
     "check.closes": "stenger: {when}",
     "check.never": "aldri i løpet av de neste to årene",
     "policy.error.mode_not_allowed": "Regelsettet {preset} tillater ikke modus «{mode}»: {why}",
+    # working-time rules (presets)
+    "rules.max_daily_hours": "Arbeidstiden {day} er {actual} t, mer enn {limit} t per dag.",
+    "rules.max_weekly_hours": "Arbeidstiden er {actual} t i uken, mer enn {limit} t.",
+    "rules.daily_rest": "I løpet av 24 timer fra {day} {clock} er den lengste hvilen {actual} t; minst {limit} t sammenhengende kreves.",
+    "rules.weekly_rest": "Den lengste hvilen i uken er {actual} t; minst {limit} t sammenhengende kreves.",
+    "rules.quiet_night": "Arbeidstiden {day} {start}–{end} går {actual} t inn i natten ({night}), som skal være fri.",
 }
