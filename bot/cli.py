@@ -1,0 +1,304 @@
+"""The ``quiet-hours`` command line: serve, migrate, policies, hours checks and key handling."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
+from bot.i18n import format_instant, translate
+from bot.settings import ConfigError, Settings
+
+__all__ = ["main"]
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """Bad input on the command line; the message is shown as is."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    url = getattr(args, "database_url", None)
+    if url:
+        settings = Settings(**{**settings.__dict__, "database_url": url})
+    return settings
+
+
+# -- migrate / serve ---------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.storage.migrate import upgrade_url
+
+    settings = _settings(args)
+    upgrade_url(settings.database_url)
+    print(f"database is up to date ({_redact(settings.database_url)})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.bootstrap import serve
+
+    settings = _settings(args)
+    if args.port is not None:
+        settings = Settings(**{**settings.__dict__, "port": args.port})
+    asyncio.run(serve(settings, host=args.host, migrate=not args.no_migrate))
+    return 0
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from bot.storage.crypto import Cipher
+
+    print(Cipher.generate_key())
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from bot.storage.crypto import Cipher
+
+    env_file = Path(args.env_file)
+    existing = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
+    if any(line.startswith("QUIET_HOURS_SECRET_KEY=") for line in existing.splitlines()):
+        print(f"{env_file} already has QUIET_HOURS_SECRET_KEY; left unchanged")
+        return 0
+    separator = "" if not existing or existing.endswith("\n") else "\n"
+    env_file.write_text(
+        f"{existing}{separator}QUIET_HOURS_SECRET_KEY={Cipher.generate_key()}\n", encoding="utf-8"
+    )
+    env_file.chmod(0o600)
+    print(f"wrote a new QUIET_HOURS_SECRET_KEY to {env_file} (keep it secret, keep it safe)")
+    return 0
+
+
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    from bot.storage.crypto import Cipher
+    from bot.storage.db import create_engine, session_factory
+    from bot.storage.repositories import rotate_encryption
+
+    settings = _settings(args)
+    cipher = Cipher.from_secret(settings.require_secret_key())
+
+    async def rotate() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                return await rotate_encryption(session, cipher)
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(rotate())
+    print(f"re-encrypted {count} value(s) with the first key in QUIET_HOURS_SECRET_KEY")
+    return 0
+
+
+# -- policies --------------------------------------------------------------------------------
+
+
+def cmd_policy_list(args: argparse.Namespace) -> int:
+    from bot.presets import list_presets, load_preset
+
+    for name in list_presets():
+        preset = load_preset(name)
+        print(f"{name:18} {preset.title_in(args.locale)}")
+    return 0
+
+
+def cmd_policy_validate(args: argparse.Namespace) -> int:
+    from bot.presets import PresetError, list_presets, load_preset, load_preset_file
+
+    failures = 0
+    targets: list[str] = list(args.files)
+    if args.all:
+        targets.extend(list_presets())
+    if not targets:
+        raise UsageError("name at least one FILE, or use --all for every shipped preset")
+    for target in targets:
+        try:
+            if Path(target).exists() or target.endswith((".yaml", ".yml")):
+                load_preset_file(Path(target))
+            else:
+                load_preset(target)
+        except PresetError as error:
+            failures += 1
+            print(str(error), file=sys.stderr)
+        else:
+            print(f"{target}: ok")
+    return 1 if failures else 0
+
+
+def cmd_policy_show(args: argparse.Namespace) -> int:
+    from bot.presets import preset_text
+
+    print(preset_text(args.name), end="")
+    return 0
+
+
+# -- hours -----------------------------------------------------------------------------------
+
+
+def _instant(text: str | None, zone: ZoneInfo) -> datetime:
+    if text is None:
+        return datetime.now(zone)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--at {text!r} is not an ISO instant; use e.g. 2026-11-27T17:30:00+01:00"
+        ) from None
+    # An instant without an offset is read on the hours' own wall clock.
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def cmd_hours_check(args: argparse.Namespace) -> int:
+    default_tz = None
+    if args.tz:
+        try:
+            default_tz = ZoneInfo(args.tz)
+        except (ValueError, OSError, KeyError):
+            raise UsageError(
+                f"--tz {args.tz!r} is not an IANA time zone such as Europe/Oslo"
+            ) from None
+    hours = parse_hours(args.spec, default_tz=default_tz)
+    at = _instant(args.at, hours.tz)
+    locale = args.locale
+    state = "check.open" if hours.is_open(at) else "check.closed"
+    print(translate(state, locale, when=format_instant(at, hours.tz, locale)))
+    if hours.is_open(at):
+        closing = hours.next_close(at)
+        text = (
+            translate("check.never", locale)
+            if closing is None
+            else _both(closing, hours.tz, locale)
+        )
+        print(translate("check.closes", locale, when=text))
+    else:
+        opening = hours.next_open(at)
+        text = (
+            translate("check.never", locale)
+            if opening is None
+            else _both(opening, hours.tz, locale)
+        )
+        print(translate("check.next_open", locale, when=text))
+    return 0
+
+
+def _both(instant: datetime, tz: ZoneInfo, locale: str) -> str:
+    return f"{format_instant(instant, tz, locale)} ({instant:%Y-%m-%dT%H:%M:%SZ})"
+
+
+# -- parser ----------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quiet-hours",
+        description="Quiet Hours: a right to disconnect for Slack and Microsoft Teams.",
+    )
+    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(func=func)
+        return sub
+
+    db_help = "SQLAlchemy database URL (default: DATABASE_URL or ./quiet-hours.db)"
+
+    migrate = add("migrate", cmd_migrate, "Create or upgrade the database schema.")
+    migrate.add_argument("--database-url", help=db_help)
+
+    serve = add("serve", cmd_serve, "Run the bot's web server (health, readiness, platforms).")
+    serve.add_argument("--database-url", help=db_help)
+    serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (default: all)")
+    serve.add_argument("--port", type=int, help="port (default: PORT or 3000)")
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not upgrade the schema at start"
+    )
+
+    add("keygen", cmd_keygen, "Print a new key for QUIET_HOURS_SECRET_KEY.")
+    init = add("init", cmd_init, "Write a new QUIET_HOURS_SECRET_KEY to .env if it has none.")
+    init.add_argument("--env-file", default=".env", help="file to write (default: .env)")
+    rotate = add(
+        "rotate-keys",
+        cmd_rotate_keys,
+        "Re-encrypt stored bodies and tokens with the first key of QUIET_HOURS_SECRET_KEY.",
+    )
+    rotate.add_argument("--database-url", help=db_help)
+
+    policy = commands.add_parser(
+        "policy", help="List, show and validate policy presets.", description="Policy presets."
+    )
+    policy_commands = policy.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    listing = policy_commands.add_parser("list", help="List the shipped presets.")
+    listing.add_argument("--locale", default="en", choices=["en", "nb"])
+    listing.set_defaults(func=cmd_policy_list)
+    validate = policy_commands.add_parser(
+        "validate", help="Validate preset files (line-numbered errors)."
+    )
+    validate.add_argument("files", nargs="*", metavar="FILE", help="YAML file or preset name")
+    validate.add_argument("--all", action="store_true", help="validate every shipped preset")
+    validate.set_defaults(func=cmd_policy_validate)
+    show = policy_commands.add_parser("show", help="Print a shipped preset with what it encodes.")
+    show.add_argument("name", metavar="NAME")
+    show.set_defaults(func=cmd_policy_show)
+
+    hours = commands.add_parser(
+        "hours", help="Check working hours written in the hours syntax.", description="Hours."
+    )
+    hours_commands = hours.add_subparsers(dest="hours_command", metavar="ACTION", required=True)
+    check = hours_commands.add_parser(
+        "check",
+        help="Say whether SPEC is open at an instant and when it next opens or closes.",
+        description='Example: quiet-hours hours check "man-fre 8-16 tz Europe/Oslo" '
+        "--at 2026-11-27T17:30:00+01:00",
+    )
+    check.add_argument("spec", metavar="SPEC", help='e.g. "mon-fri 08:00-16:00 tz Europe/Oslo"')
+    check.add_argument("--at", metavar="ISO-INSTANT", help="instant to check (default: now)")
+    check.add_argument("--tz", help="zone when SPEC names none (default: UTC)")
+    check.add_argument("--locale", default="en", choices=["en", "nb"])
+    check.set_defaults(func=cmd_hours_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        result: int = args.func(args)
+    except HoursSyntaxError as error:
+        print(error.message(getattr(args, "locale", "en")), file=sys.stderr)
+        return 2
+    except (ConfigError, UsageError) as error:
+        print(f"quiet-hours: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        from bot.presets import PresetError
+        from bot.storage.crypto import DecryptionError
+
+        if isinstance(error, PresetError | DecryptionError | ValueError):
+            print(f"quiet-hours: {error}", file=sys.stderr)
+            return 2
+        raise
+    return result
