@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, repositories, encryption at rest and the Alembic runner."""

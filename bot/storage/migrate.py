@@ -1,0 +1,99 @@
+"""Schema migrations with Alembic, run from code so they work from any directory and install."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.db import create_engine
+
+__all__ = [
+    "MIGRATION_LOCK_ID",
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "upgrade",
+    "upgrade_url",
+]
+
+#: Key of the PostgreSQL advisory lock that serialises concurrent migrations ("QHMIGRAT").
+MIGRATION_LOCK_ID = 0x5148_4D49_4752_4154
+
+
+def _script_location() -> Path:
+    spec = importlib.util.find_spec("migrations")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the `migrations` package is not installed alongside `bot`")
+    return Path(spec.origin).parent
+
+
+def alembic_config(url: str | None = None, *, connection: Connection | None = None) -> Config:
+    """An Alembic config without an ini file: the scripts of the installed ``migrations`` package.
+
+    ``connection`` (a sync connection, already in a transaction) is used by ``migrations/env.py``
+    instead of opening its own; otherwise env.py connects to ``url``.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(_script_location()))
+    if url is not None:
+        # ConfigParser interpolation: a literal % (URL-encoded passwords) must be doubled
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    # Lock before Alembic reads the version table: a second migrator waits, then finds nothing
+    # to do. PostgreSQL: an advisory lock held until this transaction ends. SQLite: the database
+    # write lock (the driver would otherwise start the transaction lazily, after the read).
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})"))
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    command.upgrade(alembic_config(connection=connection), revision)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision`` in one transaction (PostgreSQL: DDL is transactional)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade, revision)
+
+
+def upgrade_url(url: str) -> None:
+    """Upgrade the database at ``url`` to the newest revision (for the command line)."""
+
+    async def run() -> None:
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at; ``None`` for a database never migrated."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_current)
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this version of Quiet Hours."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found in the `migrations` package")
+    return head

@@ -1,0 +1,297 @@
+"""The held-message outbox: durable rows, encrypted bodies, lease-based claiming of due rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.crypto import Cipher
+from bot.storage.models import HeldMessageRow, PersonRow, WorkspaceRow
+
+__all__ = ["HeldMessageRepository", "WorkspaceRef"]
+
+OPEN_STATES = ("held", "delivering")
+
+
+@dataclass(frozen=True)
+class WorkspaceRef:
+    """Which platform and workspace a held message belongs to (as the adapters know it)."""
+
+    id: int
+    platform: str
+    external_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+
+class HeldMessageRepository:
+    """Everything the core does with held messages; bodies are encrypted before they are stored."""
+
+    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    async def add(
+        self,
+        *,
+        workspace_id: int,
+        conversation_id: str,
+        author_id: str,
+        body: str,
+        deliver_at: datetime,
+        now: datetime,
+        thread_id: str | None = None,
+        kind: str = "later",
+        as_author: bool = False,
+        urgent: bool = False,
+    ) -> HeldMessageRow:
+        row = HeldMessageRow(
+            id=str(uuid.uuid4()),
+            workspace_id=workspace_id,
+            conversation_id=conversation_id,
+            thread_id=thread_id,
+            author_id=author_id,
+            body_enc=self._cipher.encrypt(body),
+            kind=kind,
+            as_author=as_author,
+            urgent=urgent,
+            created_at=now,
+            deliver_at=deliver_at,
+            state="held",
+            attempts=0,
+            updated_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+    async def get(self, message_id: str) -> HeldMessageRow | None:
+        return await self._session.get(HeldMessageRow, message_id)
+
+    def body(self, row: HeldMessageRow) -> str | None:
+        """The decrypted body, or ``None`` once it has been erased."""
+        return None if row.body_enc is None else self._cipher.decrypt(row.body_enc)
+
+    async def set_body(self, message_id: str, body: str, now: datetime) -> bool:
+        """Edit a message that is still held."""
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.id == message_id, HeldMessageRow.state == "held")
+            .values(body_enc=self._cipher.encrypt(body), updated_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def reschedule(self, message_id: str, deliver_at: datetime, now: datetime) -> bool:
+        """Send now / later: only a message that is still held can move."""
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.id == message_id, HeldMessageRow.state == "held")
+            .values(deliver_at=deliver_at, lease_until=None, updated_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cancel(self, message_id: str, now: datetime) -> bool:
+        """Cancel a held message and erase its body; ``False`` if it is no longer held."""
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.id == message_id, HeldMessageRow.state == "held")
+            .values(state="cancelled", body_enc=None, updated_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def erase_for_workspace(
+        self, workspace_id: int, now: datetime, *, conversation_id: str | None = None
+    ) -> list[HeldMessageRow]:
+        """Cancel every open message of a workspace (or one conversation) and erase the bodies.
+
+        Returns the affected rows so the authors can be told.
+        """
+        conditions = [
+            HeldMessageRow.workspace_id == workspace_id,
+            HeldMessageRow.state.in_(OPEN_STATES),
+        ]
+        if conversation_id is not None:
+            conditions.append(HeldMessageRow.conversation_id == conversation_id)
+        rows = list((await self._session.scalars(select(HeldMessageRow).where(*conditions))).all())
+        if rows:
+            await self._session.execute(
+                update(HeldMessageRow)
+                .where(HeldMessageRow.id.in_([row.id for row in rows]))
+                .values(state="cancelled", body_enc=None, updated_at=now)
+            )
+        return rows
+
+    async def list_for_author(
+        self, workspace_id: int, author_id: str, states: Sequence[str] = ("held",)
+    ) -> list[HeldMessageRow]:
+        query = (
+            select(HeldMessageRow)
+            .where(
+                HeldMessageRow.workspace_id == workspace_id,
+                HeldMessageRow.author_id == author_id,
+                HeldMessageRow.state.in_(states),
+            )
+            .order_by(HeldMessageRow.deliver_at)
+        )
+        return list((await self._session.scalars(query)).all())
+
+    async def list_for_conversation(
+        self, workspace_id: int, conversation_id: str, states: Sequence[str] = ("held",)
+    ) -> list[HeldMessageRow]:
+        query = (
+            select(HeldMessageRow)
+            .where(
+                HeldMessageRow.workspace_id == workspace_id,
+                HeldMessageRow.conversation_id == conversation_id,
+                HeldMessageRow.state.in_(states),
+            )
+            .order_by(HeldMessageRow.deliver_at)
+        )
+        return list((await self._session.scalars(query)).all())
+
+    async def claim_due(
+        self, *, now: datetime, owner: str, limit: int, lease_seconds: float
+    ) -> list[HeldMessageRow]:
+        """Move up to ``limit`` due rows to ``delivering`` under a lease held by ``owner``.
+
+        Due means ``held`` with ``deliver_at`` passed (and no retry pause pending), or
+        ``delivering`` whose lease expired (its owner died mid-flight). On PostgreSQL the
+        candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so replicas claim disjoint
+        sets without waiting on each other; SQLite has a single writer, so one UPDATE suffices.
+        A claimed row's ``attempts`` counts up: more than one means "check before re-sending".
+        """
+        due = or_(
+            and_(
+                HeldMessageRow.state == "held",
+                HeldMessageRow.deliver_at <= now,
+                or_(HeldMessageRow.lease_until.is_(None), HeldMessageRow.lease_until <= now),
+            ),
+            and_(HeldMessageRow.state == "delivering", HeldMessageRow.lease_until <= now),
+        )
+        candidates = (
+            select(HeldMessageRow.id)
+            .where(due)
+            .order_by(HeldMessageRow.deliver_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        result = await self._session.scalars(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.id.in_(candidates), due)
+            .values(
+                state="delivering",
+                lease_owner=owner,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=HeldMessageRow.attempts + 1,
+                updated_at=now,
+            )
+            .returning(HeldMessageRow),
+            execution_options={"synchronize_session": False},
+        )
+        return list(result.all())
+
+    async def renew_leases(self, *, owner: str, now: datetime, lease_seconds: float) -> int:
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.lease_owner == owner, HeldMessageRow.state == "delivering")
+            .values(lease_until=now + timedelta(seconds=lease_seconds))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_delivered(
+        self, message_id: str, *, owner: str, platform_message_id: str, at: datetime
+    ) -> bool:
+        """Record delivery; the body is erased (it now lives on the platform)."""
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(
+                HeldMessageRow.id == message_id,
+                HeldMessageRow.state == "delivering",
+                HeldMessageRow.lease_owner == owner,
+            )
+            .values(
+                state="delivered",
+                platform_message_id=platform_message_id,
+                delivered_at=at,
+                body_enc=None,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=at,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_failed(self, message_id: str, *, error: str, at: datetime) -> bool:
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.id == message_id, HeldMessageRow.state.in_(OPEN_STATES))
+            .values(
+                state="failed",
+                last_error=error,
+                body_enc=None,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=at,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release(
+        self,
+        message_id: str,
+        *,
+        owner: str,
+        retry_at: datetime,
+        error: str,
+        at: datetime,
+        attempted: bool = True,
+    ) -> bool:
+        """Give a claimed row back to the outbox, to be retried no earlier than ``retry_at``.
+
+        ``attempted=False`` (never sent: released at shutdown) undoes the claim's attempt count,
+        so the next owner does not pay for a needless "was it posted?" check.
+        """
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(
+                HeldMessageRow.id == message_id,
+                HeldMessageRow.state == "delivering",
+                HeldMessageRow.lease_owner == owner,
+            )
+            .values(
+                state="held",
+                lease_owner=None,
+                lease_until=retry_at,
+                last_error=error,
+                updated_at=at,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def workspaces(self, ids: set[int]) -> dict[int, WorkspaceRef]:
+        if not ids:
+            return {}
+        rows = await self._session.execute(
+            select(WorkspaceRow.id, WorkspaceRow.platform, WorkspaceRow.external_id).where(
+                WorkspaceRow.id.in_(ids)
+            )
+        )
+        return {row.id: WorkspaceRef(row.id, row.platform, row.external_id) for row in rows}
+
+    async def author_locale(self, workspace: WorkspaceRef, author_id: str) -> str | None:
+        query = select(PersonRow.locale).where(
+            PersonRow.workspace_id == workspace.id, PersonRow.external_id == author_id
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def count_by_state(self) -> dict[str, int]:
+        query = select(HeldMessageRow.state, func.count()).group_by(HeldMessageRow.state)
+        return {state: int(count) for state, count in (await self._session.execute(query)).all()}

@@ -1,0 +1,297 @@
+"""Storage on a real database: durable, encrypted, isolated, and race-safe where it matters."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.storage.crypto import Cipher, DecryptionError
+from bot.storage.models import HeldMessageRow
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import (
+    DigestRepository,
+    InstallationRepository,
+    LabelRepository,
+    PersonRepository,
+    SeenEventRepository,
+    TeamRepository,
+    WorkspaceRepository,
+    rotate_encryption,
+)
+
+NOW = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)  # Friday 17:30 in Oslo
+MONDAY = datetime(2026, 11, 30, 7, tzinfo=UTC)
+SECRET_SENTENCE = "Styremøtet flyttes, ikke si det til noen ennå"
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def workspace(sessions: Sessions, external_id: str = "T1") -> int:
+    async with sessions() as session, session.begin():
+        return (await WorkspaceRepository(session).get_or_create("slack", external_id, now=NOW)).id
+
+
+async def hold(
+    sessions: Sessions,
+    cipher: Cipher,
+    workspace_id: int,
+    *,
+    body: str = "hello",
+    conversation: str = "C1",
+    deliver_at: datetime = MONDAY,
+) -> str:
+    async with sessions() as session, session.begin():
+        row = await HeldMessageRepository(session, cipher).add(
+            workspace_id=workspace_id,
+            conversation_id=conversation,
+            author_id="U_KARI",
+            body=body,
+            deliver_at=deliver_at,
+            now=NOW,
+        )
+        return row.id
+
+
+async def test_held_message_round_trip(sessions: Sessions, cipher: Cipher) -> None:
+    ws = await workspace(sessions)
+    message_id = await hold(sessions, cipher, ws, body=SECRET_SENTENCE)
+    async with sessions() as session:
+        repo = HeldMessageRepository(session, cipher)
+        row = await repo.get(message_id)
+        assert row is not None
+        assert repo.body(row) == SECRET_SENTENCE
+        assert row.deliver_at == MONDAY
+        assert row.deliver_at.tzinfo is not None
+        assert row.state == "held"
+
+
+async def test_body_is_not_readable_in_the_database_without_the_key(
+    sessions: Sessions, cipher: Cipher, engine: AsyncEngine, database_url: str
+) -> None:
+    ws = await workspace(sessions)
+    await hold(sessions, cipher, ws, body=SECRET_SENTENCE)
+    async with engine.connect() as connection:
+        raw = (await connection.execute(text("SELECT body_enc FROM held_messages"))).scalar_one()
+    assert SECRET_SENTENCE.encode() not in bytes(raw)
+    with pytest.raises(DecryptionError):
+        Cipher.from_secret(Cipher.generate_key()).decrypt(bytes(raw))
+    if engine.dialect.name == "sqlite":
+        path = Path(make_url(database_url).database or "")
+        for file in (path, path.with_name(path.name + "-wal")):
+            if file.exists():
+                assert SECRET_SENTENCE.encode() not in file.read_bytes()
+                assert "Styremøtet".encode() not in file.read_bytes()
+
+
+async def test_key_rotation_re_encrypts_everything(sessions: Sessions) -> None:
+    key_a, key_b = Cipher.generate_key(), Cipher.generate_key()
+    old = Cipher.from_secret(key_a)
+    ws = await workspace(sessions)
+    message_id = await hold(sessions, old, ws, body="rotate me")
+    async with sessions() as session, session.begin():
+        await InstallationRepository(session, old).save(ws, bot_token="xoxb-secret", now=NOW)
+    async with sessions() as session, session.begin():
+        assert await rotate_encryption(session, Cipher.from_secret(f"{key_b},{key_a}")) == 2
+    only_b = Cipher.from_secret(key_b)
+    async with sessions() as session:
+        row = await HeldMessageRepository(session, only_b).get(message_id)
+        assert row is not None
+        assert HeldMessageRepository(session, only_b).body(row) == "rotate me"
+        assert await InstallationRepository(session, only_b).bot_token(ws) == "xoxb-secret"
+
+
+async def test_seen_events_have_one_effect(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        assert await SeenEventRepository(session).first_time("slack", "Ev1", NOW)
+    async with sessions() as session, session.begin():
+        assert not await SeenEventRepository(session).first_time("slack", "Ev1", NOW)
+        assert await SeenEventRepository(session).first_time("teams", "Ev1", NOW)
+
+
+async def test_concurrent_duplicate_events_one_wins(sessions: Sessions) -> None:
+    async def attempt() -> bool:
+        async with sessions() as session, session.begin():
+            return await SeenEventRepository(session).first_time("slack", "EvRace", NOW)
+
+    results = await asyncio.gather(*(attempt() for _ in range(8)))
+    assert sorted(results) == [False] * 7 + [True]
+
+
+async def test_digest_and_label_claims_happen_once(sessions: Sessions) -> None:
+    ws = await workspace(sessions)
+    async with sessions() as session, session.begin():
+        team = await TeamRepository(session).create(
+            ws, "Platform", hours_spec="mon-fri 8-16", now=NOW
+        )
+
+    async def claim_digest() -> bool:
+        async with sessions() as session, session.begin():
+            return await DigestRepository(session).claim(
+                team.id, period_start=NOW, period_end=MONDAY, owner="replica", now=NOW
+            )
+
+    assert sorted(await asyncio.gather(*(claim_digest() for _ in range(5)))) == [False] * 4 + [True]
+    async with sessions() as session, session.begin():
+        labels = LabelRepository(session)
+        assert await labels.claim(ws, "C1", "1.0", period_end=MONDAY, due_at=MONDAY, now=NOW)
+        assert not await labels.claim(ws, "C1", "1.0", period_end=MONDAY, due_at=MONDAY, now=NOW)
+        next_week = MONDAY + timedelta(days=7)
+        assert await labels.claim(ws, "C1", "1.0", period_end=next_week, due_at=next_week, now=NOW)
+
+
+async def test_claim_due_takes_only_due_rows_up_to_the_limit(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    ws = await workspace(sessions)
+    due = [
+        await hold(sessions, cipher, ws, deliver_at=NOW - timedelta(minutes=n)) for n in range(5)
+    ]
+    later = await hold(sessions, cipher, ws, deliver_at=MONDAY)
+    async with sessions() as session, session.begin():
+        claimed = await HeldMessageRepository(session, cipher).claim_due(
+            now=NOW, owner="a", limit=3, lease_seconds=30
+        )
+    assert len(claimed) == 3
+    assert {row.id for row in claimed} <= set(due)
+    assert all(row.state == "delivering" and row.attempts == 1 for row in claimed)
+    async with sessions() as session, session.begin():
+        rest = await HeldMessageRepository(session, cipher).claim_due(
+            now=NOW, owner="b", limit=10, lease_seconds=30
+        )
+    assert {row.id for row in rest} == set(due) - {row.id for row in claimed}
+    assert later not in {row.id for row in rest}
+
+
+async def test_concurrent_claimers_never_share_a_row(sessions: Sessions, cipher: Cipher) -> None:
+    ws = await workspace(sessions)
+    ids = {await hold(sessions, cipher, ws, deliver_at=NOW) for _ in range(40)}
+
+    async def claimer(name: str) -> list[str]:
+        got: list[str] = []
+        while True:
+            async with sessions() as session, session.begin():
+                rows = await HeldMessageRepository(session, cipher).claim_due(
+                    now=NOW, owner=name, limit=3, lease_seconds=60
+                )
+            if not rows:
+                return got
+            got.extend(row.id for row in rows)
+
+    results = await asyncio.gather(*(claimer(f"r{n}") for n in range(4)))
+    flat = [message_id for result in results for message_id in result]
+    assert len(flat) == len(set(flat)) == 40
+    assert set(flat) == ids
+
+
+async def test_expired_leases_are_reclaimed_but_delivered_rows_never(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    ws = await workspace(sessions)
+    first, second = [await hold(sessions, cipher, ws, deliver_at=NOW) for _ in range(2)]
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        await repo.claim_due(now=NOW, owner="dead", limit=10, lease_seconds=30)
+        assert await repo.mark_delivered(second, owner="dead", platform_message_id="1.1", at=NOW)
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        assert (
+            await repo.claim_due(
+                now=NOW + timedelta(seconds=10), owner="b", limit=10, lease_seconds=30
+            )
+            == []
+        )
+        again = await repo.claim_due(
+            now=NOW + timedelta(seconds=31), owner="b", limit=10, lease_seconds=30
+        )
+    assert [row.id for row in again] == [first]
+    assert again[0].attempts == 2  # the engine checks the platform before re-sending
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        # the dead owner cannot record over the new owner's lease
+        assert not await repo.mark_delivered(first, owner="dead", platform_message_id="x", at=NOW)
+        delivered = await repo.get(second)
+        assert delivered is not None and delivered.body_enc is None  # erased after delivery
+
+
+async def test_release_waits_until_retry_time(sessions: Sessions, cipher: Cipher) -> None:
+    ws = await workspace(sessions)
+    message_id = await hold(sessions, cipher, ws, deliver_at=NOW)
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        await repo.claim_due(now=NOW, owner="a", limit=1, lease_seconds=30)
+        retry_at = NOW + timedelta(seconds=20)
+        assert await repo.release(message_id, owner="a", retry_at=retry_at, error="503", at=NOW)
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        assert (
+            await repo.claim_due(
+                now=NOW + timedelta(seconds=5), owner="a", limit=1, lease_seconds=30
+            )
+            == []
+        )
+        assert len(await repo.claim_due(now=retry_at, owner="a", limit=1, lease_seconds=30)) == 1
+
+
+async def test_erasing_a_workspace_leaves_others_untouched(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    mine, theirs = await workspace(sessions, "T_MINE"), await workspace(sessions, "T_THEIRS")
+    gone = await hold(sessions, cipher, mine, body="mine")
+    kept = await hold(sessions, cipher, theirs, body="theirs")
+    async with sessions() as session, session.begin():
+        erased = await HeldMessageRepository(session, cipher).erase_for_workspace(mine, NOW)
+    assert [row.id for row in erased] == [gone]
+    async with sessions() as session:
+        rows = {row.id: row for row in (await session.scalars(select(HeldMessageRow))).all()}
+    assert rows[gone].state == "cancelled" and rows[gone].body_enc is None
+    assert rows[kept].state == "held"
+    assert HeldMessageRepository(session, cipher).body(rows[kept]) == "theirs"
+
+
+async def test_cancel_only_while_held(sessions: Sessions, cipher: Cipher) -> None:
+    ws = await workspace(sessions)
+    message_id = await hold(sessions, cipher, ws)
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        assert await repo.cancel(message_id, NOW)
+        assert not await repo.cancel(message_id, NOW)
+
+
+async def test_people_teams_and_leaders(sessions: Sessions, cipher: Cipher) -> None:
+    ws = await workspace(sessions)
+    async with sessions() as session, session.begin():
+        people = PersonRepository(session, cipher)
+        kari = await people.get_or_create(ws, "U_KARI", now=NOW, tz="Europe/Oslo", locale="nb")
+        same = await people.get_or_create(ws, "U_KARI", now=NOW)
+        assert same.id == kari.id
+        await people.set_hours(
+            kari, "mon-fri 08:00-16:00 tz Europe/Oslo", source="personal", now=NOW
+        )
+        await people.set_user_token(kari, "xoxp-user", now=NOW)
+        assert kari.user_token_enc is not None and b"xoxp" not in kari.user_token_enc
+        assert people.user_token(kari) == "xoxp-user"
+        teams = TeamRepository(session)
+        team = await teams.create(ws, "Platform", hours_spec="mon-fri 08:00-16:00", now=NOW)
+        await teams.watch(team, "C1")
+        await teams.add_leader(team.id, kari.id)
+        await teams.add_leader(team.id, kari.id)  # idempotent
+        assert await teams.leaders(team.id) == ["U_KARI"]
+        assert await teams.channels(team.id) == ["C1"]
+        found = await teams.for_channel(ws, "C1")
+        assert found is not None and found.id == team.id
+        other = await teams.create(ws, "Legal", hours_spec="mon-fri 09:00-17:00", now=NOW)
+        await teams.watch(other, "C1")  # a channel belongs to one team
+        moved = await teams.for_channel(ws, "C1")
+        assert moved is not None and moved.id == other.id
+
+
+async def test_naive_datetimes_are_refused(sessions: Sessions, cipher: Cipher) -> None:
+    ws = await workspace(sessions)
+    with pytest.raises(Exception, match="naive"):
+        await hold(sessions, cipher, ws, deliver_at=datetime(2026, 11, 30, 8))
