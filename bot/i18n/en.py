@@ -91,4 +91,15 @@ MESSAGES: dict[str, str] = {
     "rules.daily_rest": "In the 24 hours from {day} {clock} the longest rest is {actual} h; at least {limit} h in a row is required.",
     "rules.weekly_rest": "The longest rest in the week is {actual} h; at least {limit} h in a row is required.",
     "rules.quiet_night": "Working hours on {day} {start}–{end} run {actual} h into the night ({night}), which must stay free.",
+    # delivery failures (told privately to the author)
+    "delivery.failed": "Your held message to {conversation} could not be delivered: {reason}",
+    "delivery.failed.channel_not_found": "the channel no longer exists. Copy your text from here if you still need it, and send it somewhere else.",
+    "delivery.failed.not_in_channel": "Quiet Hours is not a member of that channel. Invite the app to the channel, then write the message again.",
+    "delivery.failed.is_archived": "the channel has been archived. Ask a workspace admin to unarchive it, or send the message elsewhere.",
+    "delivery.failed.token_revoked": "Quiet Hours was removed from this workspace. Ask an admin to reinstall it.",
+    "delivery.failed.invalid_auth": "Quiet Hours is no longer authorised in this workspace. Ask an admin to reinstall it.",
+    "delivery.failed.account_inactive": "Quiet Hours is no longer authorised in this workspace. Ask an admin to reinstall it.",
+    "delivery.failed.msg_too_long": "the message is too long for the platform. Shorten it and hold it again.",
+    "delivery.failed.undecryptable": "it could not be decrypted with the server’s current keys. Tell your administrator.",
+    "delivery.failed.other": "the platform refused it ({code}). Try sending it again.",
 }

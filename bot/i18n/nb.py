@@ -86,4 +86,15 @@ MESSAGES: dict[str, str] = {
     "rules.daily_rest": "I løpet av 24 timer fra {day} {clock} er den lengste hvilen {actual} t; minst {limit} t sammenhengende kreves.",
     "rules.weekly_rest": "Den lengste hvilen i uken er {actual} t; minst {limit} t sammenhengende kreves.",
     "rules.quiet_night": "Arbeidstiden {day} {start}–{end} går {actual} t inn i natten ({night}), som skal være fri.",
+    # delivery failures (told privately to the author)
+    "delivery.failed": "Den holdte meldingen din til {conversation} kunne ikke leveres: {reason}",
+    "delivery.failed.channel_not_found": "kanalen finnes ikke lenger. Kopier teksten herfra hvis du fortsatt trenger den, og send den et annet sted.",
+    "delivery.failed.not_in_channel": "Quiet Hours er ikke medlem av kanalen. Inviter appen til kanalen og skriv meldingen på nytt.",
+    "delivery.failed.is_archived": "kanalen er arkivert. Be en administrator om å gjenopprette den, eller send meldingen et annet sted.",
+    "delivery.failed.token_revoked": "Quiet Hours er fjernet fra arbeidsområdet. Be en administrator om å installere den på nytt.",
+    "delivery.failed.invalid_auth": "Quiet Hours har ikke lenger tilgang til arbeidsområdet. Be en administrator om å installere den på nytt.",
+    "delivery.failed.account_inactive": "Quiet Hours har ikke lenger tilgang til arbeidsområdet. Be en administrator om å installere den på nytt.",
+    "delivery.failed.msg_too_long": "meldingen er for lang for plattformen. Gjør den kortere og hold den på nytt.",
+    "delivery.failed.undecryptable": "den kunne ikke dekrypteres med serverens nåværende nøkler. Si fra til administratoren.",
+    "delivery.failed.other": "plattformen avviste den ({code}). Prøv å sende den på nytt.",
 }

@@ -1,0 +1,1 @@
+"""The sandbox: a local stand-in for a chat platform, for the demo and the tests."""

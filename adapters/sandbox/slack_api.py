@@ -1,0 +1,422 @@
+"""A small Slack Web API stand-in over real HTTP: the demo's sandbox and the tests' fake Slack.
+
+It keeps channels and messages in memory, answers the methods Quiet Hours calls, records every
+call, checks the bot token, and can misbehave on purpose: per-channel and workspace rate limits
+answered with ``429`` + ``Retry-After``, injected ``5xx`` and slow responses, archived channels
+and revoked tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["Call", "FakeSlack", "Faults", "TokenBucket"]
+
+JSONDict = dict[str, Any]
+
+
+@dataclass
+class Call:
+    """One request as the server saw it."""
+
+    method: str
+    params: JSONDict
+    token: str | None
+    at: float
+    status: int = 200
+    error: str | None = None
+
+
+@dataclass
+class TokenBucket:
+    """``capacity`` requests at once, refilled at ``rate`` per second (Slack's burst model)."""
+
+    capacity: float
+    rate: float
+    tokens: float = -1.0
+    updated: float = 0.0
+
+    def take(self, now: float) -> float:
+        """0 if a request may pass now (and consume a token), else seconds until one may."""
+        if self.tokens < 0:
+            self.tokens, self.updated = self.capacity, now
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class Faults:
+    """Deliberate misbehaviour, for fault tests and benchmarks."""
+
+    error_rate: float = 0.0  # share of write calls answered 500/503
+    timeout_rate: float = 0.0  # share of write calls answered only after `slow_seconds`
+    slow_seconds: float = 15.0
+    channel_rate: float | None = None  # chat.postMessage per channel per second (burst 3)
+    channel_burst: float = 3.0
+    workspace_rate: float | None = None  # chat.postMessage per second, whole workspace
+    workspace_burst: float = 20.0
+    fail_next: dict[str, list[int]] = field(default_factory=dict)  # method -> statuses to answer
+    seed: int = 1
+
+
+@dataclass
+class Message:
+    ts: str
+    channel: str
+    text: str
+    user: str
+    thread_ts: str | None = None
+    metadata: JSONDict | None = None
+    blocks: list[JSONDict] | None = None
+    reactions: list[str] = field(default_factory=list)
+
+
+WRITE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"}
+
+
+class FakeSlack:
+    """An in-memory Slack workspace served over HTTP at ``{url}/api/<method>``."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T_SANDBOX",
+        bot_token: str = "xoxb-sandbox",
+        bot_user: str = "U_QUIETBOT",
+        users: dict[str, JSONDict] | None = None,
+        clock: Callable[[], float] | None = None,
+        faults: Faults | None = None,
+        validator: Callable[[str, JSONDict], None] | None = None,
+    ) -> None:
+        self.team_id = team_id
+        self.tokens: dict[str, str] = {bot_token: bot_user}
+        self.bot_user = bot_user
+        self.users: dict[str, JSONDict] = users or {}
+        self.channels: dict[str, list[Message]] = {}
+        self.archived: set[str] = set()
+        self.revoked: set[str] = set()
+        self.ephemeral: list[JSONDict] = []
+        self.scheduled: dict[str, JSONDict] = {}
+        self.views: dict[str, JSONDict] = {}
+        self.calls: list[Call] = []
+        self.faults = faults or Faults()
+        self._clock = clock or time.monotonic
+        self._validator = validator
+        self._rng = random.Random(self.faults.seed)
+        self._channel_buckets: dict[str, TokenBucket] = {}
+        self._workspace_bucket: TokenBucket | None = None
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)
+        return app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None) or []
+        bound_port = sockets[0].getsockname()[1]
+        self.url = f"http://{host}:{bound_port}/api/"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- helpers for tests and the demo ----------------------------------------------------
+
+    def add_user(
+        self, user_id: str, name: str, tz: str = "Europe/Oslo", locale: str = "en-US"
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "name": name,
+            "real_name": name,
+            "tz": tz,
+            "locale": locale,
+        }
+
+    def add_channel(self, channel: str) -> None:
+        self.channels.setdefault(channel, [])
+
+    def posted(self, channel: str | None = None) -> list[Message]:
+        """Messages in ``channel`` (or everywhere), oldest first."""
+        if channel is not None:
+            return list(self.channels.get(channel, []))
+        return [message for messages in self.channels.values() for message in messages]
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def now(self) -> float:
+        return self._clock()
+
+    # -- the HTTP side ----------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> JSONDict:
+        params: JSONDict = dict(request.query)
+        if request.method == "POST":
+            if request.content_type == "application/json":
+                body = await request.json()
+                if isinstance(body, dict):
+                    params.update(body)
+            else:
+                params.update(dict(await request.post()))
+        return params
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
+        call = Call(method=method, params=params, token=token, at=self.now())
+        self.calls.append(call)
+        if self._validator is not None:
+            self._validator(method, {**params, "token": token})
+        status = self._injected_status(method)
+        if status is not None:
+            call.status = status
+            if status == 429:
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                )
+            return web.Response(status=status, text="injected failure")
+        if method in WRITE_METHODS and self._rng.random() < self.faults.timeout_rate:
+            await asyncio.sleep(self.faults.slow_seconds)
+        if token is None or token not in self.tokens:
+            return self._error(call, "not_authed" if token is None else "invalid_auth")
+        if token in self.revoked:
+            return self._error(call, "token_revoked")
+        if method == "chat.postMessage":
+            wait = self._rate_limit(str(params.get("channel", "")))
+            if wait > 0:
+                call.status, call.error = 429, "ratelimited"
+                retry_after = max(1, int(wait + 0.999))
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(retry_after)},
+                )
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return self._error(call, "unknown_method")
+        result: JSONDict = handler(params, self.tokens[token])
+        if not result.get("ok", True):
+            call.error = str(result.get("error"))
+        return web.json_response({"ok": True, **result} if result.get("ok", True) else result)
+
+    def _injected_status(self, method: str) -> int | None:
+        queue = self.faults.fail_next.get(method)
+        if queue:
+            return queue.pop(0)
+        if method in WRITE_METHODS and self._rng.random() < self.faults.error_rate:
+            return self._rng.choice([500, 503])
+        return None
+
+    def _rate_limit(self, channel: str) -> float:
+        now = self.now()
+        wait = 0.0
+        if self.faults.workspace_rate:
+            if self._workspace_bucket is None:
+                self._workspace_bucket = TokenBucket(
+                    self.faults.workspace_burst, self.faults.workspace_rate
+                )
+            wait = self._workspace_bucket.take(now)
+            if wait > 0:
+                return wait
+        if self.faults.channel_rate:
+            bucket = self._channel_buckets.setdefault(
+                channel, TokenBucket(self.faults.channel_burst, self.faults.channel_rate)
+            )
+            wait = bucket.take(now)
+            if wait > 0 and self._workspace_bucket is not None:
+                self._workspace_bucket.tokens += 1  # refused here: give the workspace token back
+        return wait
+
+    def _error(self, call: Call, error: str) -> web.Response:
+        call.error = error
+        return web.json_response({"ok": False, "error": error})
+
+    def _next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.{next(self._ts):06d}"
+
+    def _channel(self, params: JSONDict) -> tuple[str | None, JSONDict | None]:
+        channel = str(params.get("channel", ""))
+        if not channel:
+            return None, {"ok": False, "error": "channel_not_found"}
+        if channel in self.archived:
+            return None, {"ok": False, "error": "is_archived"}
+        if channel not in self.channels and not channel.startswith(("D", "U")):
+            return None, {"ok": False, "error": "channel_not_found"}
+        self.channels.setdefault(channel, [])
+        return channel, None
+
+    # -- methods ----------------------------------------------------------------------------
+
+    def _m_auth_test(self, params: JSONDict, user: str) -> JSONDict:
+        return {"team_id": self.team_id, "user_id": user, "bot_id": "B_QUIET", "team": "Sandbox"}
+
+    def _m_chat_postMessage(self, params: JSONDict, user: str) -> JSONDict:
+        channel, error = self._channel(params)
+        if error is not None:
+            return error
+        assert channel is not None
+        if not params.get("text") and not params.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        blocks = params.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        message = Message(
+            ts=self._next_ts(),
+            channel=channel,
+            text=str(params.get("text", "")),
+            user=user,
+            thread_ts=params.get("thread_ts") or None,
+            metadata=metadata,
+            blocks=blocks,
+        )
+        self.channels[channel].append(message)
+        return {"channel": channel, "ts": message.ts, "message": self._render(message)}
+
+    def _m_chat_update(self, params: JSONDict, user: str) -> JSONDict:
+        channel, error = self._channel(params)
+        if error is not None:
+            return error
+        for message in self.channels[channel or ""]:
+            if message.ts == params.get("ts"):
+                message.text = str(params.get("text", message.text))
+                return {"channel": channel, "ts": message.ts}
+        return {"ok": False, "error": "message_not_found"}
+
+    def _m_chat_delete(self, params: JSONDict, user: str) -> JSONDict:
+        channel, error = self._channel(params)
+        if error is not None:
+            return error
+        messages = self.channels[channel or ""]
+        kept = [m for m in messages if m.ts != params.get("ts")]
+        if len(kept) == len(messages):
+            return {"ok": False, "error": "message_not_found"}
+        self.channels[channel or ""] = kept
+        return {"channel": channel, "ts": params.get("ts")}
+
+    def _m_chat_postEphemeral(self, params: JSONDict, user: str) -> JSONDict:
+        self.ephemeral.append(dict(params))
+        return {"message_ts": self._next_ts()}
+
+    def _m_chat_scheduleMessage(self, params: JSONDict, user: str) -> JSONDict:
+        channel, error = self._channel(params)
+        if error is not None:
+            return error
+        scheduled_id = f"Q{next(self._ts)}"
+        self.scheduled[scheduled_id] = {**params, "id": scheduled_id, "user": user}
+        return {
+            "channel": channel,
+            "scheduled_message_id": scheduled_id,
+            "post_at": params.get("post_at"),
+        }
+
+    def _m_chat_deleteScheduledMessage(self, params: JSONDict, user: str) -> JSONDict:
+        if self.scheduled.pop(str(params.get("scheduled_message_id")), None) is None:
+            return {"ok": False, "error": "invalid_scheduled_message_id"}
+        return {}
+
+    def _m_chat_scheduledMessages_list(self, params: JSONDict, user: str) -> JSONDict:
+        return {"scheduled_messages": list(self.scheduled.values())}
+
+    def _m_conversations_history(self, params: JSONDict, user: str) -> JSONDict:
+        channel, error = self._channel(params)
+        if error is not None:
+            return error
+        limit = int(params.get("limit", 100))
+        newest_first = [self._render(m) for m in reversed(self.channels[channel or ""])]
+        return {"messages": newest_first[:limit], "has_more": len(newest_first) > limit}
+
+    def _m_conversations_replies(self, params: JSONDict, user: str) -> JSONDict:
+        channel, error = self._channel(params)
+        if error is not None:
+            return error
+        root = params.get("ts")
+        thread = [
+            self._render(m)
+            for m in self.channels[channel or ""]
+            if m.ts == root or m.thread_ts == root
+        ]
+        return {"messages": thread}
+
+    def _m_conversations_members(self, params: JSONDict, user: str) -> JSONDict:
+        return {"members": sorted(self.users)}
+
+    def _m_conversations_open(self, params: JSONDict, user: str) -> JSONDict:
+        users = str(params.get("users", ""))
+        channel = "D" + users.replace(",", "_")
+        self.channels.setdefault(channel, [])
+        return {"channel": {"id": channel}}
+
+    def _m_users_info(self, params: JSONDict, user: str) -> JSONDict:
+        found = self.users.get(str(params.get("user")))
+        if found is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"user": found}
+
+    def _m_dnd_teamInfo(self, params: JSONDict, user: str) -> JSONDict:
+        return {"users": {}}
+
+    def _m_reactions_add(self, params: JSONDict, user: str) -> JSONDict:
+        channel, error = self._channel(params)
+        if error is not None:
+            return error
+        for message in self.channels[channel or ""]:
+            if message.ts == params.get("timestamp"):
+                message.reactions.append(str(params.get("name")))
+                return {}
+        return {"ok": False, "error": "message_not_found"}
+
+    def _m_views_publish(self, params: JSONDict, user: str) -> JSONDict:
+        self.views[str(params.get("user_id"))] = params
+        return {"view": {"id": "V1"}}
+
+    def _m_views_open(self, params: JSONDict, user: str) -> JSONDict:
+        return {"view": {"id": "V2"}}
+
+    @staticmethod
+    def _render(message: Message) -> JSONDict:
+        rendered: JSONDict = {
+            "type": "message",
+            "ts": message.ts,
+            "text": message.text,
+            "user": message.user,
+        }
+        if message.thread_ts:
+            rendered["thread_ts"] = message.thread_ts
+        if message.metadata:
+            rendered["metadata"] = message.metadata
+        if message.reactions:
+            rendered["reactions"] = [{"name": name, "count": 1} for name in message.reactions]
+        return rendered

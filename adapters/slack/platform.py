@@ -1,0 +1,191 @@
+"""Slack's side of the ChatPlatform port, on slack-sdk's AsyncWebClient."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
+
+__all__ = ["DELIVERY_EVENT", "PERMANENT_ERRORS", "SlackPlatform", "classify"]
+
+log = logging.getLogger(__name__)
+
+#: The message-metadata event type that tags what we deliver with the held message's id.
+DELIVERY_EVENT = "quiet_hours_delivery"
+
+#: Slack error codes that no retry will fix: the author must be told.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "token_revoked",
+        "account_inactive",
+        "not_authed",
+        "missing_scope",
+        "msg_too_long",
+        "no_text",
+        "restricted_action",
+        "user_not_found",
+        "team_access_not_granted",
+    }
+)
+
+TokenLookup = Callable[[str, str | None], Awaitable[str | None]]
+
+
+def classify(error: BaseException) -> DeliveryError:
+    """Turn whatever the Web API call raised into a :class:`DeliveryError`."""
+    if isinstance(error, DeliveryError):
+        return error
+    if isinstance(error, SlackApiError):
+        response = error.response
+        status = getattr(response, "status_code", 200)
+        if status == 429:
+            retry_after = _retry_after(response.headers if response is not None else {})
+            return DeliveryError(
+                DeliveryErrorKind.RATE_LIMITED, "ratelimited", retry_after=retry_after
+            )
+        if status >= 500:
+            return DeliveryError(DeliveryErrorKind.TRANSIENT, f"http_{status}")
+        code = str(response.get("error", "unknown_error")) if response is not None else "unknown"
+        if code in PERMANENT_ERRORS:
+            return DeliveryError(DeliveryErrorKind.PERMANENT, code)
+        return DeliveryError(DeliveryErrorKind.TRANSIENT, code)
+    if isinstance(error, asyncio.TimeoutError | aiohttp.ClientError | ConnectionError):
+        return DeliveryError(DeliveryErrorKind.TRANSIENT, type(error).__name__)
+    return DeliveryError(DeliveryErrorKind.TRANSIENT, type(error).__name__)
+
+
+def _retry_after(headers: Any) -> float:
+    for name in ("Retry-After", "retry-after"):
+        value = headers.get(name) if hasattr(headers, "get") else None
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                break
+    return 1.0
+
+
+class SlackPlatform:
+    """Posts, labels and notes in one or more Slack workspaces.
+
+    ``token_for(workspace, person)`` returns the bot token (``person=None``) or a person's user
+    token (for auto-hold re-posts as the author); tokens are looked up per call so a revoked
+    workspace stops at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        token_for: TokenLookup,
+        base_url: str,
+        timeout: int = 10,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self._token_for = token_for
+        self._base_url = base_url
+        self._timeout = timeout
+        self._session = session
+
+    async def _client(self, workspace: str, person: str | None = None) -> AsyncWebClient:
+        token = await self._token_for(workspace, person)
+        if token is None:
+            raise DeliveryError(DeliveryErrorKind.PERMANENT, "token_revoked")
+        return AsyncWebClient(
+            token=token,
+            base_url=self._base_url,
+            timeout=self._timeout,
+            session=self._session,
+            retry_handlers=[],  # the delivery engine owns retries and Retry-After
+        )
+
+    async def post(self, message: OutgoingMessage) -> PostedMessage:
+        try:
+            client = await self._client(message.workspace, message.as_author)
+            kwargs: dict[str, Any] = {"channel": message.conversation, "text": message.text}
+            if message.thread:
+                kwargs["thread_ts"] = message.thread
+            if message.blocks:
+                kwargs["blocks"] = list(message.blocks)
+            if message.tag:
+                kwargs["metadata"] = {
+                    "event_type": DELIVERY_EVENT,
+                    "event_payload": {"held_id": message.tag},
+                }
+            response = await client.chat_postMessage(**kwargs)
+        except Exception as error:  # every failure is classified for the engine
+            raise classify(error) from error
+        return PostedMessage(conversation=str(response["channel"]), message_id=str(response["ts"]))
+
+    async def find_tagged(self, workspace: str, conversation: str, tag: str) -> str | None:
+        """Recent history of the conversation, searched for our delivery tag (crash recovery)."""
+        try:
+            client = await self._client(workspace)
+            response = await client.conversations_history(
+                channel=conversation, limit=200, include_all_metadata=True
+            )
+        except Exception as error:
+            raise classify(error) from error
+        messages: list[dict[str, Any]] = response.get("messages") or []
+        for item in messages:
+            metadata = item.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == DELIVERY_EVENT and payload.get("held_id") == tag:
+                return str(item["ts"])
+        return None
+
+    async def notify(self, workspace: str, person: str, text: str) -> None:
+        """A private note: a DM from the bot (ephemeral needs a channel the person is in)."""
+        try:
+            client = await self._client(workspace)
+            await client.chat_postMessage(channel=person, text=text)
+        except Exception as error:
+            raise classify(error) from error
+
+    async def add_label(
+        self, workspace: str, conversation: str, thread: str, text: str
+    ) -> str | None:
+        try:
+            client = await self._client(workspace)
+            response = await client.chat_postMessage(
+                channel=conversation, thread_ts=thread, text=text
+            )
+            await client.reactions_add(channel=conversation, timestamp=thread, name="zzz")
+        except Exception as error:
+            raise classify(error) from error
+        return str(response["ts"])
+
+    async def user_profile(self, workspace: str, person: str) -> UserProfile:
+        try:
+            client = await self._client(workspace)
+            response = await client.users_info(user=person, include_locale=True)
+        except Exception as error:
+            raise classify(error) from error
+        user = response.get("user") or {}
+        return UserProfile(
+            id=person,
+            name=str(user.get("real_name") or user.get("name") or person),
+            tz=user.get("tz"),
+            locale=user.get("locale"),
+        )
+
+    async def channel_members(self, workspace: str, conversation: str) -> list[str]:
+        try:
+            client = await self._client(workspace)
+            response = await client.conversations_members(channel=conversation, limit=1000)
+        except Exception as error:
+            raise classify(error) from error
+        members: list[str] = response.get("members") or []
+        return [str(member) for member in members]

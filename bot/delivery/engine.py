@@ -1,0 +1,367 @@
+"""The outbox loop: claim due held messages, pace them per conversation, post, record.
+
+Exactly-once *effect*: a row is ``delivering`` under our lease before the platform call, what we
+post carries the row's id as a tag, and a row claimed for the second time (its owner died, or a
+call timed out) is first looked up on the platform by that tag before anything is re-sent.
+Memory stays flat: at most ``max_in_flight`` rows are claimed at once, whatever is held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.delivery.ratelimit import Backoff, KeyedLimiter, RateLimit
+from bot.i18n import translate
+from bot.metrics import DeliveryMetrics
+from bot.ports import ChatPlatform, DeliveryError, DeliveryErrorKind, OutgoingMessage
+from bot.storage.crypto import Cipher, DecryptionError
+from bot.storage.outbox import HeldMessageRepository, WorkspaceRef
+
+__all__ = ["DeliveryEngine", "EngineConfig"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    batch_size: int = 200
+    max_in_flight: int = 2_000
+    lease_seconds: float = 60.0
+    poll_seconds: float = 0.25
+    max_attempts: int = 8
+    shutdown_grace_seconds: float = 5.0
+    backoff: Backoff = field(default_factory=Backoff)
+    #: per-conversation limits by platform name
+    conversation_limits: Mapping[str, Sequence[RateLimit]] = field(default_factory=dict)
+    #: whole-workspace limits by platform name
+    workspace_limits: Mapping[str, Sequence[RateLimit]] = field(default_factory=dict)
+
+
+class _Outcome(Enum):
+    DONE = "done"
+    AGAIN = "again"  # rate limited: same job once the conversation may send again
+
+
+@dataclass
+class _Job:
+    id: str
+    workspace: WorkspaceRef
+    conversation: str
+    thread: str | None
+    author: str
+    as_author: bool
+    urgent: bool
+    deliver_at: datetime
+    attempts: int
+    checked: bool = False
+    started: bool = False
+
+
+class DeliveryEngine:
+    """One per process; several processes may share a PostgreSQL database."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        platforms: Mapping[str, ChatPlatform],
+        clock: Clock,
+        owner: str,
+        metrics: DeliveryMetrics | None = None,
+        config: EngineConfig | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._platforms = platforms
+        self._clock = clock
+        self._owner = owner
+        self.metrics = metrics or DeliveryMetrics()
+        self._config = config or EngineConfig()
+        self._monotonic = monotonic
+        self._queues: dict[tuple[str, str], deque[_Job]] = {}
+        self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._conversation_limiters: dict[str, KeyedLimiter] = {
+            name: KeyedLimiter(limits) for name, limits in self._config.conversation_limits.items()
+        }
+        self._workspace_limiters: dict[str, KeyedLimiter] = {
+            name: KeyedLimiter(limits) for name, limits in self._config.workspace_limits.items()
+        }
+        self._retry_blocks = KeyedLimiter([RateLimit(10**9, 1.0)])  # Retry-After only
+        self._in_flight = 0
+        self._wake = asyncio.Event()
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and deliver until ``stop`` is set, then shut down within the grace period."""
+        renewer = asyncio.create_task(self._renew_leases(stop))
+        try:
+            while not stop.is_set():
+                claimed = await self._claim_and_dispatch()
+                if claimed and claimed == self._capacity_hint:
+                    continue  # more is due: claim again straight away
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wait_any(stop), self._config.poll_seconds)
+        finally:
+            renewer.cancel()
+            await self._shut_down()
+
+    async def _wait_any(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    def wake(self) -> None:
+        """Something was just held or moved: look at the outbox now."""
+        self._wake.set()
+
+    async def run_until_idle(self) -> None:
+        """Deliver everything due now and return (tests, the demo, the CLI)."""
+        while True:
+            claimed = await self._claim_and_dispatch()
+            if self._workers:
+                await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+            if not claimed and not self._workers:
+                return
+
+    _capacity_hint = 0
+
+    async def _claim_and_dispatch(self) -> int:
+        room = self._config.max_in_flight - self._in_flight
+        if room <= 0:
+            return 0
+        limit = min(self._config.batch_size, room)
+        self._capacity_hint = limit
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            repo = HeldMessageRepository(session, self._cipher)
+            rows = await repo.claim_due(
+                now=now, owner=self._owner, limit=limit, lease_seconds=self._config.lease_seconds
+            )
+            workspaces = await repo.workspaces({row.workspace_id for row in rows})
+        for row in rows:
+            job = _Job(
+                id=row.id,
+                workspace=workspaces[row.workspace_id],
+                conversation=row.conversation_id,
+                thread=row.thread_id,
+                author=row.author_id,
+                as_author=row.as_author,
+                urgent=row.urgent,
+                deliver_at=row.deliver_at,
+                attempts=row.attempts,
+            )
+            key = (job.workspace.key, job.conversation)
+            self._queues.setdefault(key, deque()).append(job)
+            self._in_flight += 1
+            if key not in self._workers:
+                self._workers[key] = asyncio.create_task(self._work(key))
+        return len(rows)
+
+    async def _work(self, key: tuple[str, str]) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                job = queue[0]
+                await self._pace(job)
+                outcome = await self._deliver(job)
+                if outcome is _Outcome.AGAIN:
+                    continue
+                queue.popleft()
+                self._in_flight -= 1
+        finally:
+            if not queue:
+                self._queues.pop(key, None)
+            self._workers.pop(key, None)
+
+    async def _pace(self, job: _Job) -> None:
+        platform = job.workspace.platform
+        conversation_key = (job.workspace.key, job.conversation)
+        conversation = self._conversation_limiters.get(platform)
+        workspace = self._workspace_limiters.get(platform)
+        while True:
+            now = self._monotonic()
+            wait = self._retry_blocks.wait(conversation_key, now)
+            if conversation is not None:
+                wait = max(wait, conversation.wait(conversation_key, now))
+            if workspace is not None:
+                wait = max(wait, workspace.wait(job.workspace.key, now))
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        if conversation is not None:
+            conversation.record(conversation_key, now)
+        if workspace is not None:
+            workspace.record(job.workspace.key, now)
+
+    # -- one delivery -------------------------------------------------------------------------
+
+    async def _deliver(self, job: _Job) -> _Outcome:
+        platform = self._platforms.get(job.workspace.platform)
+        if platform is None:
+            await self._fail(job, "no_platform", notify=False)
+            return _Outcome.DONE
+        job.started = True
+        try:
+            if job.attempts > 1 and not job.checked:
+                existing = await platform.find_tagged(
+                    job.workspace.external_id, job.conversation, job.id
+                )
+                job.checked = True
+                if existing is not None:
+                    self.metrics.recovered.inc()
+                    await self._record_delivered(job, existing)
+                    return _Outcome.DONE
+            body = await self._body(job)
+            if body is None:
+                await self._fail(job, "erased", notify=False)
+                return _Outcome.DONE
+            posted = await platform.post(
+                OutgoingMessage(
+                    workspace=job.workspace.external_id,
+                    conversation=job.conversation,
+                    text=body,
+                    thread=job.thread,
+                    as_author=job.author if job.as_author else None,
+                    tag=job.id,
+                    urgent=job.urgent,
+                )
+            )
+        except DeliveryError as error:
+            return await self._handle_error(job, error)
+        except Exception as error:  # a bug or an unknown failure: retry, never lose the message
+            log.exception("unexpected error delivering %s", job.id)
+            return await self._handle_error(
+                job, DeliveryError(DeliveryErrorKind.TRANSIENT, type(error).__name__)
+            )
+        await self._record_delivered(job, posted.message_id)
+        return _Outcome.DONE
+
+    async def _body(self, job: _Job) -> str | None:
+        async with self._sessions() as session:
+            repo = HeldMessageRepository(session, self._cipher)
+            row = await repo.get(job.id)
+            if row is None:
+                return None
+            try:
+                return repo.body(row)
+            except DecryptionError:
+                log.error("held message %s cannot be decrypted with the configured keys", job.id)
+                raise DeliveryError(DeliveryErrorKind.PERMANENT, "undecryptable") from None
+
+    async def _handle_error(self, job: _Job, error: DeliveryError) -> _Outcome:
+        now = self._monotonic()
+        key = (job.workspace.key, job.conversation)
+        if error.kind is DeliveryErrorKind.RATE_LIMITED:
+            self.metrics.rate_limited.inc()
+            self._retry_blocks.block(key, now + (error.retry_after or 1.0))
+            return _Outcome.AGAIN
+        if error.kind is DeliveryErrorKind.PERMANENT or job.attempts >= self._config.max_attempts:
+            await self._fail(job, error.code, notify=True)
+            return _Outcome.DONE
+        self.metrics.retries.inc()
+        delay = self._config.backoff.delay(job.attempts)
+        async with self._sessions() as session, session.begin():
+            await HeldMessageRepository(session, self._cipher).release(
+                job.id,
+                owner=self._owner,
+                retry_at=self._clock.now() + timedelta(seconds=delay),
+                error=error.code,
+                at=self._clock.now(),
+            )
+        return _Outcome.DONE
+
+    async def _record_delivered(self, job: _Job, message_id: str) -> None:
+        at = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            recorded = await HeldMessageRepository(session, self._cipher).mark_delivered(
+                job.id, owner=self._owner, platform_message_id=message_id, at=at
+            )
+        if recorded:
+            self.metrics.delivered.inc()
+            self.metrics.lag.observe(max(0.0, (at - job.deliver_at).total_seconds()))
+        else:  # our lease was taken over: the new owner will find the tag and not re-send
+            log.warning("lease on %s lost before recording delivery", job.id)
+
+    async def _fail(self, job: _Job, code: str, *, notify: bool) -> None:
+        async with self._sessions() as session, session.begin():
+            repo = HeldMessageRepository(session, self._cipher)
+            await repo.mark_failed(job.id, error=code, at=self._clock.now())
+            locale = await repo.author_locale(job.workspace, job.author)
+        self.metrics.failed.labels(reason=code).inc()
+        platform = self._platforms.get(job.workspace.platform)
+        if not notify or platform is None:
+            return
+        key = f"delivery.failed.{code}"
+        try:
+            reason = translate(key, locale)
+        except KeyError:
+            reason = translate("delivery.failed.other", locale, code=code)
+        text = translate("delivery.failed", locale, conversation=job.conversation, reason=reason)
+        with contextlib.suppress(DeliveryError):
+            await platform.notify(job.workspace.external_id, job.author, text)
+
+    # -- leases and shutdown ------------------------------------------------------------------
+
+    async def _renew_leases(self, stop: asyncio.Event) -> None:
+        interval = self._config.lease_seconds / 3
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            if stop.is_set() or not self._in_flight:
+                continue
+            try:
+                async with self._sessions() as session, session.begin():
+                    await HeldMessageRepository(session, self._cipher).renew_leases(
+                        owner=self._owner,
+                        now=self._clock.now(),
+                        lease_seconds=self._config.lease_seconds,
+                    )
+            except Exception:  # the database is away: leases lapse, others take over
+                log.warning("could not renew delivery leases", exc_info=True)
+
+    async def _shut_down(self) -> None:
+        """Stop claiming; let in-flight work finish briefly; give the rest back to the outbox."""
+        workers = list(self._workers.values())
+        if workers:
+            _done, pending = await asyncio.wait(
+                workers, timeout=self._config.shutdown_grace_seconds
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        leftovers = [job for queue in self._queues.values() for job in queue]
+        self._queues.clear()
+        self._in_flight = 0
+        if not leftovers:
+            return
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            repo = HeldMessageRepository(session, self._cipher)
+            for job in leftovers:
+                await repo.release(
+                    job.id,
+                    owner=self._owner,
+                    retry_at=now,
+                    error="shutdown",
+                    at=now,
+                    attempted=job.started,
+                )
+        log.info("released %d undelivered message(s) at shutdown", len(leftovers))
