@@ -112,6 +112,7 @@ class FakeSlack:
         self.scheduled: dict[str, JSONDict] = {}
         self.views: dict[str, JSONDict] = {}
         self.calls: list[Call] = []
+        self.violations: list[str] = []
         self.faults = faults or Faults()
         self._clock = clock or time.monotonic
         self._validator = validator
@@ -196,7 +197,11 @@ class FakeSlack:
         call = Call(method=method, params=params, token=token, at=self.now())
         self.calls.append(call)
         if self._validator is not None:
-            self._validator(method, {**params, "token": token})
+            try:
+                self._validator(method, {**params, "token": token})
+            except AssertionError as violation:
+                self.violations.append(str(violation))
+                return self._error(call, "invalid_arguments")
         status = self._injected_status(method)
         if status is not None:
             call.status = status

@@ -272,6 +272,7 @@ class HeldMessageRepository:
                 lease_until=retry_at,
                 last_error=error,
                 updated_at=at,
+                attempts=HeldMessageRow.attempts - (0 if attempted else 1),
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,45 @@
+"""The sandbox Slack Web API as a test fixture, checking every call against Slack's own spec."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from adapters.sandbox.slack_api import FakeSlack, Faults
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "external" / "slack"
+
+
+class SpecViolation(AssertionError):
+    """The bot called a Slack method wrongly (unknown method, missing required parameter)."""
+
+
+@lru_cache(maxsize=1)
+def _spec() -> tuple[dict[str, Any], set[str]]:
+    required = json.loads((SHARED / "web_api_required_params.json").read_text())["methods"]
+    openapi = json.loads((SHARED / "web_api_openapi_v2.json").read_text())
+    known = {path.strip("/") for path in openapi.get("paths", {})}
+    return required, known
+
+
+# The 2021 spec marks nothing required for chat.scheduleMessage; Slack requires these.
+EXTRA_REQUIRED = {"chat.scheduleMessage": ["channel", "post_at", "text"]}
+
+
+def check_call(method: str, params: dict[str, Any]) -> None:
+    required, known = _spec()
+    if method not in known and method not in required:
+        raise SpecViolation(f"{method} is not a Slack Web API method")
+    needed = list(required.get(method, {}).get("required", [])) + EXTRA_REQUIRED.get(method, [])
+    missing = [name for name in needed if params.get(name) in (None, "")]
+    if missing:
+        raise SpecViolation(f"{method} called without required {missing}")
+
+
+def fake_slack(**kwargs: Any) -> FakeSlack:
+    kwargs.setdefault("validator", check_call)
+    kwargs.setdefault("faults", Faults())
+    return FakeSlack(**kwargs)
