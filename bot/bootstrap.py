@@ -1,16 +1,25 @@
-"""The composition root: builds engines, ciphers and the web app from typed settings."""
+"""The composition root: builds engines, ciphers, platforms and the web app from typed settings."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import signal
+import socket
+import uuid
 
 from aiohttp import web
 
+from bot.clock import SystemClock
+from bot.delivery.engine import DeliveryEngine, EngineConfig
+from bot.delivery.ratelimit import SLACK_CHANNEL, TEAMS_CONVERSATION
+from bot.metrics import DeliveryMetrics
+from bot.ports import ChatPlatform
 from bot.settings import Settings
 from bot.storage.crypto import Cipher
-from bot.storage.db import create_engine
+from bot.storage.db import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.web import build_app
 
@@ -18,19 +27,57 @@ __all__ = ["serve"]
 
 log = logging.getLogger(__name__)
 
-#: Graceful shutdown budget: in-flight requests get this long before the process exits.
-SHUTDOWN_SECONDS = 8.0
+#: Graceful shutdown: the delivery engine gets this long, the web server the rest of 10 s.
+DELIVERY_GRACE_SECONDS = 5.0
+WEB_GRACE_SECONDS = 3.0
+
+
+def process_owner() -> str:
+    """A lease owner name unique to this process (host, pid and a random suffix)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = True) -> None:
-    """Run the web app until SIGINT/SIGTERM, then shut down within the budget."""
-    Cipher.from_secret(settings.require_secret_key())  # fail fast on a missing or bad key
+    """Run the web app and the delivery engine until SIGINT/SIGTERM, then stop within 10 s."""
+    cipher = Cipher.from_secret(settings.require_secret_key())  # fail fast on a bad key
     engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    clock = SystemClock()
+    metrics = DeliveryMetrics()
     try:
         if migrate:
             await upgrade(engine)
-        app = build_app(engine=engine)
-        runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_SECONDS)
+        platforms: dict[str, ChatPlatform] = {}
+        if settings.slack_bot_token or settings.slack_client_id:
+            from adapters.slack.platform import SlackPlatform
+            from adapters.slack.tokens import StoredTokens, install_single_workspace
+
+            if settings.slack_bot_token:
+                await install_single_workspace(
+                    sessions,
+                    cipher,
+                    bot_token=settings.slack_bot_token,
+                    api_url=settings.slack_api_url,
+                    now=clock.now(),
+                )
+            platforms["slack"] = SlackPlatform(
+                token_for=StoredTokens(sessions, cipher), base_url=settings.slack_api_url
+            )
+        delivery = DeliveryEngine(
+            sessions=sessions,
+            cipher=cipher,
+            platforms=platforms,
+            clock=clock,
+            owner=process_owner(),
+            metrics=metrics,
+            config=EngineConfig(
+                lease_seconds=settings.delivery_lease_seconds,
+                shutdown_grace_seconds=DELIVERY_GRACE_SECONDS,
+                conversation_limits={"slack": SLACK_CHANNEL, "teams": TEAMS_CONVERSATION},
+            ),
+        )
+        app = build_app(engine=engine, delivery_metrics=metrics)
+        runner = web.AppRunner(app, shutdown_timeout=WEB_GRACE_SECONDS)
         await runner.setup()
         site = web.TCPSite(runner, host, settings.port)
         await site.start()
@@ -39,10 +86,13 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        delivering = asyncio.create_task(delivery.run(stop))
         try:
             await stop.wait()
         finally:
             log.info("shutting down")
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(delivering, DELIVERY_GRACE_SECONDS + 1)
             await runner.cleanup()
     finally:
         await engine.dispose()

@@ -24,6 +24,19 @@ def _get(env: Mapping[str, str | None], name: str) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
+def _positive(env: Mapping[str, str | None], name: str, default: float) -> float:
+    text = _get(env, name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {text!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the composition root needs; see the configuration table in the README."""
@@ -41,6 +54,7 @@ class Settings:
     microsoft_app_password: str | None = None
     microsoft_app_tenant_id: str | None = None
     log_level: str = "INFO"
+    delivery_lease_seconds: float = 60.0
 
     @classmethod
     def from_env(
@@ -72,6 +86,7 @@ class Settings:
             microsoft_app_password=_get(env, "MICROSOFT_APP_PASSWORD"),
             microsoft_app_tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
             log_level=(_get(env, "LOG_LEVEL") or "INFO").upper(),
+            delivery_lease_seconds=_positive(env, "QUIET_HOURS_LEASE_SECONDS", 60.0),
         )
 
     def require_secret_key(self) -> str:

@@ -9,13 +9,15 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.metrics import DeliveryMetrics
 from bot.storage.migrate import current_revision, head_revision
 
-__all__ = ["ENGINE_KEY", "build_app"]
+__all__ = ["ENGINE_KEY", "METRICS_KEY", "build_app"]
 
 log = logging.getLogger(__name__)
 
 ENGINE_KEY: web.AppKey[AsyncEngine] = web.AppKey("engine", AsyncEngine)
+METRICS_KEY: web.AppKey[DeliveryMetrics] = web.AppKey("metrics", DeliveryMetrics)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -44,6 +46,12 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready", "database": "ok", "schema": revision})
 
 
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition of the delivery metrics."""
+    body = request.app[METRICS_KEY].render()
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
+
+
 @web.middleware
 async def no_stack_traces(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Unexpected errors become a plain 500 without internals; HTTP errors pass through."""
@@ -56,9 +64,11 @@ async def no_stack_traces(request: web.Request, handler: Handler) -> web.StreamR
         return web.json_response({"error": "internal error"}, status=500)
 
 
-def build_app(*, engine: AsyncEngine) -> web.Application:
+def build_app(*, engine: AsyncEngine, delivery_metrics: DeliveryMetrics) -> web.Application:
     app = web.Application(middlewares=[no_stack_traces])
     app[ENGINE_KEY] = engine
+    app[METRICS_KEY] = delivery_metrics
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     return app

@@ -32,6 +32,9 @@ __all__ = ["DeliveryEngine", "EngineConfig"]
 
 log = logging.getLogger(__name__)
 
+#: How often the held/due gauges are refreshed from the database.
+GAUGE_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -108,10 +111,14 @@ class DeliveryEngine:
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and deliver until ``stop`` is set, then shut down within the grace period."""
         renewer = asyncio.create_task(self._renew_leases(stop))
+        next_gauges = 0.0
         try:
             while not stop.is_set():
-                claimed = await self._claim_and_dispatch()
-                if claimed and claimed == self._capacity_hint:
+                if self._monotonic() >= next_gauges:
+                    await self._refresh_gauges()
+                    next_gauges = self._monotonic() + GAUGE_SECONDS
+                claimed, asked = await self._claim_and_dispatch()
+                if claimed and claimed == asked:
                     continue  # more is due: claim again straight away
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -135,20 +142,30 @@ class DeliveryEngine:
     async def run_until_idle(self) -> None:
         """Deliver everything due now and return (tests, the demo, the CLI)."""
         while True:
-            claimed = await self._claim_and_dispatch()
+            claimed, _ = await self._claim_and_dispatch()
             if self._workers:
                 await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
             if not claimed and not self._workers:
                 return
 
-    _capacity_hint = 0
+    async def _refresh_gauges(self) -> None:
+        try:
+            async with self._sessions() as session:
+                repo = HeldMessageRepository(session, self._cipher)
+                counts = await repo.count_by_state()
+                due = await repo.count_due(self._clock.now())
+        except Exception:  # metrics must never stop delivery
+            log.warning("could not refresh outbox gauges", exc_info=True)
+            return
+        self.metrics.held.set(counts.get("held", 0) + counts.get("delivering", 0))
+        self.metrics.due.set(due)
 
-    async def _claim_and_dispatch(self) -> int:
+    async def _claim_and_dispatch(self) -> tuple[int, int]:
+        """Claim what is due (as much as there is room for); returns (claimed, asked for)."""
         room = self._config.max_in_flight - self._in_flight
         if room <= 0:
-            return 0
+            return 0, 0
         limit = min(self._config.batch_size, room)
-        self._capacity_hint = limit
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             repo = HeldMessageRepository(session, self._cipher)
@@ -173,7 +190,7 @@ class DeliveryEngine:
             self._in_flight += 1
             if key not in self._workers:
                 self._workers[key] = asyncio.create_task(self._work(key))
-        return len(rows)
+        return len(rows), limit
 
     async def _work(self, key: tuple[str, str]) -> None:
         queue = self._queues[key]

@@ -293,6 +293,12 @@ class HeldMessageRepository:
         )
         return (await self._session.execute(query)).scalar_one_or_none()
 
+    async def count_due(self, now: datetime) -> int:
+        query = select(func.count()).where(
+            HeldMessageRow.state.in_(OPEN_STATES), HeldMessageRow.deliver_at <= now
+        )
+        return int((await self._session.execute(query)).scalar_one())
+
     async def count_by_state(self) -> dict[str, int]:
         query = select(HeldMessageRow.state, func.count()).group_by(HeldMessageRow.state)
         return {state: int(count) for state, count in (await self._session.execute(query)).all()}

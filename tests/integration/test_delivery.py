@@ -228,7 +228,7 @@ async def test_crash_after_posting_is_not_posted_again(
     workspace = await install(sessions, cipher)
     message_id = await hold(sessions, cipher, workspace, "C1", "exactly once")
     async with sessions() as session, session.begin():
-        [row] = await HeldMessageRepository(session, cipher).claim_due(
+        [_claimed] = await HeldMessageRepository(session, cipher).claim_due(
             now=MONDAY_8, owner="dead", limit=10, lease_seconds=5
         )
     # the dead process got as far as posting, tagged with the held id

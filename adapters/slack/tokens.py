@@ -1,0 +1,96 @@
+"""Slack tokens from our encrypted store, with a short cache and single-workspace setup."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.crypto import Cipher
+from bot.storage.repositories import (
+    InstallationRepository,
+    PersonRepository,
+    WorkspaceRepository,
+)
+
+__all__ = ["StoredTokens", "install_single_workspace"]
+
+log = logging.getLogger(__name__)
+
+
+class StoredTokens:
+    """``token_for(team, person)`` for :class:`SlackPlatform`: bot or user tokens, decrypted.
+
+    Tokens are cached for ``ttl`` seconds so a Monday herd does not decrypt one per message;
+    :meth:`forget` drops a workspace at once when it uninstalls.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        *,
+        ttl: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._cache: dict[tuple[str, str | None], tuple[float, str | None]] = {}
+
+    async def __call__(self, team: str, person: str | None) -> str | None:
+        key = (team, person)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > self._monotonic():
+            return cached[1]
+        token = await self._load(team, person)
+        self._cache[key] = (self._monotonic() + self._ttl, token)
+        return token
+
+    async def _load(self, team: str, person: str | None) -> str | None:
+        async with self._sessions() as session:
+            workspace = await WorkspaceRepository(session).find("slack", team)
+            if workspace is None or workspace.uninstalled_at is not None:
+                return None
+            if person is None:
+                return await InstallationRepository(session, self._cipher).bot_token(workspace.id)
+            people = PersonRepository(session, self._cipher)
+            row = await people.find(workspace.id, person)
+            return None if row is None else people.user_token(row)
+
+    def forget(self, team: str) -> None:
+        for key in [key for key in self._cache if key[0] == team]:
+            del self._cache[key]
+
+
+async def install_single_workspace(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: Cipher,
+    *,
+    bot_token: str,
+    api_url: str,
+    now: datetime,
+) -> str:
+    """Record the workspace behind ``SLACK_BOT_TOKEN`` (asks Slack which one it is)."""
+    identity = await AsyncWebClient(token=bot_token, base_url=api_url, timeout=10).auth_test()
+    team_id = str(identity["team_id"])
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).get_or_create(
+            "slack", team_id, now=now, name=identity.get("team")
+        )
+        installations = InstallationRepository(session, cipher)
+        if await installations.bot_token(workspace.id) != bot_token:
+            await installations.save(
+                workspace.id,
+                bot_token=bot_token,
+                now=now,
+                bot_user_id=identity.get("user_id"),
+                app_id=identity.get("app_id"),
+            )
+    log.info("single-workspace Slack install for team %s", team_id)
+    return team_id

@@ -1,0 +1,218 @@
+"""Fault tests on real `quiet-hours serve` processes: SIGKILL mid-herd, two replicas, SIGTERM.
+
+The sandbox Slack Web API in this test process is the judge of what was posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.sandbox.slack_api import FakeSlack, Faults
+from adapters.slack.tokens import install_single_workspace
+from bot.storage.crypto import Cipher
+from bot.storage.outbox import HeldMessageRepository
+from tests.conftest import TEST_KEY
+from tests.support.slack import fake_slack
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "xoxb-serve-test"
+CHANNELS = [f"C{n:02d}" for n in range(10)]
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    server = fake_slack(bot_token=TOKEN, team_id="T_SERVE")
+    server.add_user("U_KARI", "Kari")
+    for channel in CHANNELS:
+        server.add_channel(channel)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def herd(sessions: Sessions, cipher: Cipher, slack: FakeSlack, per_channel: int) -> set[str]:
+    """Held messages all due now, spread over the channels; returns their texts."""
+    await install_single_workspace(
+        sessions, cipher, bot_token=TOKEN, api_url=slack.url, now=datetime.now(UTC)
+    )
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    texts = set()
+    async with sessions() as session, session.begin():
+        from bot.storage.repositories import WorkspaceRepository
+
+        workspace = await WorkspaceRepository(session).find("slack", "T_SERVE")
+        assert workspace is not None
+        repo = HeldMessageRepository(session, cipher)
+        for n in range(per_channel):
+            for channel in CHANNELS:
+                text = f"{channel} #{n}"
+                texts.add(text)
+                await repo.add(
+                    workspace_id=workspace.id,
+                    conversation_id=channel,
+                    author_id="U_KARI",
+                    body=text,
+                    deliver_at=due,
+                    now=due,
+                )
+    return texts
+
+
+class Serve:
+    """One `quiet-hours serve` process."""
+
+    def __init__(self, database_url: str, slack: FakeSlack) -> None:
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": database_url,
+            "QUIET_HOURS_SECRET_KEY": TEST_KEY,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_API_URL": slack.url,
+            "QUIET_HOURS_LEASE_SECONDS": "2",
+            "PORT": str(self.port),
+        }
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--no-migrate",
+            env=self.env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        async with aiohttp.ClientSession() as client:
+            for _ in range(300):
+                try:
+                    async with client.get(f"http://127.0.0.1:{self.port}/healthz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError("serve did not come up")
+
+    async def metrics(self) -> str:
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(f"http://127.0.0.1:{self.port}/metrics") as response,
+        ):
+            return await response.text()
+
+    def signal(self, sig: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(sig)
+
+    async def wait(self, timeout: float) -> int:
+        assert self.process is not None
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+async def until(predicate: object, timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def delivered_texts(slack: FakeSlack) -> Counter[str]:
+    return Counter(m.text for channel in CHANNELS for m in slack.posted(channel))
+
+
+async def test_sigkill_mid_herd_then_restart_delivers_every_message_once(
+    database_url: str, engine: object, sessions: Sessions, cipher: Cipher, slack: FakeSlack
+) -> None:
+    texts = await herd(sessions, cipher, slack, per_channel=6)
+    first = Serve(database_url, slack)
+    await first.start()
+    try:
+        await until(lambda: len(slack.posted()) >= 15, timeout=60)
+        first.signal(signal.SIGKILL)
+        await first.wait(10)
+    finally:
+        await first.kill()
+    assert sum(delivered_texts(slack).values()) < len(texts)
+    second = Serve(database_url, slack)
+    await second.start()
+    try:
+        await until(lambda: sum(delivered_texts(slack).values()) >= len(texts), timeout=90)
+        await asyncio.sleep(2.5)  # a lease's worth of time for any duplicate to show up
+    finally:
+        await second.kill()
+    assert delivered_texts(slack) == Counter(texts)
+
+
+async def test_sigterm_stops_within_ten_seconds_mid_herd(
+    database_url: str, engine: object, sessions: Sessions, cipher: Cipher, slack: FakeSlack
+) -> None:
+    await herd(sessions, cipher, slack, per_channel=8)
+    serve = Serve(database_url, slack)
+    await serve.start()
+    try:
+        await until(lambda: len(slack.posted()) >= 5, timeout=60)
+        assert "quiet_hours_delivered_total" in await serve.metrics()
+        serve.signal(signal.SIGTERM)
+        started = asyncio.get_running_loop().time()
+        assert await serve.wait(10) == 0
+        assert asyncio.get_running_loop().time() - started < 10
+    finally:
+        await serve.kill()
+    async with sessions() as session:
+        counts = await HeldMessageRepository(session, cipher).count_by_state()
+    assert counts.get("delivering", 0) == 0  # released, not left to a lease
+
+
+async def test_two_replicas_deliver_every_message_once(
+    database_url: str, engine: object, sessions: Sessions, cipher: Cipher, slack: FakeSlack
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replicas share PostgreSQL; SQLite is a one-process database")
+    slack.faults = Faults(error_rate=0.05, seed=3)
+    texts = await herd(sessions, cipher, slack, per_channel=5)
+    replicas = [Serve(database_url, slack), Serve(database_url, slack)]
+    try:
+        await asyncio.gather(*(replica.start() for replica in replicas))
+        await until(lambda: sum(delivered_texts(slack).values()) >= len(texts), timeout=90)
+        await asyncio.sleep(2.5)
+    finally:
+        for replica in replicas:
+            await replica.kill()
+    assert delivered_texts(slack) == Counter(texts)
+    posters = {call.token for call in slack.calls_to("chat.postMessage")}
+    assert posters == {TOKEN}
