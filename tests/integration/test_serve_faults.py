@@ -132,9 +132,9 @@ class Serve:
         assert self.process is not None
         self.process.send_signal(sig)
 
-    async def wait(self, timeout: float) -> int:
+    async def wait(self, seconds: float) -> int:
         assert self.process is not None
-        return await asyncio.wait_for(self.process.wait(), timeout)
+        return await asyncio.wait_for(self.process.wait(), seconds)
 
     async def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -142,8 +142,8 @@ class Serve:
             await self.process.wait()
 
 
-async def until(predicate: object, timeout: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def until(predicate: object, within: float) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while asyncio.get_running_loop().time() < deadline:
         if predicate():  # type: ignore[operator]
             return
@@ -162,7 +162,7 @@ async def test_sigkill_mid_herd_then_restart_delivers_every_message_once(
     first = Serve(database_url, slack)
     await first.start()
     try:
-        await until(lambda: len(slack.posted()) >= 15, timeout=60)
+        await until(lambda: len(slack.posted()) >= 15, within=60)
         first.signal(signal.SIGKILL)
         await first.wait(10)
     finally:
@@ -171,7 +171,7 @@ async def test_sigkill_mid_herd_then_restart_delivers_every_message_once(
     second = Serve(database_url, slack)
     await second.start()
     try:
-        await until(lambda: sum(delivered_texts(slack).values()) >= len(texts), timeout=90)
+        await until(lambda: sum(delivered_texts(slack).values()) >= len(texts), within=90)
         await asyncio.sleep(2.5)  # a lease's worth of time for any duplicate to show up
     finally:
         await second.kill()
@@ -185,7 +185,7 @@ async def test_sigterm_stops_within_ten_seconds_mid_herd(
     serve = Serve(database_url, slack)
     await serve.start()
     try:
-        await until(lambda: len(slack.posted()) >= 5, timeout=60)
+        await until(lambda: len(slack.posted()) >= 5, within=60)
         assert "quiet_hours_delivered_total" in await serve.metrics()
         serve.signal(signal.SIGTERM)
         started = asyncio.get_running_loop().time()
@@ -208,7 +208,7 @@ async def test_two_replicas_deliver_every_message_once(
     replicas = [Serve(database_url, slack), Serve(database_url, slack)]
     try:
         await asyncio.gather(*(replica.start() for replica in replicas))
-        await until(lambda: sum(delivered_texts(slack).values()) >= len(texts), timeout=90)
+        await until(lambda: sum(delivered_texts(slack).values()) >= len(texts), within=90)
         await asyncio.sleep(2.5)
     finally:
         for replica in replicas:
