@@ -94,5 +94,9 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(delivering, DELIVERY_GRACE_SECONDS + 1)
             await runner.cleanup()
+            for platform in platforms.values():
+                close = getattr(platform, "close", None)
+                if close is not None:
+                    await close()
     finally:
         await engine.dispose()

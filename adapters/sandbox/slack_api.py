@@ -100,8 +100,10 @@ class FakeSlack:
         clock: Callable[[], float] | None = None,
         faults: Faults | None = None,
         validator: Callable[[str, JSONDict], None] | None = None,
+        auto_create_channels: bool = False,
     ) -> None:
         self.team_id = team_id
+        self.auto_create_channels = auto_create_channels
         self.tokens: dict[str, str] = {bot_token: bot_user}
         self.bot_user = bot_user
         self.users: dict[str, JSONDict] = users or {}
@@ -129,7 +131,18 @@ class FakeSlack:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_get("/api/{method}", self._handle)
+        app.router.add_get("/_sandbox/messages", self._dump)
         return app
+
+    async def _dump(self, request: web.Request) -> web.Response:
+        """Everything posted, for benchmarks that run the sandbox in another process."""
+        return web.json_response(
+            {
+                "messages": [[m.channel, m.text] for m in self.posted()],
+                "calls": len(self.calls),
+                "rate_limited": sum(1 for call in self.calls if call.status == 429),
+            }
+        )
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         self._runner = web.AppRunner(self.app(), access_log=None)
@@ -275,7 +288,8 @@ class FakeSlack:
             return None, {"ok": False, "error": "channel_not_found"}
         if channel in self.archived:
             return None, {"ok": False, "error": "is_archived"}
-        if channel not in self.channels and not channel.startswith(("D", "U")):
+        known = channel in self.channels or self.auto_create_channels
+        if not known and not channel.startswith(("D", "U")):
             return None, {"ok": False, "error": "channel_not_found"}
         self.channels.setdefault(channel, [])
         return channel, None

@@ -98,18 +98,38 @@ class SlackPlatform:
         self._base_url = base_url
         self._timeout = timeout
         self._session = session
+        self._own_session = session is None
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    def _http(self) -> aiohttp.ClientSession:
+        # One pooled HTTP session for every call: a Monday herd must not open a connection
+        # per message. Created lazily inside the running event loop.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=100, limit_per_host=100)
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None and not self._session.closed:
+            await self._session.close()
 
     async def _client(self, workspace: str, person: str | None = None) -> AsyncWebClient:
         token = await self._token_for(workspace, person)
         if token is None:
             raise DeliveryError(DeliveryErrorKind.PERMANENT, "token_revoked")
-        return AsyncWebClient(
-            token=token,
-            base_url=self._base_url,
-            timeout=self._timeout,
-            session=self._session,
-            retry_handlers=[],  # the delivery engine owns retries and Retry-After
-        )
+        client = self._clients.get(token)
+        if client is None or client.session is None or client.session.closed:
+            if len(self._clients) > 1000:
+                self._clients.clear()
+            client = self._clients[token] = AsyncWebClient(
+                token=token,
+                base_url=self._base_url,
+                timeout=self._timeout,
+                session=self._http(),
+                retry_handlers=[],  # the delivery engine owns retries and Retry-After
+            )
+        return client
 
     async def post(self, message: OutgoingMessage) -> PostedMessage:
         try:

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 #: How often the held/due gauges are refreshed from the database.
 GAUGE_SECONDS = 5.0
+#: Delivery outcomes are written in batches: start a write at this many, at most this many each.
+FLUSH_BATCH = 50
+FLUSH_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class _Job:
     urgent: bool
     deliver_at: datetime
     attempts: int
+    body_enc: bytes | None
     checked: bool = False
     started: bool = False
 
@@ -103,8 +107,12 @@ class DeliveryEngine:
             name: KeyedLimiter(limits) for name, limits in self._config.workspace_limits.items()
         }
         self._retry_blocks = KeyedLimiter([RateLimit(10**9, 1.0)])  # Retry-After only
+        self._workspace_gates: dict[str, asyncio.Lock] = {}
         self._in_flight = 0
         self._wake = asyncio.Event()
+        self._outcomes: list[tuple[_Job, str, datetime]] = []
+        self._flushing: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -117,6 +125,8 @@ class DeliveryEngine:
                 if self._monotonic() >= next_gauges:
                     await self._refresh_gauges()
                     next_gauges = self._monotonic() + GAUGE_SECONDS
+                if self._outcomes:
+                    self._start_flush()
                 claimed, asked = await self._claim_and_dispatch()
                 if claimed and claimed == asked:
                     continue  # more is due: claim again straight away
@@ -145,6 +155,7 @@ class DeliveryEngine:
             claimed, _ = await self._claim_and_dispatch()
             if self._workers:
                 await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+            await self._flush()
             if not claimed and not self._workers:
                 return
 
@@ -184,6 +195,7 @@ class DeliveryEngine:
                 urgent=row.urgent,
                 deliver_at=row.deliver_at,
                 attempts=row.attempts,
+                body_enc=row.body_enc,
             )
             key = (job.workspace.key, job.conversation)
             self._queues.setdefault(key, deque()).append(job)
@@ -209,24 +221,30 @@ class DeliveryEngine:
             self._workers.pop(key, None)
 
     async def _pace(self, job: _Job) -> None:
+        """Wait until this conversation, and then its workspace, may send."""
         platform = job.workspace.platform
         conversation_key = (job.workspace.key, job.conversation)
         conversation = self._conversation_limiters.get(platform)
-        workspace = self._workspace_limiters.get(platform)
-        while True:
+        while True:  # only this conversation's worker waits here
             now = self._monotonic()
             wait = self._retry_blocks.wait(conversation_key, now)
             if conversation is not None:
                 wait = max(wait, conversation.wait(conversation_key, now))
-            if workspace is not None:
-                wait = max(wait, workspace.wait(job.workspace.key, now))
             if wait <= 0:
                 break
             await asyncio.sleep(wait)
+        workspace = self._workspace_limiters.get(platform)
+        if workspace is not None:
+            # One waiter per workspace at a time, the rest queue fairly on the lock: hundreds of
+            # conversations polling one shared window would wake each other on every send.
+            gate = self._workspace_gates.setdefault(job.workspace.key, asyncio.Lock())
+            async with gate:
+                while (wait := workspace.wait(job.workspace.key, self._monotonic())) > 0:  # noqa: ASYNC110 (a timed wait, nothing to signal)
+                    await asyncio.sleep(wait)
+                now = self._monotonic()
+                workspace.record(job.workspace.key, now)
         if conversation is not None:
             conversation.record(conversation_key, now)
-        if workspace is not None:
-            workspace.record(job.workspace.key, now)
 
     # -- one delivery -------------------------------------------------------------------------
 
@@ -246,7 +264,7 @@ class DeliveryEngine:
                     self.metrics.recovered.inc()
                     await self._record_delivered(job, existing)
                     return _Outcome.DONE
-            body = await self._body(job)
+            body = self._body(job)
             if body is None:
                 await self._fail(job, "erased", notify=False)
                 return _Outcome.DONE
@@ -271,17 +289,15 @@ class DeliveryEngine:
         await self._record_delivered(job, posted.message_id)
         return _Outcome.DONE
 
-    async def _body(self, job: _Job) -> str | None:
-        async with self._sessions() as session:
-            repo = HeldMessageRepository(session, self._cipher)
-            row = await repo.get(job.id)
-            if row is None:
-                return None
-            try:
-                return repo.body(row)
-            except DecryptionError:
-                log.error("held message %s cannot be decrypted with the configured keys", job.id)
-                raise DeliveryError(DeliveryErrorKind.PERMANENT, "undecryptable") from None
+    def _body(self, job: _Job) -> str | None:
+        """Decrypt only when sending: plaintext never waits in memory longer than needed."""
+        if job.body_enc is None:
+            return None
+        try:
+            return self._cipher.decrypt(job.body_enc)
+        except DecryptionError:
+            log.error("held message %s cannot be decrypted with the configured keys", job.id)
+            raise DeliveryError(DeliveryErrorKind.PERMANENT, "undecryptable") from None
 
     async def _handle_error(self, job: _Job, error: DeliveryError) -> _Outcome:
         now = self._monotonic()
@@ -306,16 +322,38 @@ class DeliveryEngine:
         return _Outcome.DONE
 
     async def _record_delivered(self, job: _Job, message_id: str) -> None:
-        at = self._clock.now()
-        async with self._sessions() as session, session.begin():
-            recorded = await HeldMessageRepository(session, self._cipher).mark_delivered(
-                job.id, owner=self._owner, platform_message_id=message_id, at=at
-            )
-        if recorded:
-            self.metrics.delivered.inc()
-            self.metrics.lag.observe(max(0.0, (at - job.deliver_at).total_seconds()))
-        else:  # our lease was taken over: the new owner will find the tag and not re-send
-            log.warning("lease on %s lost before recording delivery", job.id)
+        """Queue the outcome; it is written with others in one transaction (see _flush).
+
+        Until then the row stays ``delivering`` under our lease, so a crash in between is the
+        ordinary posted-but-not-recorded case that the delivery tag resolves.
+        """
+        self._outcomes.append((job, message_id, self._clock.now()))
+        if len(self._outcomes) >= FLUSH_BATCH:
+            self._start_flush()
+
+    def _start_flush(self) -> None:
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        """Write every queued delivery outcome; SQLite has one writer, so batch them."""
+        async with self._flush_lock:
+            while self._outcomes:
+                batch, self._outcomes = self._outcomes[:FLUSH_LIMIT], self._outcomes[FLUSH_LIMIT:]
+                async with self._sessions() as session, session.begin():
+                    repo = HeldMessageRepository(session, self._cipher)
+                    recorded = [
+                        await repo.mark_delivered(
+                            job.id, owner=self._owner, platform_message_id=message_id, at=at
+                        )
+                        for job, message_id, at in batch
+                    ]
+                for (job, _message_id, at), ok in zip(batch, recorded, strict=True):
+                    if ok:
+                        self.metrics.delivered.inc()
+                        self.metrics.lag.observe(max(0.0, (at - job.deliver_at).total_seconds()))
+                    else:  # our lease was taken over: the new owner finds the tag, no re-send
+                        log.warning("lease on %s lost before recording delivery", job.id)
 
     async def _fail(self, job: _Job, code: str, *, notify: bool) -> None:
         async with self._sessions() as session, session.begin():
@@ -364,6 +402,7 @@ class DeliveryEngine:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self._flush()
         leftovers = [job for queue in self._queues.values() for job in queue]
         self._queues.clear()
         self._in_flight = 0

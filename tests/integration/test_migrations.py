@@ -69,3 +69,15 @@ async def test_metadata_tables_have_no_text_columns(engine: AsyncEngine, table: 
             lambda c: {col["name"] for col in inspect(c).get_columns(table)}
         )
     assert not columns & {"text", "body", "body_enc", "message", "content"}
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(engine: AsyncEngine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite settings")
+    from sqlalchemy import text
+
+    async with engine.connect() as connection:
+        mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
+        timeout = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
+        foreign_keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar()
+    assert (mode, timeout, foreign_keys) == ("wal", 5000, 1)

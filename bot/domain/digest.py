@@ -1,0 +1,79 @@
+"""Digest values: off-hours threads summarised from stored metadata, and the decision heuristic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["ActivityEvent", "DigestThread", "looks_decided", "summarise"]
+
+# Phrases that suggest a discussion reached a decision, in English and Norwegian. Only a yes/no
+# signal is kept from a message; its text is never stored.
+_DECISION_PHRASES = [
+    r"decided",
+    r"decision (?:is|was) made",
+    r"let'?s go with",
+    r"we(?:'ll| will) go with",
+    r"agreed",
+    r"final answer",
+    r"approved",
+    r"vi går for",
+    r"vi gjør det slik",
+    r"bestemt",
+    r"besluttet",
+    r"vedtatt",
+    r"enige om",
+    r"konklusjon",
+    r"godkjent",
+]
+_DECISION = re.compile(r"\b(?:" + "|".join(_DECISION_PHRASES) + r")\b", re.IGNORECASE)
+
+
+def looks_decided(text: str) -> bool:
+    """Whether ``text`` reads like a decision ("let's go with", "vi går for", "bestemt" …)."""
+    return bool(_DECISION.search(text or ""))
+
+
+@dataclass(frozen=True)
+class ActivityEvent:
+    """One off-hours message, as metadata: who, where, when, and the decision signal."""
+
+    conversation: str
+    thread: str
+    person: str
+    at: datetime
+    decision_signal: bool = False
+
+
+@dataclass(frozen=True)
+class DigestThread:
+    conversation: str
+    thread: str
+    messages: int
+    people: int
+    first_at: datetime
+    last_at: datetime
+    looks_decided: bool
+
+
+def summarise(events: Iterable[ActivityEvent]) -> list[DigestThread]:
+    """Group events by thread, busiest first (then oldest first)."""
+    grouped: dict[tuple[str, str], list[ActivityEvent]] = {}
+    for event in events:
+        grouped.setdefault((event.conversation, event.thread), []).append(event)
+    threads = [
+        DigestThread(
+            conversation=conversation,
+            thread=thread,
+            messages=len(items),
+            people=len({item.person for item in items}),
+            first_at=min(item.at for item in items),
+            last_at=max(item.at for item in items),
+            looks_decided=any(item.decision_signal for item in items),
+        )
+        for (conversation, thread), items in grouped.items()
+    ]
+    threads.sort(key=lambda t: (-t.messages, t.first_at))
+    return threads

@@ -1,0 +1,165 @@
+"""Writing through the bot: decide, then hold in the outbox (durable before we answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.domain.decisions import Audience, ChannelAudience, Decision, PersonAudience, decide
+from bot.domain.policy import Person
+from bot.services.directory import person_from_row, policy_from_row
+from bot.storage.crypto import Cipher
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import (
+    PersonRepository,
+    TeamRepository,
+    UrgentOverrideRepository,
+    WorkspaceRepository,
+)
+
+__all__ = ["ComposeService", "Composed", "NotAllowedError", "NotInstalledError"]
+
+
+class NotInstalledError(Exception):
+    """The workspace has no installation of Quiet Hours."""
+
+
+class NotAllowedError(Exception):
+    """Only the author may change or cancel a held message."""
+
+
+@dataclass(frozen=True)
+class Composed:
+    decision: Decision
+    held_id: str
+
+    @property
+    def held(self) -> bool:
+        return self.decision.held
+
+
+class ComposeService:
+    """The `later` and `urgent` commands, the compose modal, and auto-hold all end up here.
+
+    Every message goes through the outbox — also one delivered "now" — so one engine, with
+    one set of rate limits and one exactly-once mechanism, does all posting.
+    """
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._clock = clock
+        self._wake = wake
+
+    async def compose(
+        self,
+        *,
+        platform: str,
+        workspace: str,
+        author: str,
+        conversation: str,
+        text: str,
+        recipient: str | None = None,
+        thread: str | None = None,
+        urgent: bool = False,
+        author_name: str | None = None,
+        kind: str = "later",
+        as_author: bool = False,
+    ) -> Composed:
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            row = await WorkspaceRepository(session).find(platform, workspace)
+            if row is None or row.uninstalled_at is not None:
+                raise NotInstalledError(workspace)
+            audience = await self._audience(session, row.id, conversation, recipient, now)
+            decision = decide(
+                sender=author, audience=audience, at=now, urgent=urgent, sender_name=author_name
+            )
+            held = await HeldMessageRepository(session, self._cipher).add(
+                workspace_id=row.id,
+                conversation_id=conversation,
+                thread_id=thread,
+                author_id=author,
+                body=text,
+                deliver_at=decision.deliver_at,
+                now=now,
+                kind=kind,
+                as_author=as_author,
+                urgent=decision.urgent,
+            )
+            if decision.urgent:
+                await UrgentOverrideRepository(session).record(
+                    workspace_id=row.id,
+                    conversation_id=conversation,
+                    sender_id=author,
+                    occurred_at=now,
+                    held_message_id=held.id,
+                )
+        if not decision.held:
+            self._wake()
+        return Composed(decision=decision, held_id=held.id)
+
+    async def _audience(
+        self,
+        session: AsyncSession,
+        workspace_id: int,
+        conversation: str,
+        recipient: str | None,
+        now: datetime,
+    ) -> Audience:
+        teams = TeamRepository(session)
+        team_row = await teams.for_channel(workspace_id, conversation)
+        team = None
+        if team_row is not None:
+            team = policy_from_row(
+                team_row,
+                leaders=await teams.leaders(team_row.id),
+                channels=await teams.channels(team_row.id),
+            )
+        if recipient is None:
+            return ChannelAudience(conversation, team)
+        person_row = await PersonRepository(session).find(workspace_id, recipient)
+        person = person_from_row(person_row) if person_row else Person(recipient, recipient)
+        return PersonAudience(person, team)
+
+    # -- the author's buttons: Send now / Edit / Cancel ---------------------------------------
+
+    async def _owned(self, session: AsyncSession, held_id: str, person: str) -> None:
+        row = await HeldMessageRepository(session, self._cipher).get(held_id)
+        if row is None or row.author_id != person:
+            raise NotAllowedError(held_id)
+
+    async def send_now(self, held_id: str, *, person: str) -> bool:
+        async with self._sessions() as session, session.begin():
+            await self._owned(session, held_id, person)
+            moved = await HeldMessageRepository(session, self._cipher).reschedule(
+                held_id, self._clock.now(), self._clock.now()
+            )
+        if moved:
+            self._wake()
+        return moved
+
+    async def edit(self, held_id: str, *, person: str, text: str) -> bool:
+        async with self._sessions() as session, session.begin():
+            await self._owned(session, held_id, person)
+            return await HeldMessageRepository(session, self._cipher).set_body(
+                held_id, text, self._clock.now()
+            )
+
+    async def cancel(self, held_id: str, *, person: str) -> bool:
+        async with self._sessions() as session, session.begin():
+            await self._owned(session, held_id, person)
+            return await HeldMessageRepository(session, self._cipher).cancel(
+                held_id, self._clock.now()
+            )
