@@ -11,12 +11,14 @@ import socket
 import uuid
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import SystemClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.ratelimit import SLACK_CHANNEL, TEAMS_CONVERSATION
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform
+from bot.services.digest import DigestService
 from bot.settings import Settings
 from bot.storage.crypto import Cipher
 from bot.storage.db import create_engine, session_factory
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 #: Graceful shutdown: the delivery engine gets this long, the web server the rest of 10 s.
 DELIVERY_GRACE_SECONDS = 5.0
 WEB_GRACE_SECONDS = 3.0
+#: How often due digests are looked for (they go out within this of their time).
+DIGEST_TICK_SECONDS = 30
 
 
 def process_owner() -> str:
@@ -76,6 +80,22 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
                 conversation_limits={"slack": SLACK_CHANNEL, "teams": TEAMS_CONVERSATION},
             ),
         )
+        digests = DigestService(
+            sessions=sessions, platforms=platforms, clock=clock, owner=process_owner()
+        )
+        # APScheduler only ticks; the digest job itself is idempotent and claim-based, so every
+        # replica may run it. Its job store stays in memory, never shared between processes.
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            digests.run_due,
+            "interval",
+            seconds=DIGEST_TICK_SECONDS,
+            id="digests",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=clock.now(),
+        )
+        scheduler.start()
         app = build_app(engine=engine, delivery_metrics=metrics)
         runner = web.AppRunner(app, shutdown_timeout=WEB_GRACE_SECONDS)
         await runner.setup()
@@ -93,6 +113,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             log.info("shutting down")
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(delivering, DELIVERY_GRACE_SECONDS + 1)
+            scheduler.shutdown(wait=False)
             await runner.cleanup()
             for platform in platforms.values():
                 close = getattr(platform, "close", None)

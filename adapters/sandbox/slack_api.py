@@ -177,6 +177,16 @@ class FakeSlack:
     def add_channel(self, channel: str) -> None:
         self.channels.setdefault(channel, [])
 
+    def user_writes(
+        self, channel: str, user: str, text: str, *, thread_ts: str | None = None
+    ) -> Message:
+        """A person posts in Slack (what the Events API would then report to the bot)."""
+        message = Message(
+            ts=self._next_ts(), channel=channel, text=text, user=user, thread_ts=thread_ts
+        )
+        self.channels.setdefault(channel, []).append(message)
+        return message
+
     def posted(self, channel: str | None = None) -> list[Message]:
         """Messages in ``channel`` (or everywhere), oldest first."""
         if channel is not None:

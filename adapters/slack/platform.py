@@ -177,14 +177,18 @@ class SlackPlatform:
     async def add_label(
         self, workspace: str, conversation: str, thread: str, text: str
     ) -> str | None:
+        """The thread reply is the label; the reaction on the message is a courtesy."""
         try:
             client = await self._client(workspace)
             response = await client.chat_postMessage(
                 channel=conversation, thread_ts=thread, text=text
             )
-            await client.reactions_add(channel=conversation, timestamp=thread, name="zzz")
         except Exception as error:
             raise classify(error) from error
+        try:
+            await client.reactions_add(channel=conversation, timestamp=thread, name="zzz")
+        except Exception:  # e.g. already_reacted, or the message was deleted meanwhile
+            log.info("could not add the quiet-hours reaction to a labelled thread")
         return str(response["ts"])
 
     async def user_profile(self, workspace: str, person: str) -> UserProfile:

@@ -102,4 +102,9 @@ MESSAGES: dict[str, str] = {
     "delivery.failed.msg_too_long": "the message is too long for the platform. Shorten it and hold it again.",
     "delivery.failed.undecryptable": "it could not be decrypted with the server’s current keys. Tell your administrator.",
     "delivery.failed.other": "the platform refused it ({code}). Try sending it again.",
+    # digest
+    "digest.header": "While you were off: {count} thread(s) in this channel had activity outside working hours since {since}.",
+    "digest.thread": "• Thread started {when}: {messages} message(s) from {people} person(s)",
+    "digest.decided": " — it looks like something was decided; have your say before it is final",
+    "digest.footer": "Nothing here needed an answer outside your hours. Catch up now, in working time.",
 }

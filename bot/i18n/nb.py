@@ -97,4 +97,9 @@ MESSAGES: dict[str, str] = {
     "delivery.failed.msg_too_long": "meldingen er for lang for plattformen. Gjør den kortere og hold den på nytt.",
     "delivery.failed.undecryptable": "den kunne ikke dekrypteres med serverens nåværende nøkler. Si fra til administratoren.",
     "delivery.failed.other": "plattformen avviste den ({code}). Prøv å sende den på nytt.",
+    # digest
+    "digest.header": "Mens du var borte: {count} tråd(er) i denne kanalen hadde aktivitet utenfor arbeidstid siden {since}.",
+    "digest.thread": "• Tråd startet {when}: {messages} melding(er) fra {people} person(er)",
+    "digest.decided": " — det ser ut som noe ble bestemt; si din mening før det er endelig",
+    "digest.footer": "Ingenting her krevde svar utenfor arbeidstiden din. Ta det igjen nå, i arbeidstiden.",
 }

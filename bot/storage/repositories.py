@@ -373,6 +373,19 @@ class LabelRepository:
             .values(platform_message_id=platform_message_id)
         )
 
+    async def unclaim(
+        self, workspace_id: int, conversation_id: str, thread_id: str, period_end: datetime
+    ) -> None:
+        """Give a claim back when the label could not be posted, so a later message retries."""
+        await self._session.execute(
+            delete(LabelRow).where(
+                LabelRow.workspace_id == workspace_id,
+                LabelRow.conversation_id == conversation_id,
+                LabelRow.thread_id == thread_id,
+                LabelRow.period_end == period_end,
+            )
+        )
+
 
 class ActivityRepository:
     """Off-hours activity: who, where, when. The text of a message is never passed in."""

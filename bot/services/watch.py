@@ -1,0 +1,124 @@
+"""Off-hours messages in watched channels: record the metadata and label the thread once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.digest import looks_decided
+from bot.domain.policy import Mode
+from bot.i18n import format_instant, translate
+from bot.ports import ChatPlatform, DeliveryError
+from bot.services.directory import policy_from_row
+from bot.storage.repositories import (
+    ActivityRepository,
+    LabelRepository,
+    TeamRepository,
+    WorkspaceRepository,
+)
+
+__all__ = ["ChannelMessage", "OffHoursWatcher", "Watched"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChannelMessage:
+    """A message seen in a channel (the text is only read for the decision signal)."""
+
+    platform: str
+    workspace: str
+    conversation: str
+    thread: str  # the thread root's id (the message's own id when it starts a thread)
+    author: str
+    at: datetime
+    text: str
+    is_thread_root: bool
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Watched:
+    recorded: bool
+    labelled: bool
+    replies_due: datetime | None = None
+
+
+class OffHoursWatcher:
+    def __init__(
+        self, *, sessions: async_sessionmaker[AsyncSession], platforms: dict[str, ChatPlatform]
+    ) -> None:
+        self._sessions = sessions
+        self._platforms = platforms
+
+    async def on_message(self, message: ChannelMessage) -> Watched:
+        async with self._sessions() as session, session.begin():
+            workspace = await WorkspaceRepository(session).find(message.platform, message.workspace)
+            if workspace is None:
+                return Watched(False, False)
+            teams = TeamRepository(session)
+            team_row = await teams.for_channel(workspace.id, message.conversation)
+            if team_row is None:
+                return Watched(False, False)
+            channels = await teams.channels(team_row.id)
+            if message.conversation not in channels:
+                return Watched(False, False)
+            policy = policy_from_row(
+                team_row, leaders=await teams.leaders(team_row.id), channels=channels
+            )
+            if policy.mode is Mode.OFF or policy.hours.is_open(message.at):
+                return Watched(False, False)
+            opening = policy.hours.next_open(message.at)
+            await ActivityRepository(session).record(
+                workspace_id=workspace.id,
+                team_id=team_row.id,
+                conversation_id=message.conversation,
+                thread_id=message.thread,
+                person_id=message.author,
+                occurred_at=message.at,
+                is_thread_root=message.is_thread_root,
+                decision_signal=looks_decided(message.text),
+            )
+            wants_label = policy.mode is Mode.LABEL or message.urgent
+            claimed = (
+                wants_label
+                and opening is not None
+                and await LabelRepository(session).claim(
+                    workspace.id,
+                    message.conversation,
+                    message.thread,
+                    period_end=opening,
+                    due_at=opening,
+                    now=message.at,
+                )
+            )
+        if not claimed or opening is None:
+            return Watched(True, False, opening)
+        text = translate(
+            "decision.label",
+            policy.locale,
+            when=format_instant(opening, policy.hours.tz, policy.locale, now=message.at),
+        )
+        platform = self._platforms.get(message.platform)
+        if platform is None:
+            return Watched(True, False, opening)
+        try:
+            label_id = await platform.add_label(
+                message.workspace, message.conversation, message.thread, text
+            )
+        except DeliveryError:
+            log.warning("could not label a thread; will try again on its next message")
+            async with self._sessions() as session, session.begin():
+                await LabelRepository(session).unclaim(
+                    workspace.id, message.conversation, message.thread, opening
+                )
+            return Watched(True, False, opening)
+        if label_id is not None:
+            async with self._sessions() as session, session.begin():
+                await LabelRepository(session).set_message(
+                    workspace.id, message.conversation, message.thread, opening, label_id
+                )
+        return Watched(True, True, opening)
