@@ -1,4 +1,5 @@
-# The two commands a newcomer needs: `make run` (the product) and `make test` (the tests).
+# The two commands a newcomer needs: `make demo` (the product, in a sandbox workspace) and
+# `make test` (the tests). With a workspace of your own, `make run` serves the bot.
 # Both create ./.venv on first use and reinstall when pyproject.toml changes.
 
 PYTHON ?= python3
@@ -6,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean
+.PHONY: demo run test lint format install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +16,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/quiet-hours demo
 
 run: $(STAMP)
 	$(BIN)/quiet-hours init

@@ -61,6 +61,13 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from adapters.sandbox.demo import run_demo
+
+    logging.getLogger().setLevel(logging.WARNING)  # the timeline is the output
+    return asyncio.run(run_demo(database_url=args.database_url))
+
+
 # -- keys ----------------------------------------------------------------------------------------
 
 
@@ -232,6 +239,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not upgrade the schema at start"
     )
+
+    demo = add(
+        "demo",
+        cmd_demo,
+        "Watch a scripted week in a sandbox Slack workspace (no credentials, no network).",
+    )
+    demo.add_argument("--database-url", help="default: a new SQLite file in a temp directory")
 
     add("keygen", cmd_keygen, "Print a new key for QUIET_HOURS_SECRET_KEY.")
     init = add("init", cmd_init, "Write a new QUIET_HOURS_SECRET_KEY to .env if it has none.")

@@ -24,6 +24,7 @@ COMMANDS = [
     ["serve"],
     ["init"],
     ["keygen"],
+    ["demo"],
     ["rotate-keys"],
     ["policy"],
     ["policy", "list"],
@@ -183,3 +184,13 @@ def test_serve_answers_health_and_readiness_and_stops_on_sigterm(tmp_path: Path)
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_demo_runs_a_week_in_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Ola writes to Kari: held. Kari's hours start Mon 08:00 Europe/Oslo." in out
+    assert "No reply expected — replies are due from Mon 08:00 Europe/Oslo." in out
+    assert "labelled again=False" in out
+    assert "delivered to Kari “Kan du se på kontrakten før mandag?”" in out
+    assert "Digest for Platform: 1 thread(s), posted in 1 channel(s)" in out
