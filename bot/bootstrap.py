@@ -97,6 +97,20 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
         )
         scheduler.start()
         app = build_app(engine=engine, delivery_metrics=metrics)
+        if settings.slack_signing_secret and "slack" in platforms:
+            from adapters.slack.events import SlackEvents
+            from adapters.slack.tokens import StoredTokens as _Tokens
+            from bot.services.watch import OffHoursWatcher
+
+            SlackEvents(
+                signing_secret=settings.slack_signing_secret,
+                sessions=sessions,
+                cipher=cipher,
+                tokens=_Tokens(sessions, cipher),
+                watcher=OffHoursWatcher(sessions=sessions, platforms=platforms),
+                clock=clock,
+                api_url=settings.slack_api_url,
+            ).mount(app)
         runner = web.AppRunner(app, shutdown_timeout=WEB_GRACE_SECONDS)
         await runner.setup()
         site = web.TCPSite(runner, host, settings.port)

@@ -1,0 +1,185 @@
+"""`POST /slack/events` on slack-bolt: verify, de-duplicate, acknowledge first, then work.
+
+Bad requests never reach bolt: a tampered or stale signature gets 401 and a body that is not
+what Slack sends gets 400 (a bare bolt app answers some of those with 500). A retried event
+(same ``event_id``) is acknowledged and dropped, so it has one effect.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.slack.tokens import StoredTokens
+from bot.clock import Clock
+from bot.services.watch import ChannelMessage, OffHoursWatcher
+from bot.storage.crypto import Cipher
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import (
+    InstallationRepository,
+    SeenEventRepository,
+    WorkspaceRepository,
+)
+
+__all__ = ["SlackEvents"]
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+BOLT_KEY: web.AppKey[AsyncApp] = web.AppKey("slack_bolt", AsyncApp)
+
+
+def _instant(ts: str) -> datetime:
+    return datetime.fromtimestamp(float(ts), tz=UTC)
+
+
+class SlackEvents:
+    """The Slack side of the web app: one bolt app, our checks in front of it."""
+
+    def __init__(
+        self,
+        *,
+        signing_secret: str,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        tokens: StoredTokens,
+        watcher: OffHoursWatcher,
+        clock: Clock,
+        api_url: str,
+    ) -> None:
+        self._verifier = SignatureVerifier(signing_secret)
+        self._sessions = sessions
+        self._cipher = cipher
+        self._tokens = tokens
+        self._watcher = watcher
+        self._clock = clock
+        self.bolt = AsyncApp(
+            signing_secret=signing_secret,
+            client=AsyncWebClient(base_url=api_url),
+            authorize=self._authorizer(),
+            process_before_response=False,  # acknowledge first, listeners run after
+            raise_error_for_unhandled_request=False,
+        )
+        self.bolt.event("message")(self._on_message)
+        self.bolt.event("app_uninstalled")(self._on_uninstalled)
+        self.bolt.event("tokens_revoked")(self._on_tokens_revoked)
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post("/slack/events", self.handle)
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.json_response({"error": "request too large"}, status=413)
+        raw = await request.read()
+        if len(raw) > MAX_BODY:
+            return web.json_response({"error": "request too large"}, status=413)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return web.json_response({"error": "not a Slack request body"}, status=400)
+        if not self._verifier.is_valid_request(text, dict(request.headers)):
+            return web.json_response({"error": "invalid signature"}, status=401)
+        body = _parse(raw, request.content_type)
+        if body is None:
+            return web.json_response({"error": "not a Slack request body"}, status=400)
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and body.get("type") == "event_callback":
+            async with self._sessions() as session, session.begin():
+                first = await SeenEventRepository(session).first_time(
+                    "slack", event_id, self._clock.now()
+                )
+            if not first:
+                return web.Response(status=200)
+        try:
+            response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        except Exception:  # never a 500 for what a client sent
+            log.exception("Slack request could not be dispatched")
+            return web.json_response({"error": "bad request"}, status=400)
+        if response.status >= 500:
+            return web.json_response({"error": "bad request"}, status=400)
+        return await to_aiohttp_response(response)
+
+    def _authorizer(self) -> Any:
+        tokens = self._tokens
+
+        # bolt passes arguments by name, so the parameters must be named exactly so
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            token = await tokens(team_id, None) if team_id else None
+            if token is None:
+                raise LookupError(f"no installation for {team_id}")
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
+        return authorize
+
+    # -- listeners ----------------------------------------------------------------------------
+
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return
+        if event.get("channel_type") not in ("channel", "group"):
+            return
+        ts = str(event.get("ts", ""))
+        thread = str(event.get("thread_ts") or ts)
+        await self._watcher.on_message(
+            ChannelMessage(
+                platform="slack",
+                workspace=str(body.get("team_id", "")),
+                conversation=str(event.get("channel", "")),
+                thread=thread,
+                author=str(event["user"]),
+                at=_instant(ts),
+                text=str(event.get("text", "")),
+                is_thread_root=thread == ts,
+            )
+        )
+
+    async def _on_uninstalled(self, body: dict[str, Any]) -> None:
+        await self._forget(str(body.get("team_id", "")))
+
+    async def _on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tokens", {}).get("bot"):
+            await self._forget(str(body.get("team_id", "")))
+
+    async def _forget(self, team: str) -> None:
+        """Delete the tokens, cancel held messages and erase their bodies."""
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            workspace = await WorkspaceRepository(session).find("slack", team)
+            if workspace is None:
+                return
+            await InstallationRepository(session, self._cipher).revoke(workspace.id, now)
+            erased = await HeldMessageRepository(session, self._cipher).erase_for_workspace(
+                workspace.id, now
+            )
+            await WorkspaceRepository(session).mark_uninstalled(workspace.id, now)
+        self._tokens.forget(team)
+        log.info("workspace %s uninstalled: %d held message(s) cancelled", team, len(erased))
+
+
+def _parse(raw: bytes, content_type: str) -> dict[str, Any] | None:
+    """The request body as Slack sends it (JSON, or a form with a JSON ``payload``), or None."""
+    try:
+        text = raw.decode("utf-8")
+        if content_type == "application/json":
+            value = json.loads(text)
+            return value if isinstance(value, dict) else None
+        form = {key: values[-1] for key, values in parse_qs(text, strict_parsing=False).items()}
+        if "payload" in form:
+            payload = json.loads(form["payload"])
+            return payload if isinstance(payload, dict) else None
+        return form if form.get("command") or form.get("ssl_check") else None
+    except (UnicodeDecodeError, ValueError):
+        return None

@@ -1,0 +1,223 @@
+"""POST /slack/events over real HTTP: signatures, bad bodies, retries, messages, uninstalls."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.sandbox.slack_api import FakeSlack
+from adapters.slack.events import SlackEvents
+from adapters.slack.platform import SlackPlatform
+from adapters.slack.tokens import StoredTokens
+from bot.clock import FixedClock
+from bot.metrics import DeliveryMetrics
+from bot.services.watch import OffHoursWatcher
+from bot.storage.crypto import Cipher
+from bot.storage.models import ActivityRow
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import InstallationRepository, TeamRepository, WorkspaceRepository
+from bot.web import build_app
+from tests.support.signing import slack_headers
+from tests.support.slack import fake_slack
+
+PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "external" / "slack" / "payloads"
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN = "xoxb-events"
+SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def payload(name: str) -> dict[str, Any]:
+    return dict(json.loads((PAYLOADS / name).read_text()))
+
+
+def saturday_message(event_id: str = "Ev1", thread_ts: str | None = None) -> dict[str, Any]:
+    body = copy.deepcopy(payload("test_message__message_body.json"))
+    body["team_id"] = "T1"
+    body["event_id"] = event_id
+    body["event"].update(
+        {
+            "channel": "C_TEAM",
+            "user": "U_OLA",
+            "ts": f"{SATURDAY.timestamp():.6f}",
+            "text": "Vi går for alternativ B",
+            "team": "T1",
+        }
+    )
+    if thread_ts:
+        body["event"]["thread_ts"] = thread_ts
+    return body
+
+
+@pytest.fixture
+async def client(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> AsyncIterator[tuple[aiohttp.ClientSession, str, FakeSlack]]:
+    slack = fake_slack(bot_token=TOKEN, team_id="T1")
+    slack.add_channel("C_TEAM")
+    await slack.start()
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).get_or_create("slack", "T1", now=SATURDAY)
+        await InstallationRepository(session, cipher).save(
+            workspace.id, bot_token=TOKEN, now=SATURDAY
+        )
+        teams = TeamRepository(session)
+        team = await teams.create(
+            workspace.id,
+            "Team",
+            now=SATURDAY,
+            mode="label",
+            hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo",
+        )
+        await teams.watch(team, "C_TEAM")
+    tokens = StoredTokens(sessions, cipher)
+    platform = SlackPlatform(token_for=tokens, base_url=slack.url)
+    app = build_app(engine=engine, delivery_metrics=DeliveryMetrics())
+    SlackEvents(
+        signing_secret=SECRET,
+        sessions=sessions,
+        cipher=cipher,
+        tokens=tokens,
+        watcher=OffHoursWatcher(sessions=sessions, platforms={"slack": platform}),
+        clock=FixedClock(SATURDAY),
+        api_url=slack.url,
+    ).mount(app)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield http, str(server.make_url("/slack/events")), slack
+    finally:
+        await server.close()
+        await platform.close()
+        await slack.stop()
+
+
+async def post(
+    http: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, str]:
+    async with http.post(url, data=body, headers=headers) as response:
+        return response.status, await response.text()
+
+
+async def until(predicate: Any, within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met")
+
+
+async def test_url_verification(client: tuple[aiohttp.ClientSession, str, FakeSlack]) -> None:
+    http, url, _ = client
+    body = json.dumps(payload("test_events_url_verification__event_body.json")).encode()
+    status, text = await post(http, url, body, slack_headers(SECRET, body))
+    assert status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in text
+
+
+@pytest.mark.parametrize("tamper", ["signature", "stale", "unsigned"])
+async def test_bad_signatures_get_401(
+    client: tuple[aiohttp.ClientSession, str, FakeSlack], tamper: str
+) -> None:
+    http, url, _ = client
+    body = json.dumps(saturday_message()).encode()
+    headers = slack_headers(SECRET, body)
+    if tamper == "signature":
+        headers["X-Slack-Signature"] = headers["X-Slack-Signature"][:-4] + "0000"
+    elif tamper == "stale":
+        headers = slack_headers(SECRET, body, timestamp=int(time.time()) - 60 * 10)
+    else:
+        headers = {"Content-Type": "application/json"}
+    assert (await post(http, url, body, headers))[0] == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"\xff\xfe\x00garbage", "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b"{not json", "application/json"),
+        (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
+        (b"hello=world", "application/x-www-form-urlencoded"),
+        (b"", "application/json"),
+    ],
+)
+async def test_signed_garbage_gets_a_4xx_never_a_500(
+    client: tuple[aiohttp.ClientSession, str, FakeSlack], body: bytes, content_type: str
+) -> None:
+    http, url, _ = client
+    status, _text = await post(
+        http, url, body, slack_headers(SECRET, body, content_type=content_type)
+    )
+    assert 400 <= status < 500
+
+
+async def test_off_hours_message_is_labelled_and_a_retry_has_one_effect(
+    client: tuple[aiohttp.ClientSession, str, FakeSlack], sessions: Sessions
+) -> None:
+    http, url, slack = client
+    body = json.dumps(saturday_message("EvSame")).encode()
+    first = await post(http, url, body, slack_headers(SECRET, body))
+    retry_headers = {
+        **slack_headers(SECRET, body),
+        "X-Slack-Retry-Num": "1",
+        "X-Slack-Retry-Reason": "http_timeout",
+    }
+    second = await post(http, url, body, retry_headers)
+    assert first[0] == second[0] == 200
+    await until(lambda: any(m.thread_ts for m in slack.posted("C_TEAM")))
+    await asyncio.sleep(0.3)
+    labels = [m for m in slack.posted("C_TEAM") if m.thread_ts]
+    assert len(labels) == 1
+    assert labels[0].text == "No reply expected — replies are due from Mon 08:00 Europe/Oslo."
+    async with sessions() as session:
+        count = (await session.execute(select(func.count()).select_from(ActivityRow))).scalar()
+    assert count == 1
+
+
+async def test_app_uninstalled_cancels_and_erases_held_messages(
+    client: tuple[aiohttp.ClientSession, str, FakeSlack], sessions: Sessions, cipher: Cipher
+) -> None:
+    http, url, _ = client
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).find("slack", "T1")
+        assert workspace is not None
+        await HeldMessageRepository(session, cipher).add(
+            workspace_id=workspace.id,
+            conversation_id="C_TEAM",
+            author_id="U_OLA",
+            body="secret plans",
+            deliver_at=SATURDAY,
+            now=SATURDAY,
+        )
+    event = payload("test_events__app_uninstalled_body.json")
+    event["team_id"] = "T1"
+    body = json.dumps(event).encode()
+    assert (await post(http, url, body, slack_headers(SECRET, body)))[0] == 200
+
+    async def erased() -> bool:
+        async with sessions() as session:
+            return await HeldMessageRepository(session, cipher).count_by_state() == {"cancelled": 1}
+
+    for _ in range(50):
+        if await erased():
+            break
+        await asyncio.sleep(0.05)
+    assert await erased()
+    async with sessions() as session:
+        assert await InstallationRepository(session, cipher).bot_token(1) is None
