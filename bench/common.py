@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import resource
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import tempfile
 import urllib.request
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,12 +89,16 @@ async def prepared_engine(
 
 
 async def insert_held(
-    sessions: Any, cipher: Cipher, rows: list[tuple[str, str, datetime]], chunk: int = 2000
+    sessions: Any, cipher: Cipher, rows: Iterable[tuple[str, str, datetime]], chunk: int = 2000
 ) -> None:
-    """Bulk-insert held messages (channel, text, deliver_at) for workspace 1."""
-    now = datetime.now(UTC)
+    """Bulk-insert held messages (channel, text, deliver_at) for workspace 1, chunk by chunk.
 
-    for start in range(0, len(rows), chunk):
+    ``rows`` may be a generator: the harness must not hold N messages in memory, or the peak
+    RSS it reports would be its own, not the engine's.
+    """
+    now = datetime.now(UTC)
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, chunk)):
         values = [
             {
                 "id": str(uuid.uuid4()),
@@ -110,7 +115,7 @@ async def insert_held(
                 "attempts": 0,
                 "updated_at": now,
             }
-            for channel, text, due in rows[start : start + chunk]
+            for channel, text, due in batch
         ]
         async with sessions() as session, session.begin():
             await session.execute(insert(HeldMessageRow), values)

@@ -34,9 +34,8 @@ async def one_case(n: int, database_url: str | None) -> dict[str, object]:
     with sandbox(args) as url:
         delivery, sessions, cipher = await prepared_engine(url, database_url, WORKSPACE_RATE)
         due = datetime.now(UTC) + timedelta(seconds=3 + n / 5000)
-        rows = [(f"C{i % channels:06d}", f"herd message {i}", due) for i in range(n)]
+        rows = ((f"C{i % channels:06d}", f"herd message {i}", due) for i in range(n))
         await insert_held(sessions, cipher, rows)
-        del rows
         stop = asyncio.Event()
         await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
         started = time.monotonic()

@@ -5,8 +5,9 @@
 
 Targets, each its own server process on this machine: a bare aiohttp handler that only checks
 the signature (the web stack's ceiling), a minimal slack-bolt app that only acknowledges (the
-floor any bolt-based bot pays), and `quiet-hours serve` (signature check, body check,
-event_id de-duplication in the database, bolt, then the off-hours watcher after the ack).
+floor any bolt-based bot pays), and `quiet-hours serve` (signature check, body check, bolt,
+then after the ack the off-hours watcher, with event_id de-duplication for messages that have
+an effect). The events are messages in a channel a team watches, in its working hours.
 For each: the most requests per second with 16 in flight, then latency at a fixed offered
 load of 200 requests/s, then how it answers signed and unsigned garbage. One line per target.
 """
@@ -169,6 +170,25 @@ async def measure(name: str, url: str, seconds: float) -> dict[str, float]:
         flush=True,
     )
     return {"rps": rps, "p99": p99}
+
+
+async def watched_team(database_url: str) -> None:
+    """The bench channel is watched by a team that is in working hours (the common case)."""
+    from datetime import UTC, datetime
+
+    from bot.storage.db import create_engine, session_factory
+    from bot.storage.migrate import upgrade
+    from bot.storage.repositories import TeamRepository, WorkspaceRepository
+
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    now = datetime.now(UTC)
+    async with session_factory(engine)() as session, session.begin():
+        workspace = await WorkspaceRepository(session).get_or_create("slack", "T_BENCH", now=now)
+        teams = TeamRepository(session)
+        team = await teams.create(workspace.id, "Bench", hours_spec="daily 00:00-24:00", now=now)
+        await teams.watch(team, "C_BENCH")
+    await engine.dispose()
 
 
 def main() -> None:

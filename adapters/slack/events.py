@@ -2,7 +2,7 @@
 
 Bad requests never reach bolt: a tampered or stale signature gets 401 and a body that is not
 what Slack sends gets 400 (a bare bolt app answers some of those with 500). A retried event
-(same ``event_id``) is acknowledged and dropped, so it has one effect.
+(same ``event_id``) is acknowledged like the first and then dropped, so it has one effect.
 """
 
 from __future__ import annotations
@@ -95,14 +95,6 @@ class SlackEvents:
         body = _parse(raw, request.content_type)
         if body is None:
             return web.json_response({"error": "not a Slack request body"}, status=400)
-        event_id = body.get("event_id")
-        if isinstance(event_id, str) and body.get("type") == "event_callback":
-            async with self._sessions() as session, session.begin():
-                first = await SeenEventRepository(session).first_time(
-                    "slack", event_id, self._clock.now()
-                )
-            if not first:
-                return web.Response(status=200)
         try:
             response = await self.bolt.async_dispatch(await to_bolt_request(request))
         except Exception:  # never a 500 for what a client sent
@@ -124,7 +116,21 @@ class SlackEvents:
 
         return authorize
 
-    # -- listeners ----------------------------------------------------------------------------
+    # -- listeners (they run after the acknowledgement) ------------------------------------------
+
+    async def _first_time(self, body: dict[str, Any]) -> bool:
+        """Slack retries an event it did not see acknowledged in time; act on it once.
+
+        Checked here, after the acknowledgement, so the request path never waits on the
+        database; a retry is acknowledged like the original and then dropped.
+        """
+        event_id = body.get("event_id")
+        if not isinstance(event_id, str):
+            return True
+        async with self._sessions() as session, session.begin():
+            return await SeenEventRepository(session).first_time(
+                "slack", event_id, self._clock.now()
+            )
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
@@ -133,24 +139,27 @@ class SlackEvents:
             return
         ts = str(event.get("ts", ""))
         thread = str(event.get("thread_ts") or ts)
-        await self._watcher.on_message(
-            ChannelMessage(
-                platform="slack",
-                workspace=str(body.get("team_id", "")),
-                conversation=str(event.get("channel", "")),
-                thread=thread,
-                author=str(event["user"]),
-                at=_instant(ts),
-                text=str(event.get("text", "")),
-                is_thread_root=thread == ts,
-            )
+        message = ChannelMessage(
+            platform="slack",
+            workspace=str(body.get("team_id", "")),
+            conversation=str(event.get("channel", "")),
+            thread=thread,
+            author=str(event["user"]),
+            at=_instant(ts),
+            text=str(event.get("text", "")),
+            is_thread_root=thread == ts,
         )
+        # Only off-hours messages in watched channels have an effect; only they need the
+        # (database) de-duplication.
+        if await self._watcher.relevant(message) and await self._first_time(body):
+            await self._watcher.on_message(message)
 
     async def _on_uninstalled(self, body: dict[str, Any]) -> None:
-        await self._forget(str(body.get("team_id", "")))
+        if await self._first_time(body):
+            await self._forget(str(body.get("team_id", "")))
 
     async def _on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tokens", {}).get("bot"):
+        if event.get("tokens", {}).get("bot") and await self._first_time(body):
             await self._forget(str(body.get("team_id", "")))
 
     async def _forget(self, team: str) -> None:

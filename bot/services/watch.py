@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.digest import looks_decided
-from bot.domain.policy import Mode
+from bot.domain.policy import Mode, TeamPolicy
 from bot.i18n import format_instant, translate
 from bot.ports import ChatPlatform, DeliveryError
 from bot.services.directory import policy_from_row
@@ -47,14 +49,73 @@ class Watched:
     replies_due: datetime | None = None
 
 
+@dataclass(frozen=True)
+class _Watch:
+    workspace_id: int
+    team_id: int
+    policy: TeamPolicy
+
+
 class OffHoursWatcher:
+    """Most messages arrive in working hours or in channels nobody watches: those are answered
+    from an in-memory snapshot of the workspace's watched channels (refreshed every
+    ``ttl`` seconds), without touching the database.
+    """
+
     def __init__(
-        self, *, sessions: async_sessionmaker[AsyncSession], platforms: dict[str, ChatPlatform]
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        platforms: dict[str, ChatPlatform],
+        ttl: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
         self._platforms = platforms
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._snapshots: dict[tuple[str, str], tuple[float, dict[str, _Watch]]] = {}
+
+    async def _snapshot(self, platform: str, workspace: str) -> dict[str, _Watch]:
+        key = (platform, workspace)
+        cached = self._snapshots.get(key)
+        if cached is not None and cached[0] > self._monotonic():
+            return cached[1]
+        watched: dict[str, _Watch] = {}
+        async with self._sessions() as session:
+            row = await WorkspaceRepository(session).find(platform, workspace)
+            if row is not None:
+                teams = TeamRepository(session)
+                for team in await teams.all():
+                    if team.workspace_id != row.id:
+                        continue
+                    channels = await teams.channels(team.id)
+                    policy = policy_from_row(
+                        team, leaders=await teams.leaders(team.id), channels=channels
+                    )
+                    for channel in channels:
+                        watched[channel] = _Watch(row.id, team.id, policy)
+        self._snapshots[key] = (self._monotonic() + self._ttl, watched)
+        return watched
+
+    def forget(self, platform: str, workspace: str) -> None:
+        """Team settings changed: read them afresh on the next message."""
+        self._snapshots.pop((platform, workspace), None)
+
+    async def relevant(self, message: ChannelMessage) -> bool:
+        """Whether the message is off-hours in a watched channel (cheap; no writes)."""
+        watch = (await self._snapshot(message.platform, message.workspace)).get(
+            message.conversation
+        )
+        return (
+            watch is not None
+            and watch.policy.mode is not Mode.OFF
+            and not watch.policy.hours.is_open(message.at)
+        )
 
     async def on_message(self, message: ChannelMessage) -> Watched:
+        if not await self.relevant(message):
+            return Watched(False, False)
         async with self._sessions() as session, session.begin():
             workspace = await WorkspaceRepository(session).find(message.platform, message.workspace)
             if workspace is None:

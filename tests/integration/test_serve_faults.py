@@ -152,7 +152,13 @@ async def until(predicate: object, within: float) -> None:
 
 
 def delivered_texts(slack: FakeSlack) -> Counter[str]:
-    return Counter(m.text for channel in CHANNELS for m in slack.posted(channel))
+    """What the herd delivered (the bot's own digests are not part of it)."""
+    return Counter(
+        m.text
+        for channel in CHANNELS
+        for m in slack.posted(channel)
+        if not m.text.startswith("While you were off")
+    )
 
 
 async def test_sigkill_mid_herd_then_restart_delivers_every_message_once(
@@ -198,13 +204,43 @@ async def test_sigterm_stops_within_ten_seconds_mid_herd(
     assert counts.get("delivering", 0) == 0  # released, not left to a lease
 
 
-async def test_two_replicas_deliver_every_message_once(
+async def digest_due_now(sessions: Sessions) -> None:
+    """A team whose weekly digest fell due ten minutes ago, with two off-hours threads."""
+    due = datetime.now(UTC) - timedelta(minutes=10)
+    async with sessions() as session, session.begin():
+        from bot.storage.repositories import ActivityRepository, TeamRepository, WorkspaceRepository
+
+        workspace = await WorkspaceRepository(session).find("slack", "T_SERVE")
+        assert workspace is not None
+        teams = TeamRepository(session)
+        team = await teams.create(
+            workspace.id,
+            "Replicated",
+            hours_spec="mon-fri 08:00-16:00 tz UTC",
+            now=due,
+            digest_weekday=due.weekday(),
+            digest_at=f"{due:%H:%M}",
+        )
+        await teams.watch(team, "C00")
+        for thread, person in (("1.1", "U_A"), ("1.1", "U_B"), ("2.2", "U_A")):
+            await ActivityRepository(session).record(
+                workspace_id=workspace.id,
+                team_id=team.id,
+                conversation_id="C00",
+                thread_id=thread,
+                person_id=person,
+                occurred_at=due - timedelta(days=1),
+            )
+
+
+async def test_two_replicas_deliver_every_message_and_digest_once(
     database_url: str, engine: object, sessions: Sessions, cipher: Cipher, slack: FakeSlack
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("replicas share PostgreSQL; SQLite is a one-process database")
     slack.faults = Faults(error_rate=0.05, seed=3)
     texts = await herd(sessions, cipher, slack, per_channel=5)
+    await digest_due_now(sessions)
     replicas = [Serve(database_url, slack), Serve(database_url, slack)]
     try:
         await asyncio.gather(*(replica.start() for replica in replicas))
@@ -214,5 +250,6 @@ async def test_two_replicas_deliver_every_message_once(
         for replica in replicas:
             await replica.kill()
     assert delivered_texts(slack) == Counter(texts)
-    posters = {call.token for call in slack.calls_to("chat.postMessage")}
-    assert posters == {TOKEN}
+    digests = [m for m in slack.posted("C00") if m.text.startswith("While you were off")]
+    assert len(digests) == 1
+    assert "2 thread(s)" in digests[0].text
