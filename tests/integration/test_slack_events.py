@@ -8,7 +8,6 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -30,9 +29,9 @@ from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import InstallationRepository, TeamRepository, WorkspaceRepository
 from bot.web import build_app
 from tests.support.signing import slack_headers
-from tests.support.slack import fake_slack
+from tests.support.slack import SHARED, fake_slack
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "external" / "slack" / "payloads"
+PAYLOADS = SHARED / "payloads"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-events"
 SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 from adapters.sandbox.slack_api import FakeSlack, Faults
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "external" / "slack"
+# shared/ lies beside the checkout (as in CI); QH_SHARED_DIR points elsewhere if need be.
+SHARED = Path(os.environ.get("QH_SHARED_DIR", ROOT.parent / "shared")) / "external" / "slack"
 
 
 class SpecViolation(AssertionError):
