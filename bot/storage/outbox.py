@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow, WorkspaceRow
@@ -131,25 +132,23 @@ class HeldMessageRepository:
     async def list_for_author(
         self, workspace_id: int, author_id: str, states: Sequence[str] = ("held",)
     ) -> list[HeldMessageRow]:
-        query = (
-            select(HeldMessageRow)
-            .where(
-                HeldMessageRow.workspace_id == workspace_id,
-                HeldMessageRow.author_id == author_id,
-                HeldMessageRow.state.in_(states),
-            )
-            .order_by(HeldMessageRow.deliver_at)
-        )
-        return list((await self._session.scalars(query)).all())
+        return await self._list(workspace_id, HeldMessageRow.author_id == author_id, states)
 
     async def list_for_conversation(
         self, workspace_id: int, conversation_id: str, states: Sequence[str] = ("held",)
+    ) -> list[HeldMessageRow]:
+        return await self._list(
+            workspace_id, HeldMessageRow.conversation_id == conversation_id, states
+        )
+
+    async def _list(
+        self, workspace_id: int, condition: ColumnElement[bool], states: Sequence[str]
     ) -> list[HeldMessageRow]:
         query = (
             select(HeldMessageRow)
             .where(
                 HeldMessageRow.workspace_id == workspace_id,
-                HeldMessageRow.conversation_id == conversation_id,
+                condition,
                 HeldMessageRow.state.in_(states),
             )
             .order_by(HeldMessageRow.deliver_at)

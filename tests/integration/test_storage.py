@@ -295,3 +295,25 @@ async def test_naive_datetimes_are_refused(sessions: Sessions, cipher: Cipher) -
     ws = await workspace(sessions)
     with pytest.raises(Exception, match="naive"):
         await hold(sessions, cipher, ws, deliver_at=datetime(2026, 11, 30, 8))
+
+
+async def test_listing_held_messages_for_an_author_and_a_conversation(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    ws = await workspace(sessions)
+    later = await hold(sessions, cipher, ws, conversation="C1", deliver_at=MONDAY)
+    sooner = await hold(sessions, cipher, ws, conversation="C2", deliver_at=NOW)
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        await repo.add(
+            workspace_id=ws,
+            conversation_id="C1",
+            author_id="U_OTHER",
+            body="x",
+            deliver_at=NOW,
+            now=NOW,
+        )
+        assert [r.id for r in await repo.list_for_author(ws, "U_KARI")] == [sooner, later]
+        assert [r.id for r in await repo.list_for_conversation(ws, "C2")] == [sooner]
+        await repo.cancel(sooner, NOW)
+        assert [r.id for r in await repo.list_for_author(ws, "U_KARI")] == [later]
