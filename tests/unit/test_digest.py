@@ -1,0 +1,74 @@
+"""Digest rules: when it is due, what period it covers, and what reads like a decision."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from bot.domain.digest import ActivityEvent, looks_decided, summarise
+from bot.domain.hours_syntax import parse_hours
+from bot.domain.policy import DigestSchedule, TeamPolicy
+from bot.services.digest import GRACE, digest_due, digest_period
+
+TEAM = TeamPolicy(name="T", hours=parse_hours("mon-fri 08:00-16:00 tz Europe/Oslo holidays NO"))
+MONDAY_0800 = datetime(2026, 11, 30, 7, tzinfo=UTC)
+FRIDAY_1600 = datetime(2026, 11, 27, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("OK, let's go with option B", True),
+        ("We decided to ship on Tuesday", True),
+        ("Vi går for alternativ B", True),
+        ("Det er bestemt.", True),
+        ("Styret har besluttet saken", True),
+        ("Hva synes dere?", False),
+        ("undecided still", False),
+        ("", False),
+    ],
+)
+def test_decision_signal(text: str, expected: bool) -> None:
+    assert looks_decided(text) is expected
+
+
+def test_digest_is_due_from_monday_morning_for_the_grace_period_only() -> None:
+    assert digest_due(TEAM, MONDAY_0800 - timedelta(seconds=1)) is None
+    assert digest_due(TEAM, MONDAY_0800) == MONDAY_0800
+    assert digest_due(TEAM, MONDAY_0800 + timedelta(hours=3)) == MONDAY_0800
+    assert digest_due(TEAM, MONDAY_0800 + GRACE + timedelta(seconds=1)) is None
+
+
+def test_digest_covers_the_closed_stretch_before_the_morning() -> None:
+    assert digest_period(TEAM, MONDAY_0800) == FRIDAY_1600
+    later = TEAM.with_changes(digest=DigestSchedule(at=time(9, 30)))
+    assert digest_due(later, MONDAY_0800 + timedelta(hours=2)) == MONDAY_0800 + timedelta(
+        hours=1, minutes=30
+    )
+    assert digest_period(later, MONDAY_0800 + timedelta(hours=1, minutes=30)) == FRIDAY_1600
+
+
+def test_weekly_digest_covers_the_week() -> None:
+    weekly = TEAM.with_changes(digest=DigestSchedule(weekday=0, at=time(10)))
+    end = MONDAY_0800 + timedelta(hours=2)
+    assert digest_due(weekly, end) == end
+    assert digest_period(weekly, end) == end - timedelta(days=7)
+
+
+def test_summary_groups_threads_busiest_first() -> None:
+    at = FRIDAY_1600 + timedelta(hours=20)
+    events = [
+        ActivityEvent("C1", "t1", "U1", at),
+        ActivityEvent("C1", "t2", "U1", at + timedelta(minutes=1)),
+        ActivityEvent("C1", "t2", "U2", at + timedelta(minutes=2), decision_signal=True),
+        ActivityEvent("C1", "t2", "U2", at + timedelta(minutes=3)),
+    ]
+    busiest, quiet = summarise(events)
+    assert (busiest.thread, busiest.messages, busiest.people, busiest.looks_decided) == (
+        "t2",
+        3,
+        2,
+        True,
+    )
+    assert (quiet.thread, quiet.messages, quiet.looks_decided) == ("t1", 1, False)
