@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import date, time
 from zoneinfo import ZoneInfo
 
-from bot.domain.calendar import HolidayRule
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
 from bot.domain.policy import (
@@ -86,7 +85,7 @@ def policy_from_row(team: TeamRow, *, leaders: list[str], channels: list[str]) -
     else:
         policy = TeamPolicy(
             name=team.name,
-            hours=hours.with_days_off(hours.days_off or HolidayRule()),
+            hours=hours,
             mode=mode,
             leaders=frozenset(leaders),
             watched_channels=frozenset(channels),
