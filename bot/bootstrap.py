@@ -99,9 +99,32 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
         app = build_app(engine=engine, delivery_metrics=metrics)
         if settings.slack_signing_secret and "slack" in platforms:
             from adapters.slack.events import SlackEvents
+            from adapters.slack.interactions import SlackInteractions
+            from adapters.slack.platform import SlackPlatform
             from adapters.slack.tokens import StoredTokens as _Tokens
+            from bot.services.commands import CommandService
+            from bot.services.compose import ComposeService
             from bot.services.watch import OffHoursWatcher
 
+            compose = ComposeService(
+                sessions=sessions, cipher=cipher, clock=clock, wake=delivery.wake
+            )
+            slack_platform = platforms["slack"]
+            assert isinstance(slack_platform, SlackPlatform)
+            interactions = SlackInteractions(
+                commands=CommandService(
+                    sessions=sessions,
+                    cipher=cipher,
+                    clock=clock,
+                    compose=compose,
+                    digests=digests,
+                    people=slack_platform,
+                ),
+                compose=compose,
+                sessions=sessions,
+                cipher=cipher,
+                clock=clock,
+            )
             SlackEvents(
                 signing_secret=settings.slack_signing_secret,
                 sessions=sessions,
@@ -110,6 +133,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
                 watcher=OffHoursWatcher(sessions=sessions, platforms=platforms),
                 clock=clock,
                 api_url=settings.slack_api_url,
+                interactions=interactions,
             ).mount(app)
         runner = web.AppRunner(app, shutdown_timeout=WEB_GRACE_SECONDS)
         await runner.setup()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -32,6 +33,9 @@ class OutgoingMessage:
     as_author: str | None = None
     tag: str | None = None
     urgent: bool = False
+    #: Who wrote it and when, for a post the bot makes on their behalf ("From Kari · Sun 21:14").
+    author: str | None = None
+    written_at: datetime | None = None
     blocks: tuple[dict[str, object], ...] = field(default_factory=tuple)
 
 
@@ -47,6 +51,7 @@ class UserProfile:
     name: str
     tz: str | None = None
     locale: str | None = None
+    is_admin: bool = False  # a workspace admin or owner (may create team policies)
 
 
 class DeliveryErrorKind(StrEnum):

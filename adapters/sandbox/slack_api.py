@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BasicAuth, web
 
 __all__ = ["Call", "FakeSlack", "Faults", "TokenBucket"]
 
@@ -113,8 +113,19 @@ class FakeSlack:
         self.ephemeral: list[JSONDict] = []
         self.scheduled: dict[str, JSONDict] = {}
         self.views: dict[str, JSONDict] = {}
+        self.opened_views: list[JSONDict] = []
+        #: what the app answered on ``response_url`` hooks (slash commands, buttons), in order
+        self.responses: list[JSONDict] = []
+        #: do-not-disturb schedules: user -> (next start, next end) as Unix times
+        self.dnd: dict[str, tuple[float, float]] = {}
         self.calls: list[Call] = []
         self.violations: list[str] = []
+        #: OAuth: client_id -> client_secret, and one-time codes -> the oauth.v2.access answer
+        self.oauth_clients: dict[str, str] = {}
+        self.oauth_codes: dict[str, JSONDict] = {}
+        #: Socket Mode: app-level tokens and the ws:// URL apps.connections.open hands out
+        self.app_tokens: set[str] = set()
+        self.socket_mode_url: str | None = None
         self.faults = faults or Faults()
         self._clock = clock or time.monotonic
         self._validator = validator
@@ -132,6 +143,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_get("/api/{method}", self._handle)
         app.router.add_get("/_sandbox/messages", self._dump)
+        app.router.add_post("/_sandbox/respond/{hook}", self._respond)
         return app
 
     async def _dump(self, request: web.Request) -> web.Response:
@@ -143,6 +155,18 @@ class FakeSlack:
                 "rate_limited": sum(1 for call in self.calls if call.status == 429),
             }
         )
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A ``response_url``: Slack shows what is posted here to the person who acted."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="invalid_json")
+        self.responses.append({"hook": request.match_info["hook"], **body})
+        return web.Response(text="ok")
+
+    def response_url(self, hook: str = "1") -> str:
+        return self.url.removesuffix("/api/") + f"/_sandbox/respond/{hook}"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         self._runner = web.AppRunner(self.app(), access_log=None)
@@ -164,7 +188,13 @@ class FakeSlack:
     # -- helpers for tests and the demo ----------------------------------------------------
 
     def add_user(
-        self, user_id: str, name: str, tz: str = "Europe/Oslo", locale: str = "en-US"
+        self,
+        user_id: str,
+        name: str,
+        tz: str = "Europe/Oslo",
+        locale: str = "en-US",
+        *,
+        is_admin: bool = False,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
@@ -172,6 +202,8 @@ class FakeSlack:
             "real_name": name,
             "tz": tz,
             "locale": locale,
+            "is_admin": is_admin,
+            "is_owner": False,
         }
 
     def add_channel(self, channel: str) -> None:
@@ -192,6 +224,59 @@ class FakeSlack:
         if channel is not None:
             return list(self.channels.get(channel, []))
         return [message for messages in self.channels.values() for message in messages]
+
+    def approve_install(
+        self,
+        code: str,
+        *,
+        client_id: str,
+        installer: str,
+        bot_token: str,
+        user_token: str | None = None,
+        user_scope: str = "",
+        team_name: str = "Sandbox",
+    ) -> None:
+        """Someone approved the app on Slack's consent page: ``code`` may be exchanged once."""
+        authed_user: JSONDict = {"id": installer}
+        if user_token is not None:
+            authed_user.update(access_token=user_token, scope=user_scope, token_type="user")
+        self.oauth_codes[code] = {
+            "client_id": client_id,
+            "answer": {
+                "ok": True,
+                "app_id": "A_QUIET",
+                "access_token": bot_token,
+                "token_type": "bot",
+                "scope": "chat:write,commands",
+                "bot_user_id": self.bot_user,
+                "team": {"id": self.team_id, "name": team_name},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": authed_user,
+            },
+        }
+
+    def _oauth_v2_access(self, call: Call, params: JSONDict, auth: str) -> web.Response:
+        client_id, secret = params.get("client_id"), params.get("client_secret")
+        if auth.startswith("Basic "):
+            try:
+                basic = BasicAuth.decode(auth)
+            except ValueError:
+                return self._error(call, "invalid_client_id")
+            client_id, secret = basic.login, basic.password
+        if client_id not in self.oauth_clients:
+            return self._error(call, "invalid_client_id")
+        if self.oauth_clients[str(client_id)] != secret:
+            return self._error(call, "bad_client_secret")
+        grant = self.oauth_codes.pop(str(params.get("code", "")), None)
+        if grant is None or grant["client_id"] != client_id:
+            return self._error(call, "invalid_code")
+        answer: JSONDict = grant["answer"]
+        self.tokens[answer["access_token"]] = self.bot_user
+        user_token = answer["authed_user"].get("access_token")
+        if user_token:
+            self.tokens[user_token] = answer["authed_user"]["id"]
+        return web.json_response(answer)
 
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
@@ -235,6 +320,13 @@ class FakeSlack:
             return web.Response(status=status, text="injected failure")
         if method in WRITE_METHODS and self._rng.random() < self.faults.timeout_rate:
             await asyncio.sleep(self.faults.slow_seconds)
+        if method == "oauth.v2.access":  # client credentials, not a token
+            call.token = None
+            return self._oauth_v2_access(call, params, auth)
+        if method == "apps.connections.open":  # an app-level token, not a bot token
+            if token not in self.app_tokens or self.socket_mode_url is None:
+                return self._error(call, "invalid_auth")
+            return web.json_response({"ok": True, "url": self.socket_mode_url})
         if token is None or token not in self.tokens:
             return self._error(call, "not_authed" if token is None else "invalid_auth")
         if token in self.revoked:
@@ -415,7 +507,19 @@ class FakeSlack:
         return {"user": found}
 
     def _m_dnd_teamInfo(self, params: JSONDict, user: str) -> JSONDict:
-        return {"users": {}}
+        wanted = [u for u in str(params.get("users", "")).split(",") if u]
+        found: JSONDict = {}
+        for person in wanted:
+            if person in self.dnd:
+                start, end = self.dnd[person]
+                found[person] = {
+                    "dnd_enabled": True,
+                    "next_dnd_start_ts": int(start),
+                    "next_dnd_end_ts": int(end),
+                }
+            elif person in self.users:
+                found[person] = {"dnd_enabled": False}
+        return {"users": found}
 
     def _m_reactions_add(self, params: JSONDict, user: str) -> JSONDict:
         channel, error = self._channel(params)
@@ -428,11 +532,18 @@ class FakeSlack:
         return {"ok": False, "error": "message_not_found"}
 
     def _m_views_publish(self, params: JSONDict, user: str) -> JSONDict:
+        view = params.get("view")
+        if isinstance(view, str):
+            params = {**params, "view": json.loads(view)}
         self.views[str(params.get("user_id"))] = params
         return {"view": {"id": "V1"}}
 
     def _m_views_open(self, params: JSONDict, user: str) -> JSONDict:
-        return {"view": {"id": "V2"}}
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        self.opened_views.append({"trigger_id": params.get("trigger_id"), "view": view})
+        return {"view": {"id": f"V{len(self.opened_views) + 1}"}}
 
     @staticmethod
     def _render(message: Message) -> JSONDict:

@@ -21,6 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.slack.interactions import SlackInteractions
 from adapters.slack.tokens import StoredTokens
 from bot.clock import Clock
 from bot.services.watch import ChannelMessage, OffHoursWatcher
@@ -57,6 +58,7 @@ class SlackEvents:
         watcher: OffHoursWatcher,
         clock: Clock,
         api_url: str,
+        interactions: SlackInteractions | None = None,
     ) -> None:
         self._verifier = SignatureVerifier(signing_secret)
         self._sessions = sessions
@@ -74,6 +76,8 @@ class SlackEvents:
         self.bolt.event("message")(self._on_message)
         self.bolt.event("app_uninstalled")(self._on_uninstalled)
         self.bolt.event("tokens_revoked")(self._on_tokens_revoked)
+        if interactions is not None:
+            interactions.register(self.bolt)
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post("/slack/events", self.handle)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
+from bot.services.directory import zone_or_utc
 
 __all__ = ["DELIVERY_EVENT", "PERMANENT_ERRORS", "SlackPlatform", "classify"]
 
@@ -40,6 +42,27 @@ PERMANENT_ERRORS = frozenset(
 )
 
 TokenLookup = Callable[[str, str | None], Awaitable[str | None]]
+
+
+def attributed_blocks(message: OutgoingMessage) -> list[dict[str, Any]]:
+    """The text, then who wrote it and when, for a post the bot makes on someone's behalf.
+
+    Language-neutral on purpose: a mention and Slack's own date token, which Slack renders in
+    each reader's zone and language.
+    """
+    parts = [f"<@{message.author}>"]
+    if message.written_at is not None:
+        stamp = int(message.written_at.timestamp())
+        fallback = message.written_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        parts.append(f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>")
+    icon = ":rotating_light:" if message.urgent else ":mailbox_with_mail:"
+    # a section holds at most 3,000 characters; longer texts take several
+    sections: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": message.text[i : i + 3000]}}
+        for i in range(0, len(message.text), 3000)
+    ]
+    context = {"type": "mrkdwn", "text": f"{icon} " + " · ".join(parts)}
+    return [*sections, {"type": "context", "elements": [context]}]
 
 
 def classify(error: BaseException) -> DeliveryError:
@@ -139,6 +162,8 @@ class SlackPlatform:
                 kwargs["thread_ts"] = message.thread
             if message.blocks:
                 kwargs["blocks"] = list(message.blocks)
+            elif message.author and not message.as_author:
+                kwargs["blocks"] = attributed_blocks(message)
             if message.tag:
                 kwargs["metadata"] = {
                     "event_type": DELIVERY_EVENT,
@@ -203,7 +228,30 @@ class SlackPlatform:
             name=str(user.get("real_name") or user.get("name") or person),
             tz=user.get("tz"),
             locale=user.get("locale"),
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
+
+    async def notification_hours(self, workspace: str, person: str, tz: str | None) -> str | None:
+        """The person's Slack notification schedule (``dnd.teamInfo``) as an hours spec.
+
+        Slack reports when do-not-disturb next starts and ends; notifications are on from the
+        end to the start, every day, in the person's zone. None when no schedule is set.
+        """
+        try:
+            client = await self._client(workspace)
+            response = await client.dnd_teamInfo(users=person)
+        except Exception as error:
+            raise classify(error) from error
+        info = (response.get("users") or {}).get(person) or {}
+        start, end = info.get("next_dnd_start_ts"), info.get("next_dnd_end_ts")
+        if not info.get("dnd_enabled") or not start or not end:
+            return None
+        zone = zone_or_utc(tz)
+        quiet_from = datetime.fromtimestamp(float(start), tz=UTC).astimezone(zone)
+        quiet_until = datetime.fromtimestamp(float(end), tz=UTC).astimezone(zone)
+        if (quiet_from.hour, quiet_from.minute) == (quiet_until.hour, quiet_until.minute):
+            return None
+        return f"mon-sun {quiet_until:%H:%M}-{quiet_from:%H:%M} tz {zone.key}"
 
     async def channel_members(self, workspace: str, conversation: str) -> list[str]:
         try:

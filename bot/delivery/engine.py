@@ -71,6 +71,7 @@ class _Job:
     deliver_at: datetime
     attempts: int
     body_enc: bytes | None
+    created_at: datetime | None = None
     checked: bool = False
     started: bool = False
 
@@ -196,6 +197,7 @@ class DeliveryEngine:
                 deliver_at=row.deliver_at,
                 attempts=row.attempts,
                 body_enc=row.body_enc,
+                created_at=row.created_at,
             )
             key = (job.workspace.key, job.conversation)
             self._queues.setdefault(key, deque()).append(job)
@@ -277,6 +279,8 @@ class DeliveryEngine:
                     as_author=job.author if job.as_author else None,
                     tag=job.id,
                     urgent=job.urgent,
+                    author=job.author,
+                    written_at=job.created_at,
                 )
             )
         except DeliveryError as error:

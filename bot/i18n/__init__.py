@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.i18n import en, nb
+from bot.i18n import en, en_app, nb, nb_app
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -24,7 +24,10 @@ Locale = Literal["en", "nb"]
 DEFAULT_LOCALE: Locale = "en"
 SUPPORTED_LOCALES: tuple[Locale, ...] = ("en", "nb")
 
-CATALOGS: dict[Locale, dict[str, str]] = {"en": en.MESSAGES, "nb": nb.MESSAGES}
+CATALOGS: dict[Locale, dict[str, str]] = {
+    "en": {**en.MESSAGES, **en_app.MESSAGES},
+    "nb": {**nb.MESSAGES, **nb_app.MESSAGES},
+}
 
 # Norwegian users may report "no", "nb", "nn" or a region variant; all read bokmål well.
 _ALIASES: dict[str, Locale] = {"nb": "nb", "no": "nb", "nn": "nb", "nob": "nb", "nno": "nb"}

@@ -1,0 +1,387 @@
+"""`/quiet`, the buttons, the modals, the shortcuts and the App Home, as bolt listeners.
+
+Every answer is private (ephemeral or in the App Home). A command is acknowledged *with* its
+answer when that is ready within :data:`ACK_BUDGET` — so a held message is durable before Slack
+hears back — and otherwise acknowledged at once and answered on the ``response_url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.slack.blocks import (
+    COMPOSE_CALLBACK,
+    EDIT_CALLBACK,
+    HOURS_CALLBACK,
+    compose_modal,
+    edit_modal,
+    home_view,
+    hours_modal,
+    reply_blocks,
+)
+from bot.clock import Clock
+from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
+from bot.i18n import format_instant, translate
+from bot.services.commands import (
+    MAX_TEXT,
+    CommandService,
+    HomeService,
+    Invocation,
+    Reply,
+    Section,
+    held_buttons,
+)
+from bot.services.compose import ComposeService, NotAllowedError, NotInstalledError
+from bot.services.directory import zone_or_utc
+from bot.storage.crypto import Cipher
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import PersonRepository, WorkspaceRepository
+
+__all__ = ["ACK_BUDGET", "COMMAND", "SlackInteractions"]
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/quiet"
+#: Slack waits 3 s for an acknowledgement; answer within this, or acknowledge and follow up.
+ACK_BUDGET = 2.0
+GLOBAL_SHORTCUT = "quiet_compose"
+MESSAGE_SHORTCUT = "quiet_forward"
+
+
+def _team(body: dict[str, Any]) -> str:
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    return str(team)
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
+
+
+class SlackInteractions:
+    """Registers the interactive listeners on the bolt app."""
+
+    def __init__(
+        self,
+        *,
+        commands: CommandService,
+        compose: ComposeService,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        clock: Clock,
+    ) -> None:
+        self._commands = commands
+        self._home = HomeService(commands)
+        self._compose = compose
+        self._sessions = sessions
+        self._cipher = cipher
+        self._clock = clock
+
+    def register(self, bolt: AsyncApp) -> None:
+        bolt.command(COMMAND)(self._on_command)
+        for action in ("held.send_now", "held.cancel"):
+            bolt.action(action)(self._on_held_button)
+        bolt.action("held.edit")(self._on_edit_button)
+        bolt.action("home.edit_hours")(self._on_edit_hours)
+        bolt.view(EDIT_CALLBACK)(self._on_edit_submitted)
+        bolt.view(HOURS_CALLBACK)(self._on_hours_submitted)
+        bolt.view(COMPOSE_CALLBACK)(self._on_compose_submitted)
+        bolt.shortcut(GLOBAL_SHORTCUT)(self._on_global_shortcut)
+        bolt.shortcut(MESSAGE_SHORTCUT)(self._on_message_shortcut)
+        bolt.event("app_home_opened")(self._on_home_opened)
+
+    # -- /quiet --------------------------------------------------------------------------------
+
+    async def _run(self, call: Invocation) -> Reply:
+        try:
+            return await self._commands.run(call)
+        except Exception:  # never a stack trace to the person; the log has it
+            log.exception("the /quiet command failed")
+            locale = await self._safe_locale(call.workspace, call.person)
+            return Reply.of(translate("cmd.error", locale), error=True, locale=locale)
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        call = Invocation(
+            platform="slack",
+            workspace=_team(body),
+            person=_user(body),
+            conversation=str(body.get("channel_id", "")),
+            text=str(body.get("text", "")),
+            person_name=body.get("user_name"),
+        )
+        task = asyncio.ensure_future(self._run(call))
+        done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
+        if task in done:
+            reply = task.result()
+            await ack(response_type="ephemeral", text=reply.text, blocks=reply_blocks(reply))
+            return
+        await ack(response_type="ephemeral", text=translate("cmd.working", call.locale))
+        reply = await task
+        await respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=reply.text,
+            blocks=reply_blocks(reply),
+        )
+
+    async def _safe_locale(self, workspace: str, person: str) -> str:
+        try:
+            return await self._commands.locale_of("slack", workspace, person)
+        except Exception:
+            return "en"
+
+    # -- buttons on held messages --------------------------------------------------------------
+
+    async def _on_held_button(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        team, person = _team(body), _user(body)
+        locale = await self._safe_locale(team, person)
+        held_id = str(action.get("value", ""))
+        try:
+            if action.get("action_id") == "held.send_now":
+                done = await self._compose.send_now(held_id, person=person)
+                outcome = "held.sent_now" if done else "held.gone"
+            else:
+                done = await self._compose.cancel(held_id, person=person)
+                outcome = "held.cancelled" if done else "held.gone"
+        except NotAllowedError:
+            outcome = "held.not_yours"
+        text = translate(outcome, locale)
+        if (body.get("view") or {}).get("type") == "home":
+            await self._publish_home(client, team, person)
+        elif body.get("response_url"):
+            await respond(response_type="ephemeral", replace_original=True, text=text)
+
+    async def _on_edit_button(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team, person = _team(body), _user(body)
+        locale = await self._safe_locale(team, person)
+        held_id = str(action.get("value", ""))
+        async with self._sessions() as session:
+            repo = HeldMessageRepository(session, self._cipher)
+            row = await repo.get(held_id)
+            owned = row is not None and row.author_id == person and row.state == "held"
+            text = repo.body(row) if row is not None and owned else None
+        if not owned or text is None:
+            key = "held.not_yours" if row is not None and row.author_id != person else "held.gone"
+            await client.chat_postEphemeral(
+                channel=str((body.get("channel") or {}).get("id") or person),
+                user=person,
+                text=translate(key, locale),
+            )
+            return
+        await client.views_open(
+            trigger_id=body["trigger_id"], view=edit_modal(held_id, text, locale)
+        )
+
+    async def _on_edit_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team, person = _team(body), _user(body)
+        locale = await self._safe_locale(team, person)
+        text = _value(view, "text")
+        if not text.strip():
+            await ack(
+                response_action="errors", errors={"text": translate("cmd.later.empty", locale)}
+            )
+            return
+        if len(text) > MAX_TEXT:
+            await ack(
+                response_action="errors",
+                errors={
+                    "text": translate(
+                        "cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text)
+                    )
+                },
+            )
+            return
+        held_id = str(view.get("private_metadata", ""))
+        try:
+            changed = await self._compose.edit(held_id, person=person, text=text)
+        except NotAllowedError:
+            await ack(
+                response_action="errors", errors={"text": translate("held.not_yours", locale)}
+            )
+            return
+        if not changed:
+            await ack(response_action="errors", errors={"text": translate("held.gone", locale)})
+            return
+        await ack()
+        async with self._sessions() as session:
+            row = await HeldMessageRepository(session, self._cipher).get(held_id)
+            tz = await self._person_tz(session, team, person)
+        if row is not None:
+            when = format_instant(row.deliver_at, zone_or_utc(tz), locale, now=self._clock.now())
+            await client.chat_postMessage(
+                channel=person, text=translate("held.edited", locale, when=when)
+            )
+
+    async def _person_tz(self, session: AsyncSession, team: str, person: str) -> str | None:
+        workspace = await WorkspaceRepository(session).find("slack", team)
+        if workspace is None:
+            return None
+        row = await PersonRepository(session).find(workspace.id, person)
+        return row.tz if row else None
+
+    # -- my hours (App Home) -------------------------------------------------------------------
+
+    async def _on_edit_hours(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team, person = _team(body), _user(body)
+        locale = await self._safe_locale(team, person)
+        async with self._sessions() as session:
+            workspace = await WorkspaceRepository(session).find("slack", team)
+            row = await PersonRepository(session).find(workspace.id, person) if workspace else None
+        await client.views_open(
+            trigger_id=body["trigger_id"], view=hours_modal(row.hours_spec if row else None, locale)
+        )
+
+    async def _on_hours_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team, person = _team(body), _user(body)
+        locale = await self._safe_locale(team, person)
+        spec = _value(view, "hours").strip()
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            workspace = await WorkspaceRepository(session).find("slack", team)
+            if workspace is None:
+                await ack(
+                    response_action="errors",
+                    errors={"hours": translate("cmd.not_installed", locale)},
+                )
+                return
+            people = PersonRepository(session)
+            row = await people.get_or_create(workspace.id, person, now=now)
+            if spec:
+                try:
+                    hours = parse_hours(spec, default_tz=zone_or_utc(row.tz))
+                except HoursSyntaxError as error:
+                    await ack(response_action="errors", errors={"hours": error.message(locale)})
+                    return
+                await people.set_hours(row, format_hours(hours), source="personal", now=now)
+            else:
+                await people.set_hours(row, None, source=None, now=now)
+        await ack()
+        await self._publish_home(client, team, person)
+
+    # -- compose: shortcuts and the modal ------------------------------------------------------
+
+    async def _on_global_shortcut(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        locale = await self._safe_locale(_team(body), _user(body))
+        await client.views_open(trigger_id=body["trigger_id"], view=compose_modal(locale))
+
+    async def _on_message_shortcut(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        locale = await self._safe_locale(_team(body), _user(body))
+        message = body.get("message") or {}
+        author = message.get("user")
+        text = str(message.get("text", ""))
+        if author:
+            text = translate("modal.compose.forwarded", locale, author=author) + "\n" + text
+        channel = (body.get("channel") or {}).get("id")
+        await client.views_open(
+            trigger_id=body["trigger_id"],
+            view=compose_modal(locale, text=text[:MAX_TEXT], conversation=channel),
+        )
+
+    async def _on_compose_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team, person = _team(body), _user(body)
+        locale = await self._safe_locale(team, person)
+        values = (view.get("state") or {}).get("values") or {}
+        channel = ((values.get("channel") or {}).get("value") or {}).get("selected_conversation")
+        recipient = ((values.get("person") or {}).get("value") or {}).get("selected_user")
+        options = ((values.get("urgent") or {}).get("value") or {}).get("selected_options") or []
+        urgent = any(option.get("value") == "urgent" for option in options)
+        text = _value(view, "text")
+        if bool(channel) == bool(recipient):
+            await ack(
+                response_action="errors",
+                errors={"channel": translate("modal.compose.need_target", locale)},
+            )
+            return
+        if not text.strip():
+            await ack(
+                response_action="errors", errors={"text": translate("cmd.later.empty", locale)}
+            )
+            return
+        try:
+            locale, tz = await self._commands.person("slack", team, person)
+            composed = await self._compose.compose(
+                platform="slack",
+                workspace=team,
+                author=person,
+                conversation=str(channel or recipient),
+                recipient=recipient,
+                text=text,
+                urgent=urgent,
+                author_name=(body.get("user") or {}).get("name"),
+                kind="compose",
+            )
+        except NotInstalledError:
+            await ack(
+                response_action="errors", errors={"text": translate("cmd.not_installed", locale)}
+            )
+            return
+        await ack()  # only now: the message is durable
+        now = self._clock.now()
+        decision = composed.decision
+        why = decision.explain(locale, now=now)
+        if decision.held:
+            when = format_instant(decision.deliver_at, zone_or_utc(tz), locale, now=now)
+            reply = Reply(
+                (
+                    Section(translate("cmd.later.held", locale, when=when)),
+                    Section(why, held_buttons(composed.held_id, locale)),
+                ),
+                locale=locale,
+            )
+        else:
+            lead = "cmd.urgent.sent" if decision.urgent else "cmd.later.sent_now"
+            reply = Reply.of(translate(lead, locale), why, locale=locale)
+        await client.chat_postMessage(channel=person, text=reply.text, blocks=reply_blocks(reply))
+
+    # -- App Home ------------------------------------------------------------------------------
+
+    async def _on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        await self._publish_home(client, _team(body), str(event.get("user", "")))
+
+    async def _publish_home(self, client: AsyncWebClient, team: str, person: str) -> None:
+        if not person:
+            return
+        reply = await self._home.home("slack", team, person)
+        await client.views_publish(user_id=person, view=home_view(reply))
+
+
+def _value(view: dict[str, Any], block: str) -> str:
+    values = (view.get("state") or {}).get("values") or {}
+    return str(((values.get(block) or {}).get("value") or {}).get("value") or "")

@@ -1,0 +1,451 @@
+"""`/quiet`, its buttons, modals, shortcuts and the App Home, over real HTTP like Slack sends them.
+
+Friday 27 November 2026, 17:30 in Oslo: the team's hours (Mon–Fri 08:00–16:00) are over, so a
+message written now waits for Monday 08:00.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.storage.crypto import Cipher
+from bot.storage.models import HeldMessageRow, PersonRow, TeamRow, UrgentOverrideRow
+from bot.storage.repositories import (
+    InstallationRepository,
+    PersonRepository,
+    TeamRepository,
+    WorkspaceRepository,
+)
+from tests.support.slack import fake_slack
+from tests.support.slack_app import SlackHarness
+
+Sessions = async_sessionmaker[AsyncSession]
+TOKEN = "xoxb-commands"
+FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
+TUESDAY_1000 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+MONDAY_0800 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def harness(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> AsyncIterator[SlackHarness]:
+    slack = fake_slack(bot_token=TOKEN, team_id="T1")
+    slack.add_user("U_LEAD", "Lea", is_admin=False)
+    slack.add_user("U_OLA", "Ola")
+    slack.add_user("U_KARI", "Kari", locale="nb-NO")
+    slack.add_user("U_ADMIN", "Ada", is_admin=True)
+    for channel in ("C_TEAM", "C_NEW"):
+        slack.add_channel(channel)
+    await slack.start()
+    async with sessions() as session, session.begin():
+        ws = await WorkspaceRepository(session).get_or_create("slack", "T1", now=FRIDAY_1730)
+        await InstallationRepository(session, cipher).save(ws.id, bot_token=TOKEN, now=FRIDAY_1730)
+        lead = await PersonRepository(session).get_or_create(ws.id, "U_LEAD", now=FRIDAY_1730)
+        teams = TeamRepository(session)
+        team = await teams.create(
+            ws.id, "Legal", now=FRIDAY_1730, hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo"
+        )
+        await teams.watch(team, "C_TEAM")
+        await teams.add_leader(team.id, lead.id)
+    harness = SlackHarness(
+        engine=engine, sessions=sessions, cipher=cipher, slack=slack, now=FRIDAY_1730, team="T1"
+    )
+    try:
+        async with harness.running():
+            yield harness
+    finally:
+        await slack.stop()
+
+
+def texts(answer: dict[str, Any]) -> str:
+    """Everything a person reads in an answer: its text and its blocks."""
+    parts = [str(answer.get("text", ""))]
+    for block in answer.get("blocks") or []:
+        if "text" in block:
+            parts.append(str(block["text"].get("text", "")))
+    return "\n".join(parts)
+
+
+def buttons(answer: dict[str, Any]) -> dict[str, str]:
+    found = {}
+    for block in answer.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("type") == "button":
+                found[element["action_id"]] = element["value"]
+    return found
+
+
+async def held_rows(sessions: Sessions) -> list[HeldMessageRow]:
+    async with sessions() as session:
+        return list((await session.scalars(select(HeldMessageRow))).all())
+
+
+async def test_help_is_private_and_in_the_persons_language(harness: SlackHarness) -> None:
+    english = await harness.command("U_OLA", "help")
+    assert english["response_type"] == "ephemeral"
+    assert "/quiet later" in texts(english)
+    norsk = await harness.command("U_KARI", "")  # no verb: help, in Kari's language (nb-NO)
+    assert "hold tilbake en melding" in texts(norsk)
+
+
+async def test_unknown_verb_gets_a_friendly_error_and_the_help(harness: SlackHarness) -> None:
+    answer = await harness.command("U_OLA", "frobnicate now")
+    assert "I don't know the command “frobnicate”" in texts(answer)
+    assert "/quiet hours" in texts(answer)
+
+
+async def test_later_holds_until_monday_and_delivers_once_with_the_author(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    answer = await harness.command("U_OLA", "later Can we review the contract?")
+    assert "Held. It will be delivered Mon 08:00 Europe/Oslo." in texts(answer)
+    held = await held_rows(sessions)
+    assert [row.state for row in held] == ["held"]
+    assert b"contract" not in (held[0].body_enc or b"")  # durable, and encrypted at rest
+    assert buttons(answer) == {
+        "held.send_now": held[0].id,
+        "held.edit": held[0].id,
+        "held.cancel": held[0].id,
+    }
+    await harness.engine.run_until_idle()
+    assert harness.slack.posted("C_TEAM") == []
+    harness.clock.set(MONDAY_0800)
+    await harness.engine.run_until_idle()
+    await harness.engine.run_until_idle()
+    posted = harness.slack.posted("C_TEAM")
+    assert [m.text for m in posted] == ["Can we review the contract?"]
+    context = json.dumps(posted[0].blocks)
+    assert "<@U_OLA>" in context  # the bot names the author
+    assert harness.slack.violations == []
+
+
+async def test_later_to_a_person_waits_for_their_own_hours(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    kari = await harness.command("U_KARI", "hours man-fre 10-16")
+    assert "10:00-16:00" in texts(kari) and "Lagret" in texts(kari)
+    answer = await harness.command("U_OLA", "later <@U_KARI|kari> Ring meg")
+    assert "Mon 10:00 Europe/Oslo" in texts(answer)
+    (row,) = await held_rows(sessions)
+    assert row.conversation_id == "U_KARI"
+
+
+async def test_send_now_edit_and_cancel_buttons(harness: SlackHarness, sessions: Sessions) -> None:
+    first = buttons(await harness.command("U_OLA", "later first"))["held.send_now"]
+    second = buttons(await harness.command("U_OLA", "later second"))["held.cancel"]
+    third = buttons(await harness.command("U_OLA", "later third draft"))["held.edit"]
+
+    # someone else cannot touch Ola's message
+    status, _ = await harness.click("U_KARI", "held.cancel", first)
+    assert status == 200
+    await _until(lambda: harness.slack.responses)
+    assert "Only the person who wrote" in harness.slack.responses[-1]["text"]
+
+    await harness.click("U_OLA", "held.send_now", first)
+    await _until(lambda: len(harness.slack.responses) == 2)
+    assert harness.slack.responses[-1]["text"] == "On its way now."
+    assert harness.slack.responses[-1]["replace_original"] is True
+    await harness.engine.run_until_idle()
+    assert [m.text for m in harness.slack.posted("C_TEAM")] == ["first"]
+
+    await harness.click("U_OLA", "held.cancel", second)
+    await _until(lambda: len(harness.slack.responses) == 3)
+    assert harness.slack.responses[-1]["text"].startswith("Cancelled.")
+    await harness.click("U_OLA", "held.cancel", second)  # a second click changes nothing
+    await _until(lambda: len(harness.slack.responses) == 4)
+    assert "no longer waiting" in harness.slack.responses[-1]["text"]
+
+    await harness.click("U_OLA", "held.edit", third)
+    await _until(lambda: harness.slack.opened_views)
+    modal = harness.slack.opened_views[-1]["view"]
+    assert modal["callback_id"] == "held.edit"
+    assert modal["blocks"][0]["element"]["initial_value"] == "third draft"
+    status, text = await harness.submit(
+        "U_OLA",
+        "held.edit",
+        {"text": {"type": "plain_text_input", "value": "third, final"}},
+        metadata=modal["private_metadata"],
+    )
+    assert (status, text) == (200, "")
+    empty = await harness.submit(
+        "U_OLA",
+        "held.edit",
+        {"text": {"type": "plain_text_input", "value": "  "}},
+        metadata=modal["private_metadata"],
+    )
+    assert json.loads(empty[1])["response_action"] == "errors"
+
+    harness.clock.set(MONDAY_0800)
+    await harness.engine.run_until_idle()
+    assert [m.text for m in harness.slack.posted("C_TEAM")] == ["first", "third, final"]
+    states = sorted(row.state for row in await held_rows(sessions))
+    assert states == ["cancelled", "delivered", "delivered"]
+
+
+async def test_urgent_posts_now_marked_and_counted(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    answer = await harness.command("U_OLA", "urgent The server is down")
+    assert "Posted now as urgent" in texts(answer)
+    await harness.engine.run_until_idle()
+    (posted,) = harness.slack.posted("C_TEAM")
+    assert posted.text == "The server is down"
+    assert ":rotating_light:" in json.dumps(posted.blocks)
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(UrgentOverrideRow)) == 1
+
+
+async def test_urgent_refused_by_policy_is_held_instead(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await harness.command("U_LEAD", "team urgent leaders")
+    answer = await harness.command("U_OLA", "urgent Please look now")
+    assert "Not sent as urgent" in texts(answer)
+    assert "Mon 08:00" in texts(answer)
+    assert [row.urgent for row in await held_rows(sessions)] == [False]
+
+
+async def test_later_refuses_empty_long_and_dm_text(harness: SlackHarness) -> None:
+    assert "Write the message" in texts(await harness.command("U_OLA", "later"))
+    long = await harness.command("U_OLA", "later " + "x" * 4001)
+    assert "4001 characters" in texts(long)
+    dm = await harness.command("U_OLA", "later hi", channel="D_OLA_KARI")
+    assert "Name the person instead" in texts(dm)
+
+
+async def test_hours_set_show_clear_and_errors(harness: SlackHarness, sessions: Sessions) -> None:
+    saved = await harness.command("U_OLA", "hours mon,wed 09:00-14:30 20:00-22:00")
+    assert "Saved." in texts(saved)
+    assert "Europe/Oslo" in texts(saved)  # Ola's Slack time zone was used
+    shown = await harness.command("U_OLA", "hours")
+    assert "Your hours:" in texts(shown)
+    bad = await harness.command("U_OLA", "hours mon-fri 25-26")
+    assert "“25-26” is not a time range" in texts(bad)
+    norsk = await harness.command("U_KARI", "hours blah 8-16")
+    assert "Jeg forstår ikke «blah»" in texts(norsk) or "blah" in texts(norsk)
+    cleared = await harness.command("U_OLA", "hours clear")
+    assert "follow your team" in texts(cleared)
+    async with sessions() as session:
+        ola = (
+            await session.scalars(select(PersonRow).where(PersonRow.external_id == "U_OLA"))
+        ).one()
+        assert ola.hours_spec is None
+
+
+async def test_hours_default_to_the_slack_notification_schedule(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    # Ola's notifications pause at 17:00 and resume at 07:30, Oslo time.
+    harness.slack.dnd["U_OLA"] = (
+        datetime(2026, 11, 27, 16, 0, tzinfo=UTC).timestamp(),
+        datetime(2026, 11, 28, 6, 30, tzinfo=UTC).timestamp(),
+    )
+    answer = await harness.command("U_OLA", "hours")
+    assert "Slack notification schedule" in texts(answer)
+    assert "07:30-17:00" in texts(answer)
+    # and the schedule now decides when messages to Ola arrive
+    held = await harness.command("U_KARI", "later <@U_OLA> hei")
+    assert "Holdt tilbake. Den leveres lør. 07:30 (Europe/Oslo)." in texts(held)  # in Norwegian
+
+
+async def test_status_lists_what_is_held_by_and_for_me(harness: SlackHarness) -> None:
+    await harness.command("U_OLA", "later one for the team")
+    await harness.command("U_KARI", "later <@U_OLA> en til Ola")
+    status = await harness.command("U_OLA", "status")
+    shown = texts(status)
+    assert "You are in quiet hours now" in shown
+    assert "1 message(s) waiting to be delivered" in shown
+    assert "one for the team" in shown
+    assert "1 message(s) are waiting for you" in shown
+    assert "en til Ola" not in shown  # what others wrote stays theirs until it arrives
+
+
+async def test_team_settings_are_for_leaders(harness: SlackHarness, sessions: Sessions) -> None:
+    shown = await harness.command("U_OLA", "team")
+    assert "Team Legal" in texts(shown) and "<@U_LEAD>" in texts(shown)
+    refused = await harness.command("U_OLA", "team hours mon-fri 09-17")
+    assert "Only the team's leaders" in texts(refused)
+
+    saved = await harness.command("U_LEAD", "team hours mon-fri 09-17")
+    assert "Saved." in texts(saved)
+    # the next decision follows the new hours
+    harness.clock.set(datetime(2026, 12, 1, 7, 30, tzinfo=UTC))  # Tue 08:30 Oslo
+    held = await harness.command("U_OLA", "later after the change")
+    assert "Tue 09:00" in texts(held)
+
+    assert "Saved." in texts(await harness.command("U_LEAD", "team mode label"))
+    assert "Saved." in texts(await harness.command("U_LEAD", "team digest mon 08:30 dm"))
+    watch = await harness.command("U_LEAD", "team watch <#C_NEW|new>")
+    assert "<#C_NEW> is now watched" in texts(watch)
+    added = await harness.command("U_LEAD", "team leader add <@U_KARI|kari>")
+    assert "<@U_KARI> is now a leader" in texts(added)
+    bad = await harness.command("U_LEAD", "team digest someday")
+    assert "“someday”" in texts(bad)
+    async with sessions() as session:
+        team = (await session.scalars(select(TeamRow))).one()
+        assert (team.mode, team.digest_weekday, team.digest_at, team.digest_target) == (
+            "label",
+            0,
+            "08:30",
+            "dm",
+        )
+
+
+async def test_only_admins_create_teams_and_presets_are_respected(
+    harness: SlackHarness,
+) -> None:
+    refused = await harness.command("U_OLA", "team create Ops", channel="C_NEW")
+    assert "Only a workspace admin" in texts(refused)
+    created = await harness.command("U_ADMIN", "team create Lisboa portugal-199a", channel="C_NEW")
+    assert "Created the team Lisboa" in texts(created)
+    label = await harness.command("U_ADMIN", "team mode label", channel="C_NEW")
+    assert "does not allow mode “label”" in texts(label)
+
+
+async def test_digest_preview_and_me(harness: SlackHarness) -> None:
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    harness.clock.set(saturday)
+    status, _ = await harness.event(
+        {
+            "type": "message",
+            "channel": "C_TEAM",
+            "channel_type": "channel",
+            "user": "U_OLA",
+            "text": "Vi går for alternativ B",
+            "ts": f"{saturday.timestamp():.6f}",
+        },
+        "EvSat1",
+    )
+    assert status == 200
+    await _until_async(lambda: _count_me(harness))
+    harness.clock.set(datetime(2026, 11, 28, 11, 0, tzinfo=UTC))
+    preview = await harness.command("U_OLA", "digest")
+    assert "Mon 30 Nov 08:00" in texts(preview) or "Mon 08:00" in texts(preview)
+    assert "<#C_TEAM>" in texts(preview) and "decided" in texts(preview)
+    me = await harness.command("U_OLA", "me")
+    assert "you wrote 1 message(s) outside working hours" in texts(me)
+    assert "1 at the weekend" in texts(me)
+
+
+async def test_app_home_shows_hours_held_messages_and_teams_led(harness: SlackHarness) -> None:
+    await harness.command("U_LEAD", "later to the team")
+    status, _ = await harness.event(
+        {"type": "app_home_opened", "user": "U_LEAD", "tab": "home"}, "EvHome1"
+    )
+    assert status == 200
+    await _until(lambda: "U_LEAD" in harness.slack.views)
+    view = harness.slack.views["U_LEAD"]["view"]
+    shown = json.dumps(view)
+    assert view["type"] == "home"
+    assert "to the team" in shown and "held.send_now" in shown
+    assert "Team Legal" in shown
+
+    # edit my hours from the home tab: a modal, validated, saved, home re-published
+    await harness.click("U_LEAD", "home.edit_hours", "hours", in_home=True)
+    await _until(lambda: harness.slack.opened_views)
+    assert harness.slack.opened_views[-1]["view"]["callback_id"] == "hours.edit"
+    bad = await harness.submit(
+        "U_LEAD", "hours.edit", {"hours": {"type": "plain_text_input", "value": "whenever"}}
+    )
+    assert json.loads(bad[1])["errors"]["hours"].startswith("I don't understand “whenever”")
+    harness.slack.views.clear()
+    good = await harness.submit(
+        "U_LEAD", "hours.edit", {"hours": {"type": "plain_text_input", "value": "mon-thu 8-15"}}
+    )
+    assert good == (200, "")
+    await _until(lambda: "U_LEAD" in harness.slack.views)
+    assert "mon-thu 08:00-15:00" in json.dumps(harness.slack.views["U_LEAD"]["view"])
+
+
+async def test_compose_shortcuts_and_modal(harness: SlackHarness, sessions: Sessions) -> None:
+    status, _ = await harness.shortcut("U_OLA", "quiet_compose")
+    assert status == 200
+    await _until(lambda: harness.slack.opened_views)
+    assert harness.slack.opened_views[-1]["view"]["callback_id"] == "compose"
+
+    await harness.shortcut(
+        "U_OLA", "quiet_forward", message={"text": "the original", "user": "U_KARI"}
+    )
+    await _until(lambda: len(harness.slack.opened_views) == 2)
+    modal = harness.slack.opened_views[-1]["view"]
+    assert "the original" in json.dumps(modal) and "C_TEAM" in json.dumps(modal)
+
+    nowhere = await harness.submit(
+        "U_OLA", "compose", {"text": {"type": "plain_text_input", "value": "hi"}}
+    )
+    assert "channel" in json.loads(nowhere[1])["errors"]
+
+    done = await harness.submit(
+        "U_OLA",
+        "compose",
+        {
+            "channel": {"type": "conversations_select", "selected_conversation": "C_TEAM"},
+            "text": {"type": "plain_text_input", "value": "Written in the modal"},
+        },
+    )
+    assert done == (200, "")
+    assert [row.kind for row in await held_rows(sessions)] == ["compose"]
+    await _until(lambda: harness.slack.posted("U_OLA"))
+    confirmation = harness.slack.posted("U_OLA")[-1]
+    assert "Held. It will be delivered Mon 08:00" in confirmation.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "team",
+        "team leader",
+        "hours tz",
+        "later <@>",
+        "team digest 99:99",
+        "\u0000",
+        "ø" * 5000,
+        "team create",
+        "urgent",
+    ],
+)
+async def test_odd_input_never_breaks_the_command(harness: SlackHarness, text: str) -> None:
+    answer = await harness.command("U_OLA", text)
+    assert answer["response_type"] == "ephemeral"
+    assert texts(answer).strip()
+
+
+async def _count_me(harness: SlackHarness) -> bool:
+    from bot.storage.models import ActivityRow
+
+    async with harness.sessions() as session:
+        return bool(await session.scalar(select(func.count()).select_from(ActivityRow)))
+
+
+async def _until(predicate: Any, within: float = 5.0) -> None:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met")
+
+
+async def _until_async(predicate: Any, within: float = 5.0) -> None:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met")

@@ -1,0 +1,237 @@
+"""The whole Slack side of Quiet Hours on real HTTP, driven the way Slack drives it.
+
+``SlackHarness`` serves our aiohttp app (bolt, listeners, services, delivery engine) against a
+fake Slack Web API, and sends it slash commands, button clicks, modal submissions, shortcuts
+and events signed exactly as Slack signs them, shaped like the payloads in ``shared/``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.sandbox.slack_api import FakeSlack
+from adapters.slack.events import SlackEvents
+from adapters.slack.interactions import SlackInteractions
+from adapters.slack.platform import SlackPlatform
+from adapters.slack.tokens import StoredTokens
+from bot.clock import FixedClock
+from bot.delivery.engine import DeliveryEngine, EngineConfig
+from bot.metrics import DeliveryMetrics
+from bot.ports import ChatPlatform
+from bot.services.commands import CommandService
+from bot.services.compose import ComposeService
+from bot.services.digest import DigestService
+from bot.services.watch import OffHoursWatcher
+from bot.storage.crypto import Cipher
+from bot.web import build_app
+from tests.support.signing import slack_headers
+from tests.support.slack import SHARED
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+PAYLOADS = SHARED / "payloads"
+
+
+def shared_payload(name: str) -> dict[str, Any]:
+    return dict(json.loads((PAYLOADS / name).read_text()))
+
+
+class SlackHarness:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        slack: FakeSlack,
+        now: datetime,
+        team: str,
+    ) -> None:
+        self.slack = slack
+        self.sessions = sessions
+        self.team = team
+        self.clock = FixedClock(now)
+        tokens = StoredTokens(sessions, cipher, ttl=0)
+        self.platform = SlackPlatform(token_for=tokens, base_url=slack.url)
+        platforms: dict[str, ChatPlatform] = {"slack": self.platform}
+        self.engine = DeliveryEngine(
+            sessions=sessions,
+            cipher=cipher,
+            platforms=platforms,
+            clock=self.clock,
+            owner="harness",
+            config=EngineConfig(),
+        )
+        self.compose = ComposeService(
+            sessions=sessions, cipher=cipher, clock=self.clock, wake=self.engine.wake
+        )
+        self.digests = DigestService(
+            sessions=sessions, platforms=platforms, clock=self.clock, owner="harness"
+        )
+        self.commands = CommandService(
+            sessions=sessions,
+            cipher=cipher,
+            clock=self.clock,
+            compose=self.compose,
+            digests=self.digests,
+            people=self.platform,
+        )
+        self.app = build_app(engine=engine, delivery_metrics=DeliveryMetrics())
+        SlackEvents(
+            signing_secret=SECRET,
+            sessions=sessions,
+            cipher=cipher,
+            tokens=tokens,
+            watcher=OffHoursWatcher(sessions=sessions, platforms=platforms),
+            clock=self.clock,
+            api_url=slack.url,
+            interactions=SlackInteractions(
+                commands=self.commands,
+                compose=self.compose,
+                sessions=sessions,
+                cipher=cipher,
+                clock=self.clock,
+            ),
+        ).mount(self.app)
+        self.url = ""
+        self.http: aiohttp.ClientSession | None = None
+        self._hooks = 0
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[SlackHarness]:
+        server = TestServer(self.app, host="127.0.0.1")
+        await server.start_server()
+        self.url = str(server.make_url("/slack/events"))
+        try:
+            async with aiohttp.ClientSession() as http:
+                self.http = http
+                yield self
+        finally:
+            await server.close()
+            await self.platform.close()
+
+    # -- sending what Slack sends ----------------------------------------------------------------
+
+    async def _post(self, body: bytes, content_type: str) -> tuple[int, str]:
+        assert self.http is not None
+        headers = slack_headers(SECRET, body, content_type=content_type)
+        async with self.http.post(self.url, data=body, headers=headers) as response:
+            return response.status, await response.text()
+
+    def _hook(self) -> str:
+        self._hooks += 1
+        return self.slack.response_url(str(self._hooks))
+
+    async def command(
+        self, user: str, text: str, *, channel: str = "C_TEAM", user_name: str = "someone"
+    ) -> dict[str, Any]:
+        """``/quiet TEXT`` as Slack posts it; returns the acknowledgement's JSON body."""
+        form = dict(
+            item.split("=", 1)
+            for item in (PAYLOADS / "test_slash_command__slash_command_body.txt")
+            .read_text()
+            .strip()
+            .split("&")
+        )
+        fields = {key: value for key, value in form.items()}
+        fields.update(
+            {
+                "team_id": self.team,
+                "channel_id": channel,
+                "user_id": user,
+                "user_name": user_name,
+                "command": "/quiet",
+                "text": text,
+                "response_url": self._hook(),
+                "trigger_id": f"{time.time():.3f}.trigger",
+            }
+        )
+        fields.pop("enterprise_id", None)
+        fields.pop("enterprise_name", None)
+        body = urlencode(fields).encode()
+        status, answer = await self._post(body, "application/x-www-form-urlencoded")
+        assert status == 200, answer
+        return dict(json.loads(answer)) if answer else {}
+
+    async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return await self._post(body, "application/x-www-form-urlencoded")
+
+    async def click(
+        self,
+        user: str,
+        action_id: str,
+        value: str,
+        *,
+        channel: str = "C_TEAM",
+        in_home: bool = False,
+    ) -> tuple[int, str]:
+        payload = copy.deepcopy(shared_payload("test_block_actions__body.json"))
+        payload["user"] = {"id": user, "username": user, "name": user, "team_id": self.team}
+        payload["team"] = {"id": self.team, "domain": "sandbox"}
+        payload["channel"] = {"id": channel, "name": "team"}
+        payload["container"]["channel_id"] = channel
+        payload["trigger_id"] = f"{time.time():.3f}.trigger"
+        payload["actions"][0].update({"action_id": action_id, "value": value, "block_id": "s1"})
+        if in_home:
+            payload.pop("channel")
+            payload.pop("response_url")
+            payload["container"] = {"type": "view", "view_id": "VHOME"}
+            payload["view"] = {"id": "VHOME", "type": "home", "team_id": self.team}
+        else:
+            payload["response_url"] = self._hook()
+        return await self.interact(payload)
+
+    async def submit(
+        self,
+        user: str,
+        callback_id: str,
+        values: dict[str, dict[str, Any]],
+        *,
+        metadata: str = "",
+    ) -> tuple[int, str]:
+        payload = copy.deepcopy(shared_payload("test_view_submission__body.json"))
+        payload["user"] = {"id": user, "username": user, "name": user, "team_id": self.team}
+        payload["team"] = {"id": self.team, "domain": "sandbox"}
+        view = payload["view"]
+        view.update(
+            {
+                "callback_id": callback_id,
+                "private_metadata": metadata,
+                "team_id": self.team,
+                "app_installed_team_id": self.team,
+                "state": {"values": {block: {"value": v} for block, v in values.items()}},
+            }
+        )
+        return await self.interact(payload)
+
+    async def shortcut(
+        self, user: str, callback_id: str, *, message: dict[str, Any] | None = None
+    ) -> tuple[int, str]:
+        name = "message_shortcut" if message else "global_shortcut"
+        payload = copy.deepcopy(shared_payload(f"test_shortcut__{name}_body.json"))
+        payload["user"] = {"id": user, "username": user, "team_id": self.team}
+        payload["team"] = {"id": self.team, "domain": "sandbox"}
+        payload["callback_id"] = callback_id
+        if message is not None:
+            payload["message"] = {**payload["message"], **message}
+            payload["channel"] = {"id": "C_TEAM", "name": "team"}
+            payload["response_url"] = self._hook()
+        return await self.interact(payload)
+
+    async def event(self, event: dict[str, Any], event_id: str) -> tuple[int, str]:
+        body = copy.deepcopy(shared_payload("test_events__body.json"))
+        body.update({"team_id": self.team, "event_id": event_id, "event": event})
+        body.pop("enterprise_id", None)
+        body["authorizations"] = [{"team_id": self.team, "user_id": "U_QUIETBOT", "is_bot": True}]
+        return await self._post(json.dumps(body).encode(), "application/json")
