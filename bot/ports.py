@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Protocol
 
 __all__ = [
+    "AuthorActions",
     "ChatPlatform",
     "DeliveryError",
     "DeliveryErrorKind",
@@ -98,3 +99,32 @@ class ChatPlatform(Protocol):
         ...
 
     async def channel_members(self, workspace: str, conversation: str) -> list[str]: ...
+
+
+class AuthorActions(Protocol):
+    """What a platform can do *as a person* who granted it (Slack user tokens): auto-hold.
+
+    Teams has no equivalent (a bot cannot remove or post a person's message); only platforms
+    that implement this offer auto-hold.
+    """
+
+    async def take_down(
+        self, workspace: str, conversation: str, message_id: str, author: str
+    ) -> None:
+        """Remove the person's just-posted message; raises :class:`DeliveryError`."""
+        ...
+
+    async def schedule_as_author(self, message: OutgoingMessage, at: datetime) -> str | None:
+        """Let the platform post ``message`` as its author at ``at``; its schedule id, or
+        None when the platform's limits do not allow it (the outbox then posts it)."""
+        ...
+
+    async def unschedule(
+        self, workspace: str, conversation: str, schedule_id: str, author: str
+    ) -> bool:
+        """Withdraw a scheduled post; False when it is already posted or gone."""
+        ...
+
+    async def dm_partner(self, workspace: str, conversation: str, author: str) -> str | None:
+        """The other person in a direct message, as seen with the author's rights."""
+        ...

@@ -9,6 +9,7 @@ and revoked tokens.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import random
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
 
 __all__ = ["Call", "FakeSlack", "Faults", "TokenBucket"]
 
@@ -118,6 +119,7 @@ class FakeSlack:
         self.responses: list[JSONDict] = []
         #: do-not-disturb schedules: user -> (next start, next end) as Unix times
         self.dnd: dict[str, tuple[float, float]] = {}
+        self.ims: dict[str, tuple[str, str]] = {}
         self.calls: list[Call] = []
         self.violations: list[str] = []
         #: OAuth: client_id -> client_secret, and one-time codes -> the oauth.v2.access answer
@@ -260,10 +262,10 @@ class FakeSlack:
         client_id, secret = params.get("client_id"), params.get("client_secret")
         if auth.startswith("Basic "):
             try:
-                basic = BasicAuth.decode(auth)
+                pair = base64.b64decode(auth.removeprefix("Basic "), validate=True).decode()
             except ValueError:
                 return self._error(call, "invalid_client_id")
-            client_id, secret = basic.login, basic.password
+            client_id, _, secret = pair.partition(":")
         if client_id not in self.oauth_clients:
             return self._error(call, "invalid_client_id")
         if self.oauth_clients[str(client_id)] != secret:
@@ -444,6 +446,9 @@ class FakeSlack:
         kept = [m for m in messages if m.ts != params.get("ts")]
         if len(kept) == len(messages):
             return {"ok": False, "error": "message_not_found"}
+        (gone,) = [m for m in messages if m.ts == params.get("ts")]
+        if gone.user != user and user != self.bot_user:
+            return {"ok": False, "error": "cant_delete_message"}
         self.channels[channel or ""] = kept
         return {"channel": channel, "ts": params.get("ts")}
 
@@ -467,6 +472,48 @@ class FakeSlack:
         if self.scheduled.pop(str(params.get("scheduled_message_id")), None) is None:
             return {"ok": False, "error": "invalid_scheduled_message_id"}
         return {}
+
+    def post_scheduled(self, until: float) -> list[Message]:
+        """Slack posts every scheduled message whose ``post_at`` has come, as its user."""
+        posted = []
+        for scheduled_id, item in sorted(self.scheduled.items(), key=lambda kv: kv[1]["post_at"]):
+            if float(item["post_at"]) > until:
+                continue
+            del self.scheduled[scheduled_id]
+            message = Message(
+                ts=self._next_ts(),
+                channel=str(item["channel"]),
+                text=str(item.get("text", "")),
+                user=str(item["user"]),
+                thread_ts=item.get("thread_ts") or None,
+            )
+            self.channels.setdefault(message.channel, []).append(message)
+            posted.append(message)
+        return posted
+
+    def add_im(self, channel: str, first: str, second: str) -> None:
+        """A direct message between two people."""
+        self.ims[channel] = (first, second)
+        self.channels.setdefault(channel, [])
+
+    def _m_conversations_info(self, params: JSONDict, user: str) -> JSONDict:
+        channel = str(params.get("channel", ""))
+        if channel in self.ims:
+            first, second = self.ims[channel]
+            if user not in (first, second):
+                return {"ok": False, "error": "channel_not_found"}
+            return {
+                "channel": {
+                    "id": channel,
+                    "is_im": True,
+                    "user": second if user == first else first,
+                }
+            }
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "channel": {"id": channel, "is_channel": True, "is_archived": channel in self.archived}
+        }
 
     def _m_chat_scheduledMessages_list(self, params: JSONDict, user: str) -> JSONDict:
         return {"scheduled_messages": list(self.scheduled.values())}

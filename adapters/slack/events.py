@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.slack.interactions import SlackInteractions
 from adapters.slack.tokens import StoredTokens
 from bot.clock import Clock
+from bot.services.autohold import AutoHoldService, OwnMessage
 from bot.services.watch import ChannelMessage, OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
@@ -59,6 +60,7 @@ class SlackEvents:
         clock: Clock,
         api_url: str,
         interactions: SlackInteractions | None = None,
+        autohold: AutoHoldService | None = None,
     ) -> None:
         self._verifier = SignatureVerifier(signing_secret)
         self._sessions = sessions
@@ -66,6 +68,8 @@ class SlackEvents:
         self._tokens = tokens
         self._watcher = watcher
         self._clock = clock
+        self._interactions = interactions
+        self._autohold = autohold
         self.bolt = AsyncApp(
             signing_secret=signing_secret,
             client=AsyncWebClient(base_url=api_url),
@@ -136,12 +140,44 @@ class SlackEvents:
                 "slack", event_id, self._clock.now()
             )
 
-    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return
-        if event.get("channel_type") not in ("channel", "group"):
-            return
+        channel_type = event.get("channel_type")
         ts = str(event.get("ts", ""))
+        team = str(body.get("team_id", ""))
+        first: bool | None = None
+        if (
+            self._autohold is not None
+            and channel_type in ("channel", "group", "im")
+            and await self._autohold.opted_in("slack", team, str(event["user"]))
+        ):
+            first = await self._first_time(body)
+            if not first:
+                return
+            held = await self._autohold.on_own_message(
+                OwnMessage(
+                    platform="slack",
+                    workspace=team,
+                    conversation=str(event.get("channel", "")),
+                    message_id=ts,
+                    author=str(event["user"]),
+                    at=_instant(ts),
+                    text=str(event.get("text", "")),
+                    thread=event.get("thread_ts") or None,
+                    is_direct=channel_type == "im",
+                )
+            )
+            if held is not None:
+                if self._interactions is not None:
+                    await self._interactions.tell_auto_held(
+                        client, team, str(event["user"]), str(event.get("channel", "")), held
+                    )
+                return
+        if channel_type not in ("channel", "group"):
+            return
         thread = str(event.get("thread_ts") or ts)
         message = ChannelMessage(
             platform="slack",
@@ -155,7 +191,9 @@ class SlackEvents:
         )
         # Only off-hours messages in watched channels have an effect; only they need the
         # (database) de-duplication.
-        if await self._watcher.relevant(message) and await self._first_time(body):
+        if await self._watcher.relevant(message) and (
+            first if first is not None else await self._first_time(body)
+        ):
             await self._watcher.on_message(message)
 
     async def _on_uninstalled(self, body: dict[str, Any]) -> None:

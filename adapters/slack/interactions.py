@@ -30,6 +30,7 @@ from adapters.slack.blocks import (
 from bot.clock import Clock
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.i18n import format_instant, translate
+from bot.services.autohold import AutoHeld
 from bot.services.commands import (
     MAX_TEXT,
     CommandService,
@@ -365,6 +366,32 @@ class SlackInteractions:
             lead = "cmd.urgent.sent" if decision.urgent else "cmd.later.sent_now"
             reply = Reply.of(translate(lead, locale), why, locale=locale)
         await client.chat_postMessage(channel=person, text=reply.text, blocks=reply_blocks(reply))
+
+    # -- auto-hold -----------------------------------------------------------------------------
+
+    async def tell_auto_held(
+        self, client: AsyncWebClient, team: str, person: str, conversation: str, held: AutoHeld
+    ) -> None:
+        """The private note after a message was taken down: when it goes out, and the buttons."""
+        locale, tz = await self._commands.person("slack", team, person)
+        now = self._clock.now()
+        when = format_instant(held.decision.deliver_at, zone_or_utc(tz), locale, now=now)
+        where = (
+            f"<#{conversation}>" if conversation[:1] in "CG" else translate("autohold.dm", locale)
+        )
+        reply = Reply(
+            (
+                Section(translate("autohold.held", locale, where=where, when=when)),
+                Section(held.decision.explain(locale, now=now), held_buttons(held.held_id, locale)),
+            ),
+            locale=locale,
+        )
+        try:
+            await client.chat_postMessage(
+                channel=person, text=reply.text, blocks=reply_blocks(reply)
+            )
+        except Exception:
+            log.warning("could not tell an author that their message is held")
 
     # -- App Home ------------------------------------------------------------------------------
 

@@ -253,6 +253,63 @@ class SlackPlatform:
             return None
         return f"mon-sun {quiet_until:%H:%M}-{quiet_from:%H:%M} tz {zone.key}"
 
+    # -- acting as a person who granted user scopes (auto-hold) -----------------------------------
+
+    async def take_down(
+        self, workspace: str, conversation: str, message_id: str, author: str
+    ) -> None:
+        try:
+            client = await self._client(workspace, author)
+            await client.chat_delete(channel=conversation, ts=message_id)
+        except Exception as error:
+            raise classify(error) from error
+
+    async def schedule_as_author(self, message: OutgoingMessage, at: datetime) -> str | None:
+        """``chat.scheduleMessage`` with the author's token, so Slack posts it as them, on time.
+
+        No message metadata here: Slack never posts scheduled messages that carry it.
+        """
+        assert message.as_author is not None
+        try:
+            client = await self._client(message.workspace, message.as_author)
+            kwargs: dict[str, Any] = {
+                "channel": message.conversation,
+                "text": message.text,
+                "post_at": int(at.timestamp()),
+            }
+            if message.thread:
+                kwargs["thread_ts"] = message.thread
+            response = await client.chat_scheduleMessage(**kwargs)
+        except Exception as error:
+            raise classify(error) from error
+        scheduled = response.get("scheduled_message_id")
+        return str(scheduled) if scheduled else None
+
+    async def unschedule(
+        self, workspace: str, conversation: str, schedule_id: str, author: str
+    ) -> bool:
+        try:
+            client = await self._client(workspace, author)
+            await client.chat_deleteScheduledMessage(
+                channel=conversation, scheduled_message_id=schedule_id
+            )
+        except SlackApiError as error:
+            if error.response.get("error") == "invalid_scheduled_message_id":
+                return False  # already posted, or withdrawn before
+            raise classify(error) from error
+        except Exception as error:
+            raise classify(error) from error
+        return True
+
+    async def dm_partner(self, workspace: str, conversation: str, author: str) -> str | None:
+        try:
+            client = await self._client(workspace, author)
+            response = await client.conversations_info(channel=conversation)
+        except Exception as error:
+            raise classify(error) from error
+        partner = (response.get("channel") or {}).get("user")
+        return str(partner) if partner and partner != author else None
+
     async def channel_members(self, workspace: str, conversation: str) -> list[str]:
         try:
             client = await self._client(workspace)

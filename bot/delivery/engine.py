@@ -72,6 +72,7 @@ class _Job:
     attempts: int
     body_enc: bytes | None
     created_at: datetime | None = None
+    schedule_id: str | None = None  # the platform posts it itself (Slack chat.scheduleMessage)
     checked: bool = False
     started: bool = False
 
@@ -198,6 +199,7 @@ class DeliveryEngine:
                 attempts=row.attempts,
                 body_enc=row.body_enc,
                 created_at=row.created_at,
+                schedule_id=row.platform_schedule_id,
             )
             key = (job.workspace.key, job.conversation)
             self._queues.setdefault(key, deque()).append(job)
@@ -211,7 +213,8 @@ class DeliveryEngine:
         try:
             while queue:
                 job = queue[0]
-                await self._pace(job)
+                if job.schedule_id is None:  # the platform posts scheduled ones itself
+                    await self._pace(job)
                 outcome = await self._deliver(job)
                 if outcome is _Outcome.AGAIN:
                     continue
@@ -256,6 +259,10 @@ class DeliveryEngine:
             await self._fail(job, "no_platform", notify=False)
             return _Outcome.DONE
         job.started = True
+        if job.schedule_id is not None:
+            # Slack posted it at deliver_at (as the author); nothing to send, only to record.
+            await self._record_delivered(job, f"scheduled:{job.schedule_id}")
+            return _Outcome.DONE
         try:
             if job.attempts > 1 and not job.checked:
                 existing = await platform.find_tagged(

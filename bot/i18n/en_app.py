@@ -137,6 +137,9 @@ MESSAGES: dict[str, str] = {
     "modal.hours.title": "My working hours",
     "modal.hours.label": "Hours",
     "modal.hours.hint": "For example mon-fri 08:00-16:00, or man-fre 8-16 tz Europe/Oslo. Leave empty to follow your team.",
+    # auto-hold
+    "autohold.held": "You wrote in {where} outside its readers' working hours, so I took the message down. It will be posted as you {when}.",
+    "autohold.dm": "a direct message",
     # app home
     "home.title": "Quiet Hours",
     "home.intro": "Anyone may write at any time; Quiet Hours holds messages until their readers' working hours begin.",

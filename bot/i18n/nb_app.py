@@ -137,6 +137,9 @@ MESSAGES: dict[str, str] = {
     "modal.hours.title": "Min arbeidstid",
     "modal.hours.label": "Arbeidstid",
     "modal.hours.hint": "For eksempel man-fre 08:00-16:00, eller man-fre 8-16 tz Europe/Oslo. La feltet stå tomt for å følge teamet.",
+    # auto-hold
+    "autohold.held": "Du skrev i {where} utenfor mottakernes arbeidstid, så jeg tok meldingen ned. Den postes som deg {when}.",
+    "autohold.dm": "en direktemelding",
     # app home
     "home.title": "Quiet Hours",
     "home.intro": "Alle kan skrive når som helst; Quiet Hours holder meldinger tilbake til mottakernes arbeidstid begynner.",

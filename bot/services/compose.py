@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.domain.decisions import Audience, ChannelAudience, Decision, PersonAudience, decide
 from bot.domain.policy import Person
+from bot.ports import AuthorActions, DeliveryError
 from bot.services.directory import person_from_row, policy_from_row
 from bot.storage.crypto import Cipher
+from bot.storage.models import HeldMessageRow, WorkspaceRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
     PersonRepository,
@@ -56,11 +58,13 @@ class ComposeService:
         cipher: Cipher,
         clock: Clock,
         wake: Callable[[], None] = lambda: None,
+        actions: dict[str, AuthorActions] | None = None,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock
         self._wake = wake
+        self._actions = actions or {}
 
     async def compose(
         self,
@@ -135,12 +139,44 @@ class ComposeService:
 
     # -- the author's buttons: Send now / Edit / Cancel ---------------------------------------
 
-    async def _owned(self, session: AsyncSession, held_id: str, person: str) -> None:
+    async def _owned(self, session: AsyncSession, held_id: str, person: str) -> HeldMessageRow:
         row = await HeldMessageRepository(session, self._cipher).get(held_id)
         if row is None or row.author_id != person:
             raise NotAllowedError(held_id)
+        return row
+
+    async def _withdraw(self, held_id: str, person: str) -> bool:
+        """Take back the platform's own schedule for a held message before we change it.
+
+        False when the platform already posted it (or it is gone): then there is nothing left
+        to send now, edit or cancel.
+        """
+        async with self._sessions() as session:
+            row = await self._owned(session, held_id, person)
+            schedule_id = row.platform_schedule_id
+            if schedule_id is None or row.state != "held":
+                return True
+            workspace = await session.get(WorkspaceRow, row.workspace_id)
+            conversation = row.conversation_id
+        actions = self._actions.get(workspace.platform) if workspace else None
+        if workspace is None or actions is None:
+            return False
+        try:
+            withdrawn = await actions.unschedule(
+                workspace.external_id, conversation, schedule_id, person
+            )
+        except DeliveryError:
+            return False
+        if withdrawn:
+            async with self._sessions() as session, session.begin():
+                await HeldMessageRepository(session, self._cipher).set_schedule(
+                    held_id, None, self._clock.now()
+                )
+        return withdrawn
 
     async def send_now(self, held_id: str, *, person: str) -> bool:
+        if not await self._withdraw(held_id, person):
+            return False
         async with self._sessions() as session, session.begin():
             await self._owned(session, held_id, person)
             moved = await HeldMessageRepository(session, self._cipher).reschedule(
@@ -151,6 +187,8 @@ class ComposeService:
         return moved
 
     async def edit(self, held_id: str, *, person: str, text: str) -> bool:
+        if not await self._withdraw(held_id, person):  # the outbox posts the new text
+            return False
         async with self._sessions() as session, session.begin():
             await self._owned(session, held_id, person)
             return await HeldMessageRepository(session, self._cipher).set_body(
@@ -158,6 +196,8 @@ class ComposeService:
             )
 
     async def cancel(self, held_id: str, *, person: str) -> bool:
+        if not await self._withdraw(held_id, person):
+            return False
         async with self._sessions() as session, session.begin():
             await self._owned(session, held_id, person)
             return await HeldMessageRepository(session, self._cipher).cancel(

@@ -107,6 +107,33 @@ class HeldMessageRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def set_schedule(self, message_id: str, schedule_id: str | None, now: datetime) -> bool:
+        """Record (or forget) that the platform itself will post this held message.
+
+        A row with a schedule id is not posted by the delivery engine: when it falls due, the
+        engine only records it as delivered (the platform posted it on time).
+        """
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.id == message_id, HeldMessageRow.state == "held")
+            .values(platform_schedule_id=schedule_id, updated_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def scheduled_near(
+        self, workspace_id: int, conversation_id: str, at: datetime, window: timedelta
+    ) -> int:
+        """How many held rows of a conversation the platform is scheduled to post near ``at``."""
+        query = select(func.count()).where(
+            HeldMessageRow.workspace_id == workspace_id,
+            HeldMessageRow.conversation_id == conversation_id,
+            HeldMessageRow.state == "held",
+            HeldMessageRow.platform_schedule_id.is_not(None),
+            HeldMessageRow.deliver_at > at - window,
+            HeldMessageRow.deliver_at < at + window,
+        )
+        return int(await self._session.scalar(query) or 0)
+
     async def erase_for_workspace(
         self, workspace_id: int, now: datetime, *, conversation_id: str | None = None
     ) -> list[HeldMessageRow]:
@@ -301,3 +328,17 @@ class HeldMessageRepository:
     async def count_by_state(self) -> dict[str, int]:
         query = select(HeldMessageRow.state, func.count()).group_by(HeldMessageRow.state)
         return {state: int(count) for state, count in (await self._session.execute(query)).all()}
+
+    async def note_posted(self, message_id: str, platform_message_id: str, at: datetime) -> bool:
+        """Remember a platform's id for a row still ``delivering``, the moment it is posted.
+
+        For platforms with no history a bot can search (Teams): a new owner of the row finds
+        the id here instead of posting a second time. The delivery outcome is still recorded
+        by :meth:`mark_delivered`.
+        """
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.id == message_id, HeldMessageRow.state == "delivering")
+            .values(platform_message_id=platform_message_id, updated_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -29,6 +29,7 @@ from bot.clock import FixedClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform
+from bot.services.autohold import AutoHoldService
 from bot.services.commands import CommandService
 from bot.services.compose import ComposeService
 from bot.services.digest import DigestService
@@ -73,7 +74,18 @@ class SlackHarness:
             config=EngineConfig(),
         )
         self.compose = ComposeService(
-            sessions=sessions, cipher=cipher, clock=self.clock, wake=self.engine.wake
+            sessions=sessions,
+            cipher=cipher,
+            clock=self.clock,
+            wake=self.engine.wake,
+            actions={"slack": self.platform},
+        )
+        self.autohold = AutoHoldService(
+            sessions=sessions,
+            cipher=cipher,
+            clock=self.clock,
+            actions={"slack": self.platform},
+            opt_in_ttl=0,  # no caching of who opted in: tests change it
         )
         self.digests = DigestService(
             sessions=sessions, platforms=platforms, clock=self.clock, owner="harness"
@@ -102,6 +114,7 @@ class SlackHarness:
                 cipher=cipher,
                 clock=self.clock,
             ),
+            autohold=self.autohold,
         ).mount(self.app)
         self.url = ""
         self.http: aiohttp.ClientSession | None = None

@@ -1,0 +1,248 @@
+"""Auto-hold: a person's own off-hours message is taken down at once and re-posted as them later.
+
+Opt-in per person (they grant the platform rights to act as them). The order of steps keeps
+every message safe: the text is stored (encrypted) *before* the original is removed, and if
+removing fails the stored copy is cancelled and erased, so a message is never both visible and
+held, nor lost. Within the platform's limits the platform itself schedules the re-post (Slack's
+``chat.scheduleMessage``: it then arrives on time even if we are down); beyond them our outbox
+posts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.domain.decisions import Audience, ChannelAudience, Decision, PersonAudience, decide
+from bot.domain.policy import Person
+from bot.ports import AuthorActions, DeliveryError, OutgoingMessage
+from bot.services.directory import person_from_row, policy_from_row
+from bot.storage.crypto import Cipher
+from bot.storage.models import PersonRow, WorkspaceRow
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import PersonRepository, TeamRepository, WorkspaceRepository
+
+__all__ = ["SCHEDULE_HORIZON", "AutoHeld", "AutoHoldService", "OwnMessage"]
+
+log = logging.getLogger(__name__)
+
+#: Slack schedules at most 120 days ahead, and at most 30 messages per channel in 5 minutes.
+SCHEDULE_HORIZON = timedelta(days=120)
+SCHEDULE_WINDOW = timedelta(minutes=5)
+SCHEDULE_PER_WINDOW = 30
+#: Scheduling a post that is due within this is pointless; the outbox takes it.
+SCHEDULE_MIN_LEAD = timedelta(seconds=60)
+#: How long the set of people who opted in is trusted before it is read again.
+OPT_IN_TTL = 10.0
+
+
+@dataclass(frozen=True)
+class OwnMessage:
+    """A message a person just posted, as the platform reported it."""
+
+    platform: str
+    workspace: str
+    conversation: str
+    message_id: str
+    author: str
+    at: datetime
+    text: str
+    thread: str | None = None
+    is_direct: bool = False
+
+
+@dataclass(frozen=True)
+class AutoHeld:
+    held_id: str
+    decision: Decision
+    scheduled: bool
+
+
+class AutoHoldService:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        clock: Clock,
+        actions: dict[str, AuthorActions],
+        wake: Callable[[], None] = lambda: None,
+        monotonic: Callable[[], float] = time.monotonic,
+        opt_in_ttl: float = OPT_IN_TTL,
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._clock = clock
+        self._actions = actions
+        self._wake = wake
+        self._monotonic = monotonic
+        self._ttl = opt_in_ttl
+        self._opted_in: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+
+    async def opted_in(self, platform: str, workspace: str, person: str) -> bool:
+        """Cheap check for every incoming message: is this author using auto-hold?"""
+        key = (platform, workspace)
+        cached = self._opted_in.get(key)
+        if cached is None or cached[0] <= self._monotonic():
+            async with self._sessions() as session:
+                people = await session.scalars(
+                    select(PersonRow.external_id)
+                    .join(WorkspaceRow, WorkspaceRow.id == PersonRow.workspace_id)
+                    .where(
+                        WorkspaceRow.platform == platform,
+                        WorkspaceRow.external_id == workspace,
+                        PersonRow.auto_hold.is_(True),
+                        PersonRow.user_token_enc.is_not(None),
+                    )
+                )
+                cached = (self._monotonic() + self._ttl, frozenset(people.all()))
+            self._opted_in[key] = cached
+        return person in cached[1]
+
+    def forget(self, platform: str, workspace: str) -> None:
+        self._opted_in.pop((platform, workspace), None)
+
+    async def on_own_message(self, message: OwnMessage) -> AutoHeld | None:
+        """Hold the message if its audience is off; None when it may stay where it is."""
+        actions = self._actions.get(message.platform)
+        if actions is None or not await self.opted_in(
+            message.platform, message.workspace, message.author
+        ):
+            return None
+        recipient = None
+        if message.is_direct:
+            try:
+                recipient = await actions.dm_partner(
+                    message.workspace, message.conversation, message.author
+                )
+            except DeliveryError:
+                log.info("could not tell who a direct message is for; leaving it")
+                return None
+            if recipient is None:
+                return None
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            workspace = await WorkspaceRepository(session).find(message.platform, message.workspace)
+            if workspace is None or workspace.uninstalled_at is not None:
+                return None
+            audience = await self._audience(session, workspace.id, message, recipient)
+            if audience is None:
+                return None
+            decision = decide(sender=message.author, audience=audience, at=message.at)
+            if not decision.held:
+                return None
+            held = await HeldMessageRepository(session, self._cipher).add(
+                workspace_id=workspace.id,
+                conversation_id=message.conversation,
+                thread_id=message.thread,
+                author_id=message.author,
+                body=message.text,
+                deliver_at=decision.deliver_at,
+                now=now,
+                kind="auto_hold",
+                as_author=True,
+            )
+            held_id, workspace_id = held.id, workspace.id
+        # Stored first; now take the original down. If that fails the message stays visible, so
+        # the copy must go: never both visible and held.
+        try:
+            await actions.take_down(
+                message.workspace, message.conversation, message.message_id, message.author
+            )
+        except DeliveryError as error:
+            log.warning("could not take down an off-hours message (%s); not holding it", error.code)
+            async with self._sessions() as session, session.begin():
+                await HeldMessageRepository(session, self._cipher).cancel(
+                    held_id, self._clock.now()
+                )
+            return None
+        scheduled = await self._schedule(actions, message, held_id, workspace_id, decision)
+        return AutoHeld(held_id=held_id, decision=decision, scheduled=scheduled)
+
+    async def _audience(
+        self,
+        session: AsyncSession,
+        workspace_id: int,
+        message: OwnMessage,
+        recipient: str | None,
+    ) -> Audience | None:
+        teams = TeamRepository(session)
+        if recipient is not None:
+            row = await PersonRepository(session).find(workspace_id, recipient)
+            person = person_from_row(row) if row else Person(recipient, recipient)
+            team = None
+            team_row = await teams.for_channel(workspace_id, message.conversation)
+            if team_row is not None:
+                team = policy_from_row(
+                    team_row,
+                    leaders=await teams.leaders(team_row.id),
+                    channels=await teams.channels(team_row.id),
+                )
+            if person.hours is None and team is None:
+                return None  # nothing known about the recipient's hours: leave the DM alone
+            return PersonAudience(person, team)
+        team_row = await teams.for_channel(workspace_id, message.conversation)
+        if team_row is None:
+            return None
+        channels = await teams.channels(team_row.id)
+        if message.conversation not in channels:
+            return None  # only watched channels
+        policy = policy_from_row(
+            team_row, leaders=await teams.leaders(team_row.id), channels=channels
+        )
+        return ChannelAudience(message.conversation, policy)
+
+    async def _schedule(
+        self,
+        actions: AuthorActions,
+        message: OwnMessage,
+        held_id: str,
+        workspace_id: int,
+        decision: Decision,
+    ) -> bool:
+        now = self._clock.now()
+        at = decision.deliver_at
+        if not (SCHEDULE_MIN_LEAD <= at - now <= SCHEDULE_HORIZON):
+            return False
+        async with self._sessions() as session:
+            near = await HeldMessageRepository(session, self._cipher).scheduled_near(
+                workspace_id, message.conversation, at, SCHEDULE_WINDOW
+            )
+        if near >= SCHEDULE_PER_WINDOW:
+            return False
+        try:
+            schedule_id = await actions.schedule_as_author(
+                OutgoingMessage(
+                    workspace=message.workspace,
+                    conversation=message.conversation,
+                    text=message.text,
+                    thread=message.thread,
+                    as_author=message.author,
+                ),
+                at,
+            )
+        except DeliveryError as error:
+            log.info("platform scheduling refused (%s); the outbox will post it", error.code)
+            return False
+        if schedule_id is None:
+            return False
+        async with self._sessions() as session, session.begin():
+            recorded = await HeldMessageRepository(session, self._cipher).set_schedule(
+                held_id, schedule_id, self._clock.now()
+            )
+        if not recorded:  # cancelled meanwhile: withdraw what we just scheduled
+            try:
+                await actions.unschedule(
+                    message.workspace, message.conversation, schedule_id, message.author
+                )
+            except DeliveryError:
+                log.warning("a cancelled auto-held message may still be scheduled on the platform")
+            return False
+        return True
