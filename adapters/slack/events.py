@@ -30,6 +30,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
     InstallationRepository,
+    PersonRepository,
     SeenEventRepository,
     WorkspaceRepository,
 )
@@ -69,6 +70,7 @@ class SlackEvents:
         self._watcher = watcher
         self._clock = clock
         self._interactions = interactions
+        self._api_url = api_url
         self._autohold = autohold
         self.bolt = AsyncApp(
             signing_secret=signing_secret,
@@ -201,8 +203,50 @@ class SlackEvents:
             await self._forget(str(body.get("team_id", "")))
 
     async def _on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tokens", {}).get("bot") and await self._first_time(body):
-            await self._forget(str(body.get("team_id", "")))
+        tokens = event.get("tokens") or {}
+        if not await self._first_time(body):
+            return
+        team = str(body.get("team_id", ""))
+        if tokens.get("bot"):
+            await self._forget(team)
+            return  # nobody can be told: the app has no token left in the workspace
+        people = [str(person) for person in tokens.get("oauth") or []]
+        if people:
+            await self._auto_hold_revoked(team, people)
+
+    async def _auto_hold_revoked(self, team: str, people: list[str]) -> None:
+        """People took back their user token: auto-hold stops, nothing they wrote is lost.
+
+        Their held messages the outbox would have posted as them are posted by the bot naming
+        them instead (the token to post as them is gone); ones Slack already has scheduled stay
+        with Slack. Each person is told privately.
+        """
+        now = self._clock.now()
+        told: list[tuple[str, int]] = []
+        async with self._sessions() as session, session.begin():
+            workspace = await WorkspaceRepository(session).find("slack", team)
+            if workspace is None:
+                return
+            repo = PersonRepository(session, self._cipher)
+            held = HeldMessageRepository(session, self._cipher)
+            for person in people:
+                row = await repo.find(workspace.id, person)
+                if row is None:
+                    continue
+                await repo.set_user_token(row, None, now=now)
+                moved = await held.post_as_bot(workspace.id, person, now)
+                told.append((person, moved))
+        if self._autohold is not None:
+            self._autohold.forget("slack", team)
+        self._tokens.forget(team)
+        # bolt does not authorise tokens_revoked events (its client has no token): use ours
+        token = await self._tokens(team, None)
+        if token is None:
+            return
+        client = AsyncWebClient(token=token, base_url=self._api_url)
+        for person, moved in told:
+            if self._interactions is not None:
+                await self._interactions.tell_auto_hold_off(client, team, person, moved)
 
     async def _forget(self, team: str) -> None:
         """Delete the tokens, cancel held messages and erase their bodies."""

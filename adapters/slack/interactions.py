@@ -393,6 +393,16 @@ class SlackInteractions:
         except Exception:
             log.warning("could not tell an author that their message is held")
 
+    async def tell_auto_hold_off(
+        self, client: AsyncWebClient, team: str, person: str, still_held: int
+    ) -> None:
+        locale, _ = await self._commands.person("slack", team, person)
+        text = translate("autohold.off", locale, count=still_held)
+        try:
+            await client.chat_postMessage(channel=person, text=text)
+        except Exception:
+            log.warning("could not tell a person that auto-hold is off", exc_info=True)
+
     # -- App Home ------------------------------------------------------------------------------
 
     async def _on_home_opened(

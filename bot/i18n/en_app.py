@@ -140,6 +140,7 @@ MESSAGES: dict[str, str] = {
     # auto-hold
     "autohold.held": "You wrote in {where} outside its readers' working hours, so I took the message down. It will be posted as you {when}.",
     "autohold.dm": "a direct message",
+    "autohold.off": "Auto-hold is off: you removed Quiet Hours' permission to post as you. Nothing is lost: your {count} held message(s) will still be delivered on time, posted by Quiet Hours with your name. See them with /quiet status.",
     # app home
     "home.title": "Quiet Hours",
     "home.intro": "Anyone may write at any time; Quiet Hours holds messages until their readers' working hours begin.",

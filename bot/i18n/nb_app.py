@@ -140,6 +140,7 @@ MESSAGES: dict[str, str] = {
     # auto-hold
     "autohold.held": "Du skrev i {where} utenfor mottakernes arbeidstid, så jeg tok meldingen ned. Den postes som deg {when}.",
     "autohold.dm": "en direktemelding",
+    "autohold.off": "Automatisk tilbakeholding er av: du fjernet tillatelsen til å poste som deg. Ingenting går tapt: dine {count} tilbakeholdte melding(er) leveres som planlagt, postet av Quiet Hours med navnet ditt. Se dem med /quiet status.",
     # app home
     "home.title": "Quiet Hours",
     "home.intro": "Alle kan skrive når som helst; Quiet Hours holder meldinger tilbake til mottakernes arbeidstid begynner.",

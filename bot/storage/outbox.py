@@ -120,6 +120,22 @@ class HeldMessageRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def post_as_bot(self, workspace_id: int, author_id: str, now: datetime) -> int:
+        """The author's token is gone: their held messages that we would have posted as them
+        are posted by the bot (naming them) instead. Returns how many are still held."""
+        await self._session.execute(
+            update(HeldMessageRow)
+            .where(
+                HeldMessageRow.workspace_id == workspace_id,
+                HeldMessageRow.author_id == author_id,
+                HeldMessageRow.state == "held",
+                HeldMessageRow.as_author.is_(True),
+                HeldMessageRow.platform_schedule_id.is_(None),
+            )
+            .values(as_author=False, updated_at=now)
+        )
+        return len(await self.list_for_author(workspace_id, author_id))
+
     async def scheduled_near(
         self, workspace_id: int, conversation_id: str, at: datetime, window: timedelta
     ) -> int:

@@ -247,3 +247,29 @@ async def _until_rows(sessions: Sessions, predicate: object, within: float = 5.0
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met")
+
+
+async def test_revoking_the_user_token_stops_auto_hold_and_loses_nothing(
+    harness: SlackHarness, sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(autohold, "SCHEDULE_PER_WINDOW", 0)  # the outbox holds it, as Ola
+    await writes(harness, "C_TEAM", "U_OLA", "held by us", "Ev9")
+    await _until(lambda: harness.slack.posted("U_OLA"))
+    status, _ = await harness.event(
+        {"type": "tokens_revoked", "tokens": {"oauth": ["U_OLA"]}}, "EvRevoke"
+    )
+    assert status == 200
+    await _until(lambda: len(harness.slack.posted("U_OLA")) == 2 or harness.slack.violations)
+    assert harness.slack.violations == []
+    assert "Auto-hold is off" in harness.slack.posted("U_OLA")[-1].text
+    harness.slack.revoked.add(OLA_TOKEN)
+    # Ola's next off-hours message stays where he wrote it
+    await writes(harness, "C_TEAM", "U_OLA", "after revoking", "Ev10")
+    await harness.event({"type": "app_home_opened", "user": "U_OLA"}, "EvSync2")
+    await _until(lambda: "U_OLA" in harness.slack.views)
+    assert [m.text for m in harness.slack.posted("C_TEAM")] == ["after revoking"]
+    harness.clock.set(MONDAY_0800)
+    await harness.engine.run_until_idle()
+    posted = harness.slack.posted("C_TEAM")
+    assert [(m.user, m.text) for m in posted][-1] == ("U_QUIETBOT", "held by us")
+    assert "<@U_OLA>" in json.dumps(posted[-1].blocks)  # posted by the bot, naming Ola
