@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from bot.domain.digest import DigestView
 
 __all__ = [
     "AuthorActions",
     "ChatPlatform",
     "DeliveryError",
     "DeliveryErrorKind",
+    "DigestPoster",
     "OutgoingMessage",
     "PostedMessage",
     "UserProfile",
@@ -128,3 +132,12 @@ class AuthorActions(Protocol):
     async def dm_partner(self, workspace: str, conversation: str, author: str) -> str | None:
         """The other person in a direct message, as seen with the author's rights."""
         ...
+
+
+@runtime_checkable
+class DigestPoster(Protocol):
+    """Platforms with a rich layout for digests (Block Kit, Adaptive Cards) implement this."""
+
+    async def post_digest(
+        self, workspace: str, conversation: str, view: DigestView
+    ) -> PostedMessage: ...

@@ -515,6 +515,16 @@ class FakeSlack:
             "channel": {"id": channel, "is_channel": True, "is_archived": channel in self.archived}
         }
 
+    def _m_chat_getPermalink(self, params: JSONDict, user: str) -> JSONDict:
+        channel = str(params.get("channel", ""))
+        ts = str(params.get("message_ts", ""))
+        if not any(m.ts == ts for m in self.channels.get(channel, [])):
+            return {"ok": False, "error": "message_not_found"}
+        return {
+            "channel": channel,
+            "permalink": f"https://sandbox.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
+
     def _m_chat_scheduledMessages_list(self, params: JSONDict, user: str) -> JSONDict:
         return {"scheduled_messages": list(self.scheduled.values())}
 

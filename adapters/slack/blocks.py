@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.digest import DigestView
 from bot.i18n import translate
 from bot.services.commands import Reply, Section
 
@@ -12,6 +13,7 @@ __all__ = [
     "EDIT_CALLBACK",
     "HOURS_CALLBACK",
     "compose_modal",
+    "digest_blocks",
     "edit_modal",
     "home_view",
     "hours_modal",
@@ -203,3 +205,23 @@ def compose_modal(locale: str, *, text: str = "", conversation: str | None = Non
         COMPOSE_CALLBACK,
         submit=translate("modal.compose.submit", locale),
     )
+
+
+def digest_blocks(view: DigestView, links: dict[tuple[str, str], str]) -> list[Block]:
+    """The digest: a header, one section per thread (link, first line, counts), a footer."""
+    blocks: list[Block] = [{"type": "section", "text": _text("mrkdwn", view.header())}]
+    shown = view.threads[: MESSAGE_BLOCKS - 4]
+    for thread in shown:
+        summary = view.summary(thread).removeprefix("• ")
+        link = links.get((thread.conversation, thread.thread))
+        where = f"<#{thread.conversation}>"
+        title = f"{where} · <{link}|{summary}>" if link else f"{where} · {summary}"
+        first = view.first_line(thread)
+        text = title + (f"\n> {first}" if first else "")
+        blocks.append({"type": "section", "text": _text("mrkdwn", text[:SECTION_LIMIT])})
+    hidden = len(view.threads) - len(shown)
+    if hidden > 0:
+        blocks.append({"type": "context", "elements": [_text("mrkdwn", f"+{hidden}")]})
+    blocks.append({"type": "divider"})
+    blocks.append({"type": "context", "elements": [_text("mrkdwn", view.footer())]})
+    return blocks

@@ -12,6 +12,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.blocks import digest_blocks
+from bot.domain.digest import DigestView
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
 from bot.services.directory import zone_or_utc
 
@@ -252,6 +254,33 @@ class SlackPlatform:
         if (quiet_from.hour, quiet_from.minute) == (quiet_until.hour, quiet_until.minute):
             return None
         return f"mon-sun {quiet_until:%H:%M}-{quiet_from:%H:%M} tz {zone.key}"
+
+    async def post_digest(
+        self, workspace: str, conversation: str, view: DigestView
+    ) -> PostedMessage:
+        """The digest as Block Kit, each thread linked (``chat.getPermalink``, no history read)."""
+        try:
+            client = await self._client(workspace)
+        except Exception as error:
+            raise classify(error) from error
+        links: dict[tuple[str, str], str] = {}
+        for thread in view.threads[:50]:
+            try:
+                found = await client.chat_getPermalink(
+                    channel=thread.conversation, message_ts=thread.thread
+                )
+            except Exception:  # a deleted thread still gets its line, without a link
+                continue
+            if found.get("permalink"):
+                links[(thread.conversation, thread.thread)] = str(found["permalink"])
+        return await self.post(
+            OutgoingMessage(
+                workspace=workspace,
+                conversation=conversation,
+                text=view.text(),
+                blocks=tuple(digest_blocks(view, links)),
+            )
+        )
 
     # -- acting as a person who granted user scopes (auto-hold) -----------------------------------
 

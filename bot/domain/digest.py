@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-__all__ = ["ActivityEvent", "DigestThread", "looks_decided", "summarise"]
+from bot.i18n import format_instant, translate
+
+__all__ = ["ActivityEvent", "DigestThread", "DigestView", "looks_decided", "summarise"]
 
 # Phrases that suggest a discussion reached a decision, in English and Norwegian. Only a yes/no
 # signal is kept from a message; its text is never stored.
@@ -77,3 +80,59 @@ def summarise(events: Iterable[ActivityEvent]) -> list[DigestThread]:
     ]
     threads.sort(key=lambda t: (-t.messages, t.first_at))
     return threads
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """One digest message as the reader sees it, before a platform lays it out.
+
+    ``first_lines`` maps a thread to the first line of its opening message, where it is known
+    (kept encrypted until the digest is out, then erased).
+    """
+
+    team: str
+    locale: str
+    tz: ZoneInfo
+    since: datetime
+    now: datetime
+    threads: tuple[DigestThread, ...]
+    first_lines: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def first_line(self, thread: DigestThread) -> str | None:
+        return self.first_lines.get((thread.conversation, thread.thread))
+
+    def header(self) -> str:
+        return translate(
+            "digest.header",
+            self.locale,
+            count=len(self.threads),
+            since=format_instant(self.since, self.tz, self.locale, now=self.now),
+        )
+
+    def summary(self, thread: DigestThread) -> str:
+        line = translate(
+            "digest.thread",
+            self.locale,
+            when=format_instant(
+                thread.first_at, self.tz, self.locale, now=self.now, with_zone=False
+            ),
+            messages=thread.messages,
+            people=thread.people,
+        )
+        if thread.looks_decided:
+            line += translate("digest.decided", self.locale)
+        return line
+
+    def footer(self) -> str:
+        return translate("digest.footer", self.locale)
+
+    def text(self) -> str:
+        """The plain-text form (platforms without rich layout, and notification fallbacks)."""
+        lines = [self.header()]
+        for thread in self.threads:
+            lines.append(self.summary(thread))
+            first = self.first_line(thread)
+            if first:
+                lines.append(f"  “{first}”")
+        lines.append(self.footer())
+        return "\n".join(lines)

@@ -6,15 +6,16 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.domain.digest import ActivityEvent, DigestThread, summarise
-from bot.domain.policy import TeamPolicy
-from bot.i18n import format_instant, translate
-from bot.ports import ChatPlatform, DeliveryError, OutgoingMessage
+from bot.domain.digest import ActivityEvent, DigestThread, DigestView, summarise
+from bot.domain.policy import DigestTarget, TeamPolicy
+from bot.i18n import normalize_locale
+from bot.ports import ChatPlatform, DeliveryError, DigestPoster, OutgoingMessage
 from bot.services.directory import policy_from_row
-from bot.storage.models import TeamRow, WorkspaceRow
+from bot.storage.models import ActivityRow, PersonRow, TeamRow, WorkspaceRow
 from bot.storage.repositories import ActivityRepository, DigestRepository, TeamRepository
 
 __all__ = ["DigestRun", "DigestService", "digest_due", "digest_period"]
@@ -105,6 +106,17 @@ class DigestService:
         policy = policy_from_row(team, leaders=await repo.leaders(team.id), channels=channels)
         return team, policy, channels
 
+    async def _activity(
+        self,
+        session: AsyncSession,
+        team: TeamRow,
+        channels: list[str],
+        start: datetime,
+        end: datetime,
+    ) -> list[ActivityRow]:
+        rows = await ActivityRepository(session).between(team.workspace_id, start, end)
+        return [r for r in rows if r.team_id == team.id and r.conversation_id in channels]
+
     async def _threads(
         self,
         session: AsyncSession,
@@ -113,14 +125,7 @@ class DigestService:
         start: datetime,
         end: datetime,
     ) -> list[DigestThread]:
-        rows = await ActivityRepository(session).between(team.workspace_id, start, end)
-        return summarise(
-            ActivityEvent(
-                r.conversation_id, r.thread_id, r.person_id, r.occurred_at, r.decision_signal
-            )
-            for r in rows
-            if r.team_id == team.id and r.conversation_id in channels
-        )
+        return _summarise(await self._activity(session, team, channels, start, end))
 
     async def _run_team(self, team_row: TeamRow) -> DigestRun | None:
         now = self._clock.now()
@@ -134,62 +139,134 @@ class DigestService:
                 team.id, period_start=start, period_end=end, owner=self._owner, now=now
             ):
                 return None  # another replica (or an earlier tick) has it
-            threads = await self._threads(session, team, channels, start, end)
+            rows = await self._activity(session, team, channels, start, end)
             workspace = await session.get(WorkspaceRow, team.workspace_id)
+        threads = _summarise(rows)
         if not threads:
             async with self._sessions() as session, session.begin():
                 await DigestRepository(session).finish(team.id, end, state="empty", now=now)
             return DigestRun(team.name, end, 0, 0)
         assert workspace is not None
         platform = self._platforms.get(workspace.platform)
-        posted = 0
-        state = "posted"
-        for channel in channels:
-            in_channel = [t for t in threads if t.conversation == channel]
-            if not in_channel or platform is None:
-                continue
-            text = render_digest(in_channel, policy, start, now)
-            try:
-                await platform.post(
-                    OutgoingMessage(
-                        workspace=workspace.external_id, conversation=channel, text=text
-                    )
+        posted, failed = 0, 0
+        if platform is not None:
+            if policy.digest.target is DigestTarget.DM:
+                posted, failed = await self._post_to_people(
+                    platform, workspace, policy, channels, rows, threads, start
                 )
-                posted += 1
-            except DeliveryError as error:
-                log.warning("digest for team %s not posted in a channel: %s", team.id, error.code)
-                state = "failed"
-        summary = {"threads": len(threads), "channels": posted}
+            else:
+                for channel in channels:
+                    in_channel = tuple(t for t in threads if t.conversation == channel)
+                    if not in_channel:
+                        continue
+                    view = self._view(policy, policy.locale, start, in_channel)
+                    if await self._post(platform, workspace.external_id, channel, view):
+                        posted += 1
+                    else:
+                        failed += 1
+        state = "failed" if failed and not posted else "posted"
+        summary = {"threads": len(threads), "posted": posted, "failed": failed}
         async with self._sessions() as session, session.begin():
             await DigestRepository(session).finish(
                 team.id, end, state=state, now=self._clock.now(), summary=summary
             )
         return DigestRun(team.name, end, posted, len(threads))
 
+    def _view(
+        self,
+        policy: TeamPolicy,
+        locale: str,
+        since: datetime,
+        threads: tuple[DigestThread, ...],
+    ) -> DigestView:
+        return DigestView(
+            team=policy.name,
+            locale=locale,
+            tz=policy.hours.tz,
+            since=since,
+            now=self._clock.now(),
+            threads=threads,
+        )
+
+    async def _post(
+        self, platform: ChatPlatform, workspace: str, conversation: str, view: DigestView
+    ) -> bool:
+        try:
+            if isinstance(platform, DigestPoster):
+                await platform.post_digest(workspace, conversation, view)
+            else:
+                await platform.post(
+                    OutgoingMessage(
+                        workspace=workspace, conversation=conversation, text=view.text()
+                    )
+                )
+        except DeliveryError as error:
+            log.warning("a digest could not be posted: %s", error.code)
+            return False
+        return True
+
+    async def _post_to_people(
+        self,
+        platform: ChatPlatform,
+        workspace: WorkspaceRow,
+        policy: TeamPolicy,
+        channels: list[str],
+        rows: list[ActivityRow],
+        threads: list[DigestThread],
+        since: datetime,
+    ) -> tuple[int, int]:
+        """One private digest per person who was away: a member of a channel with off-hours
+        threads who wrote nothing there in the period, listing only their channels' threads."""
+        took_part: dict[str, set[str]] = {}
+        for row in rows:
+            took_part.setdefault(row.conversation_id, set()).add(row.person_id)
+        wanted: dict[str, list[str]] = {}
+        for channel in channels:
+            if channel not in took_part:
+                continue
+            try:
+                members = await platform.channel_members(workspace.external_id, channel)
+            except DeliveryError as error:
+                log.warning("could not list a channel's members for a digest: %s", error.code)
+                continue
+            for member in members:
+                if member not in took_part[channel]:
+                    wanted.setdefault(member, []).append(channel)
+        async with self._sessions() as session:
+            people = await session.scalars(
+                select(PersonRow).where(
+                    PersonRow.workspace_id == workspace.id, PersonRow.external_id.in_(list(wanted))
+                )
+            )
+            locales = {row.external_id: row.locale for row in people}
+        posted = failed = 0
+        for person, theirs in sorted(wanted.items()):
+            mine = tuple(t for t in threads if t.conversation in theirs)
+            locale = normalize_locale(locales.get(person) or policy.locale)
+            view = self._view(policy, locale, since, mine)
+            if await self._post(platform, workspace.external_id, person, view):
+                posted += 1
+            else:
+                failed += 1
+        return posted, failed
+
+
+def _summarise(rows: list[ActivityRow]) -> list[DigestThread]:
+    return summarise(
+        ActivityEvent(r.conversation_id, r.thread_id, r.person_id, r.occurred_at, r.decision_signal)
+        for r in rows
+    )
+
 
 def render_digest(
     threads: list[DigestThread], policy: TeamPolicy, since: datetime, now: datetime
 ) -> str:
     """Plain-text digest in the team's language (adapters may render richer layouts)."""
-    locale, tz = policy.locale, policy.hours.tz
-    lines = [
-        translate(
-            "digest.header",
-            locale,
-            count=len(threads),
-            since=format_instant(since, tz, locale, now=now),
-        )
-    ]
-    for thread in threads:
-        line = translate(
-            "digest.thread",
-            locale,
-            when=format_instant(thread.first_at, tz, locale, now=now, with_zone=False),
-            messages=thread.messages,
-            people=thread.people,
-        )
-        if thread.looks_decided:
-            line += translate("digest.decided", locale)
-        lines.append(line)
-    lines.append(translate("digest.footer", locale))
-    return "\n".join(lines)
+    return DigestView(
+        team=policy.name,
+        locale=policy.locale,
+        tz=policy.hours.tz,
+        since=since,
+        now=now,
+        threads=tuple(threads),
+    ).text()

@@ -449,3 +449,69 @@ async def _until_async(predicate: Any, within: float = 5.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met")
+
+
+async def _saturday_thread(harness: SlackHarness) -> str:
+    """Ola starts a thread on Saturday, Lea replies that it is decided; returns the root's ts."""
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    harness.clock.set(saturday)
+    root = harness.slack.user_writes(
+        "C_TEAM", "U_OLA", "Should we sign the Hansen contract?\nDetails follow"
+    )
+    root.ts = f"{saturday.timestamp():.0f}.000100"
+    reply = harness.slack.user_writes("C_TEAM", "U_LEAD", "Decided: we sign", thread_ts=root.ts)
+    reply.ts = f"{saturday.timestamp() + 60:.0f}.000200"
+    for event_id, message in (("EvD1", root), ("EvD2", reply)):
+        event = {
+            "type": "message",
+            "channel": "C_TEAM",
+            "channel_type": "channel",
+            "user": message.user,
+            "text": message.text,
+            "ts": message.ts,
+        }
+        if message.thread_ts:
+            event["thread_ts"] = message.thread_ts
+        assert (await harness.event(event, event_id))[0] == 200
+    await _until_async(lambda: _activity_count(harness, 2))
+    return root.ts
+
+
+async def _activity_count(harness: SlackHarness, count: int) -> bool:
+    from bot.storage.models import ActivityRow
+
+    async with harness.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(ActivityRow)) == count
+
+
+async def test_monday_digest_in_the_channel_links_each_thread(harness: SlackHarness) -> None:
+    root = await _saturday_thread(harness)
+    harness.clock.set(MONDAY_0800)
+    (run,) = await harness.digests.run_due()
+    assert (run.posted, run.threads) == (1, 1)
+    digest = [m for m in harness.slack.posted("C_TEAM") if m.user == "U_QUIETBOT"]
+    assert len(digest) == 1
+    shown = json.dumps(digest[0].blocks)
+    assert f"https://sandbox.slack.com/archives/C_TEAM/p{root.replace('.', '')}" in shown
+    assert "2 message(s) from 2 person(s)" in shown
+    assert "something was decided" in shown
+    assert digest[0].text.startswith("While you were off")  # the notification fallback
+    assert await harness.digests.run_due() == []  # once per period
+
+
+async def test_monday_digest_privately_to_each_person_who_was_away(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await harness.command("U_LEAD", "team digest dm")
+    await harness.command("U_KARI", "help")  # Kari's language (nb) is known from Slack
+    await _saturday_thread(harness)
+    harness.clock.set(MONDAY_0800)
+    (run,) = await harness.digests.run_due()
+    # the channel's members per the fake: everyone; Ola and Lea took part, so they get none
+    assert run.posted == 2
+    assert [m for m in harness.slack.posted("C_TEAM") if m.user == "U_QUIETBOT"] == []
+    assert harness.slack.posted("U_OLA") == [] and harness.slack.posted("U_LEAD") == []
+    (kari,) = harness.slack.posted("U_KARI")
+    assert kari.text.startswith("Mens du var borte")
+    (ada,) = harness.slack.posted("U_ADMIN")
+    assert ada.text.startswith("While you were off")

@@ -91,6 +91,8 @@ def test_every_call_the_code_makes_is_covered_by_a_manifest_scope() -> None:
     for calls, granted in ((bot_calls, set(scopes["bot"])), (user_calls, set(scopes["user"]))):
         for method in sorted(calls - NO_SCOPE):
             needed = scopes_for(method)
+            if not needed:  # Slack's spec: any token may call it
+                continue
             assert needed & granted, f"{method} needs one of {sorted(needed)}"
 
 
