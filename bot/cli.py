@@ -300,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=level if level in logging.getLevelNamesMapping() else "INFO",
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # alembic announces each of its autogenerate plugins at INFO on every start: noise
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         result: int = args.func(args)
     except HoursSyntaxError as error:
