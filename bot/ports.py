@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AuthorActions",
     "ChatPlatform",
+    "Delivered",
     "DeliveryError",
     "DeliveryErrorKind",
     "DigestPoster",
@@ -42,6 +43,20 @@ class OutgoingMessage:
     author: str | None = None
     written_at: datetime | None = None
     blocks: tuple[dict[str, object], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A held message that has just been posted (for follow-ups such as labelling urgent ones)."""
+
+    platform: str
+    workspace: str
+    conversation: str
+    message_id: str
+    thread: str | None
+    author: str
+    urgent: bool
+    at: datetime
 
 
 @dataclass(frozen=True)

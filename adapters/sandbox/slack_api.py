@@ -99,6 +99,7 @@ class FakeSlack:
         bot_user: str = "U_QUIETBOT",
         users: dict[str, JSONDict] | None = None,
         clock: Callable[[], float] | None = None,
+        wall_clock: Callable[[], float] | None = None,
         faults: Faults | None = None,
         validator: Callable[[str, JSONDict], None] | None = None,
         auto_create_channels: bool = False,
@@ -130,6 +131,8 @@ class FakeSlack:
         self.socket_mode_url: str | None = None
         self.faults = faults or Faults()
         self._clock = clock or time.monotonic
+        #: message timestamps follow this (Unix seconds) when given: an accelerated demo week
+        self._wall_clock = wall_clock
         self._validator = validator
         self._rng = random.Random(self.faults.seed)
         self._channel_buckets: dict[str, TokenBucket] = {}
@@ -384,6 +387,8 @@ class FakeSlack:
         return web.json_response({"ok": False, "error": error})
 
     def _next_ts(self) -> str:
+        if self._wall_clock is not None:
+            return f"{int(self._wall_clock())}.{next(self._ts):06d}"
         return f"{1_700_000_000 + next(self._ts)}.{next(self._ts):06d}"
 
     def _channel(self, params: JSONDict) -> tuple[str | None, JSONDict | None]:

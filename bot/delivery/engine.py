@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -24,7 +24,7 @@ from bot.clock import Clock
 from bot.delivery.ratelimit import Backoff, KeyedLimiter, RateLimit
 from bot.i18n import translate
 from bot.metrics import DeliveryMetrics
-from bot.ports import ChatPlatform, DeliveryError, DeliveryErrorKind, OutgoingMessage
+from bot.ports import ChatPlatform, Delivered, DeliveryError, DeliveryErrorKind, OutgoingMessage
 from bot.storage.crypto import Cipher, DecryptionError
 from bot.storage.outbox import HeldMessageRepository, WorkspaceRef
 
@@ -91,8 +91,10 @@ class DeliveryEngine:
         metrics: DeliveryMetrics | None = None,
         config: EngineConfig | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        on_urgent_delivered: Callable[[Delivered], Awaitable[None]] | None = None,
     ) -> None:
         self._sessions = sessions
+        self._on_urgent_delivered = on_urgent_delivered
         self._cipher = cipher
         self._platforms = platforms
         self._clock = clock
@@ -298,6 +300,22 @@ class DeliveryEngine:
                 job, DeliveryError(DeliveryErrorKind.TRANSIENT, type(error).__name__)
             )
         await self._record_delivered(job, posted.message_id)
+        if self._on_urgent_delivered is not None and job.urgent:
+            try:
+                await self._on_urgent_delivered(
+                    Delivered(
+                        platform=job.workspace.platform,
+                        workspace=job.workspace.external_id,
+                        conversation=posted.conversation,
+                        message_id=posted.message_id,
+                        thread=job.thread,
+                        author=job.author,
+                        urgent=job.urgent,
+                        at=self._clock.now(),
+                    )
+                )
+            except Exception:  # a follow-up never undoes or repeats a delivery
+                log.exception("follow-up after delivering %s failed", job.id)
         return _Outcome.DONE
 
     def _body(self, job: _Job) -> str | None:

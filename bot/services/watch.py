@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain.digest import looks_decided
 from bot.domain.policy import Mode, TeamPolicy
 from bot.i18n import format_instant, translate
-from bot.ports import ChatPlatform, DeliveryError
+from bot.ports import ChatPlatform, Delivered, DeliveryError
 from bot.services.directory import policy_from_row
 from bot.storage.repositories import (
     ActivityRepository,
@@ -111,6 +111,24 @@ class OffHoursWatcher:
             watch is not None
             and watch.policy.mode is not Mode.OFF
             and not watch.policy.hours.is_open(message.at)
+        )
+
+    async def after_urgent(self, delivered: Delivered) -> None:
+        """An urgent override just went out: in a watched channel off-hours its thread gets the
+        "no reply expected" label too (urgent means "read now", not "answer now")."""
+        thread = delivered.thread or delivered.message_id
+        await self.on_message(
+            ChannelMessage(
+                platform=delivered.platform,
+                workspace=delivered.workspace,
+                conversation=delivered.conversation,
+                thread=thread,
+                author=delivered.author,
+                at=delivered.at,
+                text="",
+                is_thread_root=delivered.thread is None,
+                urgent=True,
+            )
         )
 
     async def on_message(self, message: ChannelMessage) -> Watched:

@@ -196,9 +196,12 @@ async def test_urgent_posts_now_marked_and_counted(
     answer = await harness.command("U_OLA", "urgent The server is down")
     assert "Posted now as urgent" in texts(answer)
     await harness.engine.run_until_idle()
-    (posted,) = harness.slack.posted("C_TEAM")
+    posted, label = harness.slack.posted("C_TEAM")
     assert posted.text == "The server is down"
     assert ":rotating_light:" in json.dumps(posted.blocks)
+    # urgent means "read now", not "answer now": its thread is labelled
+    assert label.thread_ts == posted.ts
+    assert label.text == "No reply expected — replies are due from Mon 08:00 Europe/Oslo."
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(UrgentOverrideRow)) == 1
 

@@ -65,6 +65,7 @@ class SlackHarness:
         tokens = StoredTokens(sessions, cipher, ttl=0)
         self.platform = SlackPlatform(token_for=tokens, base_url=slack.url)
         platforms: dict[str, ChatPlatform] = {"slack": self.platform}
+        self.watcher = OffHoursWatcher(sessions=sessions, platforms=platforms)
         self.engine = DeliveryEngine(
             sessions=sessions,
             cipher=cipher,
@@ -72,6 +73,7 @@ class SlackHarness:
             clock=self.clock,
             owner="harness",
             config=EngineConfig(),
+            on_urgent_delivered=self.watcher.after_urgent,
         )
         self.compose = ComposeService(
             sessions=sessions,
@@ -104,7 +106,7 @@ class SlackHarness:
             sessions=sessions,
             cipher=cipher,
             tokens=tokens,
-            watcher=OffHoursWatcher(sessions=sessions, platforms=platforms),
+            watcher=self.watcher,
             clock=self.clock,
             api_url=slack.url,
             interactions=SlackInteractions(
