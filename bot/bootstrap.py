@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import signal
 import socket
 import uuid
@@ -64,8 +65,11 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
                     api_url=settings.slack_api_url,
                     now=clock.now(),
                 )
+            # one token cache for delivery, events and installs, so an uninstall or a new
+            # install is seen by all of them at once
+            slack_tokens = StoredTokens(sessions, cipher)
             platforms["slack"] = SlackPlatform(
-                token_for=StoredTokens(sessions, cipher), base_url=settings.slack_api_url
+                token_for=slack_tokens, base_url=settings.slack_api_url
             )
         delivery = DeliveryEngine(
             sessions=sessions,
@@ -97,20 +101,24 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
         )
         scheduler.start()
         app = build_app(engine=engine, delivery_metrics=metrics)
-        if settings.slack_signing_secret and "slack" in platforms:
+        if (settings.slack_signing_secret or settings.slack_app_token) and "slack" in platforms:
             from adapters.slack.events import SlackEvents
             from adapters.slack.interactions import SlackInteractions
             from adapters.slack.platform import SlackPlatform
-            from adapters.slack.tokens import StoredTokens as _Tokens
+            from bot.services.autohold import AutoHoldService
             from bot.services.commands import CommandService
             from bot.services.compose import ComposeService
             from bot.services.watch import OffHoursWatcher
 
-            compose = ComposeService(
-                sessions=sessions, cipher=cipher, clock=clock, wake=delivery.wake
-            )
             slack_platform = platforms["slack"]
             assert isinstance(slack_platform, SlackPlatform)
+            compose = ComposeService(
+                sessions=sessions,
+                cipher=cipher,
+                clock=clock,
+                wake=delivery.wake,
+                actions={"slack": slack_platform},
+            )
             interactions = SlackInteractions(
                 commands=CommandService(
                     sessions=sessions,
@@ -125,15 +133,48 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
                 cipher=cipher,
                 clock=clock,
             )
-            SlackEvents(
-                signing_secret=settings.slack_signing_secret,
+            slack_events = SlackEvents(
+                # Socket Mode alone has no signing secret and /slack/events is not mounted then;
+                # SlackEvents still wants one: a throwaway that no request can match
+                signing_secret=settings.slack_signing_secret or secrets.token_urlsafe(32),
                 sessions=sessions,
                 cipher=cipher,
-                tokens=_Tokens(sessions, cipher),
+                tokens=slack_tokens,
                 watcher=OffHoursWatcher(sessions=sessions, platforms=platforms),
                 clock=clock,
                 api_url=settings.slack_api_url,
                 interactions=interactions,
+                autohold=AutoHoldService(
+                    sessions=sessions,
+                    cipher=cipher,
+                    clock=clock,
+                    actions={"slack": slack_platform},
+                    wake=delivery.wake,
+                ),
+            )
+            if settings.slack_signing_secret:
+                slack_events.mount(app)
+            if settings.slack_app_token:
+                from adapters.slack.socket_mode import SlackSocketMode
+
+                # connects in runner.setup(), disconnects first in runner.cleanup()
+                SlackSocketMode(
+                    bolt=slack_events.bolt,
+                    app_token=settings.slack_app_token,
+                    api_url=settings.slack_api_url,
+                ).mount(app)
+        if settings.slack_client_id and settings.slack_client_secret:
+            from adapters.slack.oauth import SlackInstall
+
+            SlackInstall(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                engine=engine,
+                sessions=sessions,
+                cipher=cipher,
+                clock=clock,
+                api_url=settings.slack_api_url,
+                on_installed=[slack_tokens.forget],
             ).mount(app)
         runner = web.AppRunner(app, shutdown_timeout=WEB_GRACE_SECONDS)
         await runner.setup()

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.slack.interactions import SlackInteractions
+from adapters.slack.oauth import erase_slack_installations, erase_slack_user_tokens
 from adapters.slack.tokens import StoredTokens
 from bot.clock import Clock
 from bot.services.autohold import AutoHoldService, OwnMessage
@@ -229,6 +230,7 @@ class SlackEvents:
                 return
             repo = PersonRepository(session, self._cipher)
             held = HeldMessageRepository(session, self._cipher)
+            await erase_slack_user_tokens(session, team, people)
             for person in people:
                 row = await repo.find(workspace.id, person)
                 if row is None:
@@ -260,6 +262,7 @@ class SlackEvents:
                 workspace.id, now
             )
             await WorkspaceRepository(session).mark_uninstalled(workspace.id, now)
+            await erase_slack_installations(session, team)
         self._tokens.forget(team)
         log.info("workspace %s uninstalled: %d held message(s) cancelled", team, len(erased))
 

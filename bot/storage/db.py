@@ -27,8 +27,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: ConnectionPoolEntr
     # with WAL; SQLite leaves foreign keys (and so ON DELETE CASCADE) off unless asked.
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # busy_timeout first: switching to WAL itself needs a lock another process may hold
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:

@@ -29,6 +29,9 @@ TABLES = {
     "off_hours_activity",
     "digests",
     "urgent_overrides",
+    "slack_installations",
+    "slack_bots",
+    "slack_oauth_states",
     "alembic_version",
 }
 

@@ -1,0 +1,91 @@
+"""Socket Mode: Slack events over a websocket we open, for installs without a public URL.
+
+The envelopes go to the same bolt app (and so the same listeners) as ``POST /slack/events``;
+bolt acknowledges each envelope by its id before the listeners run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+__all__ = ["SlackSocketMode"]
+
+log = logging.getLogger(__name__)
+
+
+class SlackSocketMode:
+    """bolt's aiohttp Socket Mode handler, started and stopped with our web app."""
+
+    def __init__(
+        self,
+        *,
+        bolt: AsyncApp,
+        app_token: str,
+        api_url: str,
+        ping_interval: float = 10.0,
+        connect_timeout: float = 30.0,
+    ) -> None:
+        if not app_token.startswith("xapp-"):
+            # never echo the value: it may be another kind of token pasted by mistake
+            raise ValueError("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-)")
+        self._bolt = bolt
+        self._app_token = app_token
+        self._api_url = api_url
+        self._ping_interval = ping_interval
+        self._connect_timeout = connect_timeout
+        self._handler: AsyncSocketModeHandler | None = None
+
+    def mount(self, app: web.Application) -> None:
+        """Connect when the web app starts up; disconnect first thing when it shuts down."""
+
+        async def connect(_: web.Application) -> None:
+            await self.start()
+
+        async def disconnect(_: web.Application) -> None:
+            await self.stop()
+
+        app.on_startup.append(connect)
+        app.on_shutdown.append(disconnect)
+
+    @property
+    def connected(self) -> bool:
+        return self._handler is not None
+
+    async def start(self) -> None:
+        """Open the connection (``apps.connections.open``, then the websocket).
+
+        Raises ``SlackApiError`` at once for a wrong or revoked token (slack-sdk alone would
+        retry that forever) and ``TimeoutError`` if the websocket is not up in ``connect_timeout``.
+        Once connected, slack-sdk reconnects by itself when Slack rotates or drops the socket.
+        """
+        if self._handler is not None:
+            return
+        # built here, not in __init__: slack-sdk's client needs a running event loop
+        handler = AsyncSocketModeHandler(
+            self._bolt,
+            self._app_token,
+            logger=log,
+            web_client=AsyncWebClient(base_url=self._api_url, timeout=10),
+            ping_interval=self._ping_interval,
+        )
+        try:
+            handler.client.wss_uri = await handler.client.issue_new_wss_url()
+            connecting = handler.connect_async()  # type: ignore[no-untyped-call]
+            await asyncio.wait_for(connecting, self._connect_timeout)
+        except BaseException:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise
+        self._handler = handler
+        log.info("Slack Socket Mode connected")
+
+    async def stop(self) -> None:
+        handler, self._handler = self._handler, None
+        if handler is not None:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            log.info("Slack Socket Mode closed")
