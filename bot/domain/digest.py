@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import format_instant, translate
 
-__all__ = ["ActivityEvent", "DigestThread", "DigestView", "looks_decided", "summarise"]
+__all__ = [
+    "ActivityEvent",
+    "DigestThread",
+    "DigestView",
+    "excerpt",
+    "looks_decided",
+    "summarise",
+]
 
 # Phrases that suggest a discussion reached a decision, in English and Norwegian. Only a yes/no
 # signal is kept from a message; its text is never stored.
@@ -136,3 +143,27 @@ class DigestView:
                 lines.append(f"  “{first}”")
         lines.append(self.footer())
         return "\n".join(lines)
+
+
+_SPECIAL = re.compile(r"<([@#!])([^>|]*)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<(https?://[^>|]+)(?:\|([^>]*))?>")
+EXCERPT_LENGTH = 120
+
+
+def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """The first non-empty line, short, with mentions made inert: a digest quoting it must not
+    notify anyone (``<@U1|kari>`` → ``@kari``, ``<!channel>`` → ``@channel``)."""
+
+    def inert(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil == "#":
+            return f"#{label or target}"
+        if sigil == "!":
+            return f"@{(label or target).split('^')[0]}"
+        return f"@{label or 'someone'}"
+
+    line = next((part.strip() for part in (text or "").splitlines() if part.strip()), "")
+    line = _LINK.sub(lambda m: m.group(2) or m.group(1), line)
+    line = _SPECIAL.sub(inert, line)
+    line = line.replace("<", "‹").replace(">", "›")
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

@@ -538,7 +538,7 @@ class CommandService:
         locale = caller.locale
         if caller.team is None or caller.policy is None:
             return Reply.of(translate("cmd.no_team", locale), error=True, locale=locale)
-        threads = await self._digests.preview(caller.team.id)
+        threads, first_lines = await self._digests.preview_with_lines(caller.team.id)
         now = self._clock.now()
         due = caller.policy.next_digest_at(now)
         when = (
@@ -562,7 +562,8 @@ class CommandService:
             )
             if thread.looks_decided:
                 line += translate("digest.decided", locale)
-            lines.append(line)
+            first = first_lines.get((thread.conversation, thread.thread))
+            lines.append(line + (f"\n> {first}" if first else ""))
         return Reply.of("\n".join(lines), locale=locale)
 
     # -- me ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,10 +14,22 @@ from bot.clock import Clock
 from bot.domain.digest import ActivityEvent, DigestThread, DigestView, summarise
 from bot.domain.policy import DigestTarget, TeamPolicy
 from bot.i18n import normalize_locale
-from bot.ports import ChatPlatform, DeliveryError, DigestPoster, OutgoingMessage
+from bot.ports import (
+    ChatPlatform,
+    DeliveryError,
+    DeliveryErrorKind,
+    DigestPoster,
+    OutgoingMessage,
+)
 from bot.services.directory import policy_from_row
+from bot.storage.crypto import Cipher
 from bot.storage.models import ActivityRow, PersonRow, TeamRow, WorkspaceRow
-from bot.storage.repositories import ActivityRepository, DigestRepository, TeamRepository
+from bot.storage.repositories import (
+    ActivityRepository,
+    DigestRepository,
+    ExcerptRepository,
+    TeamRepository,
+)
 
 __all__ = ["DigestRun", "DigestService", "digest_due", "digest_period"]
 
@@ -25,6 +38,9 @@ log = logging.getLogger(__name__)
 #: A digest that was due longer ago than this (the bot was down, or just installed) is skipped.
 GRACE = timedelta(hours=12)
 TINY = timedelta(microseconds=1)
+#: Posting one digest message is tried this often (transient errors, 429) before giving up.
+POST_ATTEMPTS = 4
+RETRY_BASE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -70,14 +86,19 @@ class DigestService:
         platforms: dict[str, ChatPlatform],
         clock: Clock,
         owner: str,
+        cipher: Cipher | None = None,
     ) -> None:
         self._sessions = sessions
+        self._cipher = cipher  # reads (and then erases) the threads' first lines
         self._platforms = platforms
         self._clock = clock
         self._owner = owner
 
     async def run_due(self) -> list[DigestRun]:
         """Post every digest that is due now and not yet claimed (safe to run on every replica)."""
+        async with self._sessions() as session, session.begin():
+            if self._cipher is not None:
+                await ExcerptRepository(session, self._cipher).purge_expired(self._clock.now())
         async with self._sessions() as session:
             teams = await TeamRepository(session).all()
         runs = []
@@ -89,11 +110,18 @@ class DigestService:
 
     async def preview(self, team_id: int) -> list[DigestThread]:
         """What the team's next digest would list right now."""
+        return (await self.preview_with_lines(team_id))[0]
+
+    async def preview_with_lines(
+        self, team_id: int
+    ) -> tuple[list[DigestThread], dict[tuple[str, str], str]]:
+        """The threads the next digest would list right now, and their first lines."""
         now = self._clock.now()
         async with self._sessions() as session:
             team, policy, channels = await self._load(session, team_id)
             start = policy.hours.previous_close(now) or now - timedelta(days=7)
-            return await self._threads(session, team, channels, start, now)
+            threads = await self._threads(session, team, channels, start, now)
+            return threads, await self._first_lines(session, team.workspace_id, threads)
 
     async def _load(
         self, session: AsyncSession, team_id: int
@@ -141,7 +169,8 @@ class DigestService:
                 return None  # another replica (or an earlier tick) has it
             rows = await self._activity(session, team, channels, start, end)
             workspace = await session.get(WorkspaceRow, team.workspace_id)
-        threads = _summarise(rows)
+            threads = _summarise(rows)
+            lines = await self._first_lines(session, team.workspace_id, threads)
         if not threads:
             async with self._sessions() as session, session.begin():
                 await DigestRepository(session).finish(team.id, end, state="empty", now=now)
@@ -152,14 +181,14 @@ class DigestService:
         if platform is not None:
             if policy.digest.target is DigestTarget.DM:
                 posted, failed = await self._post_to_people(
-                    platform, workspace, policy, channels, rows, threads, start
+                    platform, workspace, policy, channels, rows, threads, start, lines
                 )
             else:
                 for channel in channels:
                     in_channel = tuple(t for t in threads if t.conversation == channel)
                     if not in_channel:
                         continue
-                    view = self._view(policy, policy.locale, start, in_channel)
+                    view = self._view(policy, policy.locale, start, in_channel, lines)
                     if await self._post(platform, workspace.external_id, channel, view):
                         posted += 1
                     else:
@@ -167,6 +196,10 @@ class DigestService:
         state = "failed" if failed and not posted else "posted"
         summary = {"threads": len(threads), "posted": posted, "failed": failed}
         async with self._sessions() as session, session.begin():
+            if self._cipher is not None and posted:  # the first lines served their purpose
+                await ExcerptRepository(session, self._cipher).erase(
+                    workspace.id, [(t.conversation, t.thread) for t in threads]
+                )
             await DigestRepository(session).finish(
                 team.id, end, state=state, now=self._clock.now(), summary=summary
             )
@@ -178,6 +211,7 @@ class DigestService:
         locale: str,
         since: datetime,
         threads: tuple[DigestThread, ...],
+        lines: dict[tuple[str, str], str] | None = None,
     ) -> DigestView:
         return DigestView(
             team=policy.name,
@@ -186,24 +220,39 @@ class DigestService:
             since=since,
             now=self._clock.now(),
             threads=threads,
+            first_lines=lines or {},
+        )
+
+    async def _first_lines(
+        self, session: AsyncSession, workspace_id: int, threads: list[DigestThread]
+    ) -> dict[tuple[str, str], str]:
+        if self._cipher is None or not threads:
+            return {}
+        return await ExcerptRepository(session, self._cipher).lines(
+            workspace_id, [(t.conversation, t.thread) for t in threads]
         )
 
     async def _post(
         self, platform: ChatPlatform, workspace: str, conversation: str, view: DigestView
     ) -> bool:
-        try:
-            if isinstance(platform, DigestPoster):
-                await platform.post_digest(workspace, conversation, view)
-            else:
-                await platform.post(
-                    OutgoingMessage(
-                        workspace=workspace, conversation=conversation, text=view.text()
+        """Post one digest message, riding out brief platform trouble (5xx, 429)."""
+        for attempt in range(POST_ATTEMPTS):
+            try:
+                if isinstance(platform, DigestPoster):
+                    await platform.post_digest(workspace, conversation, view)
+                else:
+                    await platform.post(
+                        OutgoingMessage(
+                            workspace=workspace, conversation=conversation, text=view.text()
+                        )
                     )
-                )
-        except DeliveryError as error:
-            log.warning("a digest could not be posted: %s", error.code)
-            return False
-        return True
+                return True
+            except DeliveryError as error:
+                if error.kind is DeliveryErrorKind.PERMANENT or attempt + 1 == POST_ATTEMPTS:
+                    log.warning("a digest could not be posted: %s", error.code)
+                    return False
+                await asyncio.sleep(error.retry_after or RETRY_BASE_SECONDS * 2**attempt)
+        return False
 
     async def _post_to_people(
         self,
@@ -214,6 +263,7 @@ class DigestService:
         rows: list[ActivityRow],
         threads: list[DigestThread],
         since: datetime,
+        lines: dict[tuple[str, str], str],
     ) -> tuple[int, int]:
         """One private digest per person who was away: a member of a channel with off-hours
         threads who wrote nothing there in the period, listing only their channels' threads."""
@@ -243,7 +293,7 @@ class DigestService:
         for person, theirs in sorted(wanted.items()):
             mine = tuple(t for t in threads if t.conversation in theirs)
             locale = normalize_locale(locales.get(person) or policy.locale)
-            view = self._view(policy, locale, since, mine)
+            view = self._view(policy, locale, since, mine, lines)
             if await self._post(platform, workspace.external_id, person, view):
                 posted += 1
             else:

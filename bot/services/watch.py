@@ -6,17 +6,19 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.digest import looks_decided
+from bot.domain.digest import excerpt, looks_decided
 from bot.domain.policy import Mode, TeamPolicy
 from bot.i18n import format_instant, translate
 from bot.ports import ChatPlatform, Delivered, DeliveryError
 from bot.services.directory import policy_from_row
+from bot.storage.crypto import Cipher
 from bot.storage.repositories import (
     ActivityRepository,
+    ExcerptRepository,
     LabelRepository,
     TeamRepository,
     WorkspaceRepository,
@@ -25,6 +27,9 @@ from bot.storage.repositories import (
 __all__ = ["ChannelMessage", "OffHoursWatcher", "Watched"]
 
 log = logging.getLogger(__name__)
+
+#: A thread's first line is kept (encrypted) at most this long, and erased once its digest is out.
+EXCERPT_KEEP = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,10 @@ class OffHoursWatcher:
         platforms: dict[str, ChatPlatform],
         ttl: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
+        cipher: Cipher | None = None,
     ) -> None:
         self._sessions = sessions
+        self._cipher = cipher  # without one, digests list no first lines
         self._platforms = platforms
         self._ttl = ttl
         self._monotonic = monotonic
@@ -161,6 +168,16 @@ class OffHoursWatcher:
                 is_thread_root=message.is_thread_root,
                 decision_signal=looks_decided(message.text),
             )
+            line = excerpt(message.text)
+            if self._cipher is not None and line:
+                await ExcerptRepository(session, self._cipher).remember(
+                    workspace.id,
+                    message.conversation,
+                    message.thread,
+                    line,
+                    now=message.at,
+                    keep=EXCERPT_KEEP,
+                )
             wants_label = policy.mode is Mode.LABEL or message.urgent
             claimed = (
                 wants_label

@@ -41,6 +41,7 @@ __all__ = [
     "TeamChannelRow",
     "TeamLeaderRow",
     "TeamRow",
+    "ThreadExcerptRow",
     "UrgentOverrideRow",
     "WorkspaceRow",
     "slack_bots_table",
@@ -274,6 +275,22 @@ class ActivityRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     is_thread_root: Mapped[bool] = mapped_column(Boolean)
     decision_signal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ThreadExcerptRow(Base):
+    """The first line of an off-hours thread, for the digest only: encrypted, and erased once
+    the digest is out (or after :data:`EXCERPT_DAYS`). The activity table itself holds no text."""
+
+    __tablename__ = "thread_excerpts"
+    __table_args__ = (UniqueConstraint("workspace_id", "conversation_id", "thread_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = _workspace_fk()
+    conversation_id: Mapped[str] = mapped_column(String(255))
+    thread_id: Mapped[str] = mapped_column(String(255))
+    excerpt_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class DigestRow(Base):

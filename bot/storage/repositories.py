@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
-from bot.storage.crypto import Cipher
+from bot.storage.crypto import Cipher, DecryptionError
 from bot.storage.models import (
+    SLACK_ENCRYPTED_COLUMNS,
     ActivityRow,
     Base,
+    ConversationRow,
     DigestRow,
     HeldMessageRow,
     InstallationRow,
@@ -24,13 +27,18 @@ from bot.storage.models import (
     TeamChannelRow,
     TeamLeaderRow,
     TeamRow,
+    ThreadExcerptRow,
     UrgentOverrideRow,
     WorkspaceRow,
+    slack_bots_table,
+    slack_installations_table,
 )
 
 __all__ = [
     "ActivityRepository",
+    "ConversationRepository",
     "DigestRepository",
+    "ExcerptRepository",
     "InstallationRepository",
     "LabelRepository",
     "PersonRepository",
@@ -444,9 +452,15 @@ class DigestRepository:
         period_end: datetime,
         owner: str,
         now: datetime,
+        stale: timedelta = timedelta(minutes=10),
+        retry: timedelta = timedelta(minutes=5),
     ) -> bool:
-        """True for exactly one claimer of (team, period), however many replicas try."""
-        return await _first_insert(
+        """True for exactly one claimer of (team, period), however many replicas try.
+
+        A run that died after claiming (still ``claimed`` after ``stale``), or that could post
+        nothing (``failed``, after ``retry``), may be claimed again; a posted one never.
+        """
+        if await _first_insert(
             self._session,
             DigestRow,
             team_id=team_id,
@@ -455,7 +469,21 @@ class DigestRepository:
             state="claimed",
             claimed_by=owner,
             claimed_at=now,
+        ):
+            return True
+        result = await self._session.execute(
+            update(DigestRow)
+            .where(
+                DigestRow.team_id == team_id,
+                DigestRow.period_end == period_end,
+                or_(
+                    and_(DigestRow.state == "claimed", DigestRow.claimed_at <= now - stale),
+                    and_(DigestRow.state == "failed", DigestRow.claimed_at <= now - retry),
+                ),
+            )
+            .values(state="claimed", claimed_by=owner, claimed_at=now)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def finish(
         self,
@@ -525,6 +553,7 @@ async def rotate_encryption(session: AsyncSession, cipher: Cipher) -> int:
         (HeldMessageRow, "body_enc"),
         (InstallationRow, "bot_token_enc"),
         (PersonRow, "user_token_enc"),
+        (ThreadExcerptRow, "excerpt_enc"),
     ]
     for table, column_name in targets:
         column = getattr(table, column_name)
@@ -533,4 +562,165 @@ async def rotate_encryption(session: AsyncSession, cipher: Cipher) -> int:
             setattr(row, column_name, cipher.rotate(getattr(row, column_name)))
             count += 1
         await session.flush()
+    # slack-sdk's OAuth tables keep our ciphertext as ASCII text
+    for core_table in (slack_installations_table, slack_bots_table):
+        secret_columns = [c for c in core_table.columns if c.name in SLACK_ENCRYPTED_COLUMNS]
+        primary = next(iter(core_table.primary_key.columns))
+        for found in (await session.execute(select(core_table))).mappings().all():
+            changes = {
+                column.name: cipher.rotate(str(found[column.name]).encode("ascii")).decode("ascii")
+                for column in secret_columns
+                if found[column.name] is not None
+            }
+            if changes:
+                await session.execute(
+                    update(core_table).where(primary == found[primary.name]).values(**changes)
+                )
+                count += len(changes)
     return count
+
+
+class ConversationRepository:
+    """Conversations the bot may post to, each with the platform's reference (Teams needs one)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def save(
+        self,
+        workspace_id: int,
+        conversation_id: str,
+        *,
+        kind: str,
+        service_url: str | None,
+        reference: str | None,
+        now: datetime,
+    ) -> None:
+        """Insert or refresh (the platform may move a conversation to another service URL)."""
+        values: dict[str, Any] = {
+            "kind": kind,
+            "service_url": service_url,
+            "reference": reference,
+            "updated_at": now,
+        }
+        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(ConversationRow)
+            .values(
+                workspace_id=workspace_id, conversation_id=conversation_id, created_at=now, **values
+            )
+            .on_conflict_do_update(index_elements=["workspace_id", "conversation_id"], set_=values)
+        )
+        await self._session.execute(statement)
+
+    async def find(self, workspace_id: int, conversation_id: str) -> ConversationRow | None:
+        query = select(ConversationRow).where(
+            ConversationRow.workspace_id == workspace_id,
+            ConversationRow.conversation_id == conversation_id,
+        )
+        return (await self._session.scalars(query)).first()
+
+    async def mentioning(
+        self, workspace_id: int, text: str, *, kinds: tuple[str, ...] | None = None
+    ) -> list[ConversationRow]:
+        """Rows whose reference contains ``text`` (a cheap filter; callers parse to be sure)."""
+        query = select(ConversationRow).where(
+            ConversationRow.workspace_id == workspace_id,
+            ConversationRow.reference.contains(text, autoescape=True),
+        )
+        if kinds is not None:
+            query = query.where(ConversationRow.kind.in_(kinds))
+        return list((await self._session.scalars(query.order_by(ConversationRow.id))).all())
+
+    async def for_workspace(
+        self, workspace_id: int, *, kinds: tuple[str, ...] | None = None, limit: int = 100
+    ) -> list[ConversationRow]:
+        query = select(ConversationRow).where(ConversationRow.workspace_id == workspace_id)
+        if kinds is not None:
+            query = query.where(ConversationRow.kind.in_(kinds))
+        query = query.order_by(ConversationRow.updated_at.desc()).limit(limit)
+        return list((await self._session.scalars(query)).all())
+
+    async def forget(self, workspace_id: int, conversation_id: str) -> bool:
+        result = await self._session.execute(
+            delete(ConversationRow).where(
+                ConversationRow.workspace_id == workspace_id,
+                ConversationRow.conversation_id == conversation_id,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class ExcerptRepository:
+    """First lines of off-hours threads for the digest: encrypted, short-lived, erasable."""
+
+    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    async def remember(
+        self,
+        workspace_id: int,
+        conversation_id: str,
+        thread_id: str,
+        text: str,
+        *,
+        now: datetime,
+        keep: timedelta,
+    ) -> bool:
+        """Keep the first line of a thread's first off-hours message (the first one wins)."""
+        return await _first_insert(
+            self._session,
+            ThreadExcerptRow,
+            workspace_id=workspace_id,
+            conversation_id=conversation_id,
+            thread_id=thread_id,
+            excerpt_enc=self._cipher.encrypt(text),
+            created_at=now,
+            expires_at=now + keep,
+        )
+
+    async def has(self, workspace_id: int, conversation_id: str, thread_id: str) -> bool:
+        query = select(ThreadExcerptRow.id).where(
+            ThreadExcerptRow.workspace_id == workspace_id,
+            ThreadExcerptRow.conversation_id == conversation_id,
+            ThreadExcerptRow.thread_id == thread_id,
+        )
+        return (await self._session.scalar(query)) is not None
+
+    async def lines(
+        self, workspace_id: int, threads: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        wanted = set(threads)
+        if not wanted:
+            return {}
+        conversations = {conversation for conversation, _ in wanted}
+        query = select(ThreadExcerptRow).where(
+            ThreadExcerptRow.workspace_id == workspace_id,
+            ThreadExcerptRow.conversation_id.in_(conversations),
+        )
+        found: dict[tuple[str, str], str] = {}
+        for row in (await self._session.scalars(query)).all():
+            key = (row.conversation_id, row.thread_id)
+            if key in wanted:
+                try:
+                    found[key] = self._cipher.decrypt(row.excerpt_enc)
+                except DecryptionError:
+                    continue  # a retired key: the digest goes out without that line
+        return found
+
+    async def erase(self, workspace_id: int, threads: Iterable[tuple[str, str]]) -> None:
+        for conversation_id, thread_id in set(threads):
+            await self._session.execute(
+                delete(ThreadExcerptRow).where(
+                    ThreadExcerptRow.workspace_id == workspace_id,
+                    ThreadExcerptRow.conversation_id == conversation_id,
+                    ThreadExcerptRow.thread_id == thread_id,
+                )
+            )
+
+    async def purge_expired(self, now: datetime) -> int:
+        result = await self._session.execute(
+            delete(ThreadExcerptRow).where(ThreadExcerptRow.expires_at <= now)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -32,6 +32,7 @@ TABLES = {
     "slack_installations",
     "slack_bots",
     "slack_oauth_states",
+    "thread_excerpts",
     "alembic_version",
 }
 

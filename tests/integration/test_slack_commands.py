@@ -16,7 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.crypto import Cipher
-from bot.storage.models import HeldMessageRow, PersonRow, TeamRow, UrgentOverrideRow
+from bot.storage.models import (
+    HeldMessageRow,
+    PersonRow,
+    TeamRow,
+    ThreadExcerptRow,
+    UrgentOverrideRow,
+)
 from bot.storage.repositories import (
     InstallationRepository,
     PersonRepository,
@@ -459,7 +465,7 @@ async def _saturday_thread(harness: SlackHarness) -> str:
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
     harness.clock.set(saturday)
     root = harness.slack.user_writes(
-        "C_TEAM", "U_OLA", "Should we sign the Hansen contract?\nDetails follow"
+        "C_TEAM", "U_OLA", "<@U_KARI|kari>, should we sign the Hansen contract?\nDetails follow"
     )
     root.ts = f"{saturday.timestamp():.0f}.000100"
     reply = harness.slack.user_writes("C_TEAM", "U_LEAD", "Decided: we sign", thread_ts=root.ts)
@@ -498,6 +504,11 @@ async def test_monday_digest_in_the_channel_links_each_thread(harness: SlackHarn
     assert f"https://sandbox.slack.com/archives/C_TEAM/p{root.replace('.', '')}" in shown
     assert "2 message(s) from 2 person(s)" in shown
     assert "something was decided" in shown
+    # the first line, with the mention made inert (a digest must not notify Kari)
+    assert "> @kari, should we sign the Hansen contract?" in shown
+    assert "Details follow" not in shown and "<@U_KARI" not in shown
+    async with harness.sessions() as session:  # and then it is erased
+        assert await session.scalar(select(func.count()).select_from(ThreadExcerptRow)) == 0
     assert digest[0].text.startswith("While you were off")  # the notification fallback
     assert await harness.digests.run_due() == []  # once per period
 
@@ -518,3 +529,13 @@ async def test_monday_digest_privately_to_each_person_who_was_away(
     assert kari.text.startswith("Mens du var borte")
     (ada,) = harness.slack.posted("U_ADMIN")
     assert ada.text.startswith("While you were off")
+
+
+async def test_monday_digest_rides_out_a_server_error(harness: SlackHarness) -> None:
+    await _saturday_thread(harness)
+    harness.clock.set(MONDAY_0800)
+    harness.slack.faults.fail_next["chat.postMessage"] = [503, 429]
+    (run,) = await harness.digests.run_due()
+    assert run.posted == 1
+    digest = [m for m in harness.slack.posted("C_TEAM") if m.user == "U_QUIETBOT"]
+    assert len(digest) == 1

@@ -7,15 +7,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.crypto import Cipher, DecryptionError
-from bot.storage.models import HeldMessageRow
+from bot.storage.models import HeldMessageRow, slack_bots_table
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
     DigestRepository,
+    ExcerptRepository,
     InstallationRepository,
     LabelRepository,
     PersonRepository,
@@ -96,14 +97,31 @@ async def test_key_rotation_re_encrypts_everything(sessions: Sessions) -> None:
     message_id = await hold(sessions, old, ws, body="rotate me")
     async with sessions() as session, session.begin():
         await InstallationRepository(session, old).save(ws, bot_token="xoxb-secret", now=NOW)
+        await ExcerptRepository(session, old).remember(
+            ws, "C1", "1.0", "Skal vi signere?", now=NOW, keep=timedelta(days=14)
+        )
+        await session.execute(
+            insert(slack_bots_table).values(
+                client_id="111.222",
+                app_id="A1",
+                team_id="T1",
+                bot_token=old.encrypt("xoxb-oauth").decode("ascii"),
+                bot_user_id="U_BOT",
+                installed_at=NOW.replace(tzinfo=None),
+            )
+        )
     async with sessions() as session, session.begin():
-        assert await rotate_encryption(session, Cipher.from_secret(f"{key_b},{key_a}")) == 2
+        assert await rotate_encryption(session, Cipher.from_secret(f"{key_b},{key_a}")) == 4
     only_b = Cipher.from_secret(key_b)
     async with sessions() as session:
         row = await HeldMessageRepository(session, only_b).get(message_id)
         assert row is not None
         assert HeldMessageRepository(session, only_b).body(row) == "rotate me"
         assert await InstallationRepository(session, only_b).bot_token(ws) == "xoxb-secret"
+        lines = await ExcerptRepository(session, only_b).lines(ws, [("C1", "1.0")])
+        assert lines == {("C1", "1.0"): "Skal vi signere?"}
+        stored = await session.scalar(select(slack_bots_table.c.bot_token))
+        assert only_b.decrypt(str(stored).encode("ascii")) == "xoxb-oauth"
 
 
 async def test_seen_events_have_one_effect(sessions: Sessions) -> None:
@@ -317,3 +335,32 @@ async def test_listing_held_messages_for_an_author_and_a_conversation(
         assert [r.id for r in await repo.list_for_conversation(ws, "C2")] == [sooner]
         await repo.cancel(sooner, NOW)
         assert [r.id for r in await repo.list_for_author(ws, "U_KARI")] == [later]
+
+
+async def test_a_digest_claim_is_taken_over_only_when_its_run_died_or_posted_nothing(
+    sessions: Sessions,
+) -> None:
+    ws = await workspace(sessions)
+    async with sessions() as session, session.begin():
+        team = await TeamRepository(session).create(ws, "T", hours_spec="mon-fri 08-16", now=NOW)
+        team_id = team.id
+    end, start = NOW, NOW - timedelta(days=3)
+
+    async def claim(owner: str, at: datetime) -> bool:
+        async with sessions() as session, session.begin():
+            return await DigestRepository(session).claim(
+                team_id, period_start=start, period_end=end, owner=owner, now=at
+            )
+
+    async def finish(state: str, at: datetime) -> None:
+        async with sessions() as session, session.begin():
+            await DigestRepository(session).finish(team_id, end, state=state, now=at)
+
+    assert await claim("a", NOW)
+    assert not await claim("b", NOW + timedelta(minutes=9))  # a is still at it
+    assert await claim("b", NOW + timedelta(minutes=11))  # a died: b takes over
+    await finish("failed", NOW + timedelta(minutes=11))  # nothing could be posted
+    assert not await claim("c", NOW + timedelta(minutes=12))
+    assert await claim("c", NOW + timedelta(minutes=17))  # retried after a pause
+    await finish("posted", NOW + timedelta(minutes=17))
+    assert not await claim("d", NOW + timedelta(days=1))  # posted once, never again

@@ -65,7 +65,7 @@ class SlackHarness:
         tokens = StoredTokens(sessions, cipher, ttl=0)
         self.platform = SlackPlatform(token_for=tokens, base_url=slack.url)
         platforms: dict[str, ChatPlatform] = {"slack": self.platform}
-        self.watcher = OffHoursWatcher(sessions=sessions, platforms=platforms)
+        self.watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
         self.engine = DeliveryEngine(
             sessions=sessions,
             cipher=cipher,
@@ -90,7 +90,7 @@ class SlackHarness:
             opt_in_ttl=0,  # no caching of who opted in: tests change it
         )
         self.digests = DigestService(
-            sessions=sessions, platforms=platforms, clock=self.clock, owner="harness"
+            sessions=sessions, platforms=platforms, clock=self.clock, owner="harness", cipher=cipher
         )
         self.commands = CommandService(
             sessions=sessions,

@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.domain.digest import ActivityEvent, looks_decided, summarise
+from bot.domain.digest import (
+    EXCERPT_LENGTH,
+    ActivityEvent,
+    excerpt,
+    looks_decided,
+    summarise,
+)
 from bot.domain.hours_syntax import parse_hours
 from bot.domain.policy import DigestSchedule, TeamPolicy
 from bot.services.digest import GRACE, digest_due, digest_period
@@ -72,3 +80,37 @@ def test_summary_groups_threads_busiest_first() -> None:
         True,
     )
     assert (quiet.thread, quiet.messages, quiet.looks_decided) == ("t1", 1, False)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=40),
+            st.sampled_from(
+                [
+                    "<@U1>",
+                    "<@U2|kari>",
+                    "<!channel>",
+                    "<!here>",
+                    "<#C1|general>",
+                    "<https://x.no|lenke>",
+                    "<!subteam^S1|@legal>",
+                    "\n",
+                    "<",
+                    ">",
+                ]
+            ),
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_an_excerpt_is_one_short_line_that_notifies_nobody(text: str) -> None:
+    line = excerpt(text)
+    assert len(line) <= EXCERPT_LENGTH
+    assert "\n" not in line
+    assert "<" not in line and ">" not in line  # no mention, link or special token survives
+
+
+def test_excerpt_keeps_what_a_reader_needs() -> None:
+    assert excerpt("\n  <@U2|kari> se <#C1|general>, <!here>\nmer") == "@kari se #general, @here"
+    assert excerpt("x" * 300).endswith("…")
