@@ -10,23 +10,27 @@ import secrets
 import signal
 import socket
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.ratelimit import SLACK_CHANNEL, TEAMS_CONVERSATION
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform
 from bot.services.digest import DigestService
+from bot.services.watch import OffHoursWatcher
 from bot.settings import Settings
 from bot.storage.crypto import Cipher
 from bot.storage.db import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.web import build_app
 
-__all__ = ["serve"]
+__all__ = ["Runtime", "build_runtime", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +46,44 @@ def process_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = True) -> None:
-    """Run the web app and the delivery engine until SIGINT/SIGTERM, then stop within 10 s."""
+@dataclass
+class Runtime:
+    """Everything one process runs, wired: the web app, the delivery engine, the digests."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: Cipher
+    clock: Clock
+    metrics: DeliveryMetrics
+    platforms: dict[str, ChatPlatform]
+    delivery: DeliveryEngine
+    digests: DigestService
+    watcher: OffHoursWatcher
+    app: web.Application
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        for platform in self.platforms.values():
+            close = getattr(platform, "close", None)
+            if close is not None:
+                await close()
+        await self.engine.dispose()
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    owner: str | None = None,
+) -> Runtime:
+    """Compose the product from settings (``serve`` and ``demo`` run exactly this)."""
     cipher = Cipher.from_secret(settings.require_secret_key())  # fail fast on a bad key
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    clock = SystemClock()
+    clock = clock or SystemClock()
+    owner = owner or process_owner()
     metrics = DeliveryMetrics()
     try:
         if migrate:
@@ -71,13 +107,35 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             platforms["slack"] = SlackPlatform(
                 token_for=slack_tokens, base_url=settings.slack_api_url
             )
+        teams = None
+        if settings.microsoft_app_id:  # Teams: a bot registration is configured
+            from adapters.teams.app import TeamsBot
+            from adapters.teams.connector import BotConnector
+            from adapters.teams.platform import TeamsPlatform
+
+            teams = TeamsBot(
+                app_id=settings.microsoft_app_id,
+                app_password=settings.microsoft_app_password,
+                tenant_id=settings.microsoft_app_tenant_id,
+                sessions=sessions,
+                cipher=cipher,
+                clock=clock,
+            )
+            platforms["teams"] = TeamsPlatform(
+                sessions=sessions,
+                cipher=cipher,
+                connector=BotConnector(tokens=teams.tokens()),
+                clock=clock,
+            )
+        watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
         delivery = DeliveryEngine(
             sessions=sessions,
             cipher=cipher,
             platforms=platforms,
             clock=clock,
-            owner=process_owner(),
+            owner=owner,
             metrics=metrics,
+            on_urgent_delivered=watcher.after_urgent,
             config=EngineConfig(
                 lease_seconds=settings.delivery_lease_seconds,
                 shutdown_grace_seconds=DELIVERY_GRACE_SECONDS,
@@ -85,21 +143,9 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             ),
         )
         digests = DigestService(
-            sessions=sessions, platforms=platforms, clock=clock, owner=process_owner()
+            sessions=sessions, platforms=platforms, clock=clock, owner=owner, cipher=cipher
         )
-        # APScheduler only ticks; the digest job itself is idempotent and claim-based, so every
-        # replica may run it. Its job store stays in memory, never shared between processes.
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            digests.run_due,
-            "interval",
-            seconds=DIGEST_TICK_SECONDS,
-            id="digests",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=clock.now(),
-        )
-        scheduler.start()
+        extras: dict[str, Any] = {}
         app = build_app(engine=engine, delivery_metrics=metrics)
         if (settings.slack_signing_secret or settings.slack_app_token) and "slack" in platforms:
             from adapters.slack.events import SlackEvents
@@ -108,7 +154,6 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             from bot.services.autohold import AutoHoldService
             from bot.services.commands import CommandService
             from bot.services.compose import ComposeService
-            from bot.services.watch import OffHoursWatcher
 
             slack_platform = platforms["slack"]
             assert isinstance(slack_platform, SlackPlatform)
@@ -140,7 +185,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
                 sessions=sessions,
                 cipher=cipher,
                 tokens=slack_tokens,
-                watcher=OffHoursWatcher(sessions=sessions, platforms=platforms),
+                watcher=watcher,
                 clock=clock,
                 api_url=settings.slack_api_url,
                 interactions=interactions,
@@ -152,6 +197,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
                     wake=delivery.wake,
                 ),
             )
+            extras["slack_events"] = slack_events
             if settings.slack_signing_secret:
                 slack_events.mount(app)
             if settings.slack_app_token:
@@ -176,6 +222,45 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
                 api_url=settings.slack_api_url,
                 on_installed=[slack_tokens.forget],
             ).mount(app)
+        if teams is not None:
+            teams.mount(app)  # POST /api/messages, JWT-checked
+    except BaseException:
+        await engine.dispose()
+        raise
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        cipher=cipher,
+        clock=clock,
+        metrics=metrics,
+        platforms=platforms,
+        delivery=delivery,
+        digests=digests,
+        watcher=watcher,
+        app=app,
+        extras=extras,
+    )
+
+
+async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = True) -> None:
+    """Run the web app and the delivery engine until SIGINT/SIGTERM, then stop within 10 s."""
+    runtime = await build_runtime(settings, migrate=migrate)
+    clock, delivery, digests, app = runtime.clock, runtime.delivery, runtime.digests, runtime.app
+    try:
+        # APScheduler only ticks; the digest job itself is idempotent and claim-based, so every
+        # replica may run it. Its job store stays in memory, never shared between processes.
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            digests.run_due,
+            "interval",
+            seconds=DIGEST_TICK_SECONDS,
+            id="digests",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=clock.now(),
+        )
+        scheduler.start()
         runner = web.AppRunner(app, shutdown_timeout=WEB_GRACE_SECONDS)
         await runner.setup()
         site = web.TCPSite(runner, host, settings.port)
@@ -194,9 +279,5 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
                 await asyncio.wait_for(delivering, DELIVERY_GRACE_SECONDS + 1)
             scheduler.shutdown(wait=False)
             await runner.cleanup()
-            for platform in platforms.values():
-                close = getattr(platform, "close", None)
-                if close is not None:
-                    await close()
     finally:
-        await engine.dispose()
+        await runtime.close()

@@ -212,6 +212,37 @@ def _both(instant: datetime, tz: ZoneInfo, locale: str) -> str:
     return f"{format_instant(instant, tz, locale)} ({instant:%Y-%m-%dT%H:%M:%SZ})"
 
 
+# -- slack -----------------------------------------------------------------------------------
+
+
+def cmd_slack_manifest(args: argparse.Namespace) -> int:
+    from adapters.slack.manifest import render_manifest
+
+    if args.url is None and not args.socket_mode:
+        raise UsageError("give --url https://your.host (HTTP) or --socket-mode")
+    try:
+        print(render_manifest(args.url, socket_mode=args.socket_mode), end="")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return 0
+
+
+# -- teams -----------------------------------------------------------------------------------
+
+
+def cmd_teams_package(args: argparse.Namespace) -> int:
+    from adapters.teams.manifest import write_package
+
+    app_id = args.app_id or Settings.from_env().microsoft_app_id
+    if not app_id:
+        raise UsageError("set MICROSOFT_APP_ID (the bot's Azure app id) or pass --app-id")
+    out = write_package(Path(args.out), app_id=app_id, domain=args.domain, version=args.version)
+    print(f"wrote {out}: upload it in Teams (Apps → Manage your apps → Upload an app)")
+    host = args.domain.split("://")[-1].rstrip("/")
+    print(f"the bot's messaging endpoint is https://{host}/api/messages")
+    return 0
+
+
 # -- parser ----------------------------------------------------------------------------------
 
 
@@ -290,6 +321,42 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--tz", help="zone when SPEC names none (default: UTC)")
     check.add_argument("--locale", default="en", choices=["en", "nb"])
     check.set_defaults(func=cmd_hours_check)
+
+    slack = commands.add_parser("slack", help="Slack app setup.", description="Slack app setup.")
+    slack_commands = slack.add_subparsers(dest="slack_command", metavar="ACTION", required=True)
+    manifest = slack_commands.add_parser(
+        "manifest",
+        help="Print the Slack app manifest for this server, to paste into api.slack.com/apps.",
+        description="Print deploy/slack/manifest.yml with this server's URL filled in, or set "
+        "up for Socket Mode (no public URL). Example: quiet-hours slack manifest --url "
+        "https://quiet-hours.example.org",
+    )
+    manifest.add_argument("--url", help="public https:// base URL of this server")
+    manifest.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="events over Socket Mode (SLACK_APP_TOKEN): no request URLs",
+    )
+    manifest.set_defaults(func=cmd_slack_manifest)
+
+    teams = commands.add_parser(
+        "teams", help="Microsoft Teams app package.", description="Microsoft Teams."
+    )
+    teams_commands = teams.add_subparsers(dest="teams_command", metavar="ACTION", required=True)
+    package = teams_commands.add_parser(
+        "package",
+        help="Build the Teams app zip (manifest and icons) for this bot.",
+        description="Build the zip to upload to Teams, with app id and public domain filled in.",
+    )
+    package.add_argument("--out", default="quiet-hours-teams.zip", help="zip file to write")
+    package.add_argument(
+        "--domain", required=True, help="public host name of this server, e.g. bot.example.com"
+    )
+    package.add_argument("--app-id", help="the bot's Microsoft app id (default: MICROSOFT_APP_ID)")
+    package.add_argument(
+        "--version", default="0.1.0", help="app version (semver; raise it on change)"
+    )
+    package.set_defaults(func=cmd_teams_package)
     return parser
 
 

@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import main
 
@@ -32,7 +33,17 @@ COMMANDS = [
     ["policy", "show"],
     ["hours"],
     ["hours", "check"],
+    ["slack"],
+    ["slack", "manifest"],
 ]
+
+
+def test_slack_manifest_for_a_server(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slack", "manifest", "--url", "https://qh.agency.no"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["oauth_config"]["redirect_urls"] == ["https://qh.agency.no/slack/oauth_redirect"]
+    assert main(["slack", "manifest"]) == 2
+    assert "--socket-mode" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "top")

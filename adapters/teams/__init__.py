@@ -1,0 +1,1 @@
+"""Microsoft Teams: the Bot Connector side of the ChatPlatform port and ``POST /api/messages``."""

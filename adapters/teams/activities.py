@@ -1,0 +1,289 @@
+"""Pure translation between Teams activities (plain JSON dicts) and what the bot stores or posts.
+
+No I/O here: inbound activities become :class:`ConversationInfo` / :class:`Sender` values, and
+outbound messages become activity dicts the Bot Connector accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "ADAPTIVE_CARD",
+    "TAG_KEY",
+    "ConversationInfo",
+    "Sender",
+    "bot_added",
+    "bot_mentioned",
+    "bot_removed",
+    "conversation_info",
+    "deleted_channel",
+    "delivery_tag",
+    "dump_reference",
+    "held_message_activity",
+    "parse_reference",
+    "sender",
+    "split_thread",
+    "text_activity",
+]
+
+#: The key in ``channelData`` under which we tag what we post with the held message's id.
+TAG_KEY = "quietHours"
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+
+#: Teams' conversation types onto the kinds the ``conversations`` table uses for every platform.
+_KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
+_THREAD_MARK = ";messageid="
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    """Where an activity happened, as much as a proactive post later needs."""
+
+    tenant: str
+    conversation: str  # a channel's id without the ``;messageid=`` thread suffix
+    kind: str  # "dm" | "group" | "channel"
+    service_url: str
+    team: str | None
+    thread: str | None  # the thread's root message id, for a message inside a channel thread
+    reference: Json  # JSON-ready: conversation, bot, user (personal chats), serviceUrl, teamId
+
+    def reference_json(self) -> str:
+        return dump_reference(self.reference)
+
+
+@dataclass(frozen=True)
+class Sender:
+    id: str
+    name: str | None
+    aad_object_id: str | None
+    tz: str | None
+    locale: str | None
+
+
+def _dict(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def split_thread(conversation_id: str) -> tuple[str, str | None]:
+    """``19:x@thread.tacv2;messageid=17`` → (``19:x@thread.tacv2``, ``17``)."""
+    base, mark, root = conversation_id.partition(_THREAD_MARK)
+    return base, (root or None) if mark else None
+
+
+def _account(value: object) -> Json | None:
+    account = _dict(value)
+    if not _str(account.get("id")):
+        return None
+    keep = {key: account[key] for key in ("id", "name", "aadObjectId") if account.get(key)}
+    return keep
+
+
+def conversation_info(activity: Mapping[str, Any]) -> ConversationInfo | None:
+    """The conversation an inbound activity belongs to; ``None`` if it lacks what we need."""
+    conversation = _dict(activity.get("conversation"))
+    channel_data = _dict(activity.get("channelData"))
+    raw_id = _str(conversation.get("id"))
+    service_url = _str(activity.get("serviceUrl"))
+    tenant = _str(_dict(channel_data.get("tenant")).get("id")) or _str(conversation.get("tenantId"))
+    if raw_id is None or service_url is None or tenant is None:
+        return None
+    kind_name = _str(conversation.get("conversationType"))
+    kind = _KINDS.get(kind_name or "") or ("group" if conversation.get("isGroup") else "dm")
+    conversation_id, thread = split_thread(raw_id)
+    team = _str(_dict(channel_data.get("team")).get("id"))
+    reference: Json = {
+        "channelId": _str(activity.get("channelId")) or "msteams",
+        "serviceUrl": service_url,
+        "conversation": {
+            key: value
+            for key, value in {
+                "id": conversation_id,
+                "conversationType": kind_name,
+                "tenantId": tenant,
+                "isGroup": kind != "dm" or None,
+            }.items()
+            if value is not None
+        },
+    }
+    bot = _account(activity.get("recipient"))
+    if bot is not None:
+        reference["bot"] = bot
+    if kind == "dm":  # the person this personal chat is with; other chats keep no user
+        user = _account(activity.get("from"))
+        if user is not None:
+            reference["user"] = user
+    if team is not None:
+        reference["teamId"] = team
+    return ConversationInfo(
+        tenant=tenant,
+        conversation=conversation_id,
+        kind=kind,
+        service_url=service_url,
+        team=team,
+        thread=thread,
+        reference=reference,
+    )
+
+
+def dump_reference(reference: Mapping[str, Any]) -> str:
+    return json.dumps(reference, sort_keys=True, separators=(",", ":"))
+
+
+def parse_reference(text: str | None) -> Json:
+    """A stored reference back as a dict (an unreadable one as empty)."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def sender(activity: Mapping[str, Any]) -> Sender | None:
+    """Who sent a message, with the time zone and locale Teams' client reported."""
+    account = _dict(activity.get("from"))
+    person = _str(account.get("id"))
+    if person is None:
+        return None
+    tz = None
+    locale = _str(activity.get("locale"))
+    for entity in activity.get("entities") or []:
+        entity = _dict(entity)
+        if entity.get("type") == "clientInfo":
+            tz = _str(entity.get("timezone")) or tz
+            locale = locale or _str(entity.get("locale"))
+    return Sender(
+        id=person,
+        name=_str(account.get("name")),
+        aad_object_id=_str(account.get("aadObjectId")),
+        tz=tz,
+        locale=locale,
+    )
+
+
+def _bot_id(activity: Mapping[str, Any]) -> str | None:
+    return _str(_dict(activity.get("recipient")).get("id"))
+
+
+def _members_include_bot(activity: Mapping[str, Any], key: str) -> bool:
+    bot = _bot_id(activity)
+    members = activity.get(key) or []
+    return bot is not None and any(_dict(member).get("id") == bot for member in members)
+
+
+def bot_added(activity: Mapping[str, Any]) -> bool:
+    if activity.get("type") == "installationUpdate":
+        return str(activity.get("action", "")).startswith("add")
+    return activity.get("type") == "conversationUpdate" and _members_include_bot(
+        activity, "membersAdded"
+    )
+
+
+def bot_removed(activity: Mapping[str, Any]) -> bool:
+    """The app was uninstalled from this chat/team, or the bot was removed from it."""
+    if activity.get("type") == "installationUpdate":
+        return str(activity.get("action", "")).startswith("remove")
+    return activity.get("type") == "conversationUpdate" and _members_include_bot(
+        activity, "membersRemoved"
+    )
+
+
+def deleted_channel(activity: Mapping[str, Any]) -> str | None:
+    """The id of a channel a ``channelDeleted`` update reports, if this is one."""
+    if activity.get("type") != "conversationUpdate":
+        return None
+    channel_data = _dict(activity.get("channelData"))
+    if channel_data.get("eventType") != "channelDeleted":
+        return None
+    return _str(_dict(channel_data.get("channel")).get("id"))
+
+
+def bot_mentioned(activity: Mapping[str, Any]) -> bool:
+    bot = _bot_id(activity)
+    for entity in activity.get("entities") or []:
+        entity = _dict(entity)
+        if entity.get("type") == "mention" and _dict(entity.get("mentioned")).get("id") == bot:
+            return True
+    return False
+
+
+def delivery_tag(activity: Mapping[str, Any]) -> str | None:
+    """The held message id we tagged a posted activity with (``channelData.quietHours``)."""
+    tag = _dict(_dict(activity.get("channelData")).get(TAG_KEY)).get("delivery")
+    return _str(tag)
+
+
+def _envelope(reference: Mapping[str, Any], tag: str | None) -> Json:
+    activity: Json = {
+        "type": "message",
+        "channelId": reference.get("channelId") or "msteams",
+        "conversation": {"id": _dict(reference.get("conversation")).get("id")},
+    }
+    bot = reference.get("bot")
+    if bot:
+        activity["from"] = dict(bot)
+    if tag is not None:
+        activity["channelData"] = {TAG_KEY: {"delivery": tag}}
+    return activity
+
+
+def text_activity(
+    reference: Mapping[str, Any],
+    text: str,
+    *,
+    tag: str | None = None,
+    importance: str | None = None,
+) -> Json:
+    """A plain message from the bot into the referenced conversation."""
+    activity = _envelope(reference, tag)
+    activity["text"] = text
+    if importance is not None:
+        activity["importance"] = importance
+    return activity
+
+
+def held_message_activity(
+    reference: Mapping[str, Any],
+    body: str,
+    *,
+    byline: str,
+    tag: str | None,
+    urgent: bool = False,
+    urgent_label: str | None = None,
+) -> Json:
+    """A held message the bot posts on its author's behalf: an Adaptive Card naming them.
+
+    The byline ("From Kari · written Sun 21:14") comes first and small, the author's text
+    after it as written; ``summary`` is what Teams shows in notifications and chat lists.
+    """
+    items: list[Json] = [
+        {"type": "TextBlock", "text": byline, "isSubtle": True, "size": "Small", "wrap": True}
+    ]
+    if urgent and urgent_label:
+        items.append(
+            {"type": "TextBlock", "text": urgent_label, "color": "Attention", "weight": "Bolder"}
+        )
+    items.append({"type": "TextBlock", "text": body, "wrap": True})
+    card: Json = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": items,
+    }
+    activity = _envelope(reference, tag)
+    activity["summary"] = f"{byline}: {body}"[:200]
+    activity["attachments"] = [{"contentType": ADAPTIVE_CARD, "content": card}]
+    if urgent:
+        activity["importance"] = "high"
+    return activity

@@ -1,0 +1,339 @@
+"""``POST /api/messages`` on the Microsoft 365 Agents SDK: JWT-checked, stores references.
+
+Only this route is guarded (the SDK's decorator, not its app-wide middleware, which would lock
+out ``/slack/events`` and ``/healthz``). Every turn remembers where it happened, so the bot can
+post there later; an uninstall cancels and erases what was held for that chat or team.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+from aiohttp import web
+from microsoft_agents.activity import ActivityTypes
+from microsoft_agents.authentication.msal import MsalAuth
+from microsoft_agents.hosting.aiohttp import (
+    CloudAdapter,
+    jwt_authorization_decorator,
+    start_agent_process,
+)
+from microsoft_agents.hosting.core import (
+    AccessTokenProviderBase,
+    AgentApplication,
+    AgentAuthConfiguration,
+    AnonymousTokenProvider,
+    ApplicationOptions,
+    ConnectionManager,
+    OutboundHostValidator,
+    Storage,
+    StoreItem,
+    TurnContext,
+    TurnState,
+)
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.teams import texts
+from adapters.teams.activities import (
+    ConversationInfo,
+    Sender,
+    bot_mentioned,
+    bot_removed,
+    conversation_info,
+    deleted_channel,
+    parse_reference,
+    sender,
+)
+from adapters.teams.cache import TtlCache
+from adapters.teams.connector import Anonymous, ProviderTokens, TokenSource
+from adapters.teams.platform import PLATFORM
+from bot.clock import Clock
+from bot.storage.crypto import Cipher
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import (
+    ConversationRepository,
+    PersonRepository,
+    WorkspaceRepository,
+)
+
+__all__ = ["ROUTE", "TeamsBot", "auth_configuration"]
+
+log = logging.getLogger(__name__)
+
+ROUTE = "/api/messages"
+MAX_BODY = 1024 * 1024
+#: A busy channel sends a message a second; its reference is written once in this long.
+REMEMBER_SECONDS = 3600.0
+
+ProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
+Json = dict[str, Any]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: The SDK's JWT check for one route (its own type hints stop short of this function).
+_jwt_guard = cast(Callable[[Handler], Handler], jwt_authorization_decorator)
+
+
+def auth_configuration(
+    app_id: str | None, password: str | None, tenant_id: str | None
+) -> AgentAuthConfiguration:
+    """Tokens are checked whenever there is an app id; anonymous only without one."""
+    if not app_id:
+        return AgentAuthConfiguration(anonymous_allowed=True)
+    return AgentAuthConfiguration(
+        client_id=app_id,
+        client_secret=password,
+        # a multi-tenant registration gets its tokens from the Bot Framework tenant
+        tenant_id=tenant_id or "botframework.com",
+        anonymous_allowed=False,
+    )
+
+
+class _NoStorage(Storage):
+    """The SDK wants turn-state storage; we keep nothing in it (memory stays flat)."""
+
+    async def read(self, keys: list[str], *, target_cls: Any, **kwargs: Any) -> dict[str, Any]:
+        return {}
+
+    async def write(self, changes: dict[str, StoreItem]) -> None:
+        return None
+
+    async def delete(self, keys: list[str]) -> None:
+        return None
+
+
+def _raw(context: TurnContext) -> Json:
+    return dict(context.activity.model_dump(by_alias=True, exclude_none=True, mode="json"))
+
+
+class TeamsBot:
+    """The Teams side of the web app: one Agents SDK application behind a JWT check."""
+
+    def __init__(
+        self,
+        *,
+        app_id: str | None,
+        app_password: str | None,
+        tenant_id: str | None,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        clock: Clock,
+        provider_factory: ProviderFactory | None = None,
+        host_validator: OutboundHostValidator | None = None,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._clock = clock
+        self.anonymous = not app_id
+        if self.anonymous:
+            log.warning(
+                "MICROSOFT_APP_ID is not set: %s accepts UNAUTHENTICATED requests. "
+                "Only for a local emulator; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
+                "before Teams can reach this server.",
+                ROUTE,
+            )
+        self.auth = auth_configuration(app_id, app_password, tenant_id)
+        factory: ProviderFactory = provider_factory or (
+            _anonymous_provider if self.anonymous else MsalAuth
+        )
+        self.connections = ConnectionManager(
+            factory, connections_configurations={"SERVICE_CONNECTION": self.auth}
+        )
+        # With tokens checked, only Microsoft's connector hosts (https) may be a serviceUrl, so
+        # no reference we store (and later post to) can point anywhere else.
+        self.adapter = CloudAdapter(
+            connection_manager=self.connections,
+            host_validator=host_validator or OutboundHostValidator(enabled=not self.anonymous),
+        )
+        self.adapter.on_turn_error = self._on_turn_error
+        self.agent: AgentApplication[TurnState] = AgentApplication[TurnState](
+            ApplicationOptions(
+                storage=_NoStorage(),
+                bot_app_id=app_id or "",
+                start_typing_timer=False,  # our handlers answer at once
+                turn_state_factory=TurnState,
+            ),
+            connection_manager=self.connections,
+        )
+        self.agent.activity(ActivityTypes.installation_update)(self._on_installation_update)
+        self.agent.activity(ActivityTypes.conversation_update)(self._on_conversation_update)
+        self.agent.activity(ActivityTypes.message)(self._on_message)
+        self._remembered: TtlCache[tuple[str, str], str] = TtlCache(
+            REMEMBER_SECONDS, monotonic or time.monotonic
+        )
+        self._seen: TtlCache[tuple[str, str], str] = TtlCache(
+            REMEMBER_SECONDS, monotonic or time.monotonic
+        )
+
+    def tokens(self) -> TokenSource:
+        """Outbound tokens for :class:`TeamsPlatform`, from the same provider as the turns."""
+        if self.anonymous:
+            return Anonymous()
+        return ProviderTokens(self.connections.get_default_connection())
+
+    def mount(self, app: web.Application) -> None:
+        # The SDK's JWT check reads its configuration from this (string) key of the app.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            app["agent_configuration"] = self.auth
+        # ... and keeps the checked claims under a string key of each request.
+        warnings.filterwarnings(
+            "ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.hosting\.aiohttp"
+        )
+        app.router.add_post(ROUTE, self.handle)
+
+    # -- HTTP -----------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.json_response({"error": "request too large"}, status=413)
+        reached = False
+
+        async def process(checked: web.Request) -> web.StreamResponse:
+            nonlocal reached
+            reached = True
+            try:
+                response = await start_agent_process(checked, self.agent, self.adapter)
+            except ValidationError:
+                return web.json_response({"error": "not an activity"}, status=400)
+            return response if response is not None else web.Response(status=202)
+
+        try:
+            return await _jwt_guard(process)(request)
+        except Exception:
+            if reached:
+                raise
+            # e.g. a token without a key id: the SDK raises instead of refusing
+            log.warning("Teams request refused: its token could not be checked", exc_info=True)
+            return web.json_response({"error": "unauthorized"}, status=401)
+
+    async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        # The SDK's default would post the exception text into the chat.
+        log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
+
+    # -- turns ----------------------------------------------------------------------------------
+
+    async def _on_installation_update(self, context: TurnContext, state: TurnState) -> None:
+        activity = _raw(context)
+        if bot_removed(activity):
+            await self._forget(activity)
+        else:
+            await self._remember(activity)
+
+    async def _on_conversation_update(self, context: TurnContext, state: TurnState) -> None:
+        activity = _raw(context)
+        channel = deleted_channel(activity)
+        if bot_removed(activity):
+            await self._forget(activity)
+        elif channel is not None:
+            await self._forget(activity, only=channel)
+        else:
+            await self._remember(activity)
+
+    async def _on_message(self, context: TurnContext, state: TurnState) -> None:
+        activity = _raw(context)
+        info = conversation_info(activity)
+        who = sender(activity)
+        await self._remember(activity, person=who, info=info, quick=True)
+        # With ChannelMessage.Read.Group the bot sees every channel message: it answers only
+        # in its personal chat or when it is @mentioned.
+        if info is not None and (info.kind == "dm" or bot_mentioned(activity)):
+            locale = who.locale if who is not None else None
+            await context.send_activity(texts.text("teams.help", locale))
+
+    # -- storage --------------------------------------------------------------------------------
+
+    async def _remember(
+        self,
+        activity: Json,
+        *,
+        person: Sender | None = None,
+        info: ConversationInfo | None = None,
+        quick: bool = False,
+    ) -> None:
+        """Store (or refresh) the conversation reference, and the person who spoke."""
+        info = info or conversation_info(activity)
+        if info is None:
+            log.info("Teams %s without tenant or service URL ignored", activity.get("type"))
+            return
+        key = (info.tenant, info.conversation)
+        known = quick and self._remembered.get(key) == info.service_url
+        if known and (
+            person is None or self._seen.get((info.tenant, person.id)) == (person.name or "")
+        ):
+            return  # a busy channel: nothing new to write
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            workspace = await WorkspaceRepository(session).get_or_create(
+                PLATFORM, info.tenant, now=now
+            )
+            if workspace.uninstalled_at is not None:  # installed again
+                workspace.uninstalled_at = None
+            if not known:
+                await ConversationRepository(session).save(
+                    workspace.id,
+                    info.conversation,
+                    kind=info.kind,
+                    service_url=info.service_url,
+                    reference=info.reference_json(),
+                    now=now,
+                )
+            if person is not None:
+                row = await PersonRepository(session).get_or_create(
+                    workspace.id,
+                    person.id,
+                    now=now,
+                    display_name=person.name,
+                    tz=person.tz,
+                    locale=person.locale,
+                )
+                if person.name and row.display_name != person.name:
+                    row.display_name, row.updated_at = person.name, now
+        self._remembered.put(key, info.service_url)
+        if person is not None:
+            self._seen.put((info.tenant, person.id), person.name or "")
+
+    async def _forget(self, activity: Json, *, only: str | None = None) -> None:
+        """The bot left a chat or team (or a channel was deleted): cancel, erase, forget."""
+        info = conversation_info(activity)
+        if info is None:
+            return
+        now = self._clock.now()
+        team_wide = only is None and info.kind == "channel" and info.team is not None
+        async with self._sessions() as session, session.begin():
+            workspace = await WorkspaceRepository(session).find(PLATFORM, info.tenant)
+            if workspace is None:
+                return
+            conversations = ConversationRepository(session)
+            targets = {only or info.conversation}
+            if team_wide:
+                assert info.team is not None
+                for row in await conversations.mentioning(
+                    workspace.id, info.team, kinds=("channel",)
+                ):
+                    if parse_reference(row.reference).get("teamId") == info.team:
+                        targets.add(row.conversation_id)
+            held = HeldMessageRepository(session, self._cipher)
+            erased = 0
+            for conversation in sorted(targets):
+                erased += len(
+                    await held.erase_for_workspace(workspace.id, now, conversation_id=conversation)
+                )
+                await conversations.forget(workspace.id, conversation)
+                self._remembered.drop((info.tenant, conversation))
+            if not await conversations.for_workspace(workspace.id, limit=1):
+                await WorkspaceRepository(session).mark_uninstalled(workspace.id, now)
+        log.info(
+            "Teams app left %d conversation(s) in tenant %s: %d held message(s) cancelled",
+            len(targets),
+            info.tenant,
+            erased,
+        )
+
+
+def _anonymous_provider(configuration: AgentAuthConfiguration) -> AccessTokenProviderBase:
+    return AnonymousTokenProvider()

@@ -1,0 +1,321 @@
+"""Teams' side of the ChatPlatform port: proactive posts through the Bot Connector REST API.
+
+A bot can only post where it holds a conversation reference (stored by ``adapters.teams.app``
+when it is installed or spoken to), and never as a user: a held message is posted by the bot
+as an Adaptive Card that names its author ("From Kari · written Sun 21:14").
+
+Exactly once: the connector gives bots no history to search, so ``find_tagged`` cannot ask
+Teams. Instead the activity id is written to the held message's row (``note_posted``) the
+moment the connector returns it, before the engine records the delivery in its next batch; a
+new owner of the row finds it there. What remains is a post whose response never arrived (a
+timeout after Teams accepted it): that can repeat once, and the ``channelData`` tag on every
+post lets a later Graph-based check (``ChannelMessage.Read.Group``) find it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.teams import texts
+from adapters.teams.activities import (
+    dump_reference,
+    held_message_activity,
+    parse_reference,
+    split_thread,
+    text_activity,
+)
+from adapters.teams.cache import TtlCache
+from adapters.teams.connector import BotConnector
+from bot.clock import Clock
+from bot.i18n import format_instant
+from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
+from bot.storage.crypto import Cipher
+from bot.storage.models import ConversationRow
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import (
+    ConversationRepository,
+    PersonRepository,
+    WorkspaceRepository,
+)
+
+__all__ = ["PLATFORM", "TeamsPlatform"]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+
+
+@dataclass(frozen=True)
+class _Target:
+    workspace_id: int
+    tenant: str
+    conversation: str
+    kind: str
+    service_url: str
+    reference: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Person:
+    name: str | None
+    tz: str | None
+    locale: str | None
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ValueError, KeyError, OSError):
+        return ZoneInfo("UTC")
+
+
+def _target(row: ConversationRow, tenant: str) -> _Target | None:
+    reference = parse_reference(row.reference)
+    service_url = row.service_url or reference.get("serviceUrl")
+    if not service_url:
+        return None
+    return _Target(row.workspace_id, tenant, row.conversation_id, row.kind, service_url, reference)
+
+
+class TeamsPlatform:
+    """Posts, labels and notes in every tenant the bot is installed in."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        connector: BotConnector,
+        clock: Clock,
+        cache_seconds: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._connector = connector
+        self._clock = clock
+        self._targets: TtlCache[tuple[str, str], _Target] = TtlCache(cache_seconds, monotonic)
+        self._people: TtlCache[tuple[int, str], _Person] = TtlCache(cache_seconds, monotonic)
+        self._posted: TtlCache[str, str] = TtlCache(3600.0, monotonic)
+
+    async def close(self) -> None:
+        await self._connector.close()
+
+    # -- looking things up ----------------------------------------------------------------------
+
+    async def _workspace_id(self, session: AsyncSession, tenant: str) -> int:
+        workspace = await WorkspaceRepository(session).find(PLATFORM, tenant)
+        if workspace is None or workspace.uninstalled_at is not None:
+            raise DeliveryError(DeliveryErrorKind.PERMANENT, "not_installed")
+        return workspace.id
+
+    async def _target(self, tenant: str, conversation: str) -> _Target:
+        key = (tenant, conversation)
+        cached = self._targets.get(key)
+        if cached is not None:
+            return cached
+        async with self._sessions() as session:
+            workspace_id = await self._workspace_id(session, tenant)
+            row = await ConversationRepository(session).find(workspace_id, conversation)
+        target = None if row is None else _target(row, tenant)
+        if target is None:
+            raise DeliveryError(DeliveryErrorKind.PERMANENT, "no_conversation_reference")
+        self._targets.put(key, target)
+        return target
+
+    async def _personal(self, tenant: str, person: str) -> _Target:
+        """The bot's 1:1 chat with a person: stored, or opened through the connector."""
+        key = (tenant, f"personal:{person}")
+        cached = self._targets.get(key)
+        if cached is not None:
+            return cached
+        async with self._sessions() as session:
+            workspace_id = await self._workspace_id(session, tenant)
+            conversations = ConversationRepository(session)
+            rows = await conversations.mentioning(workspace_id, person, kinds=("dm",))
+            known = [row for row in rows if _personal_with(row, person)]
+            others = [] if known else await conversations.for_workspace(workspace_id, limit=20)
+        for row in known:
+            target = _target(row, tenant)
+            if target is not None:
+                self._targets.put(key, target)
+                return target
+        via = next(
+            (t for row in others if (t := _target(row, tenant)) and t.reference.get("bot")), None
+        )
+        if via is None:
+            raise DeliveryError(DeliveryErrorKind.PERMANENT, "no_conversation_reference")
+        conversation_id = await self._connector.create_personal(
+            via.service_url, tenant=tenant, bot=via.reference["bot"], user=person
+        )
+        reference = {
+            "channelId": via.reference.get("channelId", "msteams"),
+            "serviceUrl": via.service_url,
+            "conversation": {
+                "id": conversation_id,
+                "conversationType": "personal",
+                "tenantId": tenant,
+            },
+            "bot": via.reference["bot"],
+            "user": {"id": person},
+        }
+        target = _Target(workspace_id, tenant, conversation_id, "dm", via.service_url, reference)
+        async with self._sessions() as session, session.begin():
+            await ConversationRepository(session).save(
+                workspace_id,
+                conversation_id,
+                kind="dm",
+                service_url=via.service_url,
+                reference=dump_reference(reference),
+                now=self._clock.now(),
+            )
+        self._targets.put(key, target)
+        return target
+
+    async def _person(self, workspace_id: int, person: str) -> _Person:
+        key = (workspace_id, person)
+        cached = self._people.get(key)
+        if cached is not None:
+            return cached
+        async with self._sessions() as session:
+            row = await PersonRepository(session).find(workspace_id, person)
+        found = (
+            _Person(None, None, None)
+            if row is None
+            else _Person(row.display_name, row.tz, row.locale)
+        )
+        if found.name is not None:
+            self._people.put(key, found)
+        return found
+
+    async def _member_name(self, target: _Target, person: str) -> str | None:
+        try:
+            member = await self._connector.member(target.service_url, target.conversation, person)
+        except DeliveryError:
+            return None
+        name = member.get("name") or member.get("givenName")
+        return str(name) if name else None
+
+    async def _send(
+        self, target: _Target, activity: Mapping[str, Any], reply_to: str | None = None
+    ) -> str:
+        try:
+            return await self._connector.send(
+                target.service_url, target.conversation, activity, reply_to=reply_to
+            )
+        except DeliveryError as error:
+            if error.kind is DeliveryErrorKind.PERMANENT:
+                self._targets.drop((target.tenant, target.conversation))
+            raise
+
+    # -- the port -------------------------------------------------------------------------------
+
+    async def post(self, message: OutgoingMessage) -> PostedMessage:
+        conversation, thread_in_id = split_thread(message.conversation)
+        target = await self._target(message.workspace, conversation)
+        author = message.author or message.as_author
+        if author is None:
+            activity = text_activity(
+                target.reference,
+                message.text,
+                tag=message.tag,
+                importance="high" if message.urgent else None,
+            )
+        else:
+            person = await self._person(target.workspace_id, author)
+            name = person.name or await self._member_name(target, author)
+            if name is not None and person.name is None:
+                self._people.put((target.workspace_id, author), _Person(name, person.tz, None))
+            locale = person.locale
+            who = name or texts.text("teams.someone", locale)
+            if message.written_at is None:
+                byline = texts.text("teams.from", locale, name=who)
+            else:
+                when = format_instant(
+                    message.written_at,
+                    _zone(person.tz),
+                    locale,
+                    now=self._clock.now(),
+                    with_zone=False,
+                )
+                byline = texts.text("teams.byline", locale, name=who, when=when)
+            activity = held_message_activity(
+                target.reference,
+                message.text,
+                byline=byline,
+                tag=message.tag,
+                urgent=message.urgent,
+                urgent_label=texts.text("teams.urgent", locale),
+            )
+        message_id = await self._send(target, activity, reply_to=message.thread or thread_in_id)
+        if message.tag is not None:
+            await self._note_posted(message.tag, message_id)
+        return PostedMessage(conversation=message.conversation, message_id=message_id)
+
+    async def _note_posted(self, tag: str, message_id: str) -> None:
+        self._posted.put(tag, message_id)
+        try:
+            async with self._sessions() as session, session.begin():
+                await HeldMessageRepository(session, self._cipher).note_posted(
+                    tag, message_id, self._clock.now()
+                )
+        except Exception:  # the engine still records it; only crash recovery is weaker
+            log.warning("could not note the posted id of %s", tag, exc_info=True)
+
+    async def find_tagged(self, workspace: str, conversation: str, tag: str) -> str | None:
+        """Our own record of what was posted for ``tag`` (Teams has no history to search)."""
+        posted = self._posted.get(tag)
+        if posted is not None:
+            return posted
+        async with self._sessions() as session:
+            row = await HeldMessageRepository(session, self._cipher).get(tag)
+        return None if row is None else row.platform_message_id
+
+    async def notify(self, workspace: str, person: str, text: str) -> None:
+        """A private note: a message in the bot's 1:1 chat with the person."""
+        target = await self._personal(workspace, person)
+        await self._send(target, text_activity(target.reference, text))
+
+    async def add_label(
+        self, workspace: str, conversation: str, thread: str, text: str
+    ) -> str | None:
+        """A reply in the thread is the label (Teams has no reactions for bots)."""
+        conversation, _ = split_thread(conversation)
+        target = await self._target(workspace, conversation)
+        return await self._send(target, text_activity(target.reference, text), reply_to=thread)
+
+    async def user_profile(self, workspace: str, person: str) -> UserProfile:
+        """Name from our records or a roster; time zone and locale as Teams' client reported."""
+        async with self._sessions() as session:
+            workspace_id = await self._workspace_id(session, workspace)
+        known = await self._person(workspace_id, person)
+        rows: list[ConversationRow] = []
+        if known.name is None:
+            async with self._sessions() as session:
+                rows = await ConversationRepository(session).for_workspace(workspace_id, limit=5)
+        name = known.name
+        for row in sorted(rows, key=lambda row: not _personal_with(row, person)):
+            target = _target(row, workspace)
+            if target is not None and (name := await self._member_name(target, person)):
+                break
+        return UserProfile(id=person, name=name or person, tz=known.tz, locale=known.locale)
+
+    async def channel_members(self, workspace: str, conversation: str) -> list[str]:
+        """A channel's members are its team's roster; a chat's are its own."""
+        conversation, _ = split_thread(conversation)
+        target = await self._target(workspace, conversation)
+        roster = str(target.reference.get("teamId") or target.conversation)
+        members = await self._connector.members(target.service_url, roster)
+        return [str(member["id"]) for member in members if member.get("id")]
+
+
+def _personal_with(row: ConversationRow, person: str) -> bool:
+    user = parse_reference(row.reference).get("user")
+    return isinstance(user, dict) and user.get("id") == person
