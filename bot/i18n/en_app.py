@@ -151,4 +151,15 @@ MESSAGES: dict[str, str] = {
     "home.team.title": "*Teams I lead*",
     "home.team.last_digest_none": "No digest has been posted yet.",
     "home.help": "Type `/quiet help` in any channel for all commands.",
+    # teams
+    "teams.byline": "From {name} · written {when}",
+    "teams.from": "From {name}",
+    "teams.someone": "someone",
+    "teams.urgent": "Urgent",
+    "teams.help": "**Quiet Hours** — anyone may write at any time; messages wait for working hours.\n\nWrite to me here or @mention me in a channel with one of these:\n\n- **help** — this list\n- **hours** — show or set your working hours\n- **later** — hold a message until its readers' hours begin\n- **urgent** — post now, visibly marked urgent\n- **status** — what is held by you and for you\n- **digest** — preview this channel's next digest\n- **me** — your own off-hours activity this week\n- **team** — the team policy (leaders can change it)\n\nIn any chat, the **Send later** action under the message box holds what you write.",
+    "delivery.failed.bot_not_in_conversation": "Quiet Hours is no longer in that chat or team. Add the app again, then write the message again.",
+    "delivery.failed.blocked": "the person or an admin has blocked Quiet Hours there.",
+    "delivery.failed.conversation_not_found": "the chat or channel no longer exists. Copy your text from here if you still need it.",
+    "delivery.failed.no_conversation_reference": "Quiet Hours has not been added to that chat or team yet. Add it there, then write the message again.",
+    "delivery.failed.not_installed": "Quiet Hours was removed from your organisation. Ask an admin to add it again.",
 }

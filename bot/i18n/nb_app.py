@@ -151,4 +151,15 @@ MESSAGES: dict[str, str] = {
     "home.team.title": "*Team jeg leder*",
     "home.team.last_digest_none": "Ingen oppsummering er postet ennå.",
     "home.help": "Skriv `/quiet help` i en hvilken som helst kanal for alle kommandoer.",
+    # teams
+    "teams.byline": "Fra {name} · skrevet {when}",
+    "teams.from": "Fra {name}",
+    "teams.someone": "noen",
+    "teams.urgent": "Haster",
+    "teams.help": "**Quiet Hours** — alle kan skrive når som helst; meldinger venter til arbeidstid.\n\nSkriv til meg her eller @nevn meg i en kanal med en av disse:\n\n- **help** — denne listen\n- **hours** — vis eller sett arbeidstiden din\n- **later** — hold en melding til mottakernes arbeidstid begynner\n- **urgent** — send nå, synlig merket som hastesak\n- **status** — hva som holdes av deg og til deg\n- **digest** — forhåndsvis kanalens neste sammendrag\n- **me** — din egen aktivitet utenom arbeidstid denne uken\n- **team** — teamets regler (ledere kan endre dem)\n\nI enhver chat holder handlingen **Send later** under meldingsfeltet det du skriver.",
+    "delivery.failed.bot_not_in_conversation": "Quiet Hours er ikke lenger med i den chatten eller det teamet. Legg til appen igjen, og skriv meldingen på nytt.",
+    "delivery.failed.blocked": "personen eller en administrator har blokkert Quiet Hours der.",
+    "delivery.failed.conversation_not_found": "chatten eller kanalen finnes ikke lenger. Kopier teksten herfra hvis du fortsatt trenger den.",
+    "delivery.failed.no_conversation_reference": "Quiet Hours er ikke lagt til i den chatten eller det teamet ennå. Legg den til der, og skriv meldingen på nytt.",
+    "delivery.failed.not_installed": "Quiet Hours ble fjernet fra organisasjonen. Be en administrator legge den til igjen.",
 }
