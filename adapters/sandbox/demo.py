@@ -1,40 +1,52 @@
-"""`quiet-hours demo`: the real core, engine and database serving a sandbox Slack workspace.
+"""`quiet-hours demo`: the real app serving a sandbox Slack workspace through a scripted week.
 
-A scripted week on an accelerated clock: a Friday-evening DM held until Monday, a labelled
-Saturday thread, an urgent override, and Monday's delivery and digest. Everything goes over real
-HTTP to the sandbox Slack Web API; nothing leaves this machine and no credentials are needed.
+Exactly what ``quiet-hours serve`` runs (``bot.bootstrap.build_runtime``: bolt, the listeners,
+the services, the delivery engine, the digest job, the database) on an accelerated clock. Slack's
+side is played by the sandbox: its Web API stand-in answers the app's calls, and a driver sends
+the app signed slash commands and events as Slack would. Nothing leaves this machine and no
+credentials are needed.
+
+The week: a leader sets up the team; on Friday evening Ola writes to Kari with /quiet later and
+it is held until Monday; on Sunday evening a thread in #platform gets "no reply expected"; an
+urgent override goes out at once, marked and logged; on Monday morning Kari gets the message
+once, and the digest lists the Sunday thread.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters.sandbox.slack_api import FakeSlack
-from adapters.slack.platform import SlackPlatform
-from adapters.slack.tokens import StoredTokens, install_single_workspace
+import aiohttp
+from aiohttp import web
+
+from adapters.sandbox.driver import SlackDriver
+from adapters.sandbox.slack_api import FakeSlack, Message
+from bot.bootstrap import build_runtime
 from bot.clock import FixedClock
-from bot.delivery.engine import DeliveryEngine
 from bot.i18n import format_instant
-from bot.ports import ChatPlatform
-from bot.services.compose import ComposeService
-from bot.services.digest import DigestService
-from bot.services.watch import ChannelMessage, OffHoursWatcher
+from bot.settings import Settings
 from bot.storage.crypto import Cipher
-from bot.storage.db import create_engine, session_factory
-from bot.storage.migrate import upgrade
-from bot.storage.repositories import PersonRepository, TeamRepository, WorkspaceRepository
 
 __all__ = ["run_demo"]
 
 OSLO = ZoneInfo("Europe/Oslo")
 TOKEN = "xoxb-sandbox-demo"
-HOURS = "mon-fri 08:00-16:00 tz Europe/Oslo holidays NO"
 FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
+SUNDAY_2014 = datetime(2026, 11, 29, 19, 14, tzinfo=UTC)
+MONDAY_0800 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+
+
+def _answer(reply: dict[str, Any]) -> str:
+    """The first line of what /quiet answered privately."""
+    return str(reply.get("text", "")).split("\n")[0]
 
 
 async def run_demo(*, database_url: str | None = None, say: Callable[[str], None] = print) -> int:
@@ -42,128 +54,120 @@ async def run_demo(*, database_url: str | None = None, say: Callable[[str], None
     if database_url is None:
         database_url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'demo.db'}"
     clock = FixedClock(FRIDAY_1730)
-    slack = FakeSlack(team_id="T_DEMO", bot_token=TOKEN)
-    for user, name in (("U_KARI", "Kari"), ("U_OLA", "Ola"), ("U_PER", "Per")):
-        slack.add_user(user, name)
+    slack = FakeSlack(team_id="T_DEMO", bot_token=TOKEN, wall_clock=lambda: clock.now().timestamp())
+    slack.add_user("U_LEA", "Lea", is_admin=True)
+    slack.add_user("U_OLA", "Ola")
+    slack.add_user("U_KARI", "Kari", locale="nb-NO")
+    slack.add_user("U_PER", "Per", locale="nb-NO")
     slack.add_channel("C_PLATFORM")
-    url = await slack.start()
-    engine = create_engine(database_url)
-    sessions = session_factory(engine)
-    cipher = Cipher.from_secret(Cipher.generate_key())  # demo only: a throwaway key
-    platform = SlackPlatform(token_for=StoredTokens(sessions, cipher, ttl=0), base_url=url)
-    platforms: dict[str, ChatPlatform] = {"slack": platform}
+    api_url = await slack.start()
+    signing_secret = secrets.token_hex(16)
+    settings = Settings(
+        database_url=database_url,
+        secret_key=Cipher.generate_key(),  # demo only: a throwaway key
+        slack_bot_token=TOKEN,
+        slack_signing_secret=signing_secret,
+        slack_api_url=api_url,
+    )
+    runtime = await build_runtime(settings, clock=clock, owner="demo")
+    runner = web.AppRunner(runtime.app, access_log=None)
 
     def at(text: str) -> None:
         say(f"[{format_instant(clock.now(), OSLO, 'en', now=clock.now())}] {text}")
 
     try:
-        await upgrade(engine)
-        await install_single_workspace(
-            sessions, cipher, bot_token=TOKEN, api_url=url, now=clock.now()
-        )
-        say(f"Sandbox Slack workspace at {url} · database {database_url}")
-        async with sessions() as session, session.begin():
-            workspace = await WorkspaceRepository(session).get_or_create(
-                "slack", "T_DEMO", now=clock.now()
-            )
-            people = PersonRepository(session)
-            kari = await people.get_or_create(
-                workspace.id, "U_KARI", now=clock.now(), display_name="Kari", tz="Europe/Oslo"
-            )
-            await people.set_hours(kari, HOURS, source="personal", now=clock.now())
-            teams = TeamRepository(session)
-            team = await teams.create(
-                workspace.id, "Platform", hours_spec=HOURS, now=clock.now(), mode="label"
-            )
-            await teams.watch(team, "C_PLATFORM")
-        say("Team Platform: hours mon-fri 08:00-16:00 Europe/Oslo, label mode, #platform watched")
-
-        delivery = DeliveryEngine(
-            sessions=sessions, cipher=cipher, platforms=platforms, clock=clock, owner="demo"
-        )
-        compose = ComposeService(sessions=sessions, cipher=cipher, clock=clock)
-        watcher = OffHoursWatcher(sessions=sessions, platforms=platforms)
-        digests = DigestService(sessions=sessions, platforms=platforms, clock=clock, owner="demo")
-
-        dm = await compose.compose(
-            platform="slack",
-            workspace="T_DEMO",
-            author="U_OLA",
-            conversation="D_KARI",
-            recipient="U_KARI",
-            text="Kan du se på kontrakten før mandag?",
-        )
-        at(f"Ola writes to Kari: held. {dm.decision.explain('en', now=clock.now())}")
-        await delivery.run_until_idle()
-
-        clock.set(clock.now() + timedelta(hours=17, minutes=30))  # Saturday 11:00
-        root = slack.user_writes("C_PLATFORM", "U_OLA", "Skal vi bytte leverandør?")
-        result = await watcher.on_message(
-            ChannelMessage(
-                "slack",
-                "T_DEMO",
-                "C_PLATFORM",
-                root.ts,
-                "U_OLA",
-                clock.now(),
-                root.text,
-                is_thread_root=True,
-            )
-        )
-        at(f"Ola starts a thread in #platform: labelled={result.labelled}")
-        for message in slack.posted("C_PLATFORM"):
-            if message.thread_ts == root.ts and message.user == slack.bot_user:
-                at(f"  Quiet Hours replies in the thread: “{message.text}”")
-        clock.set(clock.now() + timedelta(minutes=12))
-        reply = slack.user_writes(
-            "C_PLATFORM", "U_PER", "Ja, vi går for alternativ B.", thread_ts=root.ts
-        )
-        again = await watcher.on_message(
-            ChannelMessage(
-                "slack",
-                "T_DEMO",
-                "C_PLATFORM",
-                root.ts,
-                "U_PER",
-                clock.now(),
-                reply.text,
-                is_thread_root=False,
-            )
-        )
-        at(f"Per replies “{reply.text}”: labelled again={again.labelled} (once per thread)")
-
-        clock.set(clock.now() + timedelta(hours=2))
-        urgent = await compose.compose(
-            platform="slack",
-            workspace="T_DEMO",
-            author="U_OLA",
-            conversation="C_PLATFORM",
-            text="Produksjon er nede, jeg trenger en hånd!",
-            urgent=True,
-            author_name="Ola",
-        )
-        await delivery.run_until_idle()
-        at(f"Ola marks a message urgent: {urgent.decision.explain('en')} (logged)")
-
-        clock.set(datetime(2026, 11, 30, 7, 0, tzinfo=UTC) - timedelta(minutes=1))
-        await delivery.run_until_idle()
-        at(f"A minute before Kari's week starts, delivered to her: {len(slack.posted('D_KARI'))}")
-
-        clock.set(datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
-        await delivery.run_until_idle()
-        for message in slack.posted("D_KARI"):
-            at(f"Kari's hours begin: delivered to Kari “{message.text}”")
-        for run in await digests.run_due():
-            at(f"Digest for {run.team}: {run.threads} thread(s), posted in {run.posted} channel(s)")
-        for message in slack.posted("C_PLATFORM"):
-            if message.user == slack.bot_user and not message.thread_ts and "\n" in message.text:
-                for line in message.text.splitlines():
-                    say(f"    {line}")
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        app_url = f"http://127.0.0.1:{port}/slack/events"
+        say(f"Sandbox Slack workspace at {api_url} · Quiet Hours at {app_url}")
+        say(f"Database {database_url}")
+        async with aiohttp.ClientSession() as http:
+            driver = SlackDriver(slack=slack, url=app_url, signing_secret=signing_secret, http=http)
+            await _week(driver, runtime, clock, slack, at, say)
         calls = Counter(call.method for call in slack.calls)
         say("Slack Web API calls: " + ", ".join(f"{m} ×{n}" for m, n in sorted(calls.items())))
-        delivered = len(slack.posted("D_KARI"))
-        return 0 if delivered == 1 and not slack.violations else 1
+        delivered = [m for m in slack.posted("U_KARI") if "kontrakten" in m.text]
+        return 0 if len(delivered) == 1 and not slack.violations else 1
     finally:
-        await platform.close()
-        await engine.dispose()
+        await runner.cleanup()
+        await runtime.close()
         await slack.stop()
+
+
+async def _week(
+    driver: SlackDriver,
+    runtime: Any,
+    clock: FixedClock,
+    slack: FakeSlack,
+    at: Callable[[str], None],
+    say: Callable[[str], None],
+) -> None:
+    async def command(user: str, text: str, name: str) -> str:
+        answer = _answer(await driver.command(user, text, channel="C_PLATFORM"))
+        at(f"{name}: /quiet {text}")
+        say(f"    → {answer}")
+        return answer
+
+    async def settle() -> None:
+        """Let the listeners that run after each acknowledgement finish."""
+        await driver.command("U_OLA", "help", channel="C_PLATFORM")
+        await runtime.delivery.run_until_idle()
+
+    await command("U_LEA", "team create Platform", "Lea (workspace admin)")
+    await command("U_LEA", "team hours man-fre 8-16 tz Europe/Oslo holidays NO", "Lea")
+    await command("U_LEA", "team mode label", "Lea")
+    await command("U_KARI", "hours man-fre 8-16 helligdager NO", "Kari")
+    await command("U_OLA", "later <@U_KARI|kari> Kan du se på kontrakten før mandag?", "Ola")
+    await runtime.delivery.run_until_idle()
+
+    clock.set(SUNDAY_2014)
+    root = slack.user_writes("C_PLATFORM", "U_OLA", "Skal vi bytte leverandør før nyttår?")
+    await driver.message(root)
+    at(f"Ola starts a thread in #platform: “{root.text}”")
+    await settle()
+    for label in _thread(slack, root, bot=True):
+        at(f"    Quiet Hours replies in the thread: “{label.text}”")
+    clock.set(SUNDAY_2014 + timedelta(minutes=12))
+    reply = slack.user_writes(
+        "C_PLATFORM", "U_PER", "Ja, vi går for alternativ B.", thread_ts=root.ts
+    )
+    await driver.message(reply, event_id="EvPerReply")
+    await driver.message(reply, event_id="EvPerReply")  # Slack retries it: one effect
+    await settle()
+    labels = len(_thread(slack, root, bot=True))
+    at(f"Per replies “{reply.text}” (Slack delivers it twice): labels in the thread = {labels}")
+
+    clock.set(SUNDAY_2014 + timedelta(minutes=40))
+    await command("U_OLA", "urgent Produksjon er nede, jeg trenger en hånd!", "Ola")
+    await runtime.delivery.run_until_idle()
+    urgent = [m for m in slack.posted("C_PLATFORM") if "Produksjon" in m.text]
+    marked = urgent and ":rotating_light:" in json.dumps(urgent[0].blocks)
+    at(f"    posted in #platform now, marked urgent: {bool(marked)}; logged for the team")
+
+    clock.set(MONDAY_0800 - timedelta(minutes=1))
+    await runtime.delivery.run_until_idle()
+    at(f"A minute before Kari's week starts, messages delivered to her: {_to_kari(slack)}")
+    clock.set(MONDAY_0800)
+    await runtime.delivery.run_until_idle()
+    for message in slack.posted("U_KARI"):
+        at(f"Kari's hours begin: delivered to Kari “{message.text}” (once)")
+    for run in await runtime.digests.run_due():
+        at(f"Digest for {run.team}: {run.threads} thread(s), posted in {run.posted} channel(s)")
+    for message in slack.posted("C_PLATFORM"):
+        if message.user == slack.bot_user and not message.thread_ts and "\n" in message.text:
+            for line in message.text.splitlines():
+                say(f"    {line}")
+
+
+def _thread(slack: FakeSlack, root: Message, *, bot: bool) -> list[Message]:
+    return [
+        m
+        for m in slack.posted("C_PLATFORM")
+        if m.thread_ts == root.ts and (m.user == slack.bot_user) == bot
+    ]
+
+
+def _to_kari(slack: FakeSlack) -> int:
+    return len([m for m in slack.posted("U_KARI") if "kontrakten" in m.text])

@@ -200,8 +200,15 @@ def test_serve_answers_health_and_readiness_and_stops_on_sigterm(tmp_path: Path)
 def test_demo_runs_a_week_in_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "Ola writes to Kari: held. Kari's hours start Mon 08:00 Europe/Oslo." in out
-    assert "No reply expected — replies are due from Mon 08:00 Europe/Oslo." in out
-    assert "labelled again=False" in out
-    assert "delivered to Kari “Kan du se på kontrakten før mandag?”" in out
-    assert "Digest for Platform: 1 thread(s), posted in 1 channel(s)" in out
+    # every step went through the real app over signed HTTP, and did what a user would see
+    assert "→ Held. It will be delivered Mon 08:00 Europe/Oslo." in out
+    assert (
+        "[Sun 20:14 Europe/Oslo]     Quiet Hours replies in the thread: “No reply expected" in out
+    )
+    assert "(Slack delivers it twice): labels in the thread = 1" in out
+    assert "posted in #platform now, marked urgent: True" in out
+    assert "messages delivered to her: 0" in out
+    assert "[Mon 08:00 Europe/Oslo] Kari's hours begin: delivered to Kari “Kan du se på" in out
+    assert "Digest for Platform: 2 thread(s), posted in 1 channel(s)" in out
+    assert "2 message(s) from 2 person(s) — it looks like something was decided" in out
+    assert "“Skal vi bytte leverandør før nyttår?”" in out
