@@ -1,0 +1,236 @@
+"""The command layer's base: who is calling, in which language and zone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.domain.hours import WorkingHours
+from bot.domain.hours_syntax import format_hours
+from bot.domain.policy import TeamPolicy
+from bot.i18n import format_instant, normalize_locale, translate, weekday_name
+from bot.ports import UserProfile
+from bot.services.commands.replies import (
+    MAX_LISTED,
+    Invocation,
+    PeopleSource,
+    Section,
+    first_line,
+    held_buttons,
+)
+from bot.services.compose import ComposeService, NotInstalledError
+from bot.services.digest import DigestService
+from bot.services.directory import policy_from_row, zone_or_utc
+from bot.storage.crypto import Cipher
+from bot.storage.models import (
+    HeldMessageRow,
+    PersonRow,
+    TeamRow,
+)
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import (
+    DigestRepository,
+    PersonRepository,
+    TeamRepository,
+    WorkspaceRepository,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Caller:
+    workspace_id: int
+    person: PersonRow
+    locale: str
+    profile: UserProfile | None = None
+    team: TeamRow | None = None
+    policy: TeamPolicy | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class CommandBase:
+    """What every verb needs: the caller, their language and zone, shared summaries."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        clock: Clock,
+        compose: ComposeService,
+        digests: DigestService,
+        people: PeopleSource | None = None,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._clock = clock
+        self._compose = compose
+        self._digests = digests
+        self._people = people
+        self._wake = wake
+
+    # -- who is calling --------------------------------------------------------------------------
+
+    async def person(self, platform: str, workspace: str, person: str) -> tuple[str, str | None]:
+        """(locale, time zone) of someone, reading their platform profile the first time."""
+        caller = await self._caller(Invocation(platform, workspace, person, "", ""))
+        return caller.locale, caller.person.tz
+
+    async def locale_of(self, platform: str, workspace: str, person: str) -> str:
+        async with self._sessions() as session:
+            row = await WorkspaceRepository(session).find(platform, workspace)
+            if row is None:
+                return "en"
+            found = await PersonRepository(session).find(row.id, person)
+            return normalize_locale(found.locale if found else None)
+
+    # -- who is calling ------------------------------------------------------------------------
+
+    async def _caller(self, call: Invocation) -> Caller:
+        now = self._clock.now()
+        async with self._sessions() as session:
+            workspace = await WorkspaceRepository(session).find(call.platform, call.workspace)
+            if workspace is None or workspace.uninstalled_at is not None:
+                raise NotInstalledError(call.workspace)
+            person = await PersonRepository(session).find(workspace.id, call.person)
+        profile: UserProfile | None = None
+        if (person is None or person.tz is None) and self._people is not None:
+            try:
+                profile = await self._people.user_profile(call.workspace, call.person)
+            except Exception:  # the profile only fills in defaults; never fail a command on it
+                log.info("could not read the profile of a person; using defaults")
+        async with self._sessions() as session, session.begin():
+            people = PersonRepository(session)
+            person = await people.get_or_create(
+                workspace.id,
+                call.person,
+                now=now,
+                display_name=(profile.name if profile else None) or call.person_name,
+                tz=profile.tz if profile else None,
+                locale=(profile.locale if profile else None) or call.locale,
+            )
+            if profile is not None and person.tz is None and profile.tz:
+                person.tz, person.updated_at = profile.tz, now
+            if person.locale is None and (call.locale or (profile and profile.locale)):
+                person.locale = call.locale or (profile.locale if profile else None)
+            if person.display_name is None and (call.person_name or profile):
+                person.display_name = (profile.name if profile else None) or call.person_name
+            session.expunge(person)
+            teams = TeamRepository(session)
+            team = await teams.for_channel(workspace.id, call.conversation)
+            policy = None
+            if team is not None:
+                policy = policy_from_row(
+                    team,
+                    leaders=await teams.leaders(team.id),
+                    channels=await teams.channels(team.id),
+                )
+                session.expunge(team)
+        return Caller(
+            workspace_id=workspace.id,
+            person=person,
+            locale=normalize_locale(person.locale or call.locale),
+            profile=profile,
+            team=team,
+            policy=policy,
+        )
+
+    async def _is_admin(self, call: Invocation, caller: Caller) -> bool:
+        profile = caller.profile
+        if profile is None and self._people is not None:
+            try:
+                profile = await self._people.user_profile(call.workspace, call.person)
+            except Exception:
+                return False
+        return bool(profile and profile.is_admin)
+
+    def _when(self, instant: datetime, tz: WorkingHours | None, caller: Caller) -> str:
+        zone = tz.tz if tz is not None else zone_or_utc(caller.person.tz)
+        return format_instant(instant, zone, caller.locale, now=self._clock.now())
+
+    # -- help ----------------------------------------------------------------------------------
+
+    async def held_by(self, workspace_id: int, person: str) -> list[tuple[HeldMessageRow, str]]:
+        """The person's held messages, soonest first, with their (decrypted) first line."""
+        async with self._sessions() as session:
+            repo = HeldMessageRepository(session, self._cipher)
+            rows = await repo.list_for_author(workspace_id, person)
+            return [(row, first_line(repo.body(row) or "")) for row in rows[:MAX_LISTED]]
+
+    def held_sections(
+        self, rows: list[tuple[HeldMessageRow, str]], caller_tz: str | None, locale: str
+    ) -> list[Section]:
+        sections = []
+        for row, first in rows:
+            where = (
+                f"<#{row.conversation_id}>"
+                if row.conversation_id[:1] in "CG"
+                else f"<@{row.conversation_id}>"
+            )
+            text = translate(
+                "cmd.status.held_item",
+                locale,
+                where=where,
+                when=format_instant(
+                    row.deliver_at, zone_or_utc(caller_tz), locale, now=self._clock.now()
+                ),
+                text=first,
+            )
+            sections.append(Section(text, held_buttons(row.id, locale, edit=False)))
+        return sections
+
+    async def team_summary(self, team: TeamRow, policy: TeamPolicy, locale: str) -> str:
+        digest = policy.digest
+        if digest.weekday is None:
+            schedule = translate("cmd.team.digest_auto", locale)
+            if digest.at is not None:
+                schedule += f" {digest.at:%H:%M}"
+        else:
+            day = weekday_name(digest.weekday, locale, short=False)
+            schedule = f"{day} {(digest.at or time(8)):%H:%M}"
+        target = translate(f"cmd.team.target.{digest.target.value}", locale)
+        async with self._sessions() as session:
+            last = await DigestRepository(session).last(team.id)
+        lines = [
+            translate("cmd.team.title", locale, name=team.name),
+            translate("cmd.team.hours", locale, spec=format_hours(policy.hours)),
+            translate(
+                "cmd.team.mode", locale, mode=translate(f"cmd.mode.{policy.mode.value}", locale)
+            ),
+            translate("cmd.team.digest", locale, schedule=schedule, target=target),
+            translate(
+                "cmd.team.channels",
+                locale,
+                channels=", ".join(f"<#{c}>" for c in sorted(policy.watched_channels)) or "—",
+            ),
+            translate(
+                "cmd.team.leaders",
+                locale,
+                leaders=", ".join(f"<@{p}>" for p in sorted(policy.leaders)) or "—",
+            ),
+            translate(
+                "cmd.team.urgent",
+                locale,
+                who=translate(f"cmd.urgent_who.{policy.urgent.who.value}", locale),
+            ),
+        ]
+        if team.preset:
+            lines.append(translate("cmd.team.preset", locale, preset=team.preset))
+        if last is not None and last.posted_at is not None:
+            lines.append(
+                translate(
+                    "cmd.team.last_digest",
+                    locale,
+                    when=format_instant(
+                        last.posted_at, policy.hours.tz, locale, now=self._clock.now()
+                    ),
+                )
+            )
+        return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""What a person's home page shows (Slack App Home; a Teams personal tab could use it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.i18n import normalize_locale, translate
+from bot.services.commands.replies import (
+    Button,
+    Reply,
+    Section,
+)
+from bot.services.commands.service import CommandService
+from bot.services.directory import policy_from_row
+from bot.storage.models import (
+    PersonRow,
+    TeamLeaderRow,
+    TeamRow,
+)
+from bot.storage.repositories import (
+    DigestRepository,
+    PersonRepository,
+    TeamRepository,
+    WorkspaceRepository,
+)
+
+
+class HomeService:
+    """Builds the home page from the command layer's pieces."""
+
+    def __init__(self, commands: CommandService) -> None:
+        self._commands = commands
+
+    async def home(self, platform: str, workspace: str, person: str) -> Reply:
+        c = self._commands
+        async with c._sessions() as session:
+            row = await WorkspaceRepository(session).find(platform, workspace)
+            if row is None or row.uninstalled_at is not None:
+                return Reply.of(translate("cmd.not_installed", None), error=True)
+            me = await PersonRepository(session).find(row.id, person)
+            led = list(
+                (
+                    await session.scalars(
+                        select(TeamRow)
+                        .join(TeamLeaderRow, TeamLeaderRow.team_id == TeamRow.id)
+                        .join(PersonRow, PersonRow.id == TeamLeaderRow.person_id)
+                        .where(PersonRow.workspace_id == row.id, PersonRow.external_id == person)
+                        .order_by(TeamRow.name)
+                    )
+                ).all()
+            )
+            teams = TeamRepository(session)
+            policies = [
+                (
+                    team,
+                    policy_from_row(
+                        team,
+                        leaders=await teams.leaders(team.id),
+                        channels=await teams.channels(team.id),
+                    ),
+                )
+                for team in led
+            ]
+        locale = normalize_locale(me.locale if me else None)
+        tz = me.tz if me else None
+        sections = [Section(translate("home.intro", locale))]
+        hours_text = translate("home.hours.title", locale) + "\n"
+        if me is not None and me.hours_spec:
+            hours_text += f"`{me.hours_spec}`"
+        else:
+            hours_text += translate("home.hours.unset", locale)
+        sections.append(
+            Section(
+                hours_text,
+                (Button("home.edit_hours", "hours", translate("button.edit_hours", locale)),),
+            )
+        )
+        held = await c.held_by(row.id, person)
+        sections.append(Section(translate("home.held.title", locale)))
+        if held:
+            sections += c.held_sections(held, tz, locale)
+        else:
+            sections.append(Section(translate("home.held.none", locale)))
+        if policies:
+            sections.append(Section(translate("home.team.title", locale)))
+            for team, policy in policies:
+                summary = await c.team_summary(team, policy, locale)
+                async with c._sessions() as session:
+                    last = await DigestRepository(session).last(team.id)
+                if last is None or last.posted_at is None:
+                    summary += "\n" + translate("home.team.last_digest_none", locale)
+                sections.append(Section(summary))
+        sections.append(Section(translate("home.help", locale)))
+        return Reply(tuple(sections), locale=locale)

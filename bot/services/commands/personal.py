@@ -1,0 +1,335 @@
+"""The verbs everyone has: help, hours, status, later, urgent, digest, me."""
+
+from __future__ import annotations
+
+import logging
+from datetime import time, timedelta
+
+from sqlalchemy import select
+
+from bot.domain.hours import WorkingHours
+from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
+from bot.domain.timeutil import local_date
+from bot.i18n import format_instant, translate, weekday_name
+from bot.services.commands.core import Caller, CommandBase
+from bot.services.commands.replies import (
+    CHANNEL,
+    MAX_TEXT,
+    MENTION,
+    VERBS,
+    Invocation,
+    Reply,
+    Section,
+    held_buttons,
+)
+from bot.services.directory import person_from_row, zone_or_utc
+from bot.storage.models import (
+    ActivityRow,
+    UrgentOverrideRow,
+)
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import (
+    PersonRepository,
+)
+
+log = logging.getLogger(__name__)
+
+
+class PersonalVerbs(CommandBase):
+    def _help_text(self, locale: str) -> str:
+        lines = [translate("cmd.help.title", locale)]
+        lines += [translate(f"cmd.help.{verb}", locale) for verb in VERBS]
+        return "\n".join(lines)
+
+    async def _help(self, call: Invocation, caller: Caller, rest: str) -> Reply:
+        return Reply.of(self._help_text(caller.locale), locale=caller.locale)
+
+    # -- hours ---------------------------------------------------------------------------------
+
+    def _my_hours(self, caller: Caller) -> WorkingHours | None:
+        return person_from_row(caller.person).hours
+
+    def _open_line(self, hours: WorkingHours, caller: Caller) -> str:
+        now = self._clock.now()
+        if hours.is_open(now):
+            closes = hours.next_close(now)
+            if closes is None:
+                return translate("cmd.hours.open_always", caller.locale)
+            return translate(
+                "cmd.hours.open_now", caller.locale, until=self._when(closes, hours, caller)
+            )
+        opens = hours.next_open(now)
+        if opens is None:
+            return translate("cmd.hours.never_opens", caller.locale)
+        return translate(
+            "cmd.hours.closed_now", caller.locale, when=self._when(opens, hours, caller)
+        )
+
+    async def _hours(self, call: Invocation, caller: Caller, rest: str) -> Reply:
+        locale = caller.locale
+        words = rest.lower().split()
+        if words and words[0] in ("clear", "reset", "fjern", "nullstill"):
+            async with self._sessions() as session, session.begin():
+                row = await PersonRepository(session).find(caller.workspace_id, call.person)
+                assert row is not None
+                await PersonRepository(session).set_hours(
+                    row, None, source=None, now=self._clock.now()
+                )
+            return Reply.of(translate("cmd.hours.cleared", locale), locale=locale)
+        if rest:
+            try:
+                hours = parse_hours(rest, default_tz=zone_or_utc(caller.person.tz))
+            except HoursSyntaxError as error:
+                return Reply.of(error.message(locale), error=True, locale=locale)
+            spec = format_hours(hours)
+            async with self._sessions() as session, session.begin():
+                row = await PersonRepository(session).find(caller.workspace_id, call.person)
+                assert row is not None
+                await PersonRepository(session).set_hours(
+                    row, spec, source="personal", now=self._clock.now()
+                )
+            return Reply.of(
+                translate("cmd.hours.saved", locale, spec=spec),
+                self._open_line(hours, caller),
+                locale=locale,
+            )
+        mine = self._my_hours(caller)
+        if mine is not None and caller.person.hours_source == "personal":
+            return Reply.of(
+                translate("cmd.hours.yours", locale, spec=caller.person.hours_spec),
+                self._open_line(mine, caller),
+                translate("cmd.hours.how_to_change", locale),
+                locale=locale,
+            )
+        # Nothing set by the person: read the platform's notification schedule, use it as the
+        # default, and say so.
+        read: str | None = None
+        if self._people is not None:
+            try:
+                read = await self._people.notification_hours(
+                    call.workspace, call.person, caller.person.tz
+                )
+            except Exception:
+                log.info("could not read a notification schedule")
+        if read is not None:
+            read_hours: WorkingHours | None
+            try:
+                read_hours = parse_hours(read, default_tz=zone_or_utc(caller.person.tz))
+            except HoursSyntaxError:
+                read_hours = None
+            if read_hours is not None:
+                hours = read_hours
+                async with self._sessions() as session, session.begin():
+                    row = await PersonRepository(session).find(caller.workspace_id, call.person)
+                    assert row is not None
+                    await PersonRepository(session).set_hours(
+                        row, format_hours(hours), source="platform", now=self._clock.now()
+                    )
+                return Reply.of(
+                    translate("cmd.hours.from_platform", locale, spec=format_hours(hours)),
+                    self._open_line(hours, caller),
+                    translate("cmd.hours.how_to_change", locale),
+                    locale=locale,
+                )
+        texts = [translate("cmd.hours.none", locale)]
+        if caller.policy is not None:
+            texts.append(
+                translate(
+                    "cmd.hours.team_default",
+                    locale,
+                    team=caller.policy.name,
+                    spec=format_hours(caller.policy.hours),
+                )
+            )
+            texts.append(self._open_line(caller.policy.hours, caller))
+        texts.append(translate("cmd.hours.how_to_change", locale))
+        return Reply.of(*texts, locale=locale)
+
+    # -- status --------------------------------------------------------------------------------
+
+    async def _status(self, call: Invocation, caller: Caller, rest: str) -> Reply:
+        locale = caller.locale
+        hours = self._my_hours(caller) or (caller.policy.hours if caller.policy else None)
+        sections: list[Section] = []
+        if hours is None:
+            sections.append(Section(translate("cmd.status.no_hours", locale)))
+        else:
+            sections.append(Section(self._open_line(hours, caller)))
+        mine = await self.held_by(caller.workspace_id, call.person)
+        if mine:
+            sections.append(Section(translate("cmd.status.held_by_you", locale, count=len(mine))))
+            sections += self.held_sections(mine, caller.person.tz, locale)
+        else:
+            sections.append(Section(translate("cmd.status.nothing_held_by_you", locale)))
+        async with self._sessions() as session:
+            waiting = await HeldMessageRepository(session, self._cipher).list_for_conversation(
+                caller.workspace_id, call.person
+            )
+        if waiting:
+            first = min(row.deliver_at for row in waiting)
+            sections.append(
+                Section(
+                    translate(
+                        "cmd.status.held_for_you",
+                        locale,
+                        count=len(waiting),
+                        when=self._when(first, hours, caller),
+                    )
+                )
+            )
+        return Reply(tuple(sections), locale=locale)
+
+    # -- later / urgent ------------------------------------------------------------------------
+
+    def _target(self, call: Invocation, rest: str) -> tuple[str, str | None, str]:
+        """(conversation, recipient, text): ``@person text`` holds a DM from the bot to them."""
+        head, _, tail = rest.partition(" ")
+        mention = MENTION.match(head)
+        if mention:
+            return mention.group(1), mention.group(1), tail.strip()
+        channel = CHANNEL.match(head)
+        if channel:
+            return channel.group(1), None, tail.strip()
+        return call.conversation, None, rest
+
+    async def _later(
+        self, call: Invocation, caller: Caller, rest: str, *, urgent: bool = False
+    ) -> Reply:
+        locale = caller.locale
+        verb = "urgent" if urgent else "later"
+        conversation, recipient, text = self._target(call, rest)
+        if not text.strip():
+            return Reply.of(translate(f"cmd.{verb}.empty", locale), error=True, locale=locale)
+        if len(text) > MAX_TEXT:
+            return Reply.of(
+                translate("cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text)),
+                error=True,
+                locale=locale,
+            )
+        if recipient is None and conversation[:1] == "D" and not caller.person.auto_hold:
+            return Reply.of(translate("cmd.later.in_dm", locale), error=True, locale=locale)
+        composed = await self._compose.compose(
+            platform=call.platform,
+            workspace=call.workspace,
+            author=call.person,
+            conversation=conversation,
+            recipient=recipient,
+            text=text,
+            urgent=urgent,
+            author_name=caller.person.display_name or call.person_name,
+            kind="later",
+            as_author=recipient is None and conversation[:1] == "D",
+        )
+        decision = composed.decision
+        why = decision.explain(locale, now=self._clock.now())
+        if urgent and decision.urgent:
+            return Reply.of(translate("cmd.urgent.sent", locale), why, locale=locale)
+        if decision.held:
+            when = self._when(decision.deliver_at, None, caller)
+            lead = "cmd.urgent.refused_held" if urgent else "cmd.later.held"
+            return Reply(
+                (
+                    Section(translate(lead, locale, when=when)),
+                    Section(why, held_buttons(composed.held_id, locale)),
+                ),
+                locale=locale,
+            )
+        return Reply.of(translate("cmd.later.sent_now", locale), why, locale=locale)
+
+    async def _urgent(self, call: Invocation, caller: Caller, rest: str) -> Reply:
+        return await self._later(call, caller, rest, urgent=True)
+
+    # -- digest --------------------------------------------------------------------------------
+
+    async def _digest(self, call: Invocation, caller: Caller, rest: str) -> Reply:
+        locale = caller.locale
+        if caller.team is None or caller.policy is None:
+            return Reply.of(translate("cmd.no_team", locale), error=True, locale=locale)
+        threads, first_lines = await self._digests.preview_with_lines(caller.team.id)
+        now = self._clock.now()
+        due = caller.policy.next_digest_at(now)
+        when = (
+            self._when(due, caller.policy.hours, caller)
+            if due
+            else translate("check.never", locale)
+        )
+        if not threads:
+            return Reply.of(translate("cmd.digest.empty", locale, when=when), locale=locale)
+        lines = [translate("cmd.digest.preview", locale, when=when, count=len(threads))]
+        for thread in threads[:20]:
+            line = translate(
+                "cmd.digest.thread",
+                locale,
+                where=f"<#{thread.conversation}>",
+                when=format_instant(
+                    thread.first_at, caller.policy.hours.tz, locale, now=now, with_zone=False
+                ),
+                messages=thread.messages,
+                people=thread.people,
+            )
+            if thread.looks_decided:
+                line += translate("digest.decided", locale)
+            first = first_lines.get((thread.conversation, thread.thread))
+            lines.append(line + (f"\n> {first}" if first else ""))
+        return Reply.of("\n".join(lines), locale=locale)
+
+    # -- me ------------------------------------------------------------------------------------
+
+    async def _me(self, call: Invocation, caller: Caller, rest: str) -> Reply:
+        """The caller's own off-hours activity this week; shown to no one else."""
+        locale = caller.locale
+        tz = zone_or_utc(caller.person.tz)
+        now = self._clock.now()
+        today = local_date(now, tz)
+        monday = today - timedelta(days=today.weekday())
+        from bot.domain.timeutil import resolve_wall_time
+
+        start = resolve_wall_time(monday, time(0), tz)
+        async with self._sessions() as session:
+            rows = list(
+                (
+                    await session.scalars(
+                        select(ActivityRow).where(
+                            ActivityRow.workspace_id == caller.workspace_id,
+                            ActivityRow.person_id == call.person,
+                            ActivityRow.occurred_at >= start,
+                            ActivityRow.occurred_at < now,
+                        )
+                    )
+                ).all()
+            )
+            urgent = len(
+                (
+                    await session.scalars(
+                        select(UrgentOverrideRow.id).where(
+                            UrgentOverrideRow.workspace_id == caller.workspace_id,
+                            UrgentOverrideRow.sender_id == call.person,
+                            UrgentOverrideRow.occurred_at >= start,
+                        )
+                    )
+                ).all()
+            )
+        since = f"{weekday_name(0, locale)} {monday.day}.{monday.month}."
+        if not rows and not urgent:
+            return Reply.of(translate("cmd.me.none", locale, since=since), locale=locale)
+        local = [row.occurred_at.astimezone(tz) for row in rows]
+        evenings = sum(1 for t in local if t.weekday() < 5 and (t.hour >= 18 or t.hour < 6))
+        weekend = sum(1 for t in local if t.weekday() >= 5)
+        days = len({t.date() for t in local})
+        texts = [
+            translate(
+                "cmd.me.summary",
+                locale,
+                since=since,
+                count=len(rows),
+                days=days,
+                evenings=evenings,
+                weekend=weekend,
+            )
+        ]
+        if urgent:
+            texts.append(translate("cmd.me.urgent", locale, count=urgent))
+        texts.append(translate("cmd.me.private", locale))
+        return Reply.of(*texts, locale=locale)
+
+    # -- team (leaders) ------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Values of the command layer: what was typed (Invocation), what is answered (Reply)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.i18n import translate
+from bot.ports import UserProfile
+
+#: Longest text the bot will hold (Slack truncates far later; Teams cards get unwieldy).
+MAX_TEXT = 4000
+#: Held messages listed in one answer (the App Home lists the same).
+MAX_LISTED = 10
+
+MENTION = re.compile(r"^<@([A-Za-z0-9_.:-]+)(?:\|[^>]*)?>$")
+CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:-]+)(?:\|[^>]*)?>$")
+DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+DAYS_NB = {
+    "man": 0,
+    "tir": 1,
+    "ons": 2,
+    "tor": 3,
+    "fre": 4,
+    "lør": 5,
+    "lor": 5,
+    "søn": 6,
+    "son": 6,
+}
+CLOCK = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d))?$")
+
+VERBS = ("help", "hours", "status", "later", "urgent", "digest", "me", "team")
+ALIASES = {
+    "hjelp": "help",
+    "timer": "hours",
+    "arbeidstid": "hours",
+    "senere": "later",
+    "seinere": "later",
+    "haster": "urgent",
+    "oppsummering": "digest",
+    "meg": "me",
+    "?": "help",
+}
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action the person can take on a reply: ``action`` names it, ``value`` identifies it."""
+
+    action: str
+    value: str
+    label: str
+    style: str | None = None  # "primary" | "danger"
+
+
+@dataclass(frozen=True)
+class Section:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A private answer: sections of text with optional buttons; ``error`` for refusals."""
+
+    sections: tuple[Section, ...]
+    error: bool = False
+    locale: str = "en"
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(section.text for section in self.sections)
+
+    @classmethod
+    def of(cls, *texts: str, error: bool = False, locale: str = "en") -> Reply:
+        return cls(tuple(Section(text) for text in texts), error=error, locale=locale)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command: who typed what, where."""
+
+    platform: str
+    workspace: str
+    person: str
+    conversation: str
+    text: str
+    person_name: str | None = None
+    locale: str | None = None  # the platform's locale for this person, when it sends one
+
+
+class PeopleSource(Protocol):
+    """What the command layer asks the platform about people (Slack: users.info, dnd.teamInfo)."""
+
+    async def user_profile(self, workspace: str, person: str) -> UserProfile: ...
+
+    async def notification_hours(self, workspace: str, person: str, tz: str | None) -> str | None:
+        """The person's notification schedule as an hours spec, if the platform has one."""
+        ...
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """``("later", "the rest")``; unknown or empty verbs come back as they are."""
+    stripped = (text or "").strip()
+    if not stripped:
+        return "help", ""
+    head, _, rest = stripped.partition(" ")
+    verb = head.lower()
+    return ALIASES.get(verb, verb), rest.strip()
+
+
+def held_buttons(held_id: str, locale: str, *, edit: bool = True) -> tuple[Button, ...]:
+    buttons = [Button("held.send_now", held_id, translate("button.send_now", locale), "primary")]
+    if edit:
+        buttons.append(Button("held.edit", held_id, translate("button.edit", locale)))
+    buttons.append(Button("held.cancel", held_id, translate("button.cancel", locale), "danger"))
+    return tuple(buttons)
+
+
+def first_line(text: str, limit: int = 80) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
