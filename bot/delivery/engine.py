@@ -131,7 +131,11 @@ class DeliveryEngine:
                     next_gauges = self._monotonic() + GAUGE_SECONDS
                 if self._outcomes:
                     self._start_flush()
-                claimed, asked = await self._claim_and_dispatch()
+                try:
+                    claimed, asked = await self._claim_and_dispatch()
+                except Exception:  # the database is busy or away: the loop must outlive it
+                    log.warning("could not claim due messages; trying again", exc_info=True)
+                    claimed, asked = 0, 0
                 if claimed and claimed == asked:
                     continue  # more is due: claim again straight away
                 self._wake.clear()

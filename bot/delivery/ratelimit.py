@@ -50,7 +50,10 @@ class KeyedLimiter:
 
     ``wait(key, now)`` says how many seconds until a send on ``key`` is allowed; ``record``
     notes a send; ``block(key, until)`` honours a platform's ``Retry-After``. Idle keys are
-    forgotten, so memory follows the number of *active* conversations, not the total.
+    forgotten, so memory follows the number of *active* conversations, not the total: a key is
+    idle once it is unblocked and its last send has left the longest window, when forgetting it
+    changes no answer ``wait`` can give. Idle keys are swept at most once per longest window
+    (and whenever ``max_idle_keys`` keys are held), so the sweeps cost O(1) per call amortized.
     """
 
     def __init__(self, limits: Sequence[RateLimit], *, max_idle_keys: int = 10_000) -> None:
@@ -61,8 +64,11 @@ class KeyedLimiter:
         self._longest = max(limit.per for limit in self._limits)
         self._keys: dict[Hashable, _Windows] = {}
         self._max_idle_keys = max_idle_keys
+        self._sweep_every = max(self._longest, 1.0)
+        self._next_sweep = 0.0
 
     def wait(self, key: Hashable, now: float) -> float:
+        self._sweep(now)
         state = self._keys.get(key)
         if state is None:
             return 0.0
@@ -75,6 +81,7 @@ class KeyedLimiter:
         return delay
 
     def record(self, key: Hashable, now: float) -> None:
+        self._sweep(now)
         state = self._keys.get(key)
         if state is None:
             if len(self._keys) >= self._max_idle_keys:
@@ -87,6 +94,12 @@ class KeyedLimiter:
         if state is None:
             state = self._keys[key] = _Windows(self._keep)
         state.blocked_until = max(state.blocked_until, until)
+
+    def _sweep(self, now: float) -> None:
+        if now >= self._next_sweep:
+            self._next_sweep = now + self._sweep_every
+            if self._keys:
+                self._forget_idle(now)
 
     def _forget_idle(self, now: float) -> None:
         idle = [
