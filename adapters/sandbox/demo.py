@@ -14,6 +14,7 @@ once, and the digest lists the Sunday thread.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import tempfile
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import func, select
 
 from adapters.sandbox.driver import SlackDriver
 from adapters.sandbox.slack_api import FakeSlack, Message
@@ -34,6 +36,7 @@ from bot.clock import FixedClock
 from bot.i18n import format_instant
 from bot.settings import Settings
 from bot.storage.crypto import Cipher
+from bot.storage.models import ActivityRow
 
 __all__ = ["run_demo"]
 
@@ -110,10 +113,16 @@ async def _week(
         say(f"    → {answer}")
         return answer
 
-    async def settle() -> None:
-        """Let the listeners that run after each acknowledgement finish."""
-        await driver.command("U_OLA", "help", channel="C_PLATFORM")
-        await runtime.delivery.run_until_idle()
+    async def recorded(count: int) -> None:
+        """Wait for the listeners (they run after Slack's acknowledgement) to record ``count``
+        off-hours messages; the labels are posted by then."""
+        for _ in range(250):
+            async with runtime.sessions() as session:
+                found = await session.scalar(select(func.count()).select_from(ActivityRow))
+            if found is not None and found >= count and _thread(slack, root, bot=True):
+                return
+            await asyncio.sleep(0.02)
+        raise RuntimeError("the app did not handle the Slack events in time")
 
     await command("U_LEA", "team create Platform", "Lea (workspace admin)")
     await command("U_LEA", "team hours man-fre 8-16 tz Europe/Oslo holidays NO", "Lea")
@@ -126,7 +135,7 @@ async def _week(
     root = slack.user_writes("C_PLATFORM", "U_OLA", "Skal vi bytte leverandør før nyttår?")
     await driver.message(root)
     at(f"Ola starts a thread in #platform: “{root.text}”")
-    await settle()
+    await recorded(1)
     for label in _thread(slack, root, bot=True):
         at(f"    Quiet Hours replies in the thread: “{label.text}”")
     clock.set(SUNDAY_2014 + timedelta(minutes=12))
@@ -135,7 +144,8 @@ async def _week(
     )
     await driver.message(reply, event_id="EvPerReply")
     await driver.message(reply, event_id="EvPerReply")  # Slack retries it: one effect
-    await settle()
+    await recorded(2)
+    await driver.command("U_OLA", "help", channel="C_PLATFORM")  # the retry's turn is over too
     labels = len(_thread(slack, root, bot=True))
     at(f"Per replies “{reply.text}” (Slack delivers it twice): labels in the thread = {labels}")
 

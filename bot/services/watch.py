@@ -177,6 +177,7 @@ class OffHoursWatcher:
                     line,
                     now=message.at,
                     keep=EXCERPT_KEEP,
+                    is_thread_root=message.is_thread_root,
                 )
             wants_label = policy.mode is Mode.LABEL or message.urgent
             claimed = (

@@ -667,18 +667,36 @@ class ExcerptRepository:
         *,
         now: datetime,
         keep: timedelta,
+        is_thread_root: bool = False,
     ) -> bool:
-        """Keep the first line of a thread's first off-hours message (the first one wins)."""
-        return await _first_insert(
+        """Keep a thread's first line: its opening message's, else its first off-hours reply's.
+
+        Events may arrive out of order, so the root's line replaces a reply's kept before it.
+        """
+        encrypted = self._cipher.encrypt(text)
+        if await _first_insert(
             self._session,
             ThreadExcerptRow,
             workspace_id=workspace_id,
             conversation_id=conversation_id,
             thread_id=thread_id,
-            excerpt_enc=self._cipher.encrypt(text),
+            excerpt_enc=encrypted,
             created_at=now,
             expires_at=now + keep,
+        ):
+            return True
+        if not is_thread_root:
+            return False
+        await self._session.execute(
+            update(ThreadExcerptRow)
+            .where(
+                ThreadExcerptRow.workspace_id == workspace_id,
+                ThreadExcerptRow.conversation_id == conversation_id,
+                ThreadExcerptRow.thread_id == thread_id,
+            )
+            .values(excerpt_enc=encrypted)
         )
+        return True
 
     async def has(self, workspace_id: int, conversation_id: str, thread_id: str) -> bool:
         query = select(ThreadExcerptRow.id).where(

@@ -364,3 +364,20 @@ async def test_a_digest_claim_is_taken_over_only_when_its_run_died_or_posted_not
     assert await claim("c", NOW + timedelta(minutes=17))  # retried after a pause
     await finish("posted", NOW + timedelta(minutes=17))
     assert not await claim("d", NOW + timedelta(days=1))  # posted once, never again
+
+
+async def test_a_threads_first_line_is_its_roots_even_when_a_reply_arrives_first(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    ws = await workspace(sessions)
+    keep = timedelta(days=14)
+    async with sessions() as session, session.begin():
+        excerpts = ExcerptRepository(session, cipher)
+        assert await excerpts.remember(ws, "C1", "1.0", "a reply", now=NOW, keep=keep)
+        assert not await excerpts.remember(ws, "C1", "1.0", "a later reply", now=NOW, keep=keep)
+        assert await excerpts.remember(
+            ws, "C1", "1.0", "the question", now=NOW, keep=keep, is_thread_root=True
+        )
+    async with sessions() as session:
+        lines = await ExcerptRepository(session, cipher).lines(ws, [("C1", "1.0")])
+    assert lines == {("C1", "1.0"): "the question"}
