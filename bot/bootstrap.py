@@ -107,24 +107,25 @@ async def build_runtime(
             platforms["slack"] = SlackPlatform(
                 token_for=slack_tokens, base_url=settings.slack_api_url
             )
-        teams = None
+        teams_connections = None
         if settings.microsoft_app_id:  # Teams: a bot registration is configured
-            from adapters.teams.app import TeamsBot
+            from adapters.teams.app import auth_configuration, connection_manager, outbound_tokens
             from adapters.teams.connector import BotConnector
             from adapters.teams.platform import TeamsPlatform
 
-            teams = TeamsBot(
-                app_id=settings.microsoft_app_id,
-                app_password=settings.microsoft_app_password,
-                tenant_id=settings.microsoft_app_tenant_id,
-                sessions=sessions,
-                cipher=cipher,
-                clock=clock,
+            # one set of SDK connections (one token cache) for inbound turns and our posts; the
+            # bot itself is built below, once the watcher and the services it calls exist
+            teams_connections = connection_manager(
+                auth_configuration(
+                    settings.microsoft_app_id,
+                    settings.microsoft_app_password,
+                    settings.microsoft_app_tenant_id,
+                )
             )
             platforms["teams"] = TeamsPlatform(
                 sessions=sessions,
                 cipher=cipher,
-                connector=BotConnector(tokens=teams.tokens()),
+                connector=BotConnector(tokens=outbound_tokens(teams_connections, anonymous=False)),
                 clock=clock,
             )
         watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
@@ -222,8 +223,37 @@ async def build_runtime(
                 api_url=settings.slack_api_url,
                 on_installed=[slack_tokens.forget],
             ).mount(app)
-        if teams is not None:
-            teams.mount(app)  # POST /api/messages, JWT-checked
+        if teams_connections is not None:
+            from adapters.teams.app import TeamsBot
+            from adapters.teams.platform import TeamsPlatform
+            from bot.services.commands import CommandService
+            from bot.services.compose import ComposeService
+
+            teams_platform = platforms["teams"]
+            assert isinstance(teams_platform, TeamsPlatform)
+            # Teams has no schedule-send of its own: nothing to withdraw, the outbox does it all
+            teams_compose = ComposeService(
+                sessions=sessions, cipher=cipher, clock=clock, wake=delivery.wake
+            )
+            TeamsBot(
+                app_id=settings.microsoft_app_id,
+                app_password=settings.microsoft_app_password,
+                tenant_id=settings.microsoft_app_tenant_id,
+                sessions=sessions,
+                cipher=cipher,
+                clock=clock,
+                connections=teams_connections,
+                watcher=watcher,
+                commands=CommandService(
+                    sessions=sessions,
+                    cipher=cipher,
+                    clock=clock,
+                    compose=teams_compose,
+                    digests=digests,
+                    people=teams_platform,  # team owners lead; no working hours from Teams
+                ),
+                compose=teams_compose,
+            ).mount(app)  # POST /api/messages, JWT-checked
     except BaseException:
         await engine.dispose()
         raise

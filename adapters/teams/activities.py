@@ -124,6 +124,19 @@ def conversation_info(activity: Mapping[str, Any]) -> ConversationInfo | None:
             reference["user"] = user
     if team is not None:
         reference["teamId"] = team
+        # what a deep link to a channel thread needs (the team's Microsoft 365 group), and
+        # names to show in a digest; Teams sends them with channel messages and installs
+        team_data = _dict(channel_data.get("team"))
+        channel = _dict(channel_data.get("channel"))
+        extras = {
+            "aadGroupId": _str(team_data.get("aadGroupId")),
+            "teamName": _str(team_data.get("name")),
+            # channelCreated/Renamed events name another channel than the one they arrive in
+            "channelName": _str(channel.get("name"))
+            if channel.get("id") == conversation_id
+            else None,
+        }
+        reference.update({key: value for key, value in extras.items() if value is not None})
     return ConversationInfo(
         tenant=tenant,
         conversation=conversation_id,

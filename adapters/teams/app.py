@@ -3,18 +3,26 @@
 Only this route is guarded (the SDK's decorator, not its app-wide middleware, which would lock
 out ``/slack/events`` and ``/healthz``). Every turn remembers where it happened, so the bot can
 post there later; an uninstall cancels and erases what was held for that chat or team.
+Commands, card buttons and the Send later message extension are answered by
+``adapters.teams.interactions`` (invokes always get a card back, never an HTTP error).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from aiohttp import web
-from microsoft_agents.activity import ActivityTypes
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    InvokeResponse,
+)
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.aiohttp import (
     CloudAdapter,
@@ -39,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.teams import texts
 from adapters.teams.activities import (
+    ADAPTIVE_CARD,
     ConversationInfo,
     Sender,
     bot_mentioned,
@@ -49,9 +58,16 @@ from adapters.teams.activities import (
     sender,
 )
 from adapters.teams.cache import TtlCache
+from adapters.teams.cards import dialog_response, notice_card
 from adapters.teams.connector import Anonymous, ProviderTokens, TokenSource
+from adapters.teams.interactions import TeamsInteractions
 from adapters.teams.platform import PLATFORM
+from adapters.teams.watching import watch_channel_message
 from bot.clock import Clock
+from bot.i18n import normalize_locale, translate
+from bot.services.commands import CommandService
+from bot.services.compose import ComposeService
+from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
@@ -60,7 +76,7 @@ from bot.storage.repositories import (
     WorkspaceRepository,
 )
 
-__all__ = ["ROUTE", "TeamsBot", "auth_configuration"]
+__all__ = ["ROUTE", "TeamsBot", "auth_configuration", "connection_manager", "outbound_tokens"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +106,27 @@ def auth_configuration(
         tenant_id=tenant_id or "botframework.com",
         anonymous_allowed=False,
     )
+
+
+def connection_manager(
+    auth: AgentAuthConfiguration, provider_factory: ProviderFactory | None = None
+) -> ConnectionManager:
+    """The SDK's connections for one bot identity: MSAL in production, no tokens anonymously.
+
+    Built apart from :class:`TeamsBot` so the composition root can give the same connections
+    (one token cache) to the outbound :class:`TeamsPlatform` before the bot itself exists.
+    """
+    factory: ProviderFactory = provider_factory or (
+        _anonymous_provider if auth.ANONYMOUS_ALLOWED else MsalAuth
+    )
+    return ConnectionManager(factory, connections_configurations={"SERVICE_CONNECTION": auth})
+
+
+def outbound_tokens(connections: ConnectionManager, *, anonymous: bool) -> TokenSource:
+    """Outbound tokens for :class:`TeamsPlatform`, from the same provider as the turns."""
+    if anonymous:
+        return Anonymous()
+    return ProviderTokens(connections.get_default_connection())
 
 
 class _NoStorage(Storage):
@@ -124,8 +161,13 @@ class TeamsBot:
         provider_factory: ProviderFactory | None = None,
         host_validator: OutboundHostValidator | None = None,
         monotonic: Callable[[], float] | None = None,
+        watcher: OffHoursWatcher | None = None,
+        connections: ConnectionManager | None = None,
+        commands: CommandService | None = None,
+        compose: ComposeService | None = None,
     ) -> None:
         self._sessions = sessions
+        self._watcher = watcher
         self._cipher = cipher
         self._clock = clock
         self.anonymous = not app_id
@@ -137,12 +179,7 @@ class TeamsBot:
                 ROUTE,
             )
         self.auth = auth_configuration(app_id, app_password, tenant_id)
-        factory: ProviderFactory = provider_factory or (
-            _anonymous_provider if self.anonymous else MsalAuth
-        )
-        self.connections = ConnectionManager(
-            factory, connections_configurations={"SERVICE_CONNECTION": self.auth}
-        )
+        self.connections = connections or connection_manager(self.auth, provider_factory)
         # With tokens checked, only Microsoft's connector hosts (https) may be a serviceUrl, so
         # no reference we store (and later post to) can point anywhere else.
         self.adapter = CloudAdapter(
@@ -162,6 +199,14 @@ class TeamsBot:
         self.agent.activity(ActivityTypes.installation_update)(self._on_installation_update)
         self.agent.activity(ActivityTypes.conversation_update)(self._on_conversation_update)
         self.agent.activity(ActivityTypes.message)(self._on_message)
+        # Without the command layer (tests of the plumbing) the bot only answers with help.
+        self._interactions: TeamsInteractions | None = None
+        if commands is not None and compose is not None:
+            self._interactions = TeamsInteractions(
+                commands=commands, compose=compose, sessions=sessions, cipher=cipher, clock=clock
+            )
+            self.agent.adaptive_card.action_execute(re.compile(r"^held\."))(self._on_card_action)
+            self.agent.invoke("composeExtension/submitAction")(self._on_compose_extension)
         self._remembered: TtlCache[tuple[str, str], str] = TtlCache(
             REMEMBER_SECONDS, monotonic or time.monotonic
         )
@@ -171,9 +216,7 @@ class TeamsBot:
 
     def tokens(self) -> TokenSource:
         """Outbound tokens for :class:`TeamsPlatform`, from the same provider as the turns."""
-        if self.anonymous:
-            return Anonymous()
-        return ProviderTokens(self.connections.get_default_connection())
+        return outbound_tokens(self.connections, anonymous=self.anonymous)
 
     def mount(self, app: web.Application) -> None:
         # The SDK's JWT check reads its configuration from this (string) key of the app.
@@ -239,11 +282,67 @@ class TeamsBot:
         info = conversation_info(activity)
         who = sender(activity)
         await self._remember(activity, person=who, info=info, quick=True)
+        await watch_channel_message(self._watcher, self._sessions, activity, self._clock)
         # With ChannelMessage.Read.Group the bot sees every channel message: it answers only
         # in its personal chat or when it is @mentioned.
         if info is not None and (info.kind == "dm" or bot_mentioned(activity)):
+            await self._answer(context, activity, info, who)
+
+    async def _answer(
+        self, context: TurnContext, activity: Json, info: ConversationInfo, who: Sender | None
+    ) -> None:
+        """A command's answer as an Adaptive Card, in the thread where it was asked."""
+        if self._interactions is None or who is None:
             locale = who.locale if who is not None else None
             await context.send_activity(texts.text("teams.help", locale))
+            return
+        answer = await self._interactions.command(activity, info, who)
+        await context.send_activity(Activity.model_validate(answer))
+
+    # -- invokes: card buttons and the Send later message extension -----------------------------
+
+    async def _on_card_action(
+        self, context: TurnContext, state: TurnState, data: object
+    ) -> AdaptiveCardInvokeResponse:
+        """``Action.Execute`` on one of our cards: the card comes back replaced, never an error."""
+        activity = _raw(context)
+        who = sender(activity)
+        locale = normalize_locale(who.locale if who is not None else None)
+        try:
+            info = conversation_info(activity)
+            await self._remember(activity, person=who, info=info, quick=True)
+            action = _mapping(_mapping(activity.get("value")).get("action"))
+            verb = str(action.get("verb") or "")
+            if info is None or who is None or self._interactions is None:
+                card = notice_card(translate("cmd.error", locale), locale, error=True)
+            else:
+                card = await self._interactions.card_action(verb, _mapping(data), info, who)
+        except Exception:
+            log.exception("a Teams card action failed")
+            card = notice_card(translate("cmd.error", locale), locale, error=True)
+        return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card)
+
+    async def _on_compose_extension(self, context: TurnContext, state: TurnState) -> None:
+        """Send later: hold what was written; the answer is a dialog (with its own buttons)."""
+        activity = _raw(context)
+        who = sender(activity)
+        locale = normalize_locale(who.locale if who is not None else None)
+        try:
+            info = conversation_info(activity)
+            await self._remember(activity, person=who, info=info, quick=True)
+            if info is None or who is None or self._interactions is None:
+                raise LookupError("an invoke without tenant, conversation or sender")
+            value = _mapping(activity.get("value"))
+            body = await self._interactions.compose_extension(value, info, who)
+        except Exception:
+            log.exception("the Send later message extension failed")
+            card = notice_card(translate("cmd.error", locale), locale, error=True)
+            body = dialog_response(card, translate("teams.compose.title", locale))
+        await context.send_activity(
+            Activity(
+                type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
+            )
+        )
 
     # -- storage --------------------------------------------------------------------------------
 
@@ -333,6 +432,10 @@ class TeamsBot:
             info.tenant,
             erased,
         )
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _anonymous_provider(configuration: AgentAuthConfiguration) -> AccessTokenProviderBase:

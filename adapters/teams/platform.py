@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +34,9 @@ from adapters.teams.activities import (
 )
 from adapters.teams.cache import TtlCache
 from adapters.teams.connector import BotConnector
+from adapters.teams.digest_card import digest_activity, place_name, thread_link
 from bot.clock import Clock
+from bot.domain.digest import DigestView
 from bot.i18n import format_instant
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
 from bot.storage.crypto import Cipher
@@ -45,11 +48,26 @@ from bot.storage.repositories import (
     WorkspaceRepository,
 )
 
-__all__ = ["PLATFORM", "TeamsPlatform"]
+__all__ = ["PLATFORM", "TeamContext", "TeamsPlatform", "current_team"]
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "teams"
+
+
+@dataclass(frozen=True)
+class TeamContext:
+    """The team a command is being run in, and where its roster is asked."""
+
+    team: str
+    service_url: str
+
+
+#: Set by the bot around a command from a team's channel: :meth:`TeamsPlatform.user_profile`
+#: then tells whether the person owns *that* team (``PeopleSource`` names no conversation).
+current_team: ContextVar[TeamContext | None] = ContextVar("teams_current_team", default=None)
+#: Bot Framework ids of people (a digest for one person names them, not a chat).
+_PERSON_PREFIXES = ("29:", "8:orgid:")
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,7 @@ class TeamsPlatform:
         self._targets: TtlCache[tuple[str, str], _Target] = TtlCache(cache_seconds, monotonic)
         self._people: TtlCache[tuple[int, str], _Person] = TtlCache(cache_seconds, monotonic)
         self._posted: TtlCache[str, str] = TtlCache(3600.0, monotonic)
+        self._owners: TtlCache[tuple[str, str, str], bool] = TtlCache(cache_seconds, monotonic)
 
     async def close(self) -> None:
         await self._connector.close()
@@ -219,7 +238,10 @@ class TeamsPlatform:
 
     async def post(self, message: OutgoingMessage) -> PostedMessage:
         conversation, thread_in_id = split_thread(message.conversation)
-        target = await self._target(message.workspace, conversation)
+        if conversation.startswith(_PERSON_PREFIXES):  # `later @person`: their 1:1 chat
+            target = await self._personal(message.workspace, conversation)
+        else:
+            target = await self._target(message.workspace, conversation)
         author = message.author or message.as_author
         if author is None:
             activity = text_activity(
@@ -305,7 +327,75 @@ class TeamsPlatform:
             target = _target(row, workspace)
             if target is not None and (name := await self._member_name(target, person)):
                 break
-        return UserProfile(id=person, name=name or person, tz=known.tz, locale=known.locale)
+        return UserProfile(
+            id=person,
+            name=name or person,
+            tz=known.tz,
+            locale=known.locale,
+            is_admin=await self._owns_current_team(workspace, person),
+        )
+
+    async def _owns_current_team(self, workspace: str, person: str) -> bool:
+        """Whether the Bot Connector's roster of the team being asked in names ``person`` owner.
+
+        ``GET /v3/conversations/{teamId}/members/{userId}`` answers with ``userRole``; Microsoft
+        documents ``user``, ``guest`` and ``anonymous``, and owners as ``owner`` only in the
+        Bot Framework SDKs' change notes, so anything but ``owner`` (or no answer) means "not an
+        owner": a team's named leaders can always act, and can name others.
+        """
+        context = current_team.get()
+        if context is None:
+            return False
+        key = (workspace, context.team, person)
+        known = self._owners.get(key)
+        if known is not None:
+            return known
+        try:
+            member = await self._connector.member(context.service_url, context.team, person)
+        except DeliveryError as error:
+            log.info("could not read a team member's role (%s)", error.code)
+            return False
+        owner = str(member.get("userRole") or "").lower() == "owner"
+        self._owners.put(key, owner)
+        return owner
+
+    async def notification_hours(self, workspace: str, person: str, tz: str | None) -> str | None:
+        """Always ``None``: Teams' bot APIs expose no working hours.
+
+        Microsoft Graph has them (``mailboxSettings.workingHours``), but reading it needs an
+        application permission (``MailboxSettings.Read``) and admin consent; that is not part of
+        this adapter yet, so people on Teams set their hours with ``hours …`` or follow their team.
+        """
+        return None
+
+    async def post_digest(
+        self, workspace: str, conversation: str, view: DigestView
+    ) -> PostedMessage:
+        """The digest as an Adaptive Card, each thread deep-linked; ``conversation`` is a
+        channel, or a person (a private digest, in the bot's 1:1 chat with them)."""
+        conversation, _ = split_thread(conversation)
+        if conversation.startswith(_PERSON_PREFIXES):
+            target = await self._personal(workspace, conversation)
+        else:
+            target = await self._target(workspace, conversation)
+        references: dict[str, Mapping[str, Any]] = {}
+        for channel in dict.fromkeys(thread.conversation for thread in view.threads):
+            try:
+                references[channel] = (await self._target(workspace, channel)).reference
+            except DeliveryError:  # a channel the bot has left: its threads get no link
+                continue
+        places = {
+            channel: place_name(reference, view.locale) for channel, reference in references.items()
+        }
+        links: dict[tuple[str, str], str] = {}
+        for thread in view.threads:
+            reference = references.get(thread.conversation)
+            link = None if reference is None else thread_link(reference, workspace, thread.thread)
+            if link is not None:
+                links[(thread.conversation, thread.thread)] = link
+        activity = digest_activity(target.reference, view, links, places)
+        message_id = await self._send(target, activity)
+        return PostedMessage(conversation=target.conversation, message_id=message_id)
 
     async def channel_members(self, workspace: str, conversation: str) -> list[str]:
         """A channel's members are its team's roster; a chat's are its own."""

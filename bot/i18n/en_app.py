@@ -162,4 +162,16 @@ MESSAGES: dict[str, str] = {
     "delivery.failed.conversation_not_found": "the chat or channel no longer exists. Copy your text from here if you still need it.",
     "delivery.failed.no_conversation_reference": "Quiet Hours has not been added to that chat or team yet. Add it there, then write the message again.",
     "delivery.failed.not_installed": "Quiet Hours was removed from your organisation. Ask an admin to add it again.",
+    # teams digest
+    "teams.digest.channel": "a channel",
+    "teams.digest.open": "Open thread",
+    "teams.digest.more": "… and {count} more thread(s).",
+    # teams commands
+    "teams.card.here": "this conversation",
+    "teams.card.elsewhere": "another chat or channel",
+    "teams.later.in_personal": "In our chat a held message would only come back to you. Use **Send later** under the message box in the chat or channel where it belongs, or @mention me there: `@Quiet Hours later Can you review the draft?`",
+    "teams.compose.title": "Send later",
+    "teams.compose.empty": "Write the message first. I hold it until its readers' working hours begin.",
+    "teams.compose.unknown": "Quiet Hours does not know that action. Update the app and try again.",
+    "teams.edit.empty": "The message cannot be empty. Write something, or cancel the message instead.",
 }

@@ -162,4 +162,16 @@ MESSAGES: dict[str, str] = {
     "delivery.failed.conversation_not_found": "chatten eller kanalen finnes ikke lenger. Kopier teksten herfra hvis du fortsatt trenger den.",
     "delivery.failed.no_conversation_reference": "Quiet Hours er ikke lagt til i den chatten eller det teamet ennå. Legg den til der, og skriv meldingen på nytt.",
     "delivery.failed.not_installed": "Quiet Hours ble fjernet fra organisasjonen. Be en administrator legge den til igjen.",
+    # teams digest
+    "teams.digest.channel": "en kanal",
+    "teams.digest.open": "Åpne tråden",
+    "teams.digest.more": "… og {count} tråd(er) til.",
+    # teams commands
+    "teams.card.here": "denne samtalen",
+    "teams.card.elsewhere": "en annen chat eller kanal",
+    "teams.later.in_personal": "I vår chat ville en tilbakeholdt melding bare komme tilbake til deg. Bruk **Send senere** under meldingsfeltet i chatten eller kanalen der den hører hjemme, eller @nevn meg der: `@Quiet Hours later Kan du se på utkastet?`",
+    "teams.compose.title": "Send senere",
+    "teams.compose.empty": "Skriv meldingen først. Jeg holder den tilbake til mottakernes arbeidstid begynner.",
+    "teams.compose.unknown": "Quiet Hours kjenner ikke den handlingen. Oppdater appen og prøv igjen.",
+    "teams.edit.empty": "Meldingen kan ikke være tom. Skriv noe, eller avbryt meldingen i stedet.",
 }

@@ -240,6 +240,7 @@ class Call:
     body: Any
     authorization: str | None
     status: int = 200
+    answer_id: str | None = None  # the id the connector answered with (activity or chat)
 
 
 @dataclass
@@ -344,7 +345,8 @@ class FakeConnector:
         for problem in schema_errors(body):
             self.violations.append(f"{request.path}: {problem}")
         call.status = 201
-        return web.json_response({"id": str(next(_ids))}, status=201)
+        call.answer_id = str(next(_ids))
+        return web.json_response({"id": call.answer_id}, status=201)
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -354,7 +356,8 @@ class FakeConnector:
             return refusal
         user = body["members"][0]["id"]
         call.status = 201
-        return web.json_response({"id": f"a:personal-{user}"}, status=201)
+        call.answer_id = f"a:personal-{user}"
+        return web.json_response({"id": call.answer_id}, status=201)
 
     async def _member(self, request: web.Request) -> web.Response:
         call = self._record(request, None)

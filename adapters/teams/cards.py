@@ -1,0 +1,210 @@
+"""Adaptive Cards (1.5) for command replies, held-message actions and the Send later dialog.
+
+Pure functions from core values (:class:`Reply`) to JSON-ready dicts. The command layer writes
+Slack's markup (``*bold*``, backticks, ``<@id>`` / ``<#id>``, ``/quiet verb``); here it becomes
+what a Teams card shows: ``**bold**``, plain words, names, and verbs without the slash command.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from adapters.teams.activities import ADAPTIVE_CARD
+from bot.i18n import translate
+from bot.services.commands import MAX_TEXT, Button, Reply
+
+__all__ = [
+    "EDIT_SAVE",
+    "Mode",
+    "dialog_response",
+    "edit_card",
+    "invoke_card",
+    "mentioned_ids",
+    "notice_card",
+    "reply_activity",
+    "reply_card",
+    "to_markdown",
+]
+
+Json = dict[str, Any]
+#: ``execute``: buttons are ``Action.Execute`` (cards in a chat, answered in place);
+#: ``submit``: ``Action.Submit`` (inside the Send later dialog, answered with the next dialog).
+Mode = Literal["execute", "submit"]
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+EDIT_SAVE = "held.edit.save"
+#: Teams refuses messages over ~28 KB: a card keeps at most this many elements and characters.
+MAX_ELEMENTS = 120
+MAX_BLOCK_TEXT = 4000
+SUMMARY_LIMIT = 300
+
+_STYLES = {"primary": "positive", "danger": "destructive"}
+_LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]+)>")
+_MENTION = re.compile(r"<([@#])([^|>\s]+)(?:\|([^>]*))?>")
+_SLASH = re.compile(r"/quiet\s+")
+_BOLD = re.compile(r"(?<![*\w])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![*\w])")
+_PEOPLE = ("29:", "28:", "8:")
+
+
+def mentioned_ids(text: str) -> set[str]:
+    """The ids a reply's canonical mentions name without a label (to look their names up)."""
+    return {match.group(2) for match in _MENTION.finditer(text) if not match.group(3)}
+
+
+def to_markdown(text: str, names: Mapping[str, str], locale: str) -> str:
+    """The command layer's markup as Adaptive Card markdown, mentions as names."""
+
+    def mention(match: re.Match[str]) -> str:
+        kind, who, label = match.group(1), match.group(2), match.group(3)
+        if label:
+            return f"#{label}" if kind == "#" else label
+        if who in names:
+            return names[who]
+        if kind == "#" or not who.startswith(_PEOPLE):
+            return translate("teams.card.elsewhere", locale)
+        return translate("teams.someone", locale)
+
+    text = _LINK.sub(r"[\2](\1)", text)
+    text = _MENTION.sub(mention, text)
+    text = _SLASH.sub("", text)
+    text = _BOLD.sub(r"**\1**", text)
+    return text.replace("`", "")
+
+
+def _plain(markdown: str) -> str:
+    return markdown.replace("**", "")
+
+
+def _card(body: list[Json]) -> Json:
+    return {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+
+
+def _text_blocks(markdown: str, *, attention: bool = False) -> list[Json]:
+    blocks: list[Json] = []
+    for line in markdown.split("\n"):
+        if not line.strip():
+            continue
+        block: Json = {"type": "TextBlock", "text": line[:MAX_BLOCK_TEXT], "wrap": True}
+        if line.startswith("> "):
+            block.update(text=line[2:][:MAX_BLOCK_TEXT], isSubtle=True)
+        if blocks:
+            block["spacing"] = "None"
+        if attention and not blocks:
+            block["color"] = "Attention"
+        blocks.append(block)
+    return blocks
+
+
+def _action(button: Button, mode: Mode) -> Json:
+    action: Json
+    if mode == "execute":
+        action = {
+            "type": "Action.Execute",
+            "title": button.label,
+            "verb": button.action,
+            "data": {"held": button.value},
+        }
+    else:
+        action = {
+            "type": "Action.Submit",
+            "title": button.label,
+            "data": {"verb": button.action, "held": button.value},
+        }
+    style = _STYLES.get(button.style or "")
+    if style is not None:
+        action["style"] = style
+    return action
+
+
+def reply_card(
+    reply: Reply, *, names: Mapping[str, str] | None = None, mode: Mode = "execute"
+) -> Json:
+    """A command's answer: each section's text, then its buttons."""
+    names = names or {}
+    body: list[Json] = []
+    for index, section in enumerate(reply.sections):
+        markdown = to_markdown(section.text, names, reply.locale)
+        blocks = _text_blocks(markdown, attention=reply.error and index == 0)
+        if blocks and body:
+            blocks[0]["spacing"] = "Medium"
+        actions = [_action(button, mode) for button in section.buttons]
+        if len(body) + len(blocks) + (1 if actions else 0) > MAX_ELEMENTS:
+            body.append({"type": "TextBlock", "text": "…", "wrap": True})
+            break
+        body += blocks
+        if actions:
+            body.append({"type": "ActionSet", "actions": actions})
+    return _card(body or [{"type": "TextBlock", "text": " ", "wrap": True}])
+
+
+def reply_activity(reply: Reply, *, names: Mapping[str, str] | None = None) -> Json:
+    """A message carrying the reply's card; ``summary`` is its plain text for notifications.
+
+    The plain text goes in ``summary``, not ``text``: Teams shows ``text`` *and* the card,
+    so the answer would appear twice.
+    """
+    card = reply_card(reply, names=names)
+    plain = _plain(to_markdown(reply.text, names or {}, reply.locale))
+    summary = " ".join(plain.split())
+    if len(summary) > SUMMARY_LIMIT:
+        summary = summary[: SUMMARY_LIMIT - 1] + "…"
+    return {
+        "type": "message",
+        "summary": summary,
+        "attachments": [{"contentType": ADAPTIVE_CARD, "content": card}],
+    }
+
+
+def notice_card(text: str, locale: str, *, error: bool = False) -> Json:
+    """A card that only says something (what became of a held message, or why not)."""
+    return reply_card(Reply.of(text, error=error, locale=locale))
+
+
+def edit_card(
+    held_id: str, body: str, locale: str, *, mode: Mode = "execute", problem: str | None = None
+) -> Json:
+    """The held message's text in a field, with Save (only its author ever gets this card)."""
+    items: list[Json] = [
+        {
+            "type": "TextBlock",
+            "text": translate("modal.edit.title", locale),
+            "weight": "Bolder",
+            "wrap": True,
+        }
+    ]
+    if problem:
+        items.append({"type": "TextBlock", "text": problem, "color": "Attention", "wrap": True})
+    items.append(
+        {
+            "type": "Input.Text",
+            "id": "text",
+            "label": translate("modal.edit.label", locale),
+            "isMultiline": True,
+            "maxLength": MAX_TEXT,
+            "value": body[:MAX_TEXT],
+        }
+    )
+    save = Button(EDIT_SAVE, held_id, translate("button.save", locale), "primary")
+    items.append({"type": "ActionSet", "actions": [_action(save, mode)]})
+    return _card(items)
+
+
+def invoke_card(card: Json) -> Json:
+    """The ``adaptiveCard/action`` answer that replaces the clicked card with ``card``."""
+    return {"statusCode": 200, "type": ADAPTIVE_CARD, "value": card}
+
+
+def dialog_response(card: Json, title: str) -> Json:
+    """A message extension's answer: show ``card`` in the (next) dialog."""
+    return {
+        "task": {
+            "type": "continue",
+            "value": {
+                "title": title,
+                "card": {"contentType": ADAPTIVE_CARD, "content": card},
+            },
+        }
+    }

@@ -1,0 +1,276 @@
+"""Teams commands, card buttons and the Send later message extension, over the core services.
+
+Every verb is :class:`CommandService`'s, answered as an Adaptive Card in the thread where it was
+asked. Buttons on those cards (``Action.Execute``) come back as ``adaptiveCard/action`` invokes
+and are answered by replacing the card; inside the Send later dialog they are ``Action.Submit``
+and come back as ``composeExtension/submitAction``, answered with the next dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.teams.activities import ConversationInfo, Sender
+from adapters.teams.cards import (
+    EDIT_SAVE,
+    Mode,
+    dialog_response,
+    edit_card,
+    mentioned_ids,
+    notice_card,
+    reply_activity,
+    reply_card,
+)
+from adapters.teams.manifest import COMMANDS
+from adapters.teams.mentions import command_text
+from adapters.teams.platform import PLATFORM, TeamContext, current_team
+from bot.clock import Clock
+from bot.i18n import format_instant, normalize_locale, translate
+from bot.services.commands import (
+    MAX_TEXT,
+    CommandService,
+    Invocation,
+    Reply,
+    Section,
+    held_buttons,
+    split_command,
+)
+from bot.services.compose import ComposeService, NotAllowedError, NotInstalledError
+from bot.services.directory import zone_or_utc
+from bot.storage.crypto import Cipher
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import PersonRepository, WorkspaceRepository
+
+__all__ = ["SEND_LATER", "TeamsInteractions"]
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+#: The message extension's command id (``adapters.teams.manifest``).
+SEND_LATER = "sendLater"
+VERBS = frozenset(name for name, _ in COMMANDS)
+HELD_VERBS = frozenset({"held.send_now", "held.cancel", "held.edit", EDIT_SAVE})
+
+
+def _dict(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+class TeamsInteractions:
+    """What people do with the bot in Teams, translated into core calls and back into cards."""
+
+    def __init__(
+        self,
+        *,
+        commands: CommandService,
+        compose: ComposeService,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        clock: Clock,
+    ) -> None:
+        self._commands = commands
+        self._compose = compose
+        self._sessions = sessions
+        self._cipher = cipher
+        self._clock = clock
+
+    # -- commands ------------------------------------------------------------------------------
+
+    async def command(
+        self, activity: Mapping[str, Any], info: ConversationInfo, who: Sender
+    ) -> Json:
+        """The answer (a message activity with a card) to a command in ``activity``."""
+        reply = await self.answer(command_text(activity), info, who)
+        return reply_activity(reply, names=await self._names(info, reply))
+
+    async def answer(self, text: str, info: ConversationInfo, who: Sender) -> Reply:
+        verb, rest = split_command(text)
+        locale = normalize_locale(who.locale)
+        if verb == "help":
+            return Reply.of(translate("teams.help", locale), locale=locale)
+        if verb not in VERBS:
+            return Reply.of(
+                translate("cmd.unknown", locale, verb=verb[:40]),
+                translate("teams.help", locale),
+                error=True,
+                locale=locale,
+            )
+        if verb in ("later", "urgent") and info.kind == "dm" and not rest.startswith(("<@", "<#")):
+            # the bot's own chat: a message held here would only come back to its author
+            return Reply.of(translate("teams.later.in_personal", locale), error=True, locale=locale)
+        call = Invocation(
+            platform=PLATFORM,
+            workspace=info.tenant,
+            person=who.id,
+            conversation=info.conversation,
+            text=text,
+            person_name=who.name,
+            locale=who.locale,
+        )
+        # Team owners lead without being named: the platform asks this team's roster.
+        team = TeamContext(info.team, info.service_url) if info.team else None
+        token = current_team.set(team)
+        try:
+            return await self._commands.run(call)
+        except Exception:  # never a stack trace to the person; the log has it
+            log.exception("a Teams command failed")
+            return Reply.of(translate("cmd.error", locale), error=True, locale=locale)
+        finally:
+            current_team.reset(token)
+
+    async def _names(self, info: ConversationInfo, reply: Reply) -> dict[str, str]:
+        """Display names for the people a reply mentions by id; "this conversation" for here."""
+        wanted = mentioned_ids(reply.text)
+        names = {info.conversation: translate("teams.card.here", reply.locale)}
+        people = sorted(wanted - set(names))[:50]
+        if not people:
+            return names
+        async with self._sessions() as session:
+            workspace = await WorkspaceRepository(session).find(PLATFORM, info.tenant)
+            if workspace is None:
+                return names
+            repository = PersonRepository(session)
+            for person in people:
+                row = await repository.find(workspace.id, person)
+                if row is not None and row.display_name:
+                    names[person] = row.display_name
+        return names
+
+    # -- buttons on held messages --------------------------------------------------------------
+
+    async def card_action(
+        self, verb: str, data: Mapping[str, Any], info: ConversationInfo, who: Sender
+    ) -> Json:
+        """An ``Action.Execute`` on one of our cards: the card that replaces it."""
+        return await self._held_action(verb, data, info, who, mode="execute")
+
+    async def _person(
+        self, tenant: str, person: str, fallback: str | None
+    ) -> tuple[str, str | None]:
+        try:
+            return await self._commands.person(PLATFORM, tenant, person)
+        except Exception:  # not installed, or the database is away: still answer
+            return normalize_locale(fallback), None
+
+    async def _held_action(
+        self,
+        verb: str,
+        data: Mapping[str, Any],
+        info: ConversationInfo,
+        who: Sender,
+        *,
+        mode: Mode,
+    ) -> Json:
+        locale, tz = await self._person(info.tenant, who.id, who.locale)
+        held_id = data.get("held")
+        if verb not in HELD_VERBS or not isinstance(held_id, str) or not held_id:
+            return notice_card(translate("teams.compose.unknown", locale), locale, error=True)
+        try:
+            if verb == "held.send_now":
+                done = await self._compose.send_now(held_id, person=who.id)
+                return notice_card(
+                    translate("held.sent_now" if done else "held.gone", locale), locale
+                )
+            if verb == "held.cancel":
+                done = await self._compose.cancel(held_id, person=who.id)
+                key = "held.cancelled" if done else "held.gone"
+                return notice_card(translate(key, locale), locale)
+            if verb == "held.edit":
+                return await self._edit(held_id, who.id, locale, mode)
+            return await self._save(held_id, who.id, data.get("text"), locale, tz, mode)
+        except NotAllowedError:
+            return notice_card(translate("held.not_yours", locale), locale, error=True)
+        except Exception:
+            log.exception("a Teams card action failed")
+            return notice_card(translate("cmd.error", locale), locale, error=True)
+
+    async def _edit(self, held_id: str, person: str, locale: str, mode: Mode) -> Json:
+        async with self._sessions() as session:
+            repository = HeldMessageRepository(session, self._cipher)
+            row = await repository.get(held_id)
+            if row is not None and row.author_id != person:
+                raise NotAllowedError(held_id)
+            body = repository.body(row) if row is not None and row.state == "held" else None
+        if body is None:
+            return notice_card(translate("held.gone", locale), locale)
+        return edit_card(held_id, body, locale, mode=mode)
+
+    async def _save(
+        self, held_id: str, person: str, text: object, locale: str, tz: str | None, mode: Mode
+    ) -> Json:
+        text = text if isinstance(text, str) else ""
+        problem = None
+        if not text.strip():
+            problem = translate("teams.edit.empty", locale)
+        elif len(text) > MAX_TEXT:
+            problem = translate("cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text))
+        if problem is not None:
+            return edit_card(held_id, text, locale, mode=mode, problem=problem)
+        if not await self._compose.edit(held_id, person=person, text=text):
+            return notice_card(translate("held.gone", locale), locale)
+        async with self._sessions() as session:
+            row = await HeldMessageRepository(session, self._cipher).get(held_id)
+        if row is None:
+            return notice_card(translate("held.gone", locale), locale)
+        now = self._clock.now()
+        when = format_instant(row.deliver_at, zone_or_utc(tz), locale, now=now)
+        return notice_card(translate("held.edited", locale, when=when), locale)
+
+    # -- the Send later message extension ------------------------------------------------------
+
+    async def compose_extension(
+        self, value: Mapping[str, Any], info: ConversationInfo, who: Sender
+    ) -> Json:
+        """``composeExtension/submitAction``: hold what was written; answer with a dialog."""
+        locale, tz = await self._person(info.tenant, who.id, who.locale)
+        title = translate("teams.compose.title", locale)
+        data = _dict(value.get("data"))
+        verb = data.get("verb")
+        if isinstance(verb, str):  # a button in our own dialog
+            card = await self._held_action(verb, data, info, who, mode="submit")
+            return dialog_response(card, title)
+        if value.get("commandId") != SEND_LATER:
+            card = notice_card(translate("teams.compose.unknown", locale), locale, error=True)
+            return dialog_response(card, title)
+        text = data.get("text")
+        text = text.strip() if isinstance(text, str) else ""
+        if not text:
+            card = notice_card(translate("teams.compose.empty", locale), locale, error=True)
+            return dialog_response(card, title)
+        if len(text) > MAX_TEXT:
+            problem = translate("cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text))
+            return dialog_response(notice_card(problem, locale, error=True), title)
+        try:
+            composed = await self._compose.compose(
+                platform=PLATFORM,
+                workspace=info.tenant,
+                author=who.id,
+                conversation=info.conversation,
+                thread=info.thread,
+                text=text,
+                author_name=who.name,
+                kind="compose",
+            )
+        except NotInstalledError:
+            card = notice_card(translate("cmd.not_installed", locale), locale, error=True)
+            return dialog_response(card, title)
+        now = self._clock.now()
+        decision = composed.decision
+        why = decision.explain(locale, now=now)
+        if decision.held:
+            when = format_instant(decision.deliver_at, zone_or_utc(tz), locale, now=now)
+            reply = Reply(
+                (
+                    Section(translate("cmd.later.held", locale, when=when)),
+                    Section(why, held_buttons(composed.held_id, locale)),
+                ),
+                locale=locale,
+            )
+        else:
+            reply = Reply.of(translate("cmd.later.sent_now", locale), why, locale=locale)
+        return dialog_response(reply_card(reply, mode="submit"), title)

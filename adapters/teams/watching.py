@@ -1,0 +1,153 @@
+"""Channel messages Teams shows the bot (RSC ``ChannelMessage.Read.Group``) → the off-hours watcher.
+
+With resource-specific consent the bot receives every message in its teams' channels, without an
+@mention. Each one becomes a platform-free :class:`ChannelMessage`; only off-hours messages in
+watched channels have an effect (recorded for the digest, the thread labelled once), and only
+those pay for the database check that makes a retried activity count once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.teams.activities import bot_mentioned, split_thread
+from adapters.teams.platform import PLATFORM
+from bot.clock import Clock
+from bot.services.watch import ChannelMessage, OffHoursWatcher, Watched
+from bot.storage.repositories import SeenEventRepository
+
+__all__ = ["PLATFORM", "channel_message", "plain_text", "watch_channel_message"]
+
+log = logging.getLogger(__name__)
+
+#: Bot Framework ids: ``28:`` is a bot, ``29:`` a person.
+_BOT_PREFIX = "28:"
+_MAX_EVENT_ID = 255
+
+_MENTION = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h\d|blockquote)>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_BLANKS = re.compile(r"[ \t\r\f\v]+")
+
+
+def _dict(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def plain_text(text: str) -> str:
+    """The words of a Teams message, whose ``text`` is often HTML: ``<p>``, ``<at>``, entities.
+
+    Mentions become ``@Name`` (so a digest quoting the line notifies nobody), paragraph ends
+    and ``<br>`` become line breaks, other tags go, entities are decoded.
+    """
+    text = _MENTION.sub(lambda match: "@" + _TAG.sub("", match.group(1)).strip(), text or "")
+    text = _BREAK.sub("\n", text)
+    text = html.unescape(_TAG.sub("", text)).replace("\xa0", " ")
+    lines = (_BLANKS.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _from_a_bot(activity: Mapping[str, Any]) -> bool:
+    sender = _dict(activity.get("from"))
+    sender_id = _str(sender.get("id")) or ""
+    bot_id = _str(_dict(activity.get("recipient")).get("id"))
+    return (
+        sender.get("role") == "bot"
+        or sender_id.startswith(_BOT_PREFIX)
+        or (bot_id is not None and sender_id == bot_id)
+    )
+
+
+def _instant(value: object) -> datetime | None:
+    text = _str(value)
+    if text is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def channel_message(activity: Mapping[str, Any], *, now: datetime) -> ChannelMessage | None:
+    """A person's channel message as the watcher sees it; ``None`` for anything else.
+
+    Not a channel message: chats, the bot's own posts, commands (@mentions of the bot), and
+    activities without a tenant, sender or id. ``now`` stands in for a missing timestamp.
+    """
+    if activity.get("type") != "message" or _from_a_bot(activity) or bot_mentioned(activity):
+        return None
+    conversation = _dict(activity.get("conversation"))
+    channel_data = _dict(activity.get("channelData"))
+    if conversation.get("conversationType") != "channel":
+        return None
+    raw_id = _str(conversation.get("id"))
+    message_id = _str(activity.get("id"))
+    author = _str(_dict(activity.get("from")).get("id"))
+    tenant = _str(_dict(channel_data.get("tenant")).get("id")) or _str(conversation.get("tenantId"))
+    if raw_id is None or message_id is None or author is None or tenant is None:
+        return None
+    channel, root = split_thread(raw_id)
+    # a root post's conversation id names the post itself; a reply's names its thread's root
+    thread = root or _str(activity.get("replyToId")) or message_id
+    return ChannelMessage(
+        platform=PLATFORM,
+        workspace=tenant,
+        conversation=channel,
+        thread=thread,
+        author=author,
+        at=_instant(activity.get("timestamp")) or now,
+        text=plain_text(_str(activity.get("text")) or ""),
+        is_thread_root=thread == message_id,
+    )
+
+
+def _event_id(message: ChannelMessage, activity_id: str) -> str:
+    """Teams message ids are unique within a channel only: the channel is part of the key."""
+    key = f"{message.conversation};{activity_id}"
+    if len(key) <= _MAX_EVENT_ID:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+async def watch_channel_message(
+    watcher: OffHoursWatcher | None,
+    sessions: async_sessionmaker[AsyncSession],
+    activity: Mapping[str, Any],
+    clock: Clock,
+) -> Watched | None:
+    """Hand an inbound channel message to the watcher, once however often Teams sends it.
+
+    Never raises: a failure here must not cost the turn its answer (logged, not retried; the
+    thread's next message tries the label again).
+    """
+    if watcher is None:
+        return None
+    try:
+        message = channel_message(activity, now=clock.now())
+        if message is None or not await watcher.relevant(message):
+            return None
+        activity_id = str(activity["id"])
+        async with sessions() as session, session.begin():
+            first = await SeenEventRepository(session).first_time(
+                PLATFORM, _event_id(message, activity_id), clock.now()
+            )
+        if not first:
+            log.info("Teams sent a channel message again; it was handled the first time")
+            return None
+        return await watcher.on_message(message)
+    except Exception:
+        log.exception("a Teams channel message could not be watched")
+        return None

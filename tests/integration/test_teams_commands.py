@@ -1,0 +1,346 @@
+"""Teams commands, card buttons and Send later over real HTTP, against a fake Bot Connector.
+
+Friday 17:30 in Oslo, the channel's team works mon-fri 08:00-16:00: what Kari and Ola write
+through the bot is held until Monday 08:00, and the buttons on the cards change or cancel it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.i18n import translate
+from bot.services.commands import MAX_TEXT
+from bot.storage.crypto import Cipher
+from bot.storage.models import HeldMessageRow, PersonRow
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import TeamRepository, WorkspaceRepository
+from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT
+from tests.support.teams_app import (
+    TeamsHarness,
+    buttons,
+    card_action,
+    card_of,
+    card_text,
+    mention,
+    personal,
+    personal_chat,
+    send_later,
+)
+
+Sessions = async_sessionmaker[AsyncSession]
+FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
+MONDAY_0759 = datetime(2026, 11, 30, 6, 59, tzinfo=UTC)
+MONDAY_0800 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+
+
+async def _team(sessions: Sessions) -> None:
+    """The channel belongs to a team (office hours in Oslo); nobody is named its leader."""
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).get_or_create(
+            "teams", TENANT, now=FRIDAY_1730
+        )
+        teams = TeamRepository(session)
+        team = await teams.create(
+            workspace.id,
+            "Plattform",
+            now=FRIDAY_1730,
+            hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo",
+        )
+        await teams.watch(team, CHANNEL)
+
+
+@pytest.fixture
+async def teams(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> AsyncIterator[TeamsHarness]:
+    await _team(sessions)
+    harness = TeamsHarness(engine=engine, sessions=sessions, cipher=cipher, now=FRIDAY_1730)
+    harness.connector.members[TEAM] = [
+        {**KARI, "userRole": "owner"},
+        {**OLA, "userRole": "user"},
+    ]
+    async with harness.running():
+        yield harness
+
+
+async def held_rows(sessions: Sessions) -> list[HeldMessageRow]:
+    async with sessions() as session:
+        return list((await session.scalars(select(HeldMessageRow))).all())
+
+
+async def body_of(sessions: Sessions, cipher: Cipher, held_id: str) -> str | None:
+    async with sessions() as session:
+        repository = HeldMessageRepository(session, cipher)
+        row = await repository.get(held_id)
+        assert row is not None
+        return repository.body(row)
+
+
+async def _held_by_ola(teams: TeamsHarness, text: str) -> tuple[str, dict[str, object]]:
+    card = await teams.ask(mention(teams.service_url, f"later {text}", sender=OLA, locale="en"))
+    [send_now, edit, cancel] = buttons(card)
+    assert send_now["data"] == edit["data"] == cancel["data"]
+    held = send_now["data"]["held"]
+    return str(held), card
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+async def test_later_in_a_channel_on_friday_evening_is_held_until_monday(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    card = await teams.ask(
+        mention(teams.service_url, "later Kan vi ta dette mandag?", sender=OLA, locale="en-GB")
+    )
+    assert card["version"] == "1.5"
+    assert "Held. It will be delivered Mon 08:00 Europe/Oslo." in card_text(card)
+    assert all(block.get("wrap") for block in card["body"] if block["type"] == "TextBlock")
+    actions = buttons(card)
+    assert [(a["type"], a["verb"]) for a in actions] == [
+        ("Action.Execute", "held.send_now"),
+        ("Action.Execute", "held.edit"),
+        ("Action.Execute", "held.cancel"),
+    ]
+    [row] = await held_rows(sessions)
+    assert actions[0]["data"] == {"held": row.id}
+    assert (row.conversation_id, row.author_id, row.kind) == (CHANNEL, OLA["id"], "later")
+    assert row.deliver_at == MONDAY_0800
+    reply = teams.connector.posted()[-1].body
+    assert reply["summary"].startswith("Held. It will be delivered Mon 08:00")
+    assert "text" not in reply  # Teams would show it above the card: the answer twice
+
+    await teams.engine.run_until_idle()
+    assert len(teams.connector.posted()) == 1  # nothing delivered on Friday
+
+
+async def test_unknown_verbs_and_help_answer_with_the_commands(teams: TeamsHarness) -> None:
+    card = await teams.ask(personal(teams.service_url, "dans", locale="en-US"))
+    text = card_text(card)
+    assert "I don't know the command “dans”." in text
+    assert "**later** — hold a message" in text
+    assert card["body"][0]["color"] == "Attention"
+    helped = await teams.ask(personal(teams.service_url, "hjelp"))
+    assert "holdes" in card_text(helped) and "dans" not in card_text(helped)
+
+
+async def test_later_in_the_bots_own_chat_says_where_to_write_instead(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    card = await teams.ask(personal(teams.service_url, "later hei"))
+    assert "Send senere" in card_text(card)
+    assert await held_rows(sessions) == []
+
+
+async def test_hours_are_set_and_refused_in_norwegian(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    card = await teams.ask(personal(teams.service_url, "hours man-fre 8-16"))
+    assert "Lagret. Arbeidstiden din er nå: mon-fri 08:00-16:00" in card_text(card)
+    assert "`" not in card_text(card)
+    async with sessions() as session:
+        kari = (
+            await session.scalars(select(PersonRow).where(PersonRow.external_id == KARI["id"]))
+        ).one()
+    assert (kari.hours_source, kari.locale) == ("personal", "nb-NO")
+
+    refused = await teams.ask(personal(teams.service_url, "hours hver dag kanskje"))
+    assert refused["body"][0]["color"] == "Attention"
+    assert "hver" in card_text(refused) and "Lagret" not in card_text(refused)
+
+
+async def test_team_settings_are_for_owners_and_named_leaders(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    refused = await teams.ask(
+        mention(teams.service_url, "team hours mon-fri 08:00-15:00", sender=OLA)
+    )
+    assert "Bare teamets ledere" in card_text(refused)
+    asked = [call.path for call in teams.connector.calls if call.method == "GET"]
+    assert asked == [f"/emea/v3/conversations/{TEAM}/members/{OLA['id']}"]
+
+    allowed = await teams.ask(mention(teams.service_url, "team hours mon-fri 08:00-15:00"))
+    assert "Lagret." in card_text(allowed)
+    assert "mon-fri 08:00-15:00" in card_text(allowed)
+
+    # The owner names Ola leader with an @mention; from then on Ola may change the team.
+    named = await teams.ask(
+        mention(teams.service_url, "team leader add <at>Ola</at>", others=(OLA,))
+    )
+    assert "Ola" in card_text(named) and "29:" not in card_text(named)
+    now_allowed = await teams.ask(mention(teams.service_url, "team mode label", sender=OLA))
+    assert "Lagret." in card_text(now_allowed)
+    async with sessions() as session:
+        workspace = await WorkspaceRepository(session).find("teams", TENANT)
+        assert workspace is not None
+        team = await TeamRepository(session).by_name(workspace.id, "Plattform")
+    assert team is not None and team.mode == "label"
+
+
+# -- buttons -------------------------------------------------------------------------------------
+
+
+async def test_send_now_from_the_card_delivers_it_once(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    held, _ = await _held_by_ola(teams, "Release notes are ready")
+    stranger = await teams.click(
+        card_action(teams.service_url, "held.send_now", {"held": held}, sender=KARI)
+    )
+    assert "Bare den som skrev" in card_text(stranger)
+    card = await teams.click(
+        card_action(teams.service_url, "held.send_now", {"held": held}, sender=OLA, locale="en")
+    )
+    assert card_text(card) == translate("held.sent_now", "en")
+    await teams.engine.run_until_idle()
+    await teams.engine.run_until_idle()
+    delivered = [c for c in teams.connector.posted(CHANNEL) if c.reply_to is None]
+    assert len(delivered) == 1
+    assert "Release notes are ready" in card_text(card_of(delivered[0].body))
+    again = await teams.click(
+        card_action(teams.service_url, "held.send_now", {"held": held}, sender=OLA, locale="en")
+    )
+    assert card_text(again) == translate("held.gone", "en")
+
+
+async def test_cancel_from_the_card(teams: TeamsHarness, sessions: Sessions) -> None:
+    held, _ = await _held_by_ola(teams, "Never mind")
+    card = await teams.click(
+        card_action(teams.service_url, "held.cancel", {"held": held}, sender=OLA, locale="en")
+    )
+    assert card_text(card) == translate("held.cancelled", "en")
+    [row] = await held_rows(sessions)
+    assert row.state == "cancelled"
+
+
+async def test_edit_from_the_card(teams: TeamsHarness, sessions: Sessions, cipher: Cipher) -> None:
+    held, _ = await _held_by_ola(teams, "Draft one")
+    other = await teams.click(card_action(teams.service_url, "held.edit", {"held": held}))
+    assert "Bare den som skrev" in card_text(other) and "Draft one" not in card_text(other)
+
+    form = await teams.click(
+        card_action(teams.service_url, "held.edit", {"held": held}, sender=OLA, locale="en")
+    )
+    [field] = [element for element in form["body"] if element["type"] == "Input.Text"]
+    assert (field["id"], field["value"], field["maxLength"]) == ("text", "Draft one", MAX_TEXT)
+    [save] = buttons(form)
+    assert (save["type"], save["verb"], save["data"]) == (
+        "Action.Execute",
+        "held.edit.save",
+        {"held": held},
+    )
+
+    empty = await teams.click(
+        card_action(
+            teams.service_url,
+            "held.edit.save",
+            {"held": held, "text": "  "},
+            sender=OLA,
+            locale="en",
+        )
+    )
+    assert translate("teams.edit.empty", "en") in card_text(empty)
+    saved = await teams.click(
+        card_action(
+            teams.service_url,
+            "held.edit.save",
+            {"held": held, "text": "Draft two"},
+            sender=OLA,
+            locale="en",
+        )
+    )
+    assert "Updated. The new text will be delivered Mon 08:00" in card_text(saved)
+    assert await body_of(sessions, cipher, held) == "Draft two"
+
+
+# -- Send later (the message extension) ---------------------------------------------------------
+
+
+async def test_send_later_holds_the_message_and_the_engine_delivers_it_monday_once(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    ola = {"sender": OLA, "locale": "en-GB"}
+    card = await teams.dialog(send_later(teams.service_url, {"text": "Budget is final."}, **ola))
+    text = card_text(card)
+    assert "Held. It will be delivered Mon 08:00 Europe/Oslo." in text
+    assert [(b["type"], b["data"]["verb"]) for b in buttons(card)] == [
+        ("Action.Submit", "held.send_now"),
+        ("Action.Submit", "held.edit"),
+        ("Action.Submit", "held.cancel"),
+    ]
+    [row] = await held_rows(sessions)
+    assert (row.kind, row.conversation_id, row.author_id) == ("compose", CHANNEL, OLA["id"])
+
+    teams.clock.set(MONDAY_0759)
+    await teams.engine.run_until_idle()
+    assert teams.connector.posted(CHANNEL) == []
+    teams.clock.set(MONDAY_0800)
+    await teams.engine.run_until_idle()
+    await teams.engine.run_until_idle()
+    [delivered] = teams.connector.posted(CHANNEL)
+    shown = card_text(card_of(delivered.body))
+    assert "From Ola · written Fri 17:30" in shown and "Budget is final." in shown
+    assert delivered.body["channelData"]["quietHours"]["delivery"] == row.id
+    assert teams.connector.violations == []
+
+
+async def test_send_later_dialog_buttons_cancel_and_edit(
+    teams: TeamsHarness, sessions: Sessions, cipher: Cipher
+) -> None:
+    ola = {"sender": OLA, "locale": "en"}
+    card = await teams.dialog(send_later(teams.service_url, {"text": "First"}, **ola))
+    held = buttons(card)[0]["data"]["held"]
+    form = await teams.dialog(
+        send_later(teams.service_url, {"verb": "held.edit", "held": held}, **ola)
+    )
+    [save] = buttons(form)
+    assert save["type"] == "Action.Submit"
+    # Teams merges the dialog's inputs into the button's data
+    saved = await teams.dialog(
+        send_later(teams.service_url, {**save["data"], "text": "Second"}, **ola)
+    )
+    assert "Updated." in card_text(saved)
+    assert await body_of(sessions, cipher, held) == "Second"
+    cancelled = await teams.dialog(
+        send_later(teams.service_url, {"verb": "held.cancel", "held": held}, **ola)
+    )
+    assert card_text(cancelled) == translate("held.cancelled", "en")
+
+
+@pytest.mark.parametrize(
+    ("data", "command", "expected"),
+    [
+        ({"text": "   "}, "sendLater", "Write the message first."),
+        ({}, "sendLater", "Write the message first."),
+        ({"text": "x" * (MAX_TEXT + 1)}, "sendLater", f"I can hold at most {MAX_TEXT}"),
+        ({"text": "hi"}, "somethingElse", "Quiet Hours does not know that action."),
+        ({"verb": "held.cancel", "held": ""}, "sendLater", "Quiet Hours does not know"),
+    ],
+)
+async def test_send_later_answers_bad_input_with_a_friendly_card(
+    teams: TeamsHarness, sessions: Sessions, data: dict[str, object], command: str, expected: str
+) -> None:
+    card = await teams.dialog(
+        send_later(teams.service_url, data, sender=OLA, command=command, locale="en")
+    )
+    assert expected in card_text(card)
+    assert card["body"][0]["color"] == "Attention"
+    assert await held_rows(sessions) == []
+
+
+async def test_send_later_where_no_quiet_hours_apply_goes_out_now(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    chat = personal_chat(KARI)
+    card = await teams.dialog(send_later(teams.service_url, {"text": "Husk møtet"}, channel=None))
+    assert "Levert nå." in card_text(card) and buttons(card) == []
+    [row] = await held_rows(sessions)
+    assert row.conversation_id == chat
+    await teams.engine.run_until_idle()
+    [delivered] = teams.connector.posted(chat)  # the invoke left a reference to post with
+    assert "Husk møtet" in card_text(card_of(delivered.body))

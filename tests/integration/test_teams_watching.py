@@ -1,0 +1,105 @@
+"""Teams channel messages through the off-hours watcher, on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.teams.watching import watch_channel_message
+from bot.clock import FixedClock
+from bot.ports import ChatPlatform
+from bot.services.watch import ChannelMessage, OffHoursWatcher
+from bot.storage.crypto import Cipher
+from bot.storage.models import ActivityRow
+from bot.storage.repositories import TeamRepository, WorkspaceRepository
+from tests.support.teams import CHANNEL, GENERAL, OLA, TENANT, channel_message
+
+Sessions = async_sessionmaker[AsyncSession]
+SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+SERVICE = "https://smba.trafficmanager.net/emea/"
+
+
+class Labels:
+    """A stand-in platform that only records the labels it is asked for."""
+
+    def __init__(self) -> None:
+        self.labels: list[tuple[str, str, str]] = []
+
+    async def add_label(self, workspace: str, conversation: str, thread: str, text: str) -> str:
+        self.labels.append((workspace, conversation, thread))
+        return f"label-{len(self.labels)}"
+
+
+async def watched(sessions: Sessions, *channels: str) -> None:
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).get_or_create("teams", TENANT, now=SATURDAY)
+        teams = TeamRepository(session)
+        team = await teams.create(
+            workspace.id,
+            "Plattform",
+            now=SATURDAY,
+            mode="label",
+            hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo",
+        )
+        for channel in channels:
+            await teams.watch(team, channel)
+
+
+def saturday(activity: dict[str, Any]) -> dict[str, Any]:
+    activity["timestamp"] = "2026-11-28T10:00:00.000Z"
+    return activity
+
+
+async def test_the_same_message_id_in_two_channels_is_two_messages(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    await watched(sessions, CHANNEL, GENERAL)
+    platform = Labels()
+    platforms: dict[str, ChatPlatform] = {"teams": platform}  # type: ignore[dict-item]
+    watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
+    clock = FixedClock(SATURDAY)
+    here = saturday(channel_message(SERVICE, "<p>Hei</p>", sender=OLA))
+    there = saturday(channel_message(SERVICE, "<p>Hei</p>", channel=GENERAL, sender=OLA))
+    there["id"] = here["id"]  # Teams message ids are unique within a channel only
+    there["conversation"]["id"] = f"{GENERAL};messageid={here['id']}"
+    for activity in (here, there, here, there):  # and each is sent twice
+        await watch_channel_message(watcher, sessions, activity, clock)
+    async with sessions() as session:
+        rows = (await session.scalars(select(ActivityRow))).all()
+    assert sorted((row.conversation_id, row.thread_id) for row in rows) == sorted(
+        [(CHANNEL, here["id"]), (GENERAL, here["id"])]
+    )
+    assert sorted(platform.labels) == sorted(
+        [(TENANT, CHANNEL, here["id"]), (TENANT, GENERAL, here["id"])]
+    )
+
+
+async def test_working_hours_and_unwatched_channels_cost_nothing(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    await watched(sessions, CHANNEL)
+    platform = Labels()
+    platforms: dict[str, ChatPlatform] = {"teams": platform}  # type: ignore[dict-item]
+    watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
+    monday_10 = channel_message(SERVICE, "hei")
+    monday_10["timestamp"] = "2026-11-30T09:00:00Z"
+    elsewhere = saturday(channel_message(SERVICE, "hei", channel="19:other@thread.tacv2"))
+    for activity in (monday_10, elsewhere):
+        assert (
+            await watch_channel_message(watcher, sessions, activity, FixedClock(SATURDAY)) is None
+        )
+    assert platform.labels == []
+
+
+async def test_a_failing_watcher_never_costs_the_turn(sessions: Sessions) -> None:
+    class Broken(OffHoursWatcher):
+        async def relevant(self, message: ChannelMessage) -> bool:
+            raise RuntimeError("database down")
+
+    broken = Broken(sessions=sessions, platforms={})
+    activity = saturday(channel_message(SERVICE))
+    assert await watch_channel_message(broken, sessions, activity, FixedClock(SATURDAY)) is None
+    assert await watch_channel_message(None, sessions, activity, FixedClock(SATURDAY)) is None
