@@ -54,6 +54,10 @@ class EngineConfig:
     workspace_limits: Mapping[str, Sequence[RateLimit]] = field(default_factory=dict)
 
 
+#: Longest pause between claims while the database keeps failing.
+MAX_CLAIM_BACKOFF = 5.0
+
+
 class _Outcome(Enum):
     DONE = "done"
     AGAIN = "again"  # rate limited: same job once the conversation may send again
@@ -124,23 +128,33 @@ class DeliveryEngine:
         """Claim and deliver until ``stop`` is set, then shut down within the grace period."""
         renewer = asyncio.create_task(self._renew_leases(stop))
         next_gauges = 0.0
+        failures = 0  # in a row: the database is busy or away
         try:
             while not stop.is_set():
-                if self._monotonic() >= next_gauges:
-                    await self._refresh_gauges()
-                    next_gauges = self._monotonic() + GAUGE_SECONDS
                 if self._outcomes:
                     self._start_flush()
                 try:
+                    if self._monotonic() >= next_gauges:
+                        await self._refresh_gauges()
+                        next_gauges = self._monotonic() + GAUGE_SECONDS
                     claimed, asked = await self._claim_and_dispatch()
-                except Exception:  # the database is busy or away: the loop must outlive it
-                    log.warning("could not claim due messages; trying again", exc_info=True)
+                    failures = 0
+                except Exception:  # the loop must outlive an unreachable database
+                    failures += 1
+                    log.warning(
+                        "could not claim due messages (%d in a row); trying again",
+                        failures,
+                        exc_info=failures == 1,
+                    )
                     claimed, asked = 0, 0
                 if claimed and claimed == asked:
                     continue  # more is due: claim again straight away
                 self._wake.clear()
+                pause = self._config.poll_seconds
+                if failures:  # back off, up to MAX_CLAIM_BACKOFF, while the database is away
+                    pause = min(MAX_CLAIM_BACKOFF, pause * 2**failures)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait_any(stop), self._config.poll_seconds)
+                    await asyncio.wait_for(self._wait_any(stop), pause)
         finally:
             renewer.cancel()
             await self._shut_down()
