@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
-from bot.delivery.ratelimit import SLACK_CHANNEL, TEAMS_CONVERSATION
+from bot.delivery.ratelimit import SLACK_CHANNEL, TEAMS_CONVERSATION, TEAMS_TENANT
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform
 from bot.services.digest import DigestService
@@ -141,6 +141,8 @@ async def build_runtime(
                 lease_seconds=settings.delivery_lease_seconds,
                 shutdown_grace_seconds=DELIVERY_GRACE_SECONDS,
                 conversation_limits={"slack": SLACK_CHANNEL, "teams": TEAMS_CONVERSATION},
+                # Slack publishes no fixed workspace rate: its 429s (Retry-After) pace us there
+                workspace_limits={"teams": TEAMS_TENANT},
             ),
         )
         digests = DigestService(

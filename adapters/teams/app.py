@@ -14,6 +14,7 @@ import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, cast
 
 from aiohttp import web
@@ -64,15 +65,19 @@ from adapters.teams.interactions import TeamsInteractions
 from adapters.teams.platform import PLATFORM
 from adapters.teams.watching import watch_channel_message
 from bot.clock import Clock
+from bot.domain.hours_syntax import format_hours
 from bot.i18n import normalize_locale, translate
+from bot.presets import load_preset
 from bot.services.commands import CommandService
 from bot.services.compose import ComposeService
+from bot.services.directory import zone_or_utc
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
     ConversationRepository,
     PersonRepository,
+    TeamRepository,
     WorkspaceRepository,
 )
 
@@ -265,7 +270,49 @@ class TeamsBot:
         if bot_removed(activity):
             await self._forget(activity)
         else:
-            await self._remember(activity)
+            who = sender(activity)
+            await self._remember(activity, person=who)
+            await self._adopt_team(activity, who)
+
+    async def _adopt_team(self, activity: Json, installer: Sender | None) -> None:
+        """Added to a Teams team: the team gets a policy (office-standard defaults, the channel
+        it was added in watched) led by whoever added the app — in Teams, adding an app to a
+        team is a team owner's right by default. Leaders name others with `team leader add`.
+        A team that already has a policy keeps it (reinstalls change nothing)."""
+        info = conversation_info(activity)
+        if info is None or info.kind != "channel" or info.team is None or installer is None:
+            return
+        team_name = str((activity.get("channelData") or {}).get("team", {}).get("name") or "Team")
+        now = self._clock.now()
+        preset = load_preset("office-standard")
+        async with self._sessions() as session, session.begin():
+            workspace = await WorkspaceRepository(session).get_or_create(
+                PLATFORM, info.tenant, now=now
+            )
+            teams = TeamRepository(session)
+            if await teams.by_external_id(workspace.id, info.team) is not None:
+                return
+            name = team_name[:200]
+            suffix = 2
+            while await teams.by_name(workspace.id, name) is not None:
+                name, suffix = f"{team_name[:190]} ({suffix})", suffix + 1
+            # the preset's hours, in the zone of whoever added the app (Teams reports it)
+            hours = replace(preset.hours, tz=zone_or_utc(installer.tz))
+            team = await teams.create(
+                workspace.id,
+                name,
+                hours_spec=format_hours(hours),
+                now=now,
+                external_id=info.team,
+                mode=preset.mode.value,
+                locale=normalize_locale(installer.locale),
+            )
+            await teams.watch(team, info.conversation)
+            leader = await PersonRepository(session).get_or_create(
+                workspace.id, installer.id, now=now, display_name=installer.name
+            )
+            await teams.add_leader(team.id, leader.id)
+        log.info("Teams team %s adopted a quiet-hours policy", info.team)
 
     async def _on_conversation_update(self, context: TurnContext, state: TurnState) -> None:
         activity = _raw(context)

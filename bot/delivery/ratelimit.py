@@ -10,6 +10,7 @@ from dataclasses import dataclass
 __all__ = [
     "SLACK_CHANNEL",
     "TEAMS_CONVERSATION",
+    "TEAMS_TENANT",
     "Backoff",
     "KeyedLimiter",
     "RateLimit",
@@ -33,6 +34,8 @@ TEAMS_CONVERSATION: tuple[RateLimit, ...] = (
     RateLimit(60, 30.0),
     RateLimit(1800, 3600.0),
 )
+#: Teams, per bot across all conversations of one tenant.
+TEAMS_TENANT: tuple[RateLimit, ...] = (RateLimit(50, 1.0),)
 
 
 class _Windows:

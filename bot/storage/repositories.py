@@ -251,6 +251,13 @@ class TeamRepository:
         query = select(TeamRow).where(TeamRow.workspace_id == workspace_id, TeamRow.name == name)
         return (await self._session.scalars(query)).first()
 
+    async def by_external_id(self, workspace_id: int, external_id: str) -> TeamRow | None:
+        """The team a platform knows as ``external_id`` (a Teams team)."""
+        query = select(TeamRow).where(
+            TeamRow.workspace_id == workspace_id, TeamRow.external_id == external_id
+        )
+        return (await self._session.scalars(query)).first()
+
     async def for_channel(self, workspace_id: int, conversation_id: str) -> TeamRow | None:
         query = (
             select(TeamRow)

@@ -26,8 +26,9 @@ from adapters.teams.app import ROUTE, TeamsBot
 from bot.clock import FixedClock
 from bot.metrics import DeliveryMetrics
 from bot.storage.crypto import Cipher
-from bot.storage.models import ConversationRow, HeldMessageRow, PersonRow, WorkspaceRow
+from bot.storage.models import ConversationRow, HeldMessageRow, PersonRow, TeamRow, WorkspaceRow
 from bot.storage.outbox import HeldMessageRepository
+from bot.storage.repositories import TeamRepository
 from bot.web import build_app
 from tests.conftest import TEST_KEY
 from tests.integration.test_serve_faults import ROOT, free_port
@@ -163,6 +164,21 @@ async def test_installing_in_a_team_stores_its_reference(
         workspace = (await session.scalars(select(WorkspaceRow))).one()
     assert (workspace.platform, workspace.external_id) == ("teams", TENANT)
     assert anonymous.connector.calls == []  # nothing said on install
+
+
+async def test_whoever_adds_the_app_to_a_team_leads_its_policy(
+    anonymous: Bot, sessions: Sessions
+) -> None:
+    service_url = anonymous.connector.service_url
+    assert await anonymous.send(installation_update(service_url)) == 202
+    assert await anonymous.send(installation_update(service_url)) == 202  # again: no change
+    async with sessions() as session:
+        (team,) = (await session.scalars(select(TeamRow))).all()
+        teams = TeamRepository(session)
+        assert team.external_id == TEAM
+        assert await teams.channels(team.id) == [GENERAL]
+        assert await teams.leaders(team.id) == [KARI["id"]]
+        assert team.hours_spec == "mon-fri 08:00-16:00 tz Europe/Oslo"  # the installer's zone
 
 
 async def test_a_personal_message_is_remembered_and_answered(
