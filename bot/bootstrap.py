@@ -245,6 +245,7 @@ async def build_runtime(
                 cipher=cipher,
                 clock=clock,
                 connections=teams_connections,
+                private=teams_platform.send_private,
                 watcher=watcher,
                 commands=CommandService(
                     sessions=sessions,

@@ -67,6 +67,7 @@ from adapters.teams.watching import watch_channel_message
 from bot.clock import Clock
 from bot.domain.hours_syntax import format_hours
 from bot.i18n import normalize_locale, translate
+from bot.ports import DeliveryError
 from bot.presets import load_preset
 from bot.services.commands import CommandService
 from bot.services.compose import ComposeService
@@ -168,10 +169,12 @@ class TeamsBot:
         monotonic: Callable[[], float] | None = None,
         watcher: OffHoursWatcher | None = None,
         connections: ConnectionManager | None = None,
+        private: Callable[[str, str, Mapping[str, Any]], Awaitable[object]] | None = None,
         commands: CommandService | None = None,
         compose: ComposeService | None = None,
     ) -> None:
         self._sessions = sessions
+        self._private = private  # sends an answer to a person's 1:1 chat (TeamsPlatform)
         self._watcher = watcher
         self._cipher = cipher
         self._clock = clock
@@ -344,7 +347,19 @@ class TeamsBot:
             await context.send_activity(texts.text("teams.help", locale))
             return
         answer = await self._interactions.command(activity, info, who)
-        await context.send_activity(Activity.model_validate(answer))
+        if info.kind == "dm" or self._private is None:
+            await context.send_activity(Activity.model_validate(answer))
+            return
+        # Asked in a channel or group chat: Teams has no private replies there, and answers
+        # carry private things (`me`, `status`, held text), so the answer goes to the 1:1 chat.
+        locale = who.locale
+        try:
+            await self._private(info.tenant, who.id, answer)
+        except DeliveryError as error:
+            log.info("could not answer privately (%s); asking to write 1:1", error.code)
+            await context.send_activity(translate("teams.answer_in_personal_chat", locale))
+            return
+        await context.send_activity(translate("teams.answered_privately", locale))
 
     # -- invokes: card buttons and the Send later message extension -----------------------------
 

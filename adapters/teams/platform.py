@@ -300,6 +300,13 @@ class TeamsPlatform:
             row = await HeldMessageRepository(session, self._cipher).get(tag)
         return None if row is None else row.platform_message_id
 
+    async def send_private(self, workspace: str, person: str, activity: Mapping[str, Any]) -> str:
+        """Any activity (an answer card) into the bot's 1:1 chat with the person."""
+        target = await self._personal(workspace, person)
+        envelope = text_activity(target.reference, "")
+        envelope.pop("text", None)
+        return await self._send(target, {**envelope, **activity})
+
     async def notify(self, workspace: str, person: str, text: str) -> None:
         """A private note: a message in the bot's 1:1 chat with the person."""
         target = await self._personal(workspace, person)

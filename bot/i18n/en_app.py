@@ -174,4 +174,6 @@ MESSAGES: dict[str, str] = {
     "teams.compose.empty": "Write the message first. I hold it until its readers' working hours begin.",
     "teams.compose.unknown": "Quiet Hours does not know that action. Update the app and try again.",
     "teams.edit.empty": "The message cannot be empty. Write something, or cancel the message instead.",
+    "teams.answered_privately": "I answered you in our 1:1 chat.",
+    "teams.answer_in_personal_chat": "Some answers are private: write to me in a 1:1 chat (find Quiet Hours under Apps) and ask again there.",
 }

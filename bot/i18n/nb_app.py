@@ -174,4 +174,6 @@ MESSAGES: dict[str, str] = {
     "teams.compose.empty": "Skriv meldingen først. Jeg holder den tilbake til mottakernes arbeidstid begynner.",
     "teams.compose.unknown": "Quiet Hours kjenner ikke den handlingen. Oppdater appen og prøv igjen.",
     "teams.edit.empty": "Meldingen kan ikke være tom. Skriv noe, eller avbryt meldingen i stedet.",
+    "teams.answered_privately": "Jeg svarte deg i vår 1:1-chat.",
+    "teams.answer_in_personal_chat": "Noen svar er private: skriv til meg i en 1:1-chat (finn Quiet Hours under Apper) og spør igjen der.",
 }

@@ -111,12 +111,16 @@ async def test_later_in_a_channel_on_friday_evening_is_held_until_monday(
     assert actions[0]["data"] == {"held": row.id}
     assert (row.conversation_id, row.author_id, row.kind) == (CHANNEL, OLA["id"], "later")
     assert row.deliver_at == MONDAY_0800
-    reply = teams.connector.posted()[-1].body
+    private, public = teams.connector.posted()[-2:]
+    reply = private.body
     assert reply["summary"].startswith("Held. It will be delivered Mon 08:00")
     assert "text" not in reply  # Teams would show it above the card: the answer twice
+    # the held text is Ola's business: the channel only hears that he was answered 1:1
+    assert private.conversation != CHANNEL and public.conversation.startswith(CHANNEL)
+    assert public.body["text"] == "I answered you in our 1:1 chat."
 
     await teams.engine.run_until_idle()
-    assert len(teams.connector.posted()) == 1  # nothing delivered on Friday
+    assert len(teams.connector.posted()) == 2  # nothing delivered on Friday
 
 
 async def test_unknown_verbs_and_help_answer_with_the_commands(teams: TeamsHarness) -> None:

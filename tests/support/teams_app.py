@@ -268,6 +268,7 @@ class TeamsHarness:
             cipher=cipher,
             clock=self.clock,
             connections=connections,
+            private=self.platform.send_private,
             host_validator=OutboundHostValidator(enabled=False),  # the fake is on 127.0.0.1
             watcher=watcher,
             commands=CommandService(
@@ -315,15 +316,26 @@ class TeamsHarness:
             return response.status, body
 
     async def ask(self, activity: Json) -> Json:
-        """A command: the card the bot answered with (exactly one reply, in the same thread)."""
+        """A command: the card the bot answered with.
+
+        In a 1:1 chat that is the one reply, in the same thread. Asked in a channel, the card
+        goes to the asker's 1:1 chat (answers are private) and the channel thread only hears
+        that it was answered there.
+        """
         before = len(self.connector.posted())
         status, _ = await self.send(activity)
         assert status == 202
         replies = self.connector.posted()[before:]
-        assert len(replies) == 1, replies
-        assert replies[0].reply_to == activity["id"]
-        assert self.connector.violations == []
-        return card_of(replies[0].body)
+        assert self.connector.violations == [], self.connector.violations
+        if activity["conversation"].get("conversationType") == "personal":
+            assert len(replies) == 1, replies
+            assert replies[0].reply_to == activity["id"]
+            return card_of(replies[0].body)
+        private, public = replies
+        assert private.conversation != activity["conversation"]["id"].split(";")[0]
+        assert public.reply_to == activity["id"]
+        assert "1:1" in str(public.body.get("text"))
+        return card_of(private.body)
 
     async def click(self, activity: Json) -> Json:
         """A card button: the card the bot replaced it with."""
