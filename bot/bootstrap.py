@@ -110,7 +110,8 @@ async def build_runtime(
         teams_connections = None
         if settings.microsoft_app_id:  # Teams: a bot registration is configured
             from adapters.teams.app import auth_configuration, connection_manager, outbound_tokens
-            from adapters.teams.connector import BotConnector
+            from adapters.teams.connector import BotConnector, ProviderTokens
+            from adapters.teams.graph import GRAPH, GRAPH_SCOPE, GraphClient
             from adapters.teams.platform import TeamsPlatform
 
             # one set of SDK connections (one token cache) for inbound turns and our posts; the
@@ -127,6 +128,15 @@ async def build_runtime(
                 cipher=cipher,
                 connector=BotConnector(tokens=outbound_tokens(teams_connections, anonymous=False)),
                 clock=clock,
+                # Outlook working hours as people's default (needs MailboxSettings.Read)
+                graph=GraphClient(
+                    tokens=ProviderTokens(
+                        teams_connections.get_default_connection(),
+                        resource=GRAPH,
+                        scope=GRAPH_SCOPE,
+                    ),
+                    base_url=settings.microsoft_graph_url,
+                ),
             )
         watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
         delivery = DeliveryEngine(

@@ -13,6 +13,7 @@ __all__ = ["DEFAULT_DATABASE_URL", "ConfigError", "Settings"]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quiet-hours.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0/"
 
 
 class ConfigError(Exception):
@@ -53,6 +54,7 @@ class Settings:
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = None
     microsoft_app_tenant_id: str | None = None
+    microsoft_graph_url: str = DEFAULT_GRAPH_URL
     log_level: str = "INFO"
     delivery_lease_seconds: float = 60.0
 
@@ -85,6 +87,7 @@ class Settings:
             microsoft_app_id=_get(env, "MICROSOFT_APP_ID"),
             microsoft_app_password=_get(env, "MICROSOFT_APP_PASSWORD"),
             microsoft_app_tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
+            microsoft_graph_url=_get(env, "MICROSOFT_GRAPH_URL") or DEFAULT_GRAPH_URL,
             log_level=(_get(env, "LOG_LEVEL") or "INFO").upper(),
             delivery_lease_seconds=_positive(env, "QUIET_HOURS_LEASE_SECONDS", 60.0),
         )

@@ -454,6 +454,8 @@ class TeamsBot:
                 )
                 if person.name and row.display_name != person.name:
                     row.display_name, row.updated_at = person.name, now
+                if person.aad_object_id and row.directory_id != person.aad_object_id:
+                    row.directory_id, row.updated_at = person.aad_object_id, now
         self._remembered.put(key, info.service_url)
         if person is not None:
             self._seen.put((info.tenant, person.id), person.name or "")

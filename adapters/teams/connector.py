@@ -74,16 +74,24 @@ class _AccessTokenProvider(Protocol):
 class ProviderTokens:
     """Tokens from an Agents SDK access-token provider (``MsalAuth`` in production)."""
 
-    def __init__(self, provider: _AccessTokenProvider) -> None:
+    def __init__(
+        self,
+        provider: _AccessTokenProvider,
+        *,
+        resource: str = BOT_FRAMEWORK,
+        scope: str = BOT_FRAMEWORK_SCOPE,
+    ) -> None:
         self._provider = provider
+        self._resource = resource
+        self._scope = scope
 
     async def token(self, *, refresh: bool = False) -> str | None:
         try:
             value = await self._provider.get_access_token(
-                BOT_FRAMEWORK, [BOT_FRAMEWORK_SCOPE], force_refresh=refresh
+                self._resource, [self._scope], force_refresh=refresh
             )
         except Exception as error:  # MSAL: network, bad secret, unknown tenant
-            log.warning("could not get a Bot Connector token (%s)", type(error).__name__)
+            log.warning("could not get a token for %s (%s)", self._resource, type(error).__name__)
             raise DeliveryError(DeliveryErrorKind.TRANSIENT, "token_unavailable") from error
         return value or None
 

@@ -35,6 +35,7 @@ from adapters.teams.activities import (
 from adapters.teams.cache import TtlCache
 from adapters.teams.connector import BotConnector
 from adapters.teams.digest_card import digest_activity, place_name, thread_link
+from adapters.teams.graph import GraphClient, hours_spec, same_zone
 from bot.clock import Clock
 from bot.domain.digest import DigestView
 from bot.i18n import format_instant
@@ -114,8 +115,10 @@ class TeamsPlatform:
         clock: Clock,
         cache_seconds: float = 300.0,
         monotonic: Callable[[], float] = time.monotonic,
+        graph: GraphClient | None = None,
     ) -> None:
         self._sessions = sessions
+        self._graph = graph
         self._cipher = cipher
         self._connector = connector
         self._clock = clock
@@ -126,6 +129,8 @@ class TeamsPlatform:
 
     async def close(self) -> None:
         await self._connector.close()
+        if self._graph is not None:
+            await self._graph.close()
 
     # -- looking things up ----------------------------------------------------------------------
 
@@ -367,13 +372,19 @@ class TeamsPlatform:
         return owner
 
     async def notification_hours(self, workspace: str, person: str, tz: str | None) -> str | None:
-        """Always ``None``: Teams' bot APIs expose no working hours.
-
-        Microsoft Graph has them (``mailboxSettings.workingHours``), but reading it needs an
-        application permission (``MailboxSettings.Read``) and admin consent; that is not part of
-        this adapter yet, so people on Teams set their hours with ``hours …`` or follow their team.
-        """
-        return None
+        """The person's Outlook working hours (Microsoft Graph), when Graph is configured and
+        the admin granted MailboxSettings.Read; None otherwise."""
+        if self._graph is None:
+            return None
+        async with self._sessions() as session:
+            workspace_id = await self._workspace_id(session, workspace)
+            row = await PersonRepository(session).find(workspace_id, person)
+        if row is None or not row.directory_id:
+            return None
+        found = await self._graph.working_hours(row.directory_id)
+        if found is None:
+            return None
+        return hours_spec(same_zone(found, tz), tz)
 
     async def post_digest(
         self, workspace: str, conversation: str, view: DigestView

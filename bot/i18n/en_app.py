@@ -25,8 +25,12 @@ MESSAGES: dict[str, str] = {
     # hours
     "cmd.hours.saved": "Saved. Your hours are now: `{spec}`",
     "cmd.hours.yours": "Your hours: `{spec}`",
-    "cmd.hours.from_platform": (
+    "cmd.hours.from_platform.slack": (
         "You have not set hours, so I read them from your Slack notification schedule: `{spec}`. "
+        "Messages to you wait until then."
+    ),
+    "cmd.hours.from_platform.teams": (
+        "You have not set hours, so I read them from your Outlook working hours: `{spec}`. "
         "Messages to you wait until then."
     ),
     "cmd.hours.none": "You have not set hours of your own.",

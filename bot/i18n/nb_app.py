@@ -25,8 +25,12 @@ MESSAGES: dict[str, str] = {
     # hours
     "cmd.hours.saved": "Lagret. Arbeidstiden din er nå: `{spec}`",
     "cmd.hours.yours": "Arbeidstiden din: `{spec}`",
-    "cmd.hours.from_platform": (
+    "cmd.hours.from_platform.slack": (
         "Du har ikke satt arbeidstid, så jeg leste den fra varslingsplanen din i Slack: `{spec}`. "
+        "Meldinger til deg venter til da."
+    ),
+    "cmd.hours.from_platform.teams": (
+        "Du har ikke satt arbeidstid, så jeg leste den fra arbeidstiden din i Outlook: `{spec}`. "
         "Meldinger til deg venter til da."
     ),
     "cmd.hours.none": "Du har ikke satt din egen arbeidstid.",

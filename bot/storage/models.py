@@ -119,6 +119,9 @@ class PersonRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[int] = _workspace_fk()
     external_id: Mapped[str] = mapped_column(String(255))
+    # the person's id in the organisation's directory (Teams: the Entra ID object id), for
+    # reading their Outlook working hours through Microsoft Graph
+    directory_id: Mapped[str | None] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(255))
     tz: Mapped[str | None] = mapped_column(String(64))  # IANA name
     locale: Mapped[str | None] = mapped_column(String(16))

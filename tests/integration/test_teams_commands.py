@@ -141,6 +141,35 @@ async def test_later_in_the_bots_own_chat_says_where_to_write_instead(
     assert await held_rows(sessions) == []
 
 
+async def test_with_no_hours_set_outlook_working_hours_are_the_default(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    teams.connector.working_hours["7b3f0f9e-66e2-4d2b-9f5a-0c6b8f2b9a11"] = {
+        "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+        "startTime": "08:30:00.0000000",
+        "endTime": "16:00:00.0000000",
+        "timeZone": {"name": "W. Europe Standard Time"},
+    }
+    card = await teams.ask(personal(teams.service_url, "hours"))
+    shown = card_text(card)
+    assert "arbeidstiden din i Outlook: mon-fri 08:30-16:00 tz Europe/Oslo" in shown
+    graph = [call for call in teams.connector.calls if "mailboxSettings" in call.path]
+    assert graph and graph[-1].authorization == "Bearer graph-token"
+    async with sessions() as session:
+        kari = (
+            await session.scalars(select(PersonRow).where(PersonRow.external_id == KARI["id"]))
+        ).one()
+    assert (kari.hours_spec, kari.hours_source) == (
+        "mon-fri 08:30-16:00 tz Europe/Oslo",
+        "platform",
+    )
+
+
+async def test_without_outlook_hours_the_team_default_is_shown(teams: TeamsHarness) -> None:
+    card = await teams.ask(personal(teams.service_url, "hours"))
+    assert "Du har ikke satt din egen arbeidstid." in card_text(card)
+
+
 async def test_hours_are_set_and_refused_in_norwegian(
     teams: TeamsHarness, sessions: Sessions
 ) -> None:

@@ -259,6 +259,8 @@ class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Microsoft Graph, played by the same server: Entra object id -> Outlook working hours
+    working_hours: dict[str, dict[str, Any]] = field(default_factory=dict)
     _faults: deque[_Fault] = field(default_factory=deque)
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -275,6 +277,7 @@ class FakeConnector:
         app.router.add_post(base + "/{conversation}/activities/{reply_to}", self._activity)
         app.router.add_get(base + "/{conversation}/members/{member}", self._member)
         app.router.add_get(base + "/{conversation}/pagedmembers", self._paged)
+        app.router.add_get("/v1.0/users/{user}/mailboxSettings/workingHours", self._hours)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -286,6 +289,21 @@ class FakeConnector:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @property
+    def graph_url(self) -> str:
+        return f"{self.url}/v1.0/"
+
+    async def _hours(self, request: web.Request) -> web.Response:
+        user = request.match_info["user"]
+        self.calls.append(
+            Call("GET", request.path, None, None, None, request.headers.get("Authorization"))
+        )
+        found = self.working_hours.get(user)
+        if found is None:
+            error = {"code": "ErrorItemNotFound", "message": "The specified object was not found."}
+            return web.json_response({"error": error}, status=404)
+        return web.json_response(found)
 
     # -- what tests arrange and read --
 

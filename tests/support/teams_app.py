@@ -27,7 +27,8 @@ from adapters.teams.app import (
     connection_manager,
     outbound_tokens,
 )
-from adapters.teams.connector import BotConnector
+from adapters.teams.connector import BotConnector, StaticToken
+from adapters.teams.graph import GraphClient
 from adapters.teams.platform import TeamsPlatform
 from bot.clock import FixedClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
@@ -236,6 +237,8 @@ class TeamsHarness:
             auth,
             (lambda configuration: FakeTokenProvider(configuration, OUTBOUND)) if keys else None,
         )
+        # Graph is played by the fake connector's server; its address is known once it runs
+        self.graph = GraphClient(tokens=StaticToken("graph-token"))
         self.platform = TeamsPlatform(
             sessions=sessions,
             cipher=cipher,
@@ -243,6 +246,7 @@ class TeamsHarness:
                 tokens=outbound_tokens(connections, anonymous=keys is None), timeout=2
             ),
             clock=self.clock,
+            graph=self.graph,
         )
         platforms: dict[str, ChatPlatform] = {"teams": self.platform}
         watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
@@ -293,6 +297,7 @@ class TeamsHarness:
     @asynccontextmanager
     async def running(self) -> AsyncIterator[TeamsHarness]:
         await self.connector.start()
+        self.graph.base_url = self.connector.graph_url
         server = TestServer(self.app, host="127.0.0.1")
         await server.start_server()
         self.url = str(server.make_url(ROUTE))

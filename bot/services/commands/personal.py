@@ -126,7 +126,9 @@ class PersonalVerbs(CommandBase):
                         row, format_hours(hours), source="platform", now=self._clock.now()
                     )
                 return Reply.of(
-                    translate("cmd.hours.from_platform", locale, spec=format_hours(hours)),
+                    translate(
+                        f"cmd.hours.from_platform.{call.platform}", locale, spec=format_hours(hours)
+                    ),
                     self._open_line(hours, caller),
                     translate("cmd.hours.how_to_change", locale),
                     locale=locale,
