@@ -35,8 +35,10 @@ from bot.web import build_app
 from tests.support.teams import (
     BOT,
     CHANNEL,
+    GENERAL,
     KARI,
     OLA,
+    TEAM,
     TENANT,
     FakeConnector,
     channel_message,
@@ -122,15 +124,17 @@ async def make_team(sessions: Sessions) -> None:
         workspace = await WorkspaceRepository(session).find("teams", TENANT)
         assert workspace is not None  # the install created it
         teams = TeamRepository(session)
-        team = await teams.create(
-            workspace.id,
-            "Plattform",
+        # installing the app gave the team a policy; its leader makes it label mode in Norwegian
+        team = await teams.by_external_id(workspace.id, TEAM)
+        assert team is not None and await teams.channels(team.id) == [GENERAL]
+        await teams.watch(team, CHANNEL)
+        await teams.update(
+            team,
             now=FRIDAY_1730,
             mode="label",
             locale="nb",
             hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo holidays NO",
         )
-        await teams.watch(team, CHANNEL)
 
 
 async def test_a_weekend_thread_in_teams_is_labelled_once_and_digested_monday(
