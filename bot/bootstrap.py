@@ -256,6 +256,7 @@ async def build_runtime(
                 clock=clock,
                 connections=teams_connections,
                 private=teams_platform.send_private,
+                can_post=teams_platform.can_post,
                 watcher=watcher,
                 commands=CommandService(
                     sessions=sessions,

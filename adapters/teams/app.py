@@ -170,6 +170,7 @@ class TeamsBot:
         watcher: OffHoursWatcher | None = None,
         connections: ConnectionManager | None = None,
         private: Callable[[str, str, Mapping[str, Any]], Awaitable[object]] | None = None,
+        can_post: Callable[[str, str, str], Awaitable[bool]] | None = None,
         commands: CommandService | None = None,
         compose: ComposeService | None = None,
     ) -> None:
@@ -211,7 +212,12 @@ class TeamsBot:
         self._interactions: TeamsInteractions | None = None
         if commands is not None and compose is not None:
             self._interactions = TeamsInteractions(
-                commands=commands, compose=compose, sessions=sessions, cipher=cipher, clock=clock
+                commands=commands,
+                compose=compose,
+                sessions=sessions,
+                cipher=cipher,
+                clock=clock,
+                can_post=can_post,
             )
             self.agent.adaptive_card.action_execute(re.compile(r"^held\."))(self._on_card_action)
             self.agent.invoke("composeExtension/submitAction")(self._on_compose_extension)

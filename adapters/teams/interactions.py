@@ -9,7 +9,7 @@ and come back as ``composeExtension/submitAction``, answered with the next dialo
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -72,7 +72,9 @@ class TeamsInteractions:
         sessions: async_sessionmaker[AsyncSession],
         cipher: Cipher,
         clock: Clock,
+        can_post: Callable[[str, str, str], Awaitable[bool]] | None = None,
     ) -> None:
+        self._can_post = can_post
         self._commands = commands
         self._compose = compose
         self._sessions = sessions
@@ -245,6 +247,11 @@ class TeamsInteractions:
         if len(text) > MAX_TEXT:
             problem = translate("cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text))
             return dialog_response(notice_card(problem, locale, error=True), title)
+        if self._can_post is not None and not await self._can_post(
+            info.tenant, info.conversation, who.id
+        ):
+            card = notice_card(translate("teams.compose.not_here", locale), locale, error=True)
+            return dialog_response(card, title)
         try:
             composed = await self._compose.compose(
                 platform=PLATFORM,

@@ -415,6 +415,22 @@ class TeamsPlatform:
         message_id = await self._send(target, activity)
         return PostedMessage(conversation=target.conversation, message_id=message_id)
 
+    async def can_post(self, workspace: str, conversation: str, person: str) -> bool:
+        """Whether the bot may post in a conversation (asked when something is held for it).
+
+        A message extension works in any chat, but the bot can only post where it is a member:
+        Teams answers 403 there. Only that (or "blocked") means no; any other trouble is left to
+        delivery, which retries and tells the author if it must.
+        """
+        try:
+            conversation, _ = split_thread(conversation)
+            target = await self._target(workspace, conversation)
+            roster = str(target.reference.get("teamId") or target.conversation)
+            await self._connector.member(target.service_url, roster, person)
+        except DeliveryError as error:
+            return error.code not in ("bot_not_in_conversation", "blocked")
+        return True
+
     async def channel_members(self, workspace: str, conversation: str) -> list[str]:
         """A channel's members are its team's roster; a chat's are its own."""
         conversation, _ = split_thread(conversation)

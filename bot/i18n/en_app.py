@@ -180,4 +180,5 @@ MESSAGES: dict[str, str] = {
     "teams.edit.empty": "The message cannot be empty. Write something, or cancel the message instead.",
     "teams.answered_privately": "I answered you in our 1:1 chat.",
     "teams.answer_in_personal_chat": "Some answers are private: write to me in a 1:1 chat (find Quiet Hours under Apps) and ask again there.",
+    "teams.compose.not_here": "Quiet Hours is not in this chat, so it could not post your message later. Add Quiet Hours to the chat, or write to the person with @Quiet Hours later @name in a channel or in our 1:1 chat.",
 }

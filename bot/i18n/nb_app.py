@@ -180,4 +180,5 @@ MESSAGES: dict[str, str] = {
     "teams.edit.empty": "Meldingen kan ikke være tom. Skriv noe, eller avbryt meldingen i stedet.",
     "teams.answered_privately": "Jeg svarte deg i vår 1:1-chat.",
     "teams.answer_in_personal_chat": "Noen svar er private: skriv til meg i en 1:1-chat (finn Quiet Hours under Apper) og spør igjen der.",
+    "teams.compose.not_here": "Quiet Hours er ikke med i denne chatten, så den kunne ikke poste meldingen din senere. Legg Quiet Hours til i chatten, eller skriv til personen med @Quiet Hours later @navn i en kanal eller i vår 1:1-chat.",
 }

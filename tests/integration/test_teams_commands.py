@@ -345,6 +345,16 @@ async def test_send_later_dialog_buttons_cancel_and_edit(
     assert card_text(cancelled) == translate("held.cancelled", "en")
 
 
+async def test_send_later_where_the_bot_cannot_post_holds_nothing_and_says_so(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    teams.connector.outsider.add(TEAM)  # Ola has the app; this channel's team does not
+    ola = {"sender": OLA, "locale": "en"}
+    card = await teams.dialog(send_later(teams.service_url, {"text": "Budget?"}, **ola))
+    assert "Quiet Hours is not in this chat" in card_text(card)
+    assert await held_rows(sessions) == []
+
+
 @pytest.mark.parametrize(
     ("data", "command", "expected"),
     [

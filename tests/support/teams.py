@@ -261,6 +261,8 @@ class FakeConnector:
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Microsoft Graph, played by the same server: Entra object id -> Outlook working hours
     working_hours: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: conversations the bot is not a member of: Teams refuses everything there with 403
+    outsider: set[str] = field(default_factory=set)
     _faults: deque[_Fault] = field(default_factory=deque)
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -348,6 +350,13 @@ class FakeConnector:
         if self.token is not None and call.authorization != f"Bearer {self.token}":
             call.status = 401
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
+        if call.conversation is not None and call.conversation.split(";")[0] in self.outsider:
+            call.status = 403
+            error = {
+                "code": "BotNotInConversationRoster",
+                "message": "The bot is not part of the conversation roster.",
+            }
+            return web.json_response({"error": error}, status=403)
         if self._faults:
             fault = self._faults.popleft()
             call.status = fault.status

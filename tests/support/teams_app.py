@@ -273,6 +273,7 @@ class TeamsHarness:
             clock=self.clock,
             connections=connections,
             private=self.platform.send_private,
+            can_post=self.platform.can_post,
             host_validator=OutboundHostValidator(enabled=False),  # the fake is on 127.0.0.1
             watcher=watcher,
             commands=CommandService(
