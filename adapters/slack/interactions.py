@@ -116,6 +116,9 @@ class SlackInteractions:
             conversation=str(body.get("channel_id", "")),
             text=str(body.get("text", "")),
             person_name=body.get("user_name"),
+            # Slack names direct messages so, and their ids start with D
+            direct=body.get("channel_name") == "directmessage"
+            or str(body.get("channel_id", "")).startswith("D"),
         )
         task = asyncio.ensure_future(self._run(call))
         done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)

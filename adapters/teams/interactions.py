@@ -113,6 +113,7 @@ class TeamsInteractions:
             text=text,
             person_name=who.name,
             locale=who.locale,
+            direct=info.kind == "dm",
         )
         # Team owners lead without being named: the platform asks this team's roster.
         team = TeamContext(info.team, info.service_url) if info.team else None

@@ -191,6 +191,16 @@ class PersonRepository:
         )
         return (await self._session.scalars(query)).first()
 
+    async def known(self, workspace_id: int, external_ids: Iterable[str]) -> set[str]:
+        """Which of these platform ids are people of the workspace."""
+        wanted = set(external_ids)
+        if not wanted:
+            return set()
+        query = select(PersonRow.external_id).where(
+            PersonRow.workspace_id == workspace_id, PersonRow.external_id.in_(wanted)
+        )
+        return set((await self._session.scalars(query)).all())
+
     async def set_hours(
         self, person: PersonRow, spec: str | None, *, source: str | None, now: datetime
     ) -> None:
@@ -434,7 +444,10 @@ class ActivityRepository:
         )
         await self._session.flush()
 
-    async def between(self, workspace_id: int, start: datetime, end: datetime) -> list[ActivityRow]:
+    async def between(
+        self, workspace_id: int, start: datetime, end: datetime, *, person: str | None = None
+    ) -> list[ActivityRow]:
+        """Off-hours messages in ``[start, end)``; only one person's when ``person`` is given."""
         query = (
             select(ActivityRow)
             .where(
@@ -444,6 +457,8 @@ class ActivityRepository:
             )
             .order_by(ActivityRow.occurred_at, ActivityRow.id)
         )
+        if person is not None:
+            query = query.where(ActivityRow.person_id == person)
         return list((await self._session.scalars(query)).all())
 
 
@@ -544,12 +559,17 @@ class UrgentOverrideRepository:
         )
         await self._session.flush()
 
-    async def count_between(self, workspace_id: int, start: datetime, end: datetime) -> int:
+    async def count_between(
+        self, workspace_id: int, start: datetime, end: datetime, *, sender: str | None = None
+    ) -> int:
+        """Urgent overrides in ``[start, end)``; only one sender's when ``sender`` is given."""
         query = select(func.count()).where(
             UrgentOverrideRow.workspace_id == workspace_id,
             UrgentOverrideRow.occurred_at >= start,
             UrgentOverrideRow.occurred_at < end,
         )
+        if sender is not None:
+            query = query.where(UrgentOverrideRow.sender_id == sender)
         return int((await self._session.execute(query)).scalar_one())
 
 

@@ -43,6 +43,13 @@ from bot.storage.repositories import (
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class HeldItem:
+    row: HeldMessageRow
+    first_line: str
+    for_person: bool  # held for a person's private chat, not for a conversation
+
+
 @dataclass
 class Caller:
     workspace_id: int
@@ -157,23 +164,27 @@ class CommandBase:
 
     # -- help ----------------------------------------------------------------------------------
 
-    async def held_by(self, workspace_id: int, person: str) -> list[tuple[HeldMessageRow, str]]:
-        """The person's held messages, soonest first, with their (decrypted) first line."""
+    async def held_by(self, workspace_id: int, person: str) -> list[HeldItem]:
+        """The person's held messages, soonest first, with their (decrypted) first line and
+        whether each is for a person (held with ``later @person``) or a conversation."""
         async with self._sessions() as session:
             repo = HeldMessageRepository(session, self._cipher)
-            rows = await repo.list_for_author(workspace_id, person)
-            return [(row, first_line(repo.body(row) or "")) for row in rows[:MAX_LISTED]]
+            rows = (await repo.list_for_author(workspace_id, person))[:MAX_LISTED]
+            people = await PersonRepository(session).known(
+                workspace_id, {row.conversation_id for row in rows}
+            )
+            return [
+                HeldItem(row, first_line(repo.body(row) or ""), row.conversation_id in people)
+                for row in rows
+            ]
 
     def held_sections(
-        self, rows: list[tuple[HeldMessageRow, str]], caller_tz: str | None, locale: str
+        self, items: list[HeldItem], caller_tz: str | None, locale: str
     ) -> list[Section]:
         sections = []
-        for row, first in rows:
-            where = (
-                f"<#{row.conversation_id}>"
-                if row.conversation_id[:1] in "CG"
-                else f"<@{row.conversation_id}>"
-            )
+        for item in items:
+            row, first = item.row, item.first_line
+            where = f"<@{row.conversation_id}>" if item.for_person else f"<#{row.conversation_id}>"
             text = translate(
                 "cmd.status.held_item",
                 locale,
@@ -233,4 +244,6 @@ class CommandBase:
                     ),
                 )
             )
+        else:
+            lines.append(translate("home.team.last_digest_none", locale))
         return "\n".join(lines)

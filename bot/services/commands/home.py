@@ -18,7 +18,6 @@ from bot.storage.models import (
     TeamRow,
 )
 from bot.storage.repositories import (
-    DigestRepository,
     PersonRepository,
     TeamRepository,
     WorkspaceRepository,
@@ -84,11 +83,6 @@ class HomeService:
         if policies:
             sections.append(Section(translate("home.team.title", locale)))
             for team, policy in policies:
-                summary = await c.team_summary(team, policy, locale)
-                async with c._sessions() as session:
-                    last = await DigestRepository(session).last(team.id)
-                if last is None or last.posted_at is None:
-                    summary += "\n" + translate("home.team.last_digest_none", locale)
-                sections.append(Section(summary))
+                sections.append(Section(await c.team_summary(team, policy, locale)))
         sections.append(Section(translate("home.help", locale)))
         return Reply(tuple(sections), locale=locale)

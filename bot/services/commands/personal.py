@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import time, timedelta
 
-from sqlalchemy import select
-
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
-from bot.domain.timeutil import local_date
+from bot.domain.timeutil import local_date, resolve_wall_time
 from bot.i18n import format_instant, translate, weekday_name
 from bot.services.commands.core import Caller, CommandBase
 from bot.services.commands.replies import (
@@ -23,13 +21,11 @@ from bot.services.commands.replies import (
     held_buttons,
 )
 from bot.services.directory import person_from_row, zone_or_utc
-from bot.storage.models import (
-    ActivityRow,
-    UrgentOverrideRow,
-)
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
+    ActivityRepository,
     PersonRepository,
+    UrgentOverrideRepository,
 )
 
 log = logging.getLogger(__name__)
@@ -208,7 +204,8 @@ class PersonalVerbs(CommandBase):
                 error=True,
                 locale=locale,
             )
-        if recipient is None and conversation[:1] == "D" and not caller.person.auto_hold:
+        in_direct = recipient is None and conversation == call.conversation and call.direct
+        if in_direct and not caller.person.auto_hold:
             return Reply.of(translate("cmd.later.in_dm", locale), error=True, locale=locale)
         composed = await self._compose.compose(
             platform=call.platform,
@@ -220,7 +217,7 @@ class PersonalVerbs(CommandBase):
             urgent=urgent,
             author_name=caller.person.display_name or call.person_name,
             kind="later",
-            as_author=recipient is None and conversation[:1] == "D",
+            as_author=in_direct,  # only as its author can it be posted in a direct message
         )
         decision = composed.decision
         why = decision.explain(locale, now=self._clock.now())
@@ -284,32 +281,13 @@ class PersonalVerbs(CommandBase):
         now = self._clock.now()
         today = local_date(now, tz)
         monday = today - timedelta(days=today.weekday())
-        from bot.domain.timeutil import resolve_wall_time
-
         start = resolve_wall_time(monday, time(0), tz)
         async with self._sessions() as session:
-            rows = list(
-                (
-                    await session.scalars(
-                        select(ActivityRow).where(
-                            ActivityRow.workspace_id == caller.workspace_id,
-                            ActivityRow.person_id == call.person,
-                            ActivityRow.occurred_at >= start,
-                            ActivityRow.occurred_at < now,
-                        )
-                    )
-                ).all()
+            rows = await ActivityRepository(session).between(
+                caller.workspace_id, start, now, person=call.person
             )
-            urgent = len(
-                (
-                    await session.scalars(
-                        select(UrgentOverrideRow.id).where(
-                            UrgentOverrideRow.workspace_id == caller.workspace_id,
-                            UrgentOverrideRow.sender_id == call.person,
-                            UrgentOverrideRow.occurred_at >= start,
-                        )
-                    )
-                ).all()
+            urgent = await UrgentOverrideRepository(session).count_between(
+                caller.workspace_id, start, now, sender=call.person
             )
         since = f"{weekday_name(0, locale)} {monday.day}.{monday.month}."
         if not rows and not urgent:

@@ -88,6 +88,7 @@ class Invocation:
     text: str
     person_name: str | None = None
     locale: str | None = None  # the platform's locale for this person, when it sends one
+    direct: bool = False  # typed in a direct message between people (not a channel)
 
 
 class PeopleSource(Protocol):
