@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ class Seen:
 
 
 @dataclass
-class Case:
+class Case(ABC):
     """An adapter under test, the platform behind it, and how to look at that platform."""
 
     platform: ChatPlatform
@@ -96,22 +97,24 @@ class Case:
     missing: str  # a channel that does not exist
     closers: list[Any] = field(default_factory=list)
 
-    def messages(self, conversation: str) -> list[Seen]:
-        raise NotImplementedError
+    @abstractmethod
+    def messages(self, conversation: str) -> list[Seen]: ...
 
-    def private_to(self, person: str) -> list[Seen]:
-        raise NotImplementedError
+    @abstractmethod
+    def private_to(self, person: str) -> list[Seen]: ...
 
-    def fail_next(self, status: int) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def fail_next(self, status: int) -> None: ...
 
+    @abstractmethod
     def gone(self) -> None:
         """The platform stops accepting posts in ``channel`` (archived, deleted)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def root(self) -> str:
         """Someone starts a thread in ``channel``; its id."""
-        raise NotImplementedError
+        ...
 
     async def tag(self) -> str:
         """A held message being delivered now (as the delivery engine has it)."""

@@ -23,10 +23,11 @@ from bot.storage.repositories import (
     TeamRepository,
     WorkspaceRepository,
 )
-from tests.integration.test_slack_commands import _until, texts
+from tests.integration.test_slack_commands import texts
 from tests.support.signing import slack_headers
 from tests.support.slack import fake_slack
 from tests.support.slack_app import SECRET, SlackHarness
+from tests.support.waiting import until
 
 Sessions = async_sessionmaker[AsyncSession]
 TOKEN = "xoxb-week-e2e"
@@ -97,7 +98,7 @@ async def test_a_week_in_slack(week: SlackHarness) -> None:
     reply = {**event, "user": "U_KARI", "text": "Ja, vi går for B", "thread_ts": root.ts}
     reply["ts"] = f"{SATURDAY_1100.timestamp() + 300:.0f}.000002"
     assert (await week.event(reply, "EvReply"))[0] == 200
-    await _until(lambda: any(m.thread_ts == root.ts for m in slack.posted("C_PLATFORM")))
+    await until(lambda: any(m.thread_ts == root.ts for m in slack.posted("C_PLATFORM")))
     await week.command("U_OLA", "help")  # a round trip: the listeners above have run
     labels = [m for m in slack.posted("C_PLATFORM") if m.thread_ts == root.ts]
     assert len(labels) == 1  # once per thread, though three events arrived

@@ -25,6 +25,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from tests.conftest import TEST_KEY
 from tests.support.slack import fake_slack
+from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-serve-test"
@@ -140,15 +141,6 @@ class Serve:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
-
-
-async def until(predicate: object, within: float) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while asyncio.get_running_loop().time() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def delivered_texts(slack: FakeSlack) -> Counter[str]:

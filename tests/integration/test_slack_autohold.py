@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -24,9 +24,10 @@ from bot.storage.repositories import (
     TeamRepository,
     WorkspaceRepository,
 )
-from tests.integration.test_slack_commands import _until, buttons
+from tests.integration.test_slack_commands import buttons
 from tests.support.slack import fake_slack
 from tests.support.slack_app import SlackHarness
+from tests.support.waiting import until, until_async
 
 Sessions = async_sessionmaker[AsyncSession]
 _SEQUENCE = itertools.count(1)
@@ -109,7 +110,7 @@ async def test_off_hours_message_is_taken_down_and_posted_by_slack_on_monday(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
     await writes(harness, "C_TEAM", "U_OLA", "Draft is ready for review", "Ev1")
-    await _until(lambda: harness.slack.posted("U_OLA"))
+    await until(lambda: harness.slack.posted("U_OLA"))
     assert harness.slack.posted("C_TEAM") == []  # taken down at once
     (row,) = await rows(sessions)
     assert (row.kind, row.as_author, row.deliver_at) == ("auto_hold", True, MONDAY_0800)
@@ -139,10 +140,10 @@ async def test_cancel_withdraws_the_slack_schedule(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
     await writes(harness, "C_TEAM", "U_OLA", "never mind", "Ev2")
-    await _until(lambda: harness.slack.posted("U_OLA"))
+    await until(lambda: harness.slack.posted("U_OLA"))
     held_id = buttons(the_note(harness))["held.cancel"]
     await harness.click("U_OLA", "held.cancel", held_id, channel="D_BOT")
-    await _until(lambda: harness.slack.responses)
+    await until(lambda: harness.slack.responses)
     assert harness.slack.responses[-1]["text"].startswith("Cancelled.")
     assert harness.slack.scheduled == {}
     harness.clock.set(MONDAY_0800)
@@ -156,10 +157,10 @@ async def test_send_now_posts_as_the_author_through_the_outbox(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
     await writes(harness, "C_TEAM", "U_OLA", "actually it can't wait", "Ev3")
-    await _until(lambda: harness.slack.posted("U_OLA"))
+    await until(lambda: harness.slack.posted("U_OLA"))
     held_id = buttons(the_note(harness))["held.send_now"]
     await harness.click("U_OLA", "held.send_now", held_id, channel="D_BOT")
-    await _until(lambda: harness.slack.responses)
+    await until(lambda: harness.slack.responses)
     assert harness.slack.scheduled == {}
     await harness.engine.run_until_idle()
     (posted,) = harness.slack.posted("C_TEAM")
@@ -174,7 +175,7 @@ async def test_a_direct_message_waits_for_the_recipients_hours(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
     await writes(harness, "D_OLA_KARI", "U_OLA", "Kari, a question", "Ev4", kind="im")
-    await _until(lambda: harness.slack.posted("U_OLA"))
+    await until(lambda: harness.slack.posted("U_OLA"))
     assert harness.slack.posted("D_OLA_KARI") == []
     (row,) = await rows(sessions)
     assert row.deliver_at == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Kari starts at 09:00
@@ -186,7 +187,7 @@ async def test_people_who_did_not_opt_in_are_left_alone(
 ) -> None:
     await writes(harness, "C_TEAM", "U_PER", "Per writes late", "Ev5")
     await harness.event({"type": "app_home_opened", "user": "U_PER"}, "EvSync")
-    await _until(lambda: "U_PER" in harness.slack.views)
+    await until(lambda: "U_PER" in harness.slack.views)
     assert [m.text for m in harness.slack.posted("C_TEAM")] == ["Per writes late"]
     assert await rows(sessions) == []
 
@@ -207,7 +208,7 @@ async def test_a_message_that_cannot_be_taken_down_is_not_held(
         "Ev6",
     )
     assert status == 200
-    await _until(lambda: harness.slack.calls_to("chat.delete"))
+    await until(lambda: harness.slack.calls_to("chat.delete"))
     await _until_rows(sessions, lambda found: [r.state for r in found] == ["cancelled"])
     (row,) = await rows(sessions)
     assert row.body_enc is None  # the copy is erased; the original stays visible
@@ -219,9 +220,9 @@ async def test_past_slacks_limits_the_outbox_posts_it_as_the_author(
 ) -> None:
     monkeypatch.setattr(autohold, "SCHEDULE_PER_WINDOW", 1)
     await writes(harness, "C_TEAM", "U_OLA", "first", "Ev7")
-    await _until(lambda: len(harness.slack.posted("U_OLA")) == 1)
+    await until(lambda: len(harness.slack.posted("U_OLA")) == 1)
     await writes(harness, "C_TEAM", "U_OLA", "second", "Ev8")
-    await _until(lambda: len(harness.slack.posted("U_OLA")) == 2)
+    await until(lambda: len(harness.slack.posted("U_OLA")) == 2)
     assert len(harness.slack.scheduled) == 1
     harness.clock.set(MONDAY_0800)
     harness.slack.post_scheduled(MONDAY_0800.timestamp())
@@ -237,16 +238,13 @@ async def test_past_slacks_limits_the_outbox_posts_it_as_the_author(
     assert json.dumps([row.state for row in await rows(sessions)]) == '["delivered", "delivered"]'
 
 
-async def _until_rows(sessions: Sessions, predicate: object, within: float = 5.0) -> None:
-    import asyncio
-    import time
+async def _until_rows(
+    sessions: Sessions, predicate: Callable[[list[HeldMessageRow]], bool]
+) -> None:
+    async def check() -> bool:
+        return predicate(await rows(sessions))
 
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if predicate(await rows(sessions)):  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met")
+    await until_async(check)
 
 
 async def test_revoking_the_user_token_stops_auto_hold_and_loses_nothing(
@@ -254,19 +252,19 @@ async def test_revoking_the_user_token_stops_auto_hold_and_loses_nothing(
 ) -> None:
     monkeypatch.setattr(autohold, "SCHEDULE_PER_WINDOW", 0)  # the outbox holds it, as Ola
     await writes(harness, "C_TEAM", "U_OLA", "held by us", "Ev9")
-    await _until(lambda: harness.slack.posted("U_OLA"))
+    await until(lambda: harness.slack.posted("U_OLA"))
     status, _ = await harness.event(
         {"type": "tokens_revoked", "tokens": {"oauth": ["U_OLA"]}}, "EvRevoke"
     )
     assert status == 200
-    await _until(lambda: len(harness.slack.posted("U_OLA")) == 2 or harness.slack.violations)
+    await until(lambda: len(harness.slack.posted("U_OLA")) == 2 or harness.slack.violations)
     assert harness.slack.violations == []
     assert "Auto-hold is off" in harness.slack.posted("U_OLA")[-1].text
     harness.slack.revoked.add(OLA_TOKEN)
     # Ola's next off-hours message stays where he wrote it
     await writes(harness, "C_TEAM", "U_OLA", "after revoking", "Ev10")
     await harness.event({"type": "app_home_opened", "user": "U_OLA"}, "EvSync2")
-    await _until(lambda: "U_OLA" in harness.slack.views)
+    await until(lambda: "U_OLA" in harness.slack.views)
     assert [m.text for m in harness.slack.posted("C_TEAM")] == ["after revoking"]
     harness.clock.set(MONDAY_0800)
     await harness.engine.run_until_idle()

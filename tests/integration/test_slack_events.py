@@ -30,6 +30,7 @@ from bot.storage.repositories import InstallationRepository, TeamRepository, Wor
 from bot.web import build_app
 from tests.support.signing import slack_headers
 from tests.support.slack import SHARED, fake_slack
+from tests.support.waiting import until
 
 PAYLOADS = SHARED / "payloads"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -110,15 +111,6 @@ async def post(
 ) -> tuple[int, str]:
     async with http.post(url, data=body, headers=headers) as response:
         return response.status, await response.text()
-
-
-async def until(predicate: Any, within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met")
 
 
 async def test_url_verification(client: tuple[aiohttp.ClientSession, str, FakeSlack]) -> None:

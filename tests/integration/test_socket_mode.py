@@ -9,7 +9,6 @@ import os
 import signal
 import socket as sockets
 import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +37,7 @@ from bot.storage.repositories import InstallationRepository, TeamRepository, Wor
 from bot.web import build_app
 from tests.conftest import TEST_KEY
 from tests.support.slack import SHARED, check_call, fake_slack
+from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-socket"
@@ -178,15 +178,6 @@ async def setup(engine: AsyncEngine, sessions: Sessions, cipher: Cipher) -> Asyn
         await server.stop()
         await platform.close()
         await slack.stop()
-
-
-async def until(predicate: Any, within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met")
 
 
 async def test_an_event_envelope_is_acknowledged_and_handled_like_http(

@@ -20,6 +20,7 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.sandbox.driver import SlackDriver
 from adapters.sandbox.slack_api import FakeSlack
 from adapters.slack.events import SlackEvents
 from adapters.slack.interactions import SlackInteractions
@@ -36,7 +37,6 @@ from bot.services.digest import DigestService
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.web import build_app
-from tests.support.signing import slack_headers
 from tests.support.slack import SHARED
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -120,6 +120,7 @@ class SlackHarness:
         ).mount(self.app)
         self.url = ""
         self.http: aiohttp.ClientSession | None = None
+        self.driver: SlackDriver | None = None
         self._hooks = 0
 
     @asynccontextmanager
@@ -130,6 +131,9 @@ class SlackHarness:
         try:
             async with aiohttp.ClientSession() as http:
                 self.http = http
+                self.driver = SlackDriver(
+                    slack=self.slack, url=self.url, signing_secret=SECRET, http=http
+                )
                 yield self
         finally:
             await server.close()
@@ -138,10 +142,9 @@ class SlackHarness:
     # -- sending what Slack sends ----------------------------------------------------------------
 
     async def _post(self, body: bytes, content_type: str) -> tuple[int, str]:
-        assert self.http is not None
-        headers = slack_headers(SECRET, body, content_type=content_type)
-        async with self.http.post(self.url, data=body, headers=headers) as response:
-            return response.status, await response.text()
+        """Signed and posted by the sandbox driver, as Slack would."""
+        assert self.driver is not None
+        return await self.driver.post(body, content_type)
 
     def _hook(self) -> str:
         self._hooks += 1
@@ -179,8 +182,8 @@ class SlackHarness:
         return dict(json.loads(answer)) if answer else {}
 
     async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
-        body = urlencode({"payload": json.dumps(payload)}).encode()
-        return await self._post(body, "application/x-www-form-urlencoded")
+        assert self.driver is not None
+        return await self.driver.interact(payload)
 
     async def click(
         self,

@@ -479,4 +479,5 @@ class FakeTokenProvider:
         return self._token
 
     def get_token_credential(self) -> Any:
-        raise NotImplementedError
+        """Part of the SDK's provider interface; nothing on our paths asks for it."""
+        raise NotImplementedError("the fake token provider has no Azure credential")
