@@ -17,15 +17,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.crypto import Cipher
-from bot.storage.repositories import (
-    InstallationRepository,
-    PersonRepository,
-    TeamRepository,
-    WorkspaceRepository,
-)
 from tests.integration.test_slack_commands import texts
 from tests.support.signing import slack_headers
-from tests.support.slack import fake_slack
+from tests.support.slack import fake_slack, install_workspace
 from tests.support.slack_app import SECRET, SlackHarness
 from tests.support.waiting import until
 
@@ -47,21 +41,18 @@ async def week(
     slack.add_user("U_KARI", "Kari", locale="nb-NO")
     slack.add_channel("C_PLATFORM")
     await slack.start()
-    async with sessions() as session, session.begin():
-        ws = await WorkspaceRepository(session).get_or_create("slack", "T1", now=FRIDAY_1730)
-        await InstallationRepository(session, cipher).save(ws.id, bot_token=TOKEN, now=FRIDAY_1730)
-        lead = await PersonRepository(session).get_or_create(ws.id, "U_LEAD", now=FRIDAY_1730)
-        teams = TeamRepository(session)
-        team = await teams.create(
-            ws.id,
-            "Platform",
-            now=FRIDAY_1730,
-            mode="label",
-            locale="nb",
-            hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo holidays NO",
-        )
-        await teams.watch(team, "C_PLATFORM")
-        await teams.add_leader(team.id, lead.id)
+    await install_workspace(
+        sessions,
+        cipher,
+        token=TOKEN,
+        now=FRIDAY_1730,
+        team_name="Platform",
+        channel="C_PLATFORM",
+        hours="mon-fri 08:00-16:00 tz Europe/Oslo holidays NO",
+        leader="U_LEAD",
+        mode="label",
+        locale="nb",
+    )
     harness = SlackHarness(
         engine=engine, sessions=sessions, cipher=cipher, slack=slack, now=FRIDAY_1730, team="T1"
     )

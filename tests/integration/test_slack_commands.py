@@ -23,13 +23,7 @@ from bot.storage.models import (
     ThreadExcerptRow,
     UrgentOverrideRow,
 )
-from bot.storage.repositories import (
-    InstallationRepository,
-    PersonRepository,
-    TeamRepository,
-    WorkspaceRepository,
-)
-from tests.support.slack import fake_slack
+from tests.support.slack import fake_slack, install_workspace
 from tests.support.slack_app import SlackHarness
 from tests.support.waiting import until, until_async
 
@@ -52,16 +46,9 @@ async def harness(
     for channel in ("C_TEAM", "C_NEW"):
         slack.add_channel(channel)
     await slack.start()
-    async with sessions() as session, session.begin():
-        ws = await WorkspaceRepository(session).get_or_create("slack", "T1", now=FRIDAY_1730)
-        await InstallationRepository(session, cipher).save(ws.id, bot_token=TOKEN, now=FRIDAY_1730)
-        lead = await PersonRepository(session).get_or_create(ws.id, "U_LEAD", now=FRIDAY_1730)
-        teams = TeamRepository(session)
-        team = await teams.create(
-            ws.id, "Legal", now=FRIDAY_1730, hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo"
-        )
-        await teams.watch(team, "C_TEAM")
-        await teams.add_leader(team.id, lead.id)
+    await install_workspace(
+        sessions, cipher, token=TOKEN, now=FRIDAY_1730, team_name="Legal", leader="U_LEAD"
+    )
     harness = SlackHarness(
         engine=engine, sessions=sessions, cipher=cipher, slack=slack, now=FRIDAY_1730, team="T1"
     )

@@ -26,10 +26,10 @@ from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.models import ActivityRow
 from bot.storage.outbox import HeldMessageRepository
-from bot.storage.repositories import InstallationRepository, TeamRepository, WorkspaceRepository
+from bot.storage.repositories import InstallationRepository, WorkspaceRepository
 from bot.web import build_app
 from tests.support.signing import slack_headers
-from tests.support.slack import SHARED, fake_slack
+from tests.support.slack import SHARED, fake_slack, install_workspace
 from tests.support.waiting import until
 
 PAYLOADS = SHARED / "payloads"
@@ -69,20 +69,7 @@ async def client(
     slack = fake_slack(bot_token=TOKEN, team_id="T1")
     slack.add_channel("C_TEAM")
     await slack.start()
-    async with sessions() as session, session.begin():
-        workspace = await WorkspaceRepository(session).get_or_create("slack", "T1", now=SATURDAY)
-        await InstallationRepository(session, cipher).save(
-            workspace.id, bot_token=TOKEN, now=SATURDAY
-        )
-        teams = TeamRepository(session)
-        team = await teams.create(
-            workspace.id,
-            "Team",
-            now=SATURDAY,
-            mode="label",
-            hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo",
-        )
-        await teams.watch(team, "C_TEAM")
+    await install_workspace(sessions, cipher, token=TOKEN, now=SATURDAY, mode="label")
     tokens = StoredTokens(sessions, cipher)
     platform = SlackPlatform(token_for=tokens, base_url=slack.url)
     app = build_app(engine=engine, delivery_metrics=DeliveryMetrics())

@@ -33,10 +33,9 @@ from bot.metrics import DeliveryMetrics
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.models import ActivityRow
-from bot.storage.repositories import InstallationRepository, TeamRepository, WorkspaceRepository
 from bot.web import build_app
 from tests.conftest import TEST_KEY
-from tests.support.slack import SHARED, check_call, fake_slack
+from tests.support.slack import SHARED, check_call, fake_slack, install_workspace
 from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,20 +146,7 @@ async def setup(engine: AsyncEngine, sessions: Sessions, cipher: Cipher) -> Asyn
     await slack.start()
     server = SocketModeServer()
     slack.socket_mode_url = await server.start()
-    async with sessions() as session, session.begin():
-        workspace = await WorkspaceRepository(session).get_or_create("slack", "T1", now=SATURDAY)
-        await InstallationRepository(session, cipher).save(
-            workspace.id, bot_token=TOKEN, now=SATURDAY
-        )
-        teams = TeamRepository(session)
-        team = await teams.create(
-            workspace.id,
-            "Team",
-            now=SATURDAY,
-            mode="label",
-            hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo",
-        )
-        await teams.watch(team, "C_TEAM")
+    await install_workspace(sessions, cipher, token=TOKEN, now=SATURDAY, mode="label")
     tokens = StoredTokens(sessions, cipher)
     platform = SlackPlatform(token_for=tokens, base_url=slack.url)
     events = SlackEvents(

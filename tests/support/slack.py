@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from adapters.sandbox.slack_api import FakeSlack, Faults
+from bot.storage.crypto import Cipher
+from bot.storage.repositories import (
+    InstallationRepository,
+    PersonRepository,
+    TeamRepository,
+    WorkspaceRepository,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # shared/ lies beside the checkout (as in CI); QH_SHARED_DIR points elsewhere if need be.
@@ -45,3 +55,32 @@ def fake_slack(**kwargs: Any) -> FakeSlack:
     kwargs.setdefault("validator", check_call)
     kwargs.setdefault("faults", Faults())
     return FakeSlack(**kwargs)
+
+
+async def install_workspace(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: Cipher,
+    *,
+    token: str,
+    now: datetime,
+    team: str = "T1",
+    team_name: str = "Team",
+    channel: str = "C_TEAM",
+    hours: str = "mon-fri 08:00-16:00 tz Europe/Oslo",
+    leader: str | None = None,
+    **policy: Any,
+) -> int:
+    """A Slack workspace with the app installed and one team watching ``channel``.
+
+    Returns the team's id; ``policy`` sets further team fields (mode, locale, …).
+    """
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).get_or_create("slack", team, now=now)
+        await InstallationRepository(session, cipher).save(workspace.id, bot_token=token, now=now)
+        teams = TeamRepository(session)
+        row = await teams.create(workspace.id, team_name, now=now, hours_spec=hours, **policy)
+        await teams.watch(row, channel)
+        if leader is not None:
+            person = await PersonRepository(session).get_or_create(workspace.id, leader, now=now)
+            await teams.add_leader(row.id, person.id)
+        return row.id
