@@ -7,9 +7,21 @@ Grammar (case-insensitive, English or Norwegian day names)::
     days    := day ("," day | "-" day)*     e.g. mon-fri, mon,wed, fri-mon, weekdays, helg
     range   := time "-" time                e.g. 08:00-16:00, 8-16, 8.30-14, 20-02 (past midnight)
 
+Dashes and spacing: any dash (hyphen-minus, en and em dash, minus sign, non-breaking hyphen and
+every other Unicode dash punctuation) counts as ``-``, and spaces around a dash are ignored, in
+day ranges and time ranges alike: ``Mon – Fri 8 – 16`` is ``mon-fri 08:00-16:00``.
+
+Times are on the 24-hour clock, and a range whose end is at or before its start runs past
+midnight (``22-06``, ``20:00-02:00``). One exception guards against 12-hour habits: a range whose
+end is a **bare hour** (written without minutes, like the ``5`` in ``9-5``) from 1 to 12, before
+its start, and whose afternoon reading (end + 12 h) would come after the start, is refused with
+that reading as the hint: ``9-5`` asks "did you mean 09:00-17:00?". A real overnight shift is
+either written in full (``08:00-05:00`` is accepted as written) or has no afternoon reading that
+fits (``22-06``: 18:00 is before 22:00, so it stays a night window).
+
 :func:`parse_hours` raises only :class:`HoursSyntaxError`, which names the bad token and carries
-a translatable message with a correct example. :func:`format_hours` writes the canonical form,
-and ``parse_hours(format_hours(h)) == h``.
+a translatable message with a correct example. :func:`format_hours` writes the canonical form
+(always in full), and ``parse_hours(format_hours(h)) == h``.
 """
 
 from __future__ import annotations
@@ -62,6 +74,10 @@ _ZONE_WORDS = {"tz", "tidssone", "zone", "sone"}
 _HOLIDAY_WORDS = {"holidays", "helligdager", "helligdag", "holiday"}
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$", re.ASCII)
+# Dash-like characters outside Unicode's "Pd" (dash punctuation) category that people type,
+# or that keyboards and word processors substitute, between two days or two times.
+_OTHER_DASHES = frozenset("\u2212\u2043\u02d7\u2796\ufe63\uff0d")
+_AROUND_DASH = re.compile(r"\s*-\s*")
 _ASCII_DIGITS = frozenset("0123456789")
 _CANONICAL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -69,14 +85,17 @@ _CANONICAL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class HoursSyntaxError(ValueError):
     """A spec could not be read. ``message(locale)`` explains it to a person."""
 
-    def __init__(self, code: str, token: str = "") -> None:
+    def __init__(self, code: str, token: str = "", **details: str) -> None:
         super().__init__(f"{code}: {token!r}")
         self.code = code
         self.token = token
+        self.details = details  # extra message parameters, e.g. the hint for "twelve_hour_end"
 
     def message(self, locale: str | None = None) -> str:
         example = translate("hours.example", locale)
-        return translate(f"hours.error.{self.code}", locale, token=self.token, example=example)
+        return translate(
+            f"hours.error.{self.code}", locale, token=self.token, example=example, **self.details
+        )
 
     def __str__(self) -> str:
         return self.message("en")
@@ -147,12 +166,28 @@ def _clock(text: str, token: str, *, is_end: bool) -> time:
     return time(hour % 24, minute)
 
 
+def _check_twelve_hour_end(start: time, end_text: str, end: time, token: str) -> None:
+    """Refuse ``9-5``-style ranges (see the module docstring for the exact rule)."""
+    bare_hour = end_text.isascii() and end_text.isdigit()  # "5", "05"; not "5:00" or "5.00"
+    start_minutes = start.hour * 60 + start.minute
+    afternoon = (end.hour + 12) * 60
+    if bare_hour and 1 <= end.hour <= 12 and end < start and start_minutes < afternoon:
+        hint_end = "24:00" if end.hour == 12 else f"{end.hour + 12:02d}:00"
+        raise HoursSyntaxError(
+            "twelve_hour_end",
+            token,
+            start=f"{start:%H:%M}",
+            end=f"{end:%H:%M}",
+            hint=f"{start:%H:%M}-{hint_end}",
+        )
+
+
 def _ranges(token: str) -> list[tuple[time, time]] | None:
     """Time ranges in a token like ``08:00-16:00`` or ``9-12,13-17``; ``None`` if not times."""
     if token[:1] not in _ASCII_DIGITS:
         return None
     ranges: list[tuple[time, time]] = []
-    for part in token.replace("–", "-").replace("—", "-").split(","):
+    for part in token.split(","):
         ends = part.split("-")
         if len(ends) != 2 or not ends[0] or not ends[1]:
             raise HoursSyntaxError("bad_time", token)
@@ -160,13 +195,19 @@ def _ranges(token: str) -> list[tuple[time, time]] | None:
         end = _clock(ends[1], token, is_end=True)
         if start == end and not (start == time(0) and ends[1].startswith("24")):
             raise HoursSyntaxError("empty_range", token)
+        _check_twelve_hour_end(start, ends[1], end, token)
         ranges.append((start, end))
     return ranges
 
 
+def _is_dash(char: str) -> bool:
+    return char in _OTHER_DASHES or unicodedata.category(char) == "Pd"
+
+
 def _tokens(text: str) -> list[str]:
-    text = re.sub(r"\s*,\s*", ",", text.strip())
-    text = re.sub(r"\s*[-–—]\s*(?=\d)", "-", text)  # "08:00 - 16:00" -> "08:00-16:00"
+    text = "".join("-" if _is_dash(char) else char for char in text.strip())
+    text = re.sub(r"\s*,\s*", ",", text)
+    text = _AROUND_DASH.sub("-", text)  # "Mon – Fri 08:00 - 16:00" -> "Mon-Fri 08:00-16:00"
     return [token.strip(",") for token in re.split(r"[\s;]+", text) if token.strip(",")]
 
 

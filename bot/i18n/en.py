@@ -61,6 +61,11 @@ MESSAGES: dict[str, str] = {
     "hours.error.missing_country": (
         "“{token}” must be followed by a country code, for example: {token} NO"
     ),
+    "hours.error.twelve_hour_end": (
+        "“{token}” would run overnight, from {start} to {end} the next day. Did you mean "
+        "{hint}? Hours use the 24-hour clock; for a shift that really ends the next day, write "
+        "it in full: {start}-{end}."
+    ),
     "hours.error.too_long": "That is too long to be working hours. Write them like this: {example}",
     # decisions
     "decision.deliver.open": "{audience} is within working hours.",

@@ -59,6 +59,11 @@ MESSAGES: dict[str, str] = {
     "hours.error.missing_country": (
         "Etter «{token}» må det stå en landkode, for eksempel: {token} NO"
     ),
+    "hours.error.twelve_hour_end": (
+        "«{token}» ville gått over natten, fra {start} til {end} neste dag. Mente du {hint}? "
+        "Arbeidstiden skrives med 24-timersklokke; for et skift som virkelig slutter neste dag, "
+        "skriv det fullt ut: {start}-{end}."
+    ),
     "hours.error.too_long": "Det er for langt til å være arbeidstid. Skriv den slik: {example}",
     "decision.deliver.open": "{audience} er innenfor arbeidstiden.",
     "decision.deliver.no_policy": "Ingen stilletid gjelder her.",

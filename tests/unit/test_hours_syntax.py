@@ -160,3 +160,129 @@ def test_format_then_parse_round_trips(hours: object) -> None:
     assert set(again.windows) == set(hours.windows)
     assert again.tz == hours.tz
     assert again.days_off.country == hours.days_off.country
+
+
+# -- dashes, spacing and case (field report: "man–fre 8–16" was refused) ----------------------
+
+DASHES = [
+    "-",  # hyphen-minus
+    "\u2010",  # hyphen
+    "\u2011",  # non-breaking hyphen
+    "\u2012",  # figure dash
+    "\u2013",  # en dash
+    "\u2014",  # em dash
+    "\u2015",  # horizontal bar
+    "\u2212",  # minus sign
+    "\ufe63",  # small hyphen-minus
+    "\uff0d",  # fullwidth hyphen-minus
+]
+SPACES = ["", " ", "  ", "\t", "\u00a0", "\u202f"]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "man–fre 8–16",
+        "Mon–Fri 08:00–16:00",
+        "mon - fri 8-16",
+        "MON — FRI 8 — 16",
+        "Mandag\u2011Fredag 8\u2212 16",
+        "hverdager 08:00 – 16:00",
+        "mon\u00a0-\u00a0fri 8\uff0d16",
+    ],
+)
+def test_any_dash_spacing_and_case_reads_like_the_plain_spec(spec: str) -> None:
+    assert parse_hours(spec) == parse_hours("mon-fri 08:00-16:00")
+
+
+def test_dashes_in_every_clause_and_in_regions() -> None:
+    plain = parse_hours("mon-wed 8-16; thu – fri 9 – 15 holidays NO-03")
+    fancy = parse_hours("Man–Ons 8–16; TOR — FRE 9\u2212 15 holidays no\u201303")
+    assert fancy == plain
+    assert fancy.days_off.subdivision == "03"
+
+
+def _rewrite(spec: str, draw: st.DrawFn) -> str:
+    """``spec`` with each dash replaced by a random dash, random spaces around it, random case."""
+    out = []
+    for char in spec:
+        if char == "-":
+            out.append(draw(st.sampled_from(SPACES)) + draw(st.sampled_from(DASHES)))
+            out.append(draw(st.sampled_from(SPACES)))
+        elif char.isalpha():
+            out.append(char.upper() if draw(st.booleans()) else char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@st.composite
+def rewritten_specs(draw: st.DrawFn) -> tuple[str, str]:
+    canonical = format_hours(draw(working_hours()))
+    days_and_times, _, zone = canonical.partition(" tz ")  # zone names keep their own dashes
+    return canonical, f"{_rewrite(days_and_times, draw)} tz {zone}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(rewritten_specs())
+def test_rewritten_dashes_spacing_and_case_parse_the_same(specs: tuple[str, str]) -> None:
+    canonical, rewritten = specs
+    assert parse_hours(rewritten) == parse_hours(canonical)
+
+
+DASHY_TEXT = st.lists(
+    st.sampled_from([*DASHES, *SPACES, "mon", "Fre", "8", "16", ":", "00", ",", ";", "5", "22"])
+    | st.characters(),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(DASHY_TEXT)
+def test_dash_soup_raises_only_our_error(text: str) -> None:
+    with contextlib.suppress(HoursSyntaxError):
+        parse_hours(text)
+
+
+# -- 12-hour habits (field report: "mon-fri 9-5" was saved as a 20-hour overnight day) --------
+
+
+@pytest.mark.parametrize(
+    ("spec", "token", "hint"),
+    [
+        ("mon-fri 9-5", "9-5", "09:00-17:00"),
+        ("man–fre 8–4", "8-4", "08:00-16:00"),
+        ("mon 9:30-5", "9:30-5", "09:30-17:00"),
+        ("mon 08-05", "08-05", "08:00-17:00"),
+        ("mon 12-1", "12-1", "12:00-13:00"),
+        ("mon 8-12, 13-5", "8-12,13-5", "13:00-17:00"),
+    ],
+)
+def test_a_bare_end_hour_before_a_morning_start_is_refused_with_a_hint(
+    spec: str, token: str, hint: str
+) -> None:
+    with pytest.raises(HoursSyntaxError) as caught:
+        parse_hours(spec)
+    assert caught.value.code == "twelve_hour_end"
+    assert caught.value.token == token
+    assert f"Did you mean {hint}?" in caught.value.message("en")
+    assert f"Mente du {hint}?" in caught.value.message("nb")
+
+
+@pytest.mark.parametrize(
+    ("spec", "start", "end"),
+    [
+        ("mon 22-06", time(22), time(6)),  # a night shift: 18:00 would come before the start
+        ("mon 20-02", time(20), time(2)),
+        ("mon 13-1", time(13), time(1)),
+        ("mon 08:00-05:00", time(8), time(5)),  # written in full: meant as written
+        ("mon 8-5:00", time(8), time(5)),
+        ("mon 9-0", time(9), time(0)),  # midnight is not a 12-hour end
+        ("mon 9-24", time(9), time(0)),
+        ("mon 9-17", time(9), time(17)),
+    ],
+)
+def test_overnight_ranges_that_are_not_12_hour_habits_are_kept(
+    spec: str, start: time, end: time
+) -> None:
+    assert parse_hours(spec).windows == (Window(0, start, end),)
