@@ -86,6 +86,24 @@ def test_helm_lint_finds_nothing_to_warn_about() -> None:
         assert report["errors"] == [] and warnings == [], report
 
 
+@pytest.mark.parametrize(
+    ("values", "complaint"),
+    [
+        ({"replicas": 3}, "additional properties 'replicas' not allowed"),
+        ({"replicaCount": 0}, "minimum: got 0, want 1"),
+        ({"config": {"log_level": "DEBUG"}}, "'log_level' does not match"),
+        ({"ingress": {"enabled": True, "paths": ["slack"]}}, "'slack' does not match"),
+        ({"terminationGracePeriodSeconds": 5}, "minimum: got 5, want 11"),
+    ],
+)
+def test_a_misspelt_or_wrong_value_stops_the_install_with_a_message(
+    values: dict[str, Any], complaint: str
+) -> None:
+    """values.schema.json: a typo is refused by name rather than silently ignored."""
+    with pytest.raises(helm.HelmError, match=re.escape(complaint)):
+        render(values)
+
+
 def test_default_and_production_render_the_expected_objects() -> None:
     common = ["Deployment", "Job", "PodDisruptionBudget", "Service", "ServiceAccount"]
     assert kinds(render({})) == common
