@@ -1,4 +1,8 @@
-"""Shared fixtures: a fresh database per test on SQLite and (when configured) PostgreSQL."""
+"""Shared fixtures: a fresh database per test on SQLite and (when configured) PostgreSQL.
+
+Tests that check against the published Slack/Microsoft specs and payloads read them through
+``tests/support/shared.py``, which skips them (or, in CI, fails them) where they are absent.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.storage.crypto import Cipher
 from bot.storage.db import create_engine, session_factory
 from bot.storage.migrate import upgrade
+from tests.support.shared import REQUIRE_ENV, shared_dir
 
 PG_ENV = "QH_TEST_DATABASE_URL"
 TEST_KEY = "dGVzdC1vbmx5LWtleS1ub3QtYS1zZWNyZXQtMTIzNDU="  # 32 bytes, tests only
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say once, at the end, why the spec checks were skipped (if they were)."""
+    where = shared_dir()
+    if not where.is_dir() and os.environ.get(REQUIRE_ENV) != "1":
+        terminalreporter.write_line(
+            f"The published specs and payloads ({where}) are absent: the tests that check "
+            "against them were skipped. Put shared/ beside the checkout or set QH_SHARED_DIR."
+        )
 
 
 def postgres_url() -> str | None:

@@ -29,10 +29,10 @@ from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import InstallationRepository, WorkspaceRepository
 from bot.web import build_app
 from tests.support.signing import slack_headers
-from tests.support.slack import SHARED, fake_slack, install_workspace
+from tests.support.slack import fake_slack, install_workspace
+from tests.support.slack_app import shared_payload
 from tests.support.waiting import until
 
-PAYLOADS = SHARED / "payloads"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-events"
 SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -41,7 +41,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 def payload(name: str) -> dict[str, Any]:
-    return dict(json.loads((PAYLOADS / name).read_text()))
+    return shared_payload(name)
 
 
 def saturday_message(event_id: str = "Ev1", thread_ts: str | None = None) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import os
 import signal
@@ -35,7 +34,8 @@ from bot.storage.crypto import Cipher
 from bot.storage.models import ActivityRow
 from bot.web import build_app
 from tests.conftest import TEST_KEY
-from tests.support.slack import SHARED, check_call, fake_slack, install_workspace
+from tests.support.slack import check_call, fake_slack, install_workspace
+from tests.support.slack_app import shared_payload
 from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,8 +104,7 @@ class SocketModeServer:
 
 
 def saturday_message(event_id: str) -> dict[str, Any]:
-    body = json.loads((SHARED / "payloads" / "test_message__message_body.json").read_text())
-    body = copy.deepcopy(body)
+    body = shared_payload("test_message__message_body.json")
     body["team_id"] = "T1"
     body["event_id"] = event_id
     body["event"].update(

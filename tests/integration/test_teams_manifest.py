@@ -20,14 +20,15 @@ from adapters.teams.manifest import (
     package_files,
 )
 from bot.cli import main
-from tests.support.teams import APP_ID, SHARED
+from tests.support.shared import external_json
+from tests.support.teams import APP_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "teams"
 
 
 def schema_errors(manifest: dict[str, Any]) -> list[str]:
-    schema = json.loads((SHARED / "manifest_schema_v1.30.json").read_text())
+    schema = external_json("teams", "manifest_schema_v1.30.json")
     validator = Draft4Validator(schema)
     return [
         f"{'/'.join(map(str, error.absolute_path))}: {error.message}"

@@ -37,14 +37,14 @@ from bot.services.digest import DigestService
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.web import build_app
-from tests.support.slack import SHARED
+from tests.support.shared import external_json, external_text
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-PAYLOADS = SHARED / "payloads"
 
 
 def shared_payload(name: str) -> dict[str, Any]:
-    return dict(json.loads((PAYLOADS / name).read_text()))
+    """A payload Slack sent, as captured in ``shared/external/slack/payloads``."""
+    return dict(external_json("slack", "payloads", name))
 
 
 class SlackHarness:
@@ -156,8 +156,9 @@ class SlackHarness:
         """``/quiet TEXT`` as Slack posts it; returns the acknowledgement's JSON body."""
         form = dict(
             item.split("=", 1)
-            for item in (PAYLOADS / "test_slash_command__slash_command_body.txt")
-            .read_text()
+            for item in external_text(
+                "slack", "payloads", "test_slash_command__slash_command_body.txt"
+            )
             .strip()
             .split("&")
         )

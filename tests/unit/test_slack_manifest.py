@@ -9,7 +9,6 @@ makes with a person's token.
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import yaml
 
 from adapters.slack import interactions
 from adapters.slack.manifest import EXAMPLE_HOST, manifest_text, render_manifest
-from tests.support.slack import SHARED
+from tests.support.shared import external_json
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK = ROOT / "adapters" / "slack"
@@ -69,7 +68,7 @@ def called_methods() -> tuple[set[str], set[str]]:
 
 
 def scopes_for(method: str) -> set[str]:
-    spec = json.loads((SHARED / "web_api_openapi_v2.json").read_text())
+    spec = external_json("slack", "web_api_openapi_v2.json")
     operation = next(iter(spec["paths"]["/" + method].values()))
     scopes = {
         scope.replace("chat:write:bot", "chat:write").replace("chat:write:user", "chat:write")
