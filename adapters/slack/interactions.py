@@ -157,10 +157,14 @@ class SlackInteractions:
         held_id = str(action.get("value", ""))
         try:
             if action.get("action_id") == "held.send_now":
-                done = await self._compose.send_now(held_id, person=person)
+                done = await self._compose.send_now(
+                    held_id, platform="slack", workspace=team, person=person
+                )
                 outcome = "held.sent_now" if done else "held.gone"
             else:
-                done = await self._compose.cancel(held_id, person=person)
+                done = await self._compose.cancel(
+                    held_id, platform="slack", workspace=team, person=person
+                )
                 outcome = "held.cancelled" if done else "held.gone"
         except NotAllowedError:
             outcome = "held.not_yours"
@@ -177,13 +181,14 @@ class SlackInteractions:
         team, person = _team(body), _user(body)
         locale = await self._safe_locale(team, person)
         held_id = str(action.get("value", ""))
-        async with self._sessions() as session:
-            repo = HeldMessageRepository(session, self._cipher)
-            row = await repo.get(held_id)
-            owned = row is not None and row.author_id == person and row.state == "held"
-            text = repo.body(row) if row is not None and owned else None
-        if not owned or text is None:
-            key = "held.not_yours" if row is not None and row.author_id != person else "held.gone"
+        try:
+            text = await self._compose.held_text(
+                held_id, platform="slack", workspace=team, person=person
+            )
+            key = "held.gone"
+        except NotAllowedError:
+            text, key = None, "held.not_yours"
+        if text is None:
             await client.chat_postEphemeral(
                 channel=str((body.get("channel") or {}).get("id") or person),
                 user=person,
@@ -217,7 +222,9 @@ class SlackInteractions:
             return
         held_id = str(view.get("private_metadata", ""))
         try:
-            changed = await self._compose.edit(held_id, person=person, text=text)
+            changed = await self._compose.edit(
+                held_id, platform="slack", workspace=team, person=person, text=text
+            )
         except NotAllowedError:
             await ack(
                 response_action="errors", errors={"text": translate("held.not_yours", locale)}

@@ -175,36 +175,46 @@ class TeamsInteractions:
             return notice_card(translate("teams.compose.unknown", locale), locale, error=True)
         try:
             if verb == "held.send_now":
-                done = await self._compose.send_now(held_id, person=who.id)
+                done = await self._compose.send_now(
+                    held_id, platform=PLATFORM, workspace=info.tenant, person=who.id
+                )
                 return notice_card(
                     translate("held.sent_now" if done else "held.gone", locale), locale
                 )
             if verb == "held.cancel":
-                done = await self._compose.cancel(held_id, person=who.id)
+                done = await self._compose.cancel(
+                    held_id, platform=PLATFORM, workspace=info.tenant, person=who.id
+                )
                 key = "held.cancelled" if done else "held.gone"
                 return notice_card(translate(key, locale), locale)
             if verb == "held.edit":
-                return await self._edit(held_id, who.id, locale, mode)
-            return await self._save(held_id, who.id, data.get("text"), locale, tz, mode)
+                return await self._edit(held_id, info.tenant, who.id, locale, mode)
+            return await self._save(
+                held_id, info.tenant, who.id, data.get("text"), locale, tz, mode
+            )
         except NotAllowedError:
             return notice_card(translate("held.not_yours", locale), locale, error=True)
         except Exception:
             log.exception("a Teams card action failed")
             return notice_card(translate("cmd.error", locale), locale, error=True)
 
-    async def _edit(self, held_id: str, person: str, locale: str, mode: Mode) -> Json:
-        async with self._sessions() as session:
-            repository = HeldMessageRepository(session, self._cipher)
-            row = await repository.get(held_id)
-            if row is not None and row.author_id != person:
-                raise NotAllowedError(held_id)
-            body = repository.body(row) if row is not None and row.state == "held" else None
+    async def _edit(self, held_id: str, tenant: str, person: str, locale: str, mode: Mode) -> Json:
+        body = await self._compose.held_text(
+            held_id, platform=PLATFORM, workspace=tenant, person=person
+        )
         if body is None:
             return notice_card(translate("held.gone", locale), locale)
         return edit_card(held_id, body, locale, mode=mode)
 
     async def _save(
-        self, held_id: str, person: str, text: object, locale: str, tz: str | None, mode: Mode
+        self,
+        held_id: str,
+        tenant: str,
+        person: str,
+        text: object,
+        locale: str,
+        tz: str | None,
+        mode: Mode,
     ) -> Json:
         text = text if isinstance(text, str) else ""
         problem = None
@@ -214,7 +224,9 @@ class TeamsInteractions:
             problem = translate("cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text))
         if problem is not None:
             return edit_card(held_id, text, locale, mode=mode, problem=problem)
-        if not await self._compose.edit(held_id, person=person, text=text):
+        if not await self._compose.edit(
+            held_id, platform=PLATFORM, workspace=tenant, person=person, text=text
+        ):
             return notice_card(translate("held.gone", locale), locale)
         async with self._sessions() as session:
             row = await HeldMessageRepository(session, self._cipher).get(held_id)

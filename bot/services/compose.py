@@ -14,7 +14,7 @@ from bot.domain.policy import Person
 from bot.ports import AuthorActions, DeliveryError
 from bot.services.directory import person_from_row, policy_from_row
 from bot.storage.crypto import Cipher
-from bot.storage.models import HeldMessageRow, WorkspaceRow
+from bot.storage.models import HeldMessageRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
     PersonRepository,
@@ -31,7 +31,7 @@ class NotInstalledError(Exception):
 
 
 class NotAllowedError(Exception):
-    """Only the author may change or cancel a held message."""
+    """Only the author may change or cancel a held message, and only from its own workspace."""
 
 
 @dataclass(frozen=True)
@@ -139,32 +139,53 @@ class ComposeService:
 
     # -- the author's buttons: Send now / Edit / Cancel ---------------------------------------
 
-    async def _owned(self, session: AsyncSession, held_id: str, person: str) -> HeldMessageRow:
+    async def _owned(
+        self, session: AsyncSession, held_id: str, platform: str, workspace: str, person: str
+    ) -> HeldMessageRow:
+        """The held message, if ``person`` of ``workspace`` on ``platform`` wrote it.
+
+        Both the author *and* the workspace are checked: person ids are only unique within a
+        workspace (Slack team, Teams tenant), so the same id string in another workspace is
+        someone else. Raises :class:`NotAllowedError` otherwise (also for unknown ids).
+        """
         row = await HeldMessageRepository(session, self._cipher).get(held_id)
         if row is None or row.author_id != person:
             raise NotAllowedError(held_id)
+        owner = await WorkspaceRepository(session).find(platform, workspace)
+        if owner is None or owner.id != row.workspace_id:
+            raise NotAllowedError(held_id)
         return row
 
-    async def _withdraw(self, held_id: str, person: str) -> bool:
+    async def held_text(
+        self, held_id: str, *, platform: str, workspace: str, person: str
+    ) -> str | None:
+        """The text of the caller's own held message (for Edit); None once it left the outbox.
+
+        Raises :class:`NotAllowedError` when it is not theirs (see :meth:`_owned`).
+        """
+        async with self._sessions() as session:
+            row = await self._owned(session, held_id, platform, workspace, person)
+            if row.state != "held":
+                return None
+            return HeldMessageRepository(session, self._cipher).body(row)
+
+    async def _withdraw(self, held_id: str, platform: str, workspace: str, person: str) -> bool:
         """Take back the platform's own schedule for a held message before we change it.
 
         False when the platform already posted it (or it is gone): then there is nothing left
         to send now, edit or cancel.
         """
         async with self._sessions() as session:
-            row = await self._owned(session, held_id, person)
+            row = await self._owned(session, held_id, platform, workspace, person)
             schedule_id = row.platform_schedule_id
             if schedule_id is None or row.state != "held":
                 return True
-            workspace = await session.get(WorkspaceRow, row.workspace_id)
             conversation = row.conversation_id
-        actions = self._actions.get(workspace.platform) if workspace else None
-        if workspace is None or actions is None:
+        actions = self._actions.get(platform)
+        if actions is None:
             return False
         try:
-            withdrawn = await actions.unschedule(
-                workspace.external_id, conversation, schedule_id, person
-            )
+            withdrawn = await actions.unschedule(workspace, conversation, schedule_id, person)
         except DeliveryError:
             return False
         if withdrawn:
@@ -174,11 +195,15 @@ class ComposeService:
                 )
         return withdrawn
 
-    async def send_now(self, held_id: str, *, person: str) -> bool:
-        if not await self._withdraw(held_id, person):
+    async def send_now(self, held_id: str, *, platform: str, workspace: str, person: str) -> bool:
+        """Deliver the caller's held message now; False when it already left the outbox.
+
+        Raises :class:`NotAllowedError` when it is not theirs (see :meth:`_owned`).
+        """
+        if not await self._withdraw(held_id, platform, workspace, person):
             return False
         async with self._sessions() as session, session.begin():
-            await self._owned(session, held_id, person)
+            await self._owned(session, held_id, platform, workspace, person)
             moved = await HeldMessageRepository(session, self._cipher).reschedule(
                 held_id, self._clock.now(), self._clock.now()
             )
@@ -186,20 +211,24 @@ class ComposeService:
             self._wake()
         return moved
 
-    async def edit(self, held_id: str, *, person: str, text: str) -> bool:
-        if not await self._withdraw(held_id, person):  # the outbox posts the new text
-            return False
+    async def edit(
+        self, held_id: str, *, platform: str, workspace: str, person: str, text: str
+    ) -> bool:
+        """Replace the text of the caller's held message; raises :class:`NotAllowedError`."""
+        if not await self._withdraw(held_id, platform, workspace, person):
+            return False  # the outbox posts the new text
         async with self._sessions() as session, session.begin():
-            await self._owned(session, held_id, person)
+            await self._owned(session, held_id, platform, workspace, person)
             return await HeldMessageRepository(session, self._cipher).set_body(
                 held_id, text, self._clock.now()
             )
 
-    async def cancel(self, held_id: str, *, person: str) -> bool:
-        if not await self._withdraw(held_id, person):
+    async def cancel(self, held_id: str, *, platform: str, workspace: str, person: str) -> bool:
+        """Cancel the caller's held message; raises :class:`NotAllowedError`."""
+        if not await self._withdraw(held_id, platform, workspace, person):
             return False
         async with self._sessions() as session, session.begin():
-            await self._owned(session, held_id, person)
+            await self._owned(session, held_id, platform, workspace, person)
             return await HeldMessageRepository(session, self._cipher).cancel(
                 held_id, self._clock.now()
             )

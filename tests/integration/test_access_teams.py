@@ -1,0 +1,85 @@
+"""Who may see and touch what, on Teams: held messages stay their author's, in their tenant.
+
+Friday 17:30 in Oslo, as in ``test_teams_commands``: the channel's team works mon-fri
+08:00-16:00, so what is written through the bot waits for Monday 08:00.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.storage.crypto import Cipher
+from bot.storage.models import HeldMessageRow
+from bot.storage.repositories import TeamRepository, WorkspaceRepository
+from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT
+from tests.support.teams_app import TeamsHarness, card_action, card_text, send_later
+
+Sessions = async_sessionmaker[AsyncSession]
+FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
+OTHER_TENANT = "0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b"
+
+
+async def _team(sessions: Sessions, tenant: str, name: str, channel: str) -> None:
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).get_or_create(
+            "teams", tenant, now=FRIDAY_1730
+        )
+        teams = TeamRepository(session)
+        team = await teams.create(
+            workspace.id, name, now=FRIDAY_1730, hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo"
+        )
+        await teams.watch(team, channel)
+
+
+@pytest.fixture
+async def teams(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> AsyncIterator[TeamsHarness]:
+    await _team(sessions, TENANT, "Plattform", CHANNEL)
+    harness = TeamsHarness(engine=engine, sessions=sessions, cipher=cipher, now=FRIDAY_1730)
+    harness.connector.members[TEAM] = [
+        {**KARI, "userRole": "owner"},
+        {**OLA, "userRole": "user"},
+    ]
+    async with harness.running():
+        yield harness
+
+
+async def held_rows(sessions: Sessions) -> list[HeldMessageRow]:
+    async with sessions() as session:
+        return list((await session.scalars(select(HeldMessageRow))).all())
+
+
+async def test_card_buttons_check_the_tenant_not_only_the_author(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    # another tenant's Ola: the same id string, someone else
+    await _team(sessions, OTHER_TENANT, "Andre", "19:theirs@thread.tacv2")
+    theirs = await teams.compose.compose(
+        platform="teams",
+        workspace=OTHER_TENANT,
+        author=OLA["id"],
+        conversation="19:theirs@thread.tacv2",
+        text="the other tenant's business",
+    )
+    assert theirs.held
+    data = {"held": theirs.held_id}
+    for verb in ("held.send_now", "held.cancel", "held.edit"):
+        card = await teams.click(card_action(teams.service_url, verb, data, sender=OLA))
+        assert "Bare den som skrev" in card_text(card), verb
+        assert "business" not in card_text(card)
+    card = await teams.click(
+        card_action(teams.service_url, "held.edit.save", {**data, "text": "hijacked"}, sender=OLA)
+    )
+    assert "Bare den som skrev" in card_text(card)
+    card = await teams.dialog(
+        send_later(teams.service_url, {"verb": "held.cancel", **data}, sender=OLA)
+    )
+    assert "Bare den som skrev" in card_text(card)
+    [row] = await held_rows(sessions)
+    assert row.state == "held"
