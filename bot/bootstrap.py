@@ -176,6 +176,7 @@ async def build_runtime(
                 clock=clock,
                 wake=delivery.wake,
                 actions={"slack": slack_platform},
+                members={"slack": slack_platform},  # who may see or post where
             )
             interactions = SlackInteractions(
                 commands=CommandService(
@@ -245,7 +246,11 @@ async def build_runtime(
             assert isinstance(teams_platform, TeamsPlatform)
             # Teams has no schedule-send of its own: nothing to withdraw, the outbox does it all
             teams_compose = ComposeService(
-                sessions=sessions, cipher=cipher, clock=clock, wake=delivery.wake
+                sessions=sessions,
+                cipher=cipher,
+                clock=clock,
+                wake=delivery.wake,
+                members={"teams": teams_platform},  # who may see or post where
             )
             TeamsBot(
                 app_id=settings.microsoft_app_id,

@@ -111,6 +111,9 @@ class FakeSlack:
         self.users: dict[str, JSONDict] = users or {}
         self.channels: dict[str, list[Message]] = {}
         self.archived: set[str] = set()
+        #: channel -> its members, for channels created with named members
+        self.members: dict[str, list[str]] = {}
+        self.private: set[str] = set()
         self.revoked: set[str] = set()
         self.ephemeral: list[JSONDict] = []
         self.scheduled: dict[str, JSONDict] = {}
@@ -211,8 +214,15 @@ class FakeSlack:
             "is_owner": False,
         }
 
-    def add_channel(self, channel: str) -> None:
+    def add_channel(
+        self, channel: str, *, members: list[str] | None = None, private: bool = False
+    ) -> None:
+        """A channel; ``members`` (and the bot) are in it, or else everyone is."""
         self.channels.setdefault(channel, [])
+        if members is not None:
+            self.members[channel] = [*members, self.bot_user]
+        if private:
+            self.private.add(channel)
 
     def user_writes(
         self, channel: str, user: str, text: str, *, thread_ts: str | None = None
@@ -554,7 +564,24 @@ class FakeSlack:
         return {"messages": thread}
 
     def _m_conversations_members(self, params: JSONDict, user: str) -> JSONDict:
-        return {"members": sorted(self.users)}
+        """Slack's answer, paged by ``limit``/``cursor``: a channel's members (every user of
+        the workspace unless :meth:`add_channel` named them), ``channel_not_found`` for a
+        channel unknown here or private without the bot."""
+        channel = str(params.get("channel", ""))
+        if channel in self.members:
+            if self.bot_user not in self.members[channel] and channel in self.private:
+                return {"ok": False, "error": "channel_not_found"}
+            members = list(self.members[channel])
+        elif channel in self.channels or self.auto_create_channels:
+            members = sorted(self.users)
+        else:
+            return {"ok": False, "error": "channel_not_found"}
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        start = int(params.get("cursor") or 0)
+        page: JSONDict = {"members": members[start : start + limit]}
+        following = str(start + limit) if start + limit < len(members) else ""
+        page["response_metadata"] = {"next_cursor": following}
+        return page
 
     def _m_conversations_open(self, params: JSONDict, user: str) -> JSONDict:
         users = str(params.get("users", ""))

@@ -2,7 +2,9 @@
 
 Bad requests never reach bolt: a tampered or stale signature gets 401 and a body that is not
 what Slack sends gets 400 (a bare bolt app answers some of those with 500). A retried event
-(same ``event_id``) is acknowledged like the first and then dropped, so it has one effect.
+(same ``event_id``) is acknowledged like the first and then dropped, so it has one effect; a
+replayed slash command or interactive payload (``adapters.slack.replay``) is answered kindly and
+has none.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.slack.interactions import SlackInteractions
 from adapters.slack.oauth import erase_slack_installations, erase_slack_user_tokens
+from adapters.slack.replay import needs_replay_check, replay_key
 from adapters.slack.tokens import StoredTokens
 from bot.clock import Clock
+from bot.i18n import translate
 from bot.services.autohold import AutoHoldService, OwnMessage
 from bot.services.watch import ChannelMessage, OffHoursWatcher
 from bot.storage.crypto import Cipher
@@ -106,6 +110,8 @@ class SlackEvents:
         body = _parse(raw, request.content_type)
         if body is None:
             return web.json_response({"error": "not a Slack request body"}, status=400)
+        if needs_replay_check(body) and not await self._first_request(request, raw):
+            return await self._replayed(body)
         try:
             response = await self.bolt.async_dispatch(await to_bolt_request(request))
         except Exception:  # never a 500 for what a client sent
@@ -114,6 +120,22 @@ class SlackEvents:
         if response.status >= 500:
             return web.json_response({"error": "bad request"}, status=400)
         return await to_aiohttp_response(response)
+
+    async def _first_request(self, request: web.Request, raw: bytes) -> bool:
+        """False when these very signed bytes were handled before (``adapters.slack.replay``)."""
+        key = replay_key(request.headers, raw)
+        async with self._sessions() as session, session.begin():
+            return await SeenEventRepository(session).first_time("slack", key, self._clock.now())
+
+    async def _replayed(self, body: dict[str, Any]) -> web.StreamResponse:
+        """A replay is acknowledged, kindly, and has no effect."""
+        if not body.get("command"):
+            return web.Response(status=200)  # a button or modal: nothing more to show
+        team, person = str(body.get("team_id", "")), str(body.get("user_id", ""))
+        locale = await self._interactions.locale(team, person) if self._interactions else "en"
+        return web.json_response(
+            {"response_type": "ephemeral", "text": translate("cmd.replayed", locale)}
+        )
 
     def _authorizer(self) -> Any:
         tokens = self._tokens

@@ -40,7 +40,12 @@ from bot.services.commands import (
     Section,
     held_buttons,
 )
-from bot.services.compose import ComposeService, NotAllowedError, NotInstalledError
+from bot.services.compose import (
+    ComposeService,
+    NotAllowedError,
+    NotInstalledError,
+    NotMemberError,
+)
 from bot.services.directory import zone_or_utc
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
@@ -134,6 +139,10 @@ class SlackInteractions:
             text=reply.text,
             blocks=reply_blocks(reply),
         )
+
+    async def locale(self, workspace: str, person: str) -> str:
+        """The person's language ("en" when unknown or the database is away)."""
+        return await self._safe_locale(workspace, person)
 
     async def _safe_locale(self, workspace: str, person: str) -> str:
         try:
@@ -357,6 +366,19 @@ class SlackInteractions:
         except NotInstalledError:
             await ack(
                 response_action="errors", errors={"text": translate("cmd.not_installed", locale)}
+            )
+            return
+        except NotMemberError:  # the bot posts for people only where they may post
+            await ack(
+                response_action="errors",
+                errors={"channel": translate("modal.compose.not_member", locale)},
+            )
+            return
+        except Exception:  # one transaction: when it fails, nothing was stored
+            log.exception("a composed message could not be held")
+            await ack(
+                response_action="errors",
+                errors={"text": translate("modal.compose.not_held", locale)},
             )
             return
         await ack()  # only now: the message is durable

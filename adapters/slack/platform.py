@@ -43,6 +43,9 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 
+#: ``conversations.members`` pages read at most (1,000 members each).
+MEMBER_PAGES = 50
+
 TokenLookup = Callable[[str, str | None], Awaitable[str | None]]
 
 
@@ -340,10 +343,24 @@ class SlackPlatform:
         return str(partner) if partner and partner != author else None
 
     async def channel_members(self, workspace: str, conversation: str) -> list[str]:
+        """Everyone in a conversation (``conversations.members``, every page of it).
+
+        Slack answers ``channel_not_found`` for a private channel the bot is not in; that is
+        raised as a :class:`DeliveryError` like any other failure.
+        """
+        members: list[str] = []
+        cursor: str | None = None
         try:
             client = await self._client(workspace)
-            response = await client.conversations_members(channel=conversation, limit=1000)
+            for _ in range(MEMBER_PAGES):
+                kwargs: dict[str, Any] = {"channel": conversation, "limit": 1000}
+                if cursor:
+                    kwargs["cursor"] = cursor
+                response = await client.conversations_members(**kwargs)
+                members += [str(member) for member in response.get("members") or []]
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
         except Exception as error:
             raise classify(error) from error
-        members: list[str] = response.get("members") or []
-        return [str(member) for member in members]
+        return members

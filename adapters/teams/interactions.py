@@ -275,9 +275,14 @@ class TeamsInteractions:
                 text=text,
                 author_name=who.name,
                 kind="compose",
+                acting_in=info.conversation,  # written there: the author is in it
             )
         except NotInstalledError:
             card = notice_card(translate("cmd.not_installed", locale), locale, error=True)
+            return dialog_response(card, title)
+        except Exception:  # one transaction: when it fails, nothing was stored
+            log.exception("a Send later message could not be held")
+            card = notice_card(translate("teams.compose.not_held", locale), locale, error=True)
             return dialog_response(card, title)
         now = self._clock.now()
         decision = composed.decision

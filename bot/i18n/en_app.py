@@ -4,7 +4,7 @@ MESSAGES: dict[str, str] = {
     # general
     "cmd.not_installed": "Quiet Hours is not installed in this workspace. Ask an admin to add it.",
     "cmd.unknown": "I don't know the command “{verb}”.",
-    "cmd.error": "Something went wrong on our side; nothing was lost. Please try again in a minute.",
+    "cmd.error": "Something went wrong on our side. Please try again in a minute.",
     "cmd.working": "Working on it…",
     "cmd.no_team": (
         "No team policy covers this channel, so there is no digest here. "
@@ -181,4 +181,16 @@ MESSAGES: dict[str, str] = {
     "teams.answered_privately": "I answered you in our 1:1 chat.",
     "teams.answer_in_personal_chat": "Some answers are private: write to me in a 1:1 chat (find Quiet Hours under Apps) and ask again there.",
     "teams.compose.not_here": "Quiet Hours is not in this chat, so it could not post your message later. Add Quiet Hours to the chat, or write to the person with @Quiet Hours later @name in a channel or in our 1:1 chat.",
+    # access control, replays and truthful failures
+    "cmd.later.not_member": "You are not a member of {channel}, so Quiet Hours will not post there for you: it posts for you only where you could post yourself. Nothing was held.",
+    "cmd.later.not_held": "Something went wrong on our side and your message was NOT held: nothing will be sent. Copy it from here and try again in a minute:\n> {text}",
+    "cmd.later.held_no_details": "Your message is held and will be delivered, but I could not show the details. See it with `/quiet status`.",
+    "cmd.replayed": "That request already reached Quiet Hours and was carried out once; it was not done again. See what is held with `/quiet status`.",
+    "modal.compose.not_member": "You are not a member of that channel. Quiet Hours posts for you only where you could post yourself; choose a channel you are in.",
+    "modal.compose.not_held": "Something went wrong on our side and your message was NOT held. Keep this window open and try again in a minute.",
+    "teams.compose.not_held": "Something went wrong on our side and your message was NOT held: nothing will be sent. Copy your text and try again in a minute.",
+    "cmd.team.channel_taken": "{channel} belongs to the team {owner}. Only its leaders can change it; a workspace admin can move it to {name} with `/quiet team watch {channel}`.",
+    "cmd.team.channel_not_ours": "{channel} is not watched by the team {name}, so there is nothing to stop here.",
+    "cmd.team.channel_not_member": "You are not a member of {channel}. A team can only watch channels its leader is in, so no one sees threads they could not read themselves.",
+    "cmd.team.channel_moved": "{channel} has moved from the team {owner} to the team {name}.",
 }

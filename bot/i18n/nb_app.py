@@ -4,7 +4,7 @@ MESSAGES: dict[str, str] = {
     # general
     "cmd.not_installed": "Quiet Hours er ikke installert i dette arbeidsområdet. Be en administrator legge det til.",
     "cmd.unknown": "Jeg kjenner ikke kommandoen «{verb}».",
-    "cmd.error": "Noe gikk galt hos oss; ingenting gikk tapt. Prøv igjen om et minutt.",
+    "cmd.error": "Noe gikk galt hos oss. Prøv igjen om et minutt.",
     "cmd.working": "Jobber med saken…",
     "cmd.no_team": (
         "Ingen teamregler gjelder for denne kanalen, så det blir ingen oppsummering her. "
@@ -181,4 +181,16 @@ MESSAGES: dict[str, str] = {
     "teams.answered_privately": "Jeg svarte deg i vår 1:1-chat.",
     "teams.answer_in_personal_chat": "Noen svar er private: skriv til meg i en 1:1-chat (finn Quiet Hours under Apper) og spør igjen der.",
     "teams.compose.not_here": "Quiet Hours er ikke med i denne chatten, så den kunne ikke poste meldingen din senere. Legg Quiet Hours til i chatten, eller skriv til personen med @Quiet Hours later @navn i en kanal eller i vår 1:1-chat.",
+    # access control, replays and truthful failures
+    "cmd.later.not_member": "Du er ikke medlem av {channel}, så Quiet Hours poster ikke der for deg: den poster for deg bare der du selv kunne ha postet. Ingenting ble holdt tilbake.",
+    "cmd.later.not_held": "Noe gikk galt hos oss, og meldingen din ble IKKE holdt tilbake: ingenting blir sendt. Kopier den herfra og prøv igjen om et minutt:\n> {text}",
+    "cmd.later.held_no_details": "Meldingen din er holdt tilbake og blir levert, men jeg kunne ikke vise detaljene. Se den med `/quiet status`.",
+    "cmd.replayed": "Den forespørselen har allerede nådd Quiet Hours og ble utført én gang; den ble ikke utført på nytt. Se hva som holdes tilbake med `/quiet status`.",
+    "modal.compose.not_member": "Du er ikke medlem av den kanalen. Quiet Hours poster for deg bare der du selv kunne ha postet; velg en kanal du er med i.",
+    "modal.compose.not_held": "Noe gikk galt hos oss, og meldingen din ble IKKE holdt tilbake. La vinduet stå åpent og prøv igjen om et minutt.",
+    "teams.compose.not_held": "Noe gikk galt hos oss, og meldingen din ble IKKE holdt tilbake: ingenting blir sendt. Kopier teksten og prøv igjen om et minutt.",
+    "cmd.team.channel_taken": "{channel} hører til teamet {owner}. Bare lederne der kan endre den; en administrator kan flytte den til {name} med `/quiet team watch {channel}`.",
+    "cmd.team.channel_not_ours": "{channel} overvåkes ikke av teamet {name}, så det er ingenting å stanse her.",
+    "cmd.team.channel_not_member": "Du er ikke medlem av {channel}. Et team kan bare overvåke kanaler lederen er med i, så ingen ser tråder de ikke selv kunne ha lest.",
+    "cmd.team.channel_moved": "{channel} er flyttet fra teamet {owner} til teamet {name}.",
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.domain.decisions import Audience, ChannelAudience, Decision, PersonAudience, decide
 from bot.domain.policy import Person
 from bot.ports import AuthorActions, DeliveryError
+from bot.services.access import Membership, MembersSource
 from bot.services.directory import person_from_row, policy_from_row
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow
@@ -23,7 +24,13 @@ from bot.storage.repositories import (
     WorkspaceRepository,
 )
 
-__all__ = ["ComposeService", "Composed", "NotAllowedError", "NotInstalledError"]
+__all__ = [
+    "ComposeService",
+    "Composed",
+    "NotAllowedError",
+    "NotInstalledError",
+    "NotMemberError",
+]
 
 
 class NotInstalledError(Exception):
@@ -32,6 +39,15 @@ class NotInstalledError(Exception):
 
 class NotAllowedError(Exception):
     """Only the author may change or cancel a held message, and only from its own workspace."""
+
+
+class NotMemberError(Exception):
+    """The bot posts for a person only where they may post themselves: a conversation they
+    are a member of. ``conversation`` is the one they are not in (or that could not be asked)."""
+
+    def __init__(self, conversation: str) -> None:
+        super().__init__(conversation)
+        self.conversation = conversation
 
 
 @dataclass(frozen=True)
@@ -59,12 +75,21 @@ class ComposeService:
         clock: Clock,
         wake: Callable[[], None] = lambda: None,
         actions: dict[str, AuthorActions] | None = None,
+        members: Mapping[str, MembersSource] | None = None,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock
         self._wake = wake
         self._actions = actions or {}
+        self._membership = {name: Membership(source) for name, source in (members or {}).items()}
+
+    def membership(self, platform: str) -> Membership:
+        """Who is in which conversation on ``platform`` (cached); nobody when unknown."""
+        found = self._membership.get(platform)
+        if found is None:
+            found = self._membership[platform] = Membership(None)
+        return found
 
     async def compose(
         self,
@@ -80,7 +105,22 @@ class ComposeService:
         author_name: str | None = None,
         kind: str = "later",
         as_author: bool = False,
+        acting_in: str | None = None,
     ) -> Composed:
+        """Hold (or post now) ``text`` for ``author``; durable when this returns.
+
+        ``acting_in`` is the conversation the author is writing in (a command typed there, a
+        message extension opened there): being there shows they are a member. Anywhere else
+        the platform is asked; a conversation they are not in raises :class:`NotMemberError`
+        before anything is stored. ``recipient`` (a private message to a person) needs no
+        membership. Raises :class:`NotInstalledError` for a workspace without Quiet Hours.
+        """
+        if (
+            recipient is None
+            and conversation != acting_in
+            and not await self.membership(platform).is_member(workspace, conversation, author)
+        ):
+            raise NotMemberError(conversation)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             row = await WorkspaceRepository(session).find(platform, workspace)

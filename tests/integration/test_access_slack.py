@@ -6,20 +6,27 @@ over, so what is written through the bot waits for Monday 08:00.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.sandbox.driver import sign
 from bot.storage.crypto import Cipher
-from bot.storage.models import HeldMessageRow
-from tests.support.slack import fake_slack, install_workspace
-from tests.support.slack_app import SlackHarness
-from tests.support.waiting import until
+from bot.storage.models import ActivityRow, HeldMessageRow
+from bot.storage.repositories import PersonRepository, TeamRepository
+from tests.support.slack import SHARED, fake_slack, install_workspace
+from tests.support.slack_app import SECRET, SlackHarness
+from tests.support.waiting import until, until_async
 
 Sessions = async_sessionmaker[AsyncSession]
+SHARED_PAYLOADS = SHARED / "payloads"
+SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 TOKEN = "xoxb-access"
 OTHER_TOKEN = "xoxb-other-workspace"
 FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
@@ -35,8 +42,12 @@ async def harness(
     slack.add_user("U_OLA", "Ola")
     slack.add_user("U_KARI", "Kari", locale="nb-NO")
     slack.add_user("U_ADMIN", "Ada", is_admin=True)
+    slack.add_user("U_OPS", "Oda")
     for channel in ("C_TEAM", "C_NEW"):
         slack.add_channel(channel)
+    # a private channel of a few, and another team's channel
+    slack.add_channel("C_PRIVATE", members=["U_LEAD", "U_KARI"], private=True)
+    slack.add_channel("C_OPS", members=["U_OPS", "U_LEAD", "U_ADMIN"])
     await slack.start()
     await install_workspace(
         sessions, cipher, token=TOKEN, now=FRIDAY_1730, team_name="Legal", leader="U_LEAD"
@@ -68,6 +79,7 @@ async def _held_in_other_workspace(
         workspace="T2",
         author="U_OLA",
         conversation="C_THEIRS",
+        acting_in="C_THEIRS",
         text="T2's own business",
     )
     assert composed.held
@@ -97,3 +109,259 @@ async def test_held_buttons_check_the_workspace_not_only_the_author(
     assert status == 200 and "Only the person who wrote" in text
     [row] = await held_rows(sessions)
     assert row.state == "held" and row.deliver_at == MONDAY_0800
+
+
+def texts(answer: dict[str, Any]) -> str:
+    """Everything a person reads in an answer: its text and its blocks."""
+    parts = [str(answer.get("text", ""))]
+    for block in answer.get("blocks") or []:
+        if "text" in block:
+            parts.append(str(block["text"].get("text", "")))
+    return "\n".join(parts)
+
+
+async def _ops_team(sessions: Sessions) -> None:
+    """A second team, Ops, in C_OPS, led by U_OPS."""
+    async with sessions() as session, session.begin():
+        teams = TeamRepository(session)
+        legal = await teams.for_channel(1, "C_TEAM")
+        assert legal is not None
+        ops = await teams.create(
+            legal.workspace_id, "Ops", now=FRIDAY_1730, hours_spec="mon-fri 08:00-16:00"
+        )
+        await teams.watch(ops, "C_OPS")
+        person = await PersonRepository(session).get_or_create(
+            legal.workspace_id, "U_OPS", now=FRIDAY_1730
+        )
+        await teams.add_leader(ops.id, person.id)
+
+
+async def _activity(sessions: Sessions) -> int:
+    async with sessions() as session:
+        return len((await session.scalars(select(ActivityRow))).all())
+
+
+# -- 1. views of channel content are for the channel's members ----------------------------------
+
+
+async def test_digest_preview_shows_a_private_channel_only_to_its_members(
+    harness: SlackHarness,
+) -> None:
+    watch = await harness.command("U_LEAD", "team watch <#C_PRIVATE|private>")
+    assert "<#C_PRIVATE> is now watched" in texts(watch)
+    harness.clock.set(SATURDAY)
+    status, _ = await harness.event(
+        {
+            "type": "message",
+            "channel": "C_PRIVATE",
+            "channel_type": "group",
+            "user": "U_KARI",
+            "text": "Secret merger with Fjord AS",
+            "ts": f"{SATURDAY.timestamp():.6f}",
+        },
+        "EvPrivate1",
+    )
+    assert status == 200
+    await until_async(lambda: _seen_activity(harness))
+    harness.clock.set(SATURDAY.replace(hour=11))
+    outsider = texts(await harness.command("U_OLA", "digest"))  # typed in the public channel
+    assert "merger" not in outsider and "C_PRIVATE" not in outsider
+    member = texts(await harness.command("U_KARI", "digest"))
+    assert "merger" in member and "<#C_PRIVATE>" in member
+
+
+async def _seen_activity(harness: SlackHarness) -> bool:
+    return await _activity(harness.sessions) == 1
+
+
+async def test_a_leader_cannot_watch_a_channel_they_are_not_in(harness: SlackHarness) -> None:
+    refused = await harness.command("U_LEAD", "team watch <#C_NEW>")
+    assert "is now watched" in texts(refused)  # everyone is in C_NEW
+    harness.slack.add_channel("C_HR", members=["U_KARI"], private=True)
+    refused = await harness.command("U_LEAD", "team watch <#C_HR|hr>")
+    assert "You are not a member of <#C_HR>" in texts(refused)
+    nb = await harness.command("U_KARI", "team watch <#C_HR>")  # Kari is no leader here
+    assert "Bare teamets ledere" in texts(nb)
+
+
+# -- 2. team verbs touch only the caller's team's channels ---------------------------------------
+
+
+async def test_a_leader_cannot_take_or_switch_off_another_teams_channel(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await _ops_team(sessions)
+    taken = await harness.command("U_LEAD", "team watch <#C_OPS|ops>")
+    assert "<#C_OPS> belongs to the team Ops" in texts(taken)
+    switched = await harness.command("U_LEAD", "team unwatch <#C_OPS>")
+    assert "<#C_OPS> belongs to the team Ops" in texts(switched)
+    # the rightful leader still leads Ops from its channel
+    ops = await harness.command("U_OPS", "team hours mon-fri 07-15", channel="C_OPS")
+    assert "Saved." in texts(ops)
+    shown = await harness.command("U_OPS", "team", channel="C_OPS")
+    assert "Team Ops" in texts(shown) and "<#C_OPS>" in texts(shown)
+    # stopping a channel nobody watches is not an error that changes anything
+    nothing = await harness.command("U_LEAD", "team unwatch <#C_NEW>")
+    assert "is not watched by the team Legal" in texts(nothing)
+    assert "Team Ops" in texts(await harness.command("U_OPS", "team", channel="C_OPS"))
+
+
+async def test_only_a_workspace_admin_moves_a_channel_between_teams(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await _ops_team(sessions)
+    moved = await harness.command("U_ADMIN", "team watch <#C_OPS>")
+    assert "<#C_OPS> has moved from the team Ops to the team Legal." in texts(moved)
+    assert "Team Legal" in texts(await harness.command("U_OPS", "team", channel="C_OPS"))
+
+
+async def test_refusals_are_in_bokmal_too(harness: SlackHarness, sessions: Sessions) -> None:
+    await _ops_team(sessions)
+    async with sessions() as session, session.begin():
+        lead = await PersonRepository(session).find(1, "U_LEAD")
+        assert lead is not None
+        lead.locale = "nb-NO"
+    taken = await harness.command("U_LEAD", "team watch <#C_OPS>")
+    assert "<#C_OPS> hører til teamet Ops" in texts(taken)
+
+
+# -- 3. the bot posts for a person only where they may post --------------------------------------
+
+
+async def test_urgent_into_a_channel_the_author_is_not_in_is_refused(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    answer = await harness.command("U_OLA", "urgent <#C_OPS> <!everyone> Office closed")
+    assert "You are not a member of <#C_OPS>" in texts(answer)
+    later = await harness.command("U_OLA", "later <#C_PRIVATE|private> hei")
+    assert "You are not a member of <#C_PRIVATE>" in texts(later)
+    await harness.engine.run_until_idle()
+    assert harness.slack.posted("C_OPS") == [] and harness.slack.posted("C_PRIVATE") == []
+    assert await held_rows(sessions) == []
+    # a member may
+    kept = await harness.command("U_KARI", "later <#C_PRIVATE> hei")
+    assert "Levert nå." in texts(kept)  # no team watches C_PRIVATE: no quiet hours there
+
+
+async def test_the_compose_modal_refuses_a_channel_the_author_is_not_in(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    status, text = await harness.submit(
+        "U_OLA",
+        "compose",
+        {
+            "channel": {"type": "conversations_select", "selected_conversation": "C_OPS"},
+            "text": {"type": "plain_text_input", "value": "<!channel> Office closed"},
+        },
+    )
+    assert status == 200
+    assert "You are not a member of that channel" in json.loads(text)["errors"]["channel"]
+    assert await held_rows(sessions) == []
+
+
+# -- 5. a replayed signed request acts once ------------------------------------------------------
+
+
+def _command_body(harness: SlackHarness, user: str, text: str) -> bytes:
+    return urlencode(
+        {
+            "token": "sandbox",
+            "team_id": harness.team,
+            "channel_id": "C_TEAM",
+            "channel_name": "team",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/quiet",
+            "text": text,
+            "api_app_id": "A_QUIET",
+            "response_url": harness.slack.response_url("replay"),
+            "trigger_id": "13345.98765.replay",
+        }
+    ).encode()
+
+
+async def _send_signed(harness: SlackHarness, body: bytes, headers: dict[str, str]) -> str:
+    assert harness.http is not None
+    async with harness.http.post(harness.url, data=body, headers=headers) as response:
+        assert response.status == 200
+        return await response.text()
+
+
+async def test_a_replayed_slash_command_holds_one_message(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    body = _command_body(harness, "U_OLA", "later Can we review the contract?")
+    headers = sign(SECRET, body, content_type="application/x-www-form-urlencoded")
+    first = json.loads(await _send_signed(harness, body, headers))
+    assert "Held." in texts(first)
+    second = json.loads(await _send_signed(harness, body, headers))  # within the 5 minutes
+    assert second["response_type"] == "ephemeral"
+    assert "already reached Quiet Hours" in second["text"]
+    assert len(await held_rows(sessions)) == 1
+    # a new request (a new signature) with the same words is a new message
+    again = sign(
+        SECRET,
+        body,
+        timestamp=int(headers["X-Slack-Request-Timestamp"]) + 1,
+        content_type="application/x-www-form-urlencoded",
+    )
+    await _send_signed(harness, body, again)
+    assert len(await held_rows(sessions)) == 2
+
+
+async def test_a_replayed_modal_submission_holds_one_message(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    payload = json.loads((SHARED_PAYLOADS / "test_view_submission__body.json").read_text())
+    payload["user"] = {"id": "U_OLA", "username": "ola", "name": "ola", "team_id": "T1"}
+    payload["team"] = {"id": "T1", "domain": "sandbox"}
+    payload["view"].update(
+        {
+            "callback_id": "compose",
+            "private_metadata": "",
+            "team_id": "T1",
+            "app_installed_team_id": "T1",
+            "state": {
+                "values": {
+                    "channel": {
+                        "value": {
+                            "type": "conversations_select",
+                            "selected_conversation": "C_TEAM",
+                        }
+                    },
+                    "text": {"value": {"type": "plain_text_input", "value": "Monday please"}},
+                }
+            },
+        }
+    )
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    headers = sign(SECRET, body, content_type="application/x-www-form-urlencoded")
+    assert await _send_signed(harness, body, headers) == ""
+    assert await _send_signed(harness, body, headers) == ""
+    await until_async(lambda: _held_count(sessions, 1))
+    assert len(await held_rows(sessions)) == 1
+
+
+async def _held_count(sessions: Sessions, count: int) -> bool:
+    return len(await held_rows(sessions)) == count
+
+
+# -- 6. a failure says truthfully whether the message was held -----------------------------------
+
+
+async def test_a_failed_later_says_the_message_was_not_held(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    async with sessions() as session, session.begin():  # the outbox is away
+        await session.execute(text("ALTER TABLE held_messages RENAME TO held_messages_away"))
+    try:
+        answer = await harness.command("U_OLA", "later Can we <b>review</b> & sign?")
+        nb = await harness.command("U_KARI", "later Kan vi ta dette mandag?")
+    finally:
+        async with sessions() as session, session.begin():
+            await session.execute(text("ALTER TABLE held_messages_away RENAME TO held_messages"))
+    said = texts(answer)
+    assert "was NOT held" in said and "nothing was lost" not in said
+    assert "Can we &lt;b&gt;review&lt;/b&gt; &amp; sign?" in said  # to copy, shown as typed
+    assert "ble IKKE holdt tilbake" in texts(nb) and "Kan vi ta dette mandag?" in texts(nb)
+    assert await held_rows(sessions) == []

@@ -10,14 +10,20 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow
 from bot.storage.repositories import TeamRepository, WorkspaceRepository
 from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT
-from tests.support.teams_app import TeamsHarness, card_action, card_text, send_later
+from tests.support.teams_app import (
+    TeamsHarness,
+    card_action,
+    card_text,
+    mention,
+    send_later,
+)
 
 Sessions = async_sessionmaker[AsyncSession]
 FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
@@ -65,6 +71,7 @@ async def test_card_buttons_check_the_tenant_not_only_the_author(
         workspace=OTHER_TENANT,
         author=OLA["id"],
         conversation="19:theirs@thread.tacv2",
+        acting_in="19:theirs@thread.tacv2",
         text="the other tenant's business",
     )
     assert theirs.held
@@ -83,3 +90,19 @@ async def test_card_buttons_check_the_tenant_not_only_the_author(
     assert "Bare den som skrev" in card_text(card)
     [row] = await held_rows(sessions)
     assert row.state == "held"
+
+
+async def test_a_failed_send_later_says_the_message_was_not_held(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    async with sessions() as session, session.begin():  # the outbox is away
+        await session.execute(text("ALTER TABLE held_messages RENAME TO held_messages_away"))
+    try:
+        card = await teams.dialog(send_later(teams.service_url, {"text": "Budsjett?"}))
+        command = await teams.ask(mention(teams.service_url, "later Budsjett?", sender=OLA))
+    finally:
+        async with sessions() as session, session.begin():
+            await session.execute(text("ALTER TABLE held_messages_away RENAME TO held_messages"))
+    assert "ble IKKE holdt tilbake" in card_text(card)
+    assert "ble IKKE holdt tilbake" in card_text(command) and "Budsjett?" in card_text(command)
+    assert await held_rows(sessions) == []

@@ -164,6 +164,7 @@ async def test_the_week(sessions: Sessions, cipher: Cipher, slack: FakeSlack) ->
         workspace="T1",
         author="U_OLA",
         conversation="C_PLATFORM",
+        acting_in="C_PLATFORM",  # written there
         text="Serveren er nede!",
         urgent=True,
         author_name="Ola",
@@ -211,6 +212,7 @@ async def test_the_week(sessions: Sessions, cipher: Cipher, slack: FakeSlack) ->
         workspace="T1",
         author="U_OLA",
         conversation="C_PLATFORM",
+        acting_in="C_PLATFORM",  # written there
         text="God morgen",
     )
     assert early.held

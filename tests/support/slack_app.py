@@ -81,6 +81,7 @@ class SlackHarness:
             clock=self.clock,
             wake=self.engine.wake,
             actions={"slack": self.platform},
+            members={"slack": self.platform},
         )
         self.autohold = AutoHoldService(
             sessions=sessions,

@@ -259,7 +259,11 @@ class TeamsHarness:
             config=EngineConfig(conversation_limits={"teams": TEAMS_CONVERSATION}),
         )
         self.compose = ComposeService(
-            sessions=sessions, cipher=cipher, clock=self.clock, wake=self.engine.wake
+            sessions=sessions,
+            cipher=cipher,
+            clock=self.clock,
+            wake=self.engine.wake,
+            members={"teams": self.platform},
         )
         digests = DigestService(
             sessions=sessions, platforms=platforms, clock=self.clock, owner="harness", cipher=cipher

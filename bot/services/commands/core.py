@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import format_hours
+from bot.domain.markup import inert
 from bot.domain.policy import TeamPolicy
 from bot.i18n import format_instant, normalize_locale, translate, weekday_name
 from bot.ports import UserProfile
@@ -158,6 +159,16 @@ class CommandBase:
                 return False
         return bool(profile and profile.is_admin)
 
+    async def visible_to(self, call: Invocation, conversations: Iterable[str]) -> frozenset[str]:
+        """Which of ``conversations`` the caller may see the content of: the one they typed
+        in, and those the platform lists them as a member of (see ``bot.services.access``)."""
+        wanted = set(conversations)
+        here = {call.conversation} & wanted
+        others = await self._compose.membership(call.platform).visible(
+            call.workspace, call.person, sorted(wanted - here)
+        )
+        return frozenset(here | others)
+
     def _when(self, instant: datetime, tz: WorkingHours | None, caller: Caller) -> str:
         zone = tz.tz if tz is not None else zone_or_utc(caller.person.tz)
         return format_instant(instant, zone, caller.locale, now=self._clock.now())
@@ -174,7 +185,9 @@ class CommandBase:
                 workspace_id, {row.conversation_id for row in rows}
             )
             return [
-                HeldItem(row, first_line(repo.body(row) or ""), row.conversation_id in people)
+                HeldItem(
+                    row, inert(first_line(repo.body(row) or "")), row.conversation_id in people
+                )
                 for row in rows
             ]
 

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
+from bot.domain.markup import inert
 from bot.domain.timeutil import local_date, resolve_wall_time
 from bot.i18n import format_instant, translate, weekday_name
 from bot.services.commands.core import Caller, CommandBase
@@ -20,6 +21,7 @@ from bot.services.commands.replies import (
     Section,
     held_buttons,
 )
+from bot.services.compose import Composed, NotMemberError
 from bot.services.directory import person_from_row, zone_or_utc
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
@@ -207,18 +209,41 @@ class PersonalVerbs(CommandBase):
         in_direct = recipient is None and conversation == call.conversation and call.direct
         if in_direct and not caller.person.auto_hold:
             return Reply.of(translate("cmd.later.in_dm", locale), error=True, locale=locale)
-        composed = await self._compose.compose(
-            platform=call.platform,
-            workspace=call.workspace,
-            author=call.person,
-            conversation=conversation,
-            recipient=recipient,
-            text=text,
-            urgent=urgent,
-            author_name=caller.person.display_name or call.person_name,
-            kind="later",
-            as_author=in_direct,  # only as its author can it be posted in a direct message
-        )
+        try:
+            composed = await self._compose.compose(
+                platform=call.platform,
+                workspace=call.workspace,
+                author=call.person,
+                conversation=conversation,
+                recipient=recipient,
+                text=text,
+                urgent=urgent,
+                author_name=caller.person.display_name or call.person_name,
+                kind="later",
+                as_author=in_direct,  # only as its author can it be posted in a direct message
+                acting_in=call.conversation,
+            )
+        except NotMemberError:
+            return Reply.of(
+                translate("cmd.later.not_member", locale, channel=f"<#{conversation}>"),
+                error=True,
+                locale=locale,
+            )
+        except Exception:  # one transaction: when it fails, nothing was stored
+            log.exception("a message could not be held")
+            return Reply.of(
+                translate("cmd.later.not_held", locale, text=inert(text)),
+                error=True,
+                locale=locale,
+            )
+        try:
+            return self._composed_reply(composed, caller, urgent=urgent)
+        except Exception:  # it is stored: say so, whatever went wrong after
+            log.exception("the answer to a held message could not be written")
+            return Reply.of(translate("cmd.later.held_no_details", locale), locale=locale)
+
+    def _composed_reply(self, composed: Composed, caller: Caller, *, urgent: bool) -> Reply:
+        locale = caller.locale
         decision = composed.decision
         why = decision.explain(locale, now=self._clock.now())
         if urgent and decision.urgent:
@@ -245,6 +270,9 @@ class PersonalVerbs(CommandBase):
         if caller.team is None or caller.policy is None:
             return Reply.of(translate("cmd.no_team", locale), error=True, locale=locale)
         threads, first_lines = await self._digests.preview_with_lines(caller.team.id)
+        # only threads of channels the caller is in: a team may watch a private channel
+        visible = await self.visible_to(call, {thread.conversation for thread in threads})
+        threads = [thread for thread in threads if thread.conversation in visible]
         now = self._clock.now()
         due = caller.policy.next_digest_at(now)
         when = (

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
-from bot.i18n import translate
+from bot.domain.markup import inert
+from bot.i18n import normalize_locale, translate
 from bot.services.commands.core import Caller
 from bot.services.commands.personal import PersonalVerbs
 from bot.services.commands.replies import (
+    MAX_TEXT,
     Invocation,
     Reply,
     split_command,
 )
 from bot.services.commands.team import TeamVerbs
 from bot.services.compose import NotInstalledError
+
+log = logging.getLogger(__name__)
 
 
 class CommandService(PersonalVerbs, TeamVerbs):
@@ -25,6 +30,9 @@ class CommandService(PersonalVerbs, TeamVerbs):
             caller = await self._caller(call)
         except NotInstalledError:
             return Reply.of(translate("cmd.not_installed", call.locale), error=True)
+        except Exception:  # the database is away: say truthfully what became of it
+            log.exception("the caller of a command could not be read")
+            return self._failed(verb, rest, normalize_locale(call.locale))
         handlers: dict[str, Callable[[Invocation, Caller, str], Awaitable[Reply]]] = {
             "help": self._help,
             "hours": self._hours,
@@ -43,4 +51,18 @@ class CommandService(PersonalVerbs, TeamVerbs):
                 error=True,
                 locale=caller.locale,
             )
-        return await handler(call, caller, rest)
+        try:
+            return await handler(call, caller, rest)
+        except Exception:  # never a stack trace to the person; the log has it
+            log.exception("the command %s failed", verb)
+            return self._failed(verb, rest, caller.locale)
+
+    def _failed(self, verb: str, rest: str, locale: str) -> Reply:
+        """The answer when a verb failed: for ``later``/``urgent`` that the text was NOT held
+        (the verb stores in one transaction, and answers "held" itself once it is), with the
+        text to copy; otherwise that something went wrong, promising nothing."""
+        if verb in ("later", "urgent") and rest.strip():
+            text = translate("cmd.later.not_held", locale, text=inert(rest[:MAX_TEXT]))
+        else:
+            text = translate("cmd.error", locale)
+        return Reply.of(text, error=True, locale=locale)

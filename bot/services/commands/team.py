@@ -92,7 +92,11 @@ class TeamVerbs(CommandBase):
         if not words:
             return Reply.of(translate("cmd.team.create_usage", locale), error=True, locale=locale)
         preset_name = words[-1] if len(words) > 1 and words[-1] in list_presets() else None
-        name = " ".join(words[:-1] if preset_name else words)[:100]
+        # the name is shown in digests the bot posts: no markup (a broadcast) can hide in it
+        name = " ".join(words[:-1] if preset_name else words).replace("<", "").replace(">", "")
+        name = name.strip()[:100]
+        if not name:
+            return Reply.of(translate("cmd.team.create_usage", locale), error=True, locale=locale)
         try:
             preset = load_preset(preset_name or "office-standard")
         except PresetError:
@@ -239,23 +243,77 @@ class TeamVerbs(CommandBase):
     async def _team_watch(
         self, call: Invocation, caller: Caller, args: str, *, watched: bool = True
     ) -> Reply:
+        """Watch (or stop watching) a channel: only one that is this team's or nobody's.
+
+        A channel of another team is that team's business: its leaders alone may stop watching
+        it, and only a workspace admin may move it to this team (its threads would then show
+        in this team's digest). A leader watches only channels they are a member of, so a
+        digest never shows threads of a (private) channel its readers could not open.
+        """
         locale = caller.locale
         channel = self._channel_arg(call, args)
         if channel is None:
             return Reply.of(translate("cmd.team.channel_usage", locale), error=True, locale=locale)
         assert caller.team is not None
+        where = f"<#{channel}>"
+        async with self._sessions() as session:
+            owner = await TeamRepository(session).for_channel(caller.workspace_id, channel)
+        ours = owner is not None and owner.id == caller.team.id
+        if not watched and not ours:
+            key = "cmd.team.channel_not_ours" if owner is None else "cmd.team.channel_taken"
+            return Reply.of(
+                translate(
+                    key,
+                    locale,
+                    channel=where,
+                    name=caller.team.name,
+                    owner=owner.name if owner else "",
+                ),
+                error=True,
+                locale=locale,
+            )
+        moving = watched and owner is not None and not ours
+        if moving and not await self._is_admin(call, caller):
+            assert owner is not None
+            return Reply.of(
+                translate(
+                    "cmd.team.channel_taken",
+                    locale,
+                    channel=where,
+                    owner=owner.name,
+                    name=caller.team.name,
+                ),
+                error=True,
+                locale=locale,
+            )
+        if watched and channel not in await self.visible_to(call, [channel]):
+            return Reply.of(
+                translate("cmd.team.channel_not_member", locale, channel=where),
+                error=True,
+                locale=locale,
+            )
         async with self._sessions() as session, session.begin():
             teams = TeamRepository(session)
             team = await teams.get(caller.team.id)
             assert team is not None
-            if watched:
-                await teams.watch(team, channel)
-            else:
-                await teams.watch(team, channel, watched=False)
+            current = await teams.for_channel(caller.workspace_id, channel)
+            if (current is not None and current.id != team.id) and not moving:
+                return Reply.of(translate("cmd.error", locale), error=True, locale=locale)
+            await teams.watch(team, channel, watched=watched)
+        if moving:
+            assert owner is not None
+            return Reply.of(
+                translate(
+                    "cmd.team.channel_moved",
+                    locale,
+                    channel=where,
+                    owner=owner.name,
+                    name=caller.team.name,
+                ),
+                locale=locale,
+            )
         key = "cmd.team.watching" if watched else "cmd.team.unwatched"
-        return Reply.of(
-            translate(key, locale, channel=f"<#{channel}>", name=caller.team.name), locale=locale
-        )
+        return Reply.of(translate(key, locale, channel=where, name=caller.team.name), locale=locale)
 
     async def _team_unwatch(self, call: Invocation, caller: Caller, args: str) -> Reply:
         return await self._team_watch(call, caller, args, watched=False)
