@@ -20,12 +20,11 @@ from adapters.sandbox.driver import sign
 from bot.storage.crypto import Cipher
 from bot.storage.models import ActivityRow, HeldMessageRow
 from bot.storage.repositories import PersonRepository, TeamRepository
-from tests.support.slack import SHARED, fake_slack, install_workspace
-from tests.support.slack_app import SECRET, SlackHarness
+from tests.support.slack import fake_slack, install_workspace
+from tests.support.slack_app import SECRET, SlackHarness, shared_payload
 from tests.support.waiting import until, until_async
 
 Sessions = async_sessionmaker[AsyncSession]
-SHARED_PAYLOADS = SHARED / "payloads"
 SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 TOKEN = "xoxb-access"
 OTHER_TOKEN = "xoxb-other-workspace"
@@ -312,7 +311,7 @@ async def test_a_replayed_slash_command_holds_one_message(
 async def test_a_replayed_modal_submission_holds_one_message(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
-    payload = json.loads((SHARED_PAYLOADS / "test_view_submission__body.json").read_text())
+    payload = shared_payload("test_view_submission__body.json")
     payload["user"] = {"id": "U_OLA", "username": "ola", "name": "ola", "team_id": "T1"}
     payload["team"] = {"id": "T1", "domain": "sandbox"}
     payload["view"].update(
