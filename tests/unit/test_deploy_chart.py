@@ -94,6 +94,9 @@ def test_helm_lint_finds_nothing_to_warn_about() -> None:
         ({"config": {"log_level": "DEBUG"}}, "'log_level' does not match"),
         ({"ingress": {"enabled": True, "paths": ["slack"]}}, "'slack' does not match"),
         ({"terminationGracePeriodSeconds": 5}, "minimum: got 5, want 11"),
+        # a token as a plain value would sit in the release history for anyone who can read it
+        ({"config": {"SLACK_BOT_TOKEN": "xoxb-1"}}, "invalid propertyName 'SLACK_BOT_TOKEN'"),
+        ({"config": {"DATABASE_URL": "postgresql://u:p@h/d"}}, "invalid propertyName"),
     ],
 )
 def test_a_misspelt_or_wrong_value_stops_the_install_with_a_message(
