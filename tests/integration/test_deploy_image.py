@@ -118,3 +118,23 @@ def test_healthcheck_passes_on_a_serving_bot_and_fails_once_it_is_gone(server: i
     # nothing listening: the check must fail, so Docker marks the container unhealthy
     closed = free_port()
     assert run_healthcheck(closed) != 0
+
+
+def test_the_charts_helm_test_passes_against_a_ready_bot(server: int) -> None:
+    """The `helm test` pod's own command, pointed at a real server instead of the Service."""
+    helm = pytest.importorskip(
+        "helm_python", reason="helm-python-sdk (Helm's Go SDK) is missing: pip install -e '.[test]'"
+    )
+    import yaml
+
+    from tests.support.deploy import CHART
+
+    files = helm.Chart.load(CHART).render({}, name="quiet-hours", namespace="quiet-hours")
+    pod = yaml.safe_load(files["quiet-hours/templates/tests/readyz.yaml"])
+    command = pod["spec"]["containers"][0]["command"]
+    code = command[2].replace("http://quiet-hours:80", f"http://127.0.0.1:{server}")
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=15, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"status": "ready"' in result.stdout

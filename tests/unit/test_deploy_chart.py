@@ -108,7 +108,7 @@ def test_a_misspelt_or_wrong_value_stops_the_install_with_a_message(
 
 
 def test_default_and_production_render_the_expected_objects() -> None:
-    common = ["Deployment", "Job", "PodDisruptionBudget", "Service", "ServiceAccount"]
+    common = ["Deployment", "Job", "Pod", "PodDisruptionBudget", "Service", "ServiceAccount"]
     assert kinds(render({})) == common
     assert kinds(render(PRODUCTION)) == sorted([*common, "Ingress"])
 
@@ -274,6 +274,27 @@ def test_service_and_ingress_reach_the_pods_and_expose_only_what_platforms_call(
     public = {path["path"] for path in paths}
     assert public == {"/slack", "/api/messages"}  # /slack/events, /slack/install, Teams
     assert not {"/metrics", "/healthz", "/readyz", "/"} & public
+
+
+def readyz_test_pod(values: dict[str, Any]) -> Manifest:
+    pods = [item for item in render(values) if item["kind"] == "Pod"]
+    (pod,) = pods
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    return pod
+
+
+def test_helm_test_asks_the_service_for_readyz_with_the_apps_image() -> None:
+    objects = render(PRODUCTION)
+    service = only(objects, "Service")
+    pod = readyz_test_pod(PRODUCTION)
+    command = container(pod["spec"])["command"]
+    assert command[:2] == ["python", "-c"]
+    url = f"http://{service['metadata']['name']}:{service['spec']['ports'][0]['port']}/readyz"
+    assert url in command[2]
+    compile(command[2], "readyz-test", "exec")  # a valid one-liner after YAML folding
+    app = container(only(objects, "Deployment")["spec"]["template"]["spec"])
+    assert container(pod["spec"])["image"] == app["image"]
+    assert container(pod["spec"])["securityContext"]["readOnlyRootFilesystem"] is True
 
 
 def test_notes_tell_the_admin_the_urls_to_give_slack_and_teams() -> None:
