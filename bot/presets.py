@@ -5,7 +5,8 @@
 #   name: norway-aml                 (*) the file name without .yaml
 #   title: {en: "...", nb: "..."}    (*) display names; en required, nb optional
 #   encodes: |                       (*) what the preset encodes, in plain words
-#   sources:                         (*) at least one {cite: "statute, section", url: "https://…"}
+#   sources:                         (*) at least one {cite: "statute, section", url: "https://…",
+#                                    rules: [quiet_night]} — rules: the rule codes it grounds
 #   timezone: Europe/Oslo            (*) IANA zone of the default hours
 #   hours: "mon-fri 08:00-16:00"     (*) default hours in the human syntax (no tz or holidays)
 #   holidays: {country: NO, subdivision: null, eve_from: "18:00", major_eve_from: "15:00",
@@ -17,8 +18,17 @@
 #   digest: {weekday: null, at: null, target: channel}   weekday mon..sun, or null for the
 #                                    first working morning after a weekend or holiday
 #   rules: {max_daily_hours: 9, max_weekly_hours: 40, min_daily_rest_hours: 11,
-#           min_weekly_rest_hours: 35, quiet_night: "21:00-06:00"}
-#                                    every key optional; the default hours must respect them
+#           min_weekly_rest_hours: 35, quiet_night: "21:00-06:00",
+#           hard: [quiet_night, sunday_rest, public_holidays]}
+#                                    every key optional; the default hours must respect them.
+#                                    Team hours breaking a rule get a warning, or are refused
+#                                    when the rule is listed in `hard`; each hard rule must be
+#                                    grounded by a source's `rules`, which the refusal cites.
+#                                    Rule codes: max_daily_hours, max_weekly_hours, daily_rest
+#                                    (min_daily_rest_hours), weekly_rest (min_weekly_rest_hours),
+#                                    quiet_night, sunday_rest (holidays.sunday_is_rest_day, from
+#                                    holidays.eve_from on Saturday), public_holidays (hours may
+#                                    not name another country's holidays than holidays.country)
 #
 # Times may be unquoted (18:00), and codes are read as written: NO stays "NO", not false.
 
@@ -41,7 +51,7 @@ from bot.domain.calendar import HolidayRule, UnknownCountryError, validate_count
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
 from bot.domain.policy import DigestSchedule, DigestTarget, Mode, TeamPolicy, UrgentRule, UrgentWho
-from bot.domain.rest_rules import RestRules, RuleViolation, check
+from bot.domain.rest_rules import RULE_CODES, RestRules, RuleCode, RuleViolation, check
 from bot.i18n import normalize_locale
 
 __all__ = [
@@ -90,8 +100,11 @@ class PresetError(Exception):
 
 @dataclass(frozen=True)
 class Source:
+    """A legal source: its citation, where to read it, and the rule codes it grounds."""
+
     cite: str
     url: str
+    rules: frozenset[RuleCode] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,7 @@ class Preset:
     urgent: UrgentRule
     digest: DigestSchedule
     rules: RestRules | None
+    hard_rules: frozenset[RuleCode] = frozenset()  # broken -> hours refused, not only warned
 
     def title_in(self, locale: str | None = None) -> str:
         return self.title.get(normalize_locale(locale), self.title["en"])
@@ -162,7 +176,20 @@ class Preset:
         )
 
     def check_hours(self, hours: WorkingHours) -> list[RuleViolation]:
-        return [] if self.rules is None else check(hours, self.rules)
+        """Every rule of this preset that team ``hours`` break (hard and soft), stable order."""
+        found = [] if self.rules is None else check(hours, self.rules)
+        named, ours = hours.days_off.country, self.holidays.country
+        if named is not None and ours is not None and named != ours:
+            found.append(RuleViolation("public_holidays", 0.0, 0.0, country=ours, named=named))
+        return found
+
+    def hard_violations(self, hours: WorkingHours) -> list[RuleViolation]:
+        """The broken rules that refuse ``hours`` outright (see ``hard`` in the file format)."""
+        return [v for v in self.check_hours(hours) if v.code in self.hard_rules]
+
+    def sources_for(self, code: RuleCode) -> tuple[Source, ...]:
+        """The sources that ground rule ``code``; every hard rule has at least one."""
+        return tuple(source for source in self.sources if code in source.rules)
 
 
 # -- reading YAML nodes ----------------------------------------------------------------------
@@ -354,10 +381,18 @@ def _digest(r: _Reader, node: yaml.Node | None) -> DigestSchedule:
     )
 
 
-def _rules(r: _Reader, node: yaml.Node | None) -> RestRules | None:
+def _codes(r: _Reader, node: yaml.Node, where: str) -> frozenset[RuleCode]:
+    names = [r.choice(item, where, RULE_CODES) for item in r.items(node, where)]
+    return frozenset(code for code in RULE_CODES if code in names)
+
+
+def _rules(
+    r: _Reader, node: yaml.Node | None, days_off: HolidayRule
+) -> tuple[RestRules | None, frozenset[RuleCode]]:
+    """The rules, and which of them are hard."""
     if node is None:
-        return None
-    found = r.fields(node, "rules", (), (*_LIMITS, "quiet_night"))
+        return None, frozenset()
+    found = r.fields(node, "rules", (), (*_LIMITS, "quiet_night", "hard"))
     limits = {
         key: r.number(found[key], f"rules.{key}", most)
         for key, most in _LIMITS.items()
@@ -371,7 +406,49 @@ def _rules(r: _Reader, node: yaml.Node | None) -> RestRules | None:
             r.fail(found["quiet_night"], "rules.quiet_night must be a span like 21:00-06:00")
         else:
             night = (first, last)
-    return RestRules(**limits, quiet_night=night)
+    sunday = None
+    if days_off.sunday_is_rest_day:
+        sunday = (5, days_off.eve_from) if days_off.eve_from is not None else (6, time(0))
+    hard = _codes(r, found["hard"], "rules.hard") if "hard" in found else frozenset()
+    return RestRules(**limits, quiet_night=night, sunday_rest_from=sunday), hard
+
+
+_CHECKED_BY = {
+    "max_daily_hours": "rules.max_daily_hours",
+    "max_weekly_hours": "rules.max_weekly_hours",
+    "daily_rest": "rules.min_daily_rest_hours",
+    "weekly_rest": "rules.min_weekly_rest_hours",
+    "quiet_night": "rules.quiet_night",
+    "sunday_rest": "holidays.sunday_is_rest_day: true",
+    "public_holidays": "holidays.country",
+}
+
+
+def _check_hard(
+    r: _Reader,
+    node: yaml.Node | None,
+    hard: frozenset[RuleCode],
+    rules: RestRules | None,
+    days_off: HolidayRule,
+    sources: list[Source],
+) -> None:
+    """Each hard rule is one the preset checks, and a source grounds it (the refusal cites it)."""
+    if node is None or not hard:
+        return
+    checked = {
+        "max_daily_hours": rules is not None and rules.max_daily_hours is not None,
+        "max_weekly_hours": rules is not None and rules.max_weekly_hours is not None,
+        "daily_rest": rules is not None and rules.min_daily_rest_hours is not None,
+        "weekly_rest": rules is not None and rules.min_weekly_rest_hours is not None,
+        "quiet_night": rules is not None and rules.quiet_night is not None,
+        "sunday_rest": days_off.sunday_is_rest_day,
+        "public_holidays": days_off.country is not None,
+    }
+    for code in sorted(hard):
+        if not checked[code]:
+            r.fail(node, f"hard rule {code!r} needs {_CHECKED_BY[code]}")
+        if not any(code in source.rules for source in sources):
+            r.fail(node, f"hard rule {code!r} needs a source that lists it in its rules")
 
 
 def _hours(
@@ -400,14 +477,16 @@ def _build(root: yaml.Node, expected_name: str) -> tuple[Preset | None, list[Pro
     title = {key: r.text(node, f"title.{key}") for key, node in title_nodes.items()}
     sources = []
     for index, item in enumerate(r.items(top["sources"], "sources") if "sources" in top else [], 1):
-        entry = r.fields(item, f"source {index}", ("cite", "url"), ())
+        entry = r.fields(item, f"source {index}", ("cite", "url"), ("rules",))
         cite, url = r.text(entry.get("cite"), "cite"), r.text(entry.get("url"), "url")
         if url and not _URL.fullmatch(url):
             r.fail(entry["url"], f"url {url!r} must be a web address (https://...)")
-        sources.append(Source(cite, url))
+        grounds = _codes(r, entry["rules"], "rules") if "rules" in entry else frozenset()
+        sources.append(Source(cite, url, grounds))
     encodes = r.text(top.get("encodes"), "encodes")
     zone, days_off = _zone(r, top.get("timezone")), _holidays(r, top.get("holidays"))
-    modes, rules = _modes(r, top), _rules(r, top.get("rules"))
+    modes, (rules, hard) = _modes(r, top), _rules(r, top.get("rules"), days_off)
+    _check_hard(r, top.get("rules"), hard, rules, days_off, sources)
     urgent, digest = _urgent(r, top.get("urgent")), _digest(r, top.get("digest"))
     hours = _hours(r, top.get("hours"), zone, days_off)
     for violation in check(hours, rules) if hours is not None and rules is not None else []:
@@ -415,7 +494,7 @@ def _build(root: yaml.Node, expected_name: str) -> tuple[Preset | None, list[Pro
     if r.problems or hours is None or zone is None:
         return None, r.problems
     fields = (name, title, encodes, tuple(sources), zone, hours, days_off, *modes, urgent, digest)
-    return Preset(*fields, rules), []
+    return Preset(*fields, rules, hard), []
 
 
 # -- loading ---------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Working-time and rest rules (limits, daily and weekly rest, quiet night) on weekly hours."""
+"""Working-time and rest rules (limits, daily and weekly rest, quiet night, Sunday) on weekly hours.
+
+Which rules are *hard* (hours breaking them are refused) and which are warnings is not decided
+here: a preset says so, citing the law (``bot/presets.py``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Literal
 from bot.domain.hours import Window, WorkingHours
 from bot.i18n import normalize_locale, translate, weekday_name
 
-__all__ = ["RestRules", "RuleCode", "RuleViolation", "check"]
+__all__ = ["RULE_CODES", "RestRules", "RuleCode", "RuleViolation", "check"]
 
 # Everything here is nominal: minutes since Monday 00:00 on a 7-day cycle, ignoring DST and
 # holidays. The law counts wall-clock hours in a normal week, and so do we.
@@ -19,8 +23,23 @@ WEEK = 7 * DAY
 
 Span = tuple[int, int]  # [start, end) in minutes since Monday 00:00; end may pass WEEK
 RuleCode = Literal[
-    "max_daily_hours", "max_weekly_hours", "daily_rest", "weekly_rest", "quiet_night"
+    "max_daily_hours",
+    "max_weekly_hours",
+    "daily_rest",
+    "weekly_rest",
+    "quiet_night",
+    "sunday_rest",
+    "public_holidays",
 ]
+RULE_CODES: tuple[RuleCode, ...] = (
+    "max_daily_hours",
+    "max_weekly_hours",
+    "daily_rest",
+    "weekly_rest",
+    "quiet_night",
+    "sunday_rest",
+    "public_holidays",
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,9 @@ class RestRules:
     min_daily_rest_hours: float | None = None
     min_weekly_rest_hours: float | None = None
     quiet_night: tuple[time, time] | None = None  # local span, usually across midnight
+    # (weekday, time) from which no work is allowed until Monday 00:00: Sunday as the rest day,
+    # from Saturday 18:00 where the eve closes early (aml § 10-10 (1)), else (6, 00:00)
+    sunday_rest_from: tuple[int, time] | None = None
 
     def __post_init__(self) -> None:
         limits = (
@@ -44,6 +66,8 @@ class RestRules:
             raise ValueError("rest-rule limits are positive numbers of hours")
         if self.quiet_night is not None and self.quiet_night[0] == self.quiet_night[1]:
             raise ValueError("the quiet night must start and end at different times")
+        if self.sunday_rest_from is not None and self.sunday_rest_from[0] not in (5, 6):
+            raise ValueError("the Sunday rest starts on Saturday or Sunday")
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,9 @@ class RuleViolation:
     start: time | None = None  # the window or 24-hour span concerned
     end: time | None = None
     night: tuple[time, time] | None = None
+    rest_from: tuple[int, time] | None = None  # for "sunday_rest": when the rest begins
+    country: str | None = None  # for "public_holidays": whose holidays apply, and those named
+    named: str | None = None
 
     def message(self, locale: str | None = None) -> str:
         params: dict[str, object] = {
@@ -74,6 +101,11 @@ class RuleViolation:
             params["night"] = (
                 f"{_clock(night_start, is_end=False)}–{_clock(night_end, is_end=True)}"
             )
+        if self.rest_from is not None:
+            day, clock = self.rest_from
+            params["rest_from"] = f"{weekday_name(day, locale, short=False)} {clock:%H:%M}"
+        if self.country is not None:
+            params["country"], params["named"] = self.country, self.named or "—"
         return translate(f"rules.{self.code}", locale, **params)
 
 
@@ -153,6 +185,8 @@ def check(hours: WorkingHours, rules: RestRules) -> list[RuleViolation]:
             found.append(RuleViolation("weekly_rest", rules.min_weekly_rest_hours, longest))
     if rules.quiet_night is not None:
         found.extend(_quiet_night(hours.windows, rules.quiet_night))
+    if rules.sunday_rest_from is not None:
+        found.extend(_sunday_rest(hours.windows, rules.sunday_rest_from))
     return found
 
 
@@ -209,6 +243,28 @@ def _quiet_night(windows: tuple[Window, ...], night: tuple[time, time]) -> list[
                     start=window.start,
                     end=window.end,
                     night=night,
+                )
+            )
+    return found
+
+
+def _sunday_rest(windows: tuple[Window, ...], since: tuple[int, time]) -> list[RuleViolation]:
+    """Each window that overlaps the weekly rest from ``since`` to Monday 00:00 (aml § 10-10)."""
+    rest_start = since[0] * DAY + _minutes(since[1])
+    rests = [(rest_start - WEEK, 0), (rest_start, WEEK), (rest_start + WEEK, 2 * WEEK)]
+    found = []
+    for window in windows:
+        inside = sum(_overlap(_span(window), rest) for rest in rests) / 60
+        if inside > 0:
+            found.append(
+                RuleViolation(
+                    "sunday_rest",
+                    0.0,
+                    inside,
+                    weekday=window.weekday,
+                    start=window.start,
+                    end=window.end,
+                    rest_from=since,
                 )
             )
     return found

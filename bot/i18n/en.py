@@ -96,6 +96,8 @@ MESSAGES: dict[str, str] = {
     "rules.daily_rest": "In the 24 hours from {day} {clock} the longest rest is {actual} h; at least {limit} h in a row is required.",
     "rules.weekly_rest": "The longest rest in the week is {actual} h; at least {limit} h in a row is required.",
     "rules.quiet_night": "Working hours on {day} {start}–{end} run {actual} h into the night ({night}), which must stay free.",
+    "rules.sunday_rest": "Working hours on {day} {start}–{end} run {actual} h into the Sunday rest (from {rest_from} until Monday), which must stay free.",
+    "rules.public_holidays": "These hours name the public holidays of {named}, but those of {country} are days off here.",
     # delivery failures (told privately to the author)
     "delivery.failed": "Your held message to {conversation} could not be delivered: {reason}",
     "delivery.failed.channel_not_found": "the channel no longer exists. Copy your text from here if you still need it, and send it somewhere else.",

@@ -91,6 +91,8 @@ MESSAGES: dict[str, str] = {
     "rules.daily_rest": "I løpet av 24 timer fra {day} {clock} er den lengste hvilen {actual} t; minst {limit} t sammenhengende kreves.",
     "rules.weekly_rest": "Den lengste hvilen i uken er {actual} t; minst {limit} t sammenhengende kreves.",
     "rules.quiet_night": "Arbeidstiden {day} {start}–{end} går {actual} t inn i natten ({night}), som skal være fri.",
+    "rules.sunday_rest": "Arbeidstiden {day} {start}–{end} går {actual} t inn i søndagshvilen (fra {rest_from} til mandag), som skal være fri.",
+    "rules.public_holidays": "Denne arbeidstiden bruker helligdagene i {named}, men her er det helligdagene i {country} som er fri.",
     # delivery failures (told privately to the author)
     "delivery.failed": "Den holdte meldingen din til {conversation} kunne ikke leveres: {reason}",
     "delivery.failed.channel_not_found": "kanalen finnes ikke lenger. Kopier teksten herfra hvis du fortsatt trenger den, og send den et annet sted.",

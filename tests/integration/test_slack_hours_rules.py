@@ -95,3 +95,75 @@ async def test_any_dash_spacing_and_case_is_the_plain_spec(
     assert "Saved. Your hours are now: `mon-fri 08:00-16:00 tz Europe/Oslo`" in texts(answer)
     team = await harness.command("U_LEAD", f"team hours {typed}")
     assert "Hours: `mon-fri 08:00-16:00 tz Europe/Oslo`" in texts(team)
+
+
+# -- presets' hard rules: refused with the law cited; soft limits stay warnings ----------------
+
+
+async def test_norway_team_hours_in_the_night_are_refused_citing_the_act(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    created = await harness.command("U_ADMIN", "team create Oslo norway-aml", channel="C_OSLO")
+    assert "Created the team Oslo" in texts(created)
+    night = await harness.command(
+        "U_ADMIN", "team hours mon-fri 08:00-16:00; tue 20:00-23:00", channel="C_OSLO"
+    )
+    shown = texts(night)
+    assert "Not saved: Working hours on Tuesday 20:00–23:00 run 2 h into the night" in shown
+    assert "Norway – Working Environment Act (arbeidsmiljøloven)" in shown
+    assert "Arbeidsmiljøloven § 10-11 (1) and (2)" in shown
+    assert "https://lovdata.no/lov/2005-06-17-62/§10-11" in shown
+    assert "Saved." not in shown
+    assert await team_hours(sessions, "Oslo") == "mon-fri 08:00-16:00 tz Europe/Oslo holidays NO"
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem", "cite"),
+    [
+        ("mon-fri 8-16; sun 10-14", "into the Sunday rest", "§ 10-10 (1)"),
+        ("mon-fri 8-16; sat 12-19", "into the Sunday rest (from Saturday 18:00", "§ 10-10 (1)"),
+        ("mon-fri 8-16 holidays SE", "public holidays of SE", "LOV-1995-02-24-12"),
+    ],
+)
+async def test_norway_sundays_and_public_holidays_are_hard_rules(
+    harness: SlackHarness, sessions: Sessions, spec: str, problem: str, cite: str
+) -> None:
+    await harness.command("U_ADMIN", "team create Oslo norway-aml", channel="C_OSLO")
+    answer = texts(await harness.command("U_ADMIN", f"team hours {spec}", channel="C_OSLO"))
+    assert "Not saved:" in answer and problem in answer
+    assert cite in answer
+    assert await team_hours(sessions, "Oslo") == "mon-fri 08:00-16:00 tz Europe/Oslo holidays NO"
+
+
+async def test_norway_soft_limits_are_saved_with_a_warning(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await harness.command("U_ADMIN", "team create Oslo norway-aml", channel="C_OSLO")
+    answer = texts(await harness.command("U_ADMIN", "team hours mon-fri 07-17", channel="C_OSLO"))
+    assert "Saved." in answer
+    assert "Working hours on Monday come to 10 h, more than 9 h a day." in answer
+    assert "Not saved" not in answer
+    assert await team_hours(sessions, "Oslo") == "mon-fri 07:00-17:00 tz Europe/Oslo"
+
+
+async def test_portugal_hours_inside_a_rest_period_are_refused_in_norwegian_too(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await harness.command("U_ADMIN", "team create Lisboa portugal-199a", channel="C_LISBOA")
+    await harness.command("U_ADMIN", "team leader add <@U_KARI|kari>", channel="C_LISBOA")
+    every_day = texts(
+        await harness.command("U_ADMIN", "team hours daily 09-18", channel="C_LISBOA")
+    )
+    assert "Not saved: The longest rest in the week is 15 h" in every_day
+    assert "art. 199.º-A" in every_day and "art. 232.º" in every_day
+    long_days = texts(
+        await harness.command("U_KARI", "team hours man-fre 07-22", channel="C_LISBOA")
+    )
+    assert "Ikke lagret: I løpet av 24 timer fra mandag 07:00 er den lengste hvilen 9 t" in (
+        long_days
+    )
+    assert "Teamet følger malen Portugal – arbeidsloven art. 199.º-A" in long_days
+    assert "art. 214.º n.º 1" in long_days
+    assert await team_hours(sessions, "Lisboa") == (
+        "mon-fri 09:00-13:00 14:00-18:00 tz Europe/Lisbon holidays PT"
+    )

@@ -19,6 +19,7 @@ from bot.services.commands.replies import (
     Reply,
 )
 from bot.services.directory import policy_from_row
+from bot.services.team_rules import vet_team_hours
 from bot.storage.repositories import (
     PersonRepository,
     TeamRepository,
@@ -101,6 +102,9 @@ class TeamVerbs(CommandBase):
             preset = load_preset(preset_name or "office-standard")
         except PresetError:
             return Reply.of(translate("cmd.team.create_usage", locale), error=True, locale=locale)
+        verdict = vet_team_hours(preset_name, preset.hours)
+        if verdict.refused:  # a preset's own hours pass when it loads; keep every path guarded
+            return Reply.of(*verdict.refusal_lines(locale), error=True, locale=locale)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             teams = TeamRepository(session)
@@ -138,21 +142,15 @@ class TeamVerbs(CommandBase):
             hours = parse_hours(args, default_tz=caller.policy.hours.tz)
         except HoursSyntaxError as error:
             return Reply.of(error.message(locale), error=True, locale=locale)
+        verdict = vet_team_hours(caller.team.preset if caller.team else None, hours)
+        if verdict.refused:
+            return Reply.of(*verdict.refusal_lines(locale), error=True, locale=locale)
         policy = await self._update_team(caller, hours_spec=format_hours(hours))
         texts = [
             translate("cmd.team.saved", locale),
             translate("cmd.team.hours", locale, spec=format_hours(policy.hours)),
         ]
-        if caller.team is not None and caller.team.preset:
-            try:
-                problems = load_preset(caller.team.preset).check_hours(policy.hours)
-            except PresetError:
-                problems = []
-            texts += [
-                translate("cmd.team.rule_warning", locale, problem=p.message(locale))
-                for p in problems[:5]
-            ]
-        return Reply.of(*texts, locale=locale)
+        return Reply.of(*texts, *verdict.warning_lines(locale), locale=locale)
 
     async def _team_mode(self, call: Invocation, caller: Caller, args: str) -> Reply:
         locale = caller.locale
