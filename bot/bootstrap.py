@@ -177,6 +177,7 @@ async def build_runtime(
                 wake=delivery.wake,
                 actions={"slack": slack_platform},
                 members={"slack": slack_platform},  # who may see or post where
+                bot_presence={"slack"},  # slash commands work where the app is not
             )
             interactions = SlackInteractions(
                 commands=CommandService(

@@ -224,6 +224,13 @@ class FakeSlack:
         if private:
             self.private.add(channel)
 
+    def add_private(self, channel: str, members: list[str], *, bot_member: bool = False) -> None:
+        """A private channel or group DM (``G…``) of ``members``; the bot is in it only when
+        ``bot_member``. Like Slack, it answers ``channel_not_found`` to anyone not in it."""
+        self.channels.setdefault(channel, [])
+        self.members[channel] = [*members, *([self.bot_user] if bot_member else [])]
+        self.private.add(channel)
+
     def user_writes(
         self, channel: str, user: str, text: str, *, thread_ts: str | None = None
     ) -> Message:
@@ -401,9 +408,13 @@ class FakeSlack:
             return f"{int(self._wall_clock())}.{next(self._ts):06d}"
         return f"{1_700_000_000 + next(self._ts)}.{next(self._ts):06d}"
 
-    def _channel(self, params: JSONDict) -> tuple[str | None, JSONDict | None]:
+    def _hidden(self, channel: str, user: str) -> bool:
+        """Slack hides a private channel or group DM from whoever is not in it."""
+        return channel in self.private and user not in self.members.get(channel, [])
+
+    def _channel(self, params: JSONDict, user: str) -> tuple[str | None, JSONDict | None]:
         channel = str(params.get("channel", ""))
-        if not channel:
+        if not channel or self._hidden(channel, user):
             return None, {"ok": False, "error": "channel_not_found"}
         if channel in self.archived:
             return None, {"ok": False, "error": "is_archived"}
@@ -419,7 +430,7 @@ class FakeSlack:
         return {"team_id": self.team_id, "user_id": user, "bot_id": "B_QUIET", "team": "Sandbox"}
 
     def _m_chat_postMessage(self, params: JSONDict, user: str) -> JSONDict:
-        channel, error = self._channel(params)
+        channel, error = self._channel(params, user)
         if error is not None:
             return error
         assert channel is not None
@@ -444,7 +455,7 @@ class FakeSlack:
         return {"channel": channel, "ts": message.ts, "message": self._render(message)}
 
     def _m_chat_update(self, params: JSONDict, user: str) -> JSONDict:
-        channel, error = self._channel(params)
+        channel, error = self._channel(params, user)
         if error is not None:
             return error
         for message in self.channels[channel or ""]:
@@ -454,7 +465,7 @@ class FakeSlack:
         return {"ok": False, "error": "message_not_found"}
 
     def _m_chat_delete(self, params: JSONDict, user: str) -> JSONDict:
-        channel, error = self._channel(params)
+        channel, error = self._channel(params, user)
         if error is not None:
             return error
         messages = self.channels[channel or ""]
@@ -472,7 +483,7 @@ class FakeSlack:
         return {"message_ts": self._next_ts()}
 
     def _m_chat_scheduleMessage(self, params: JSONDict, user: str) -> JSONDict:
-        channel, error = self._channel(params)
+        channel, error = self._channel(params, user)
         if error is not None:
             return error
         scheduled_id = f"Q{next(self._ts)}"
@@ -524,10 +535,16 @@ class FakeSlack:
                     "user": second if user == first else first,
                 }
             }
-        if channel not in self.channels:
+        known = channel in self.channels or self.auto_create_channels
+        if not known or self._hidden(channel, user):
             return {"ok": False, "error": "channel_not_found"}
         return {
-            "channel": {"id": channel, "is_channel": True, "is_archived": channel in self.archived}
+            "channel": {
+                "id": channel,
+                "is_channel": channel not in self.private,
+                "is_private": channel in self.private,
+                "is_archived": channel in self.archived,
+            }
         }
 
     def _m_chat_getPermalink(self, params: JSONDict, user: str) -> JSONDict:
@@ -544,7 +561,7 @@ class FakeSlack:
         return {"scheduled_messages": list(self.scheduled.values())}
 
     def _m_conversations_history(self, params: JSONDict, user: str) -> JSONDict:
-        channel, error = self._channel(params)
+        channel, error = self._channel(params, user)
         if error is not None:
             return error
         limit = int(params.get("limit", 100))
@@ -552,7 +569,7 @@ class FakeSlack:
         return {"messages": newest_first[:limit], "has_more": len(newest_first) > limit}
 
     def _m_conversations_replies(self, params: JSONDict, user: str) -> JSONDict:
-        channel, error = self._channel(params)
+        channel, error = self._channel(params, user)
         if error is not None:
             return error
         root = params.get("ts")
@@ -611,7 +628,7 @@ class FakeSlack:
         return {"users": found}
 
     def _m_reactions_add(self, params: JSONDict, user: str) -> JSONDict:
-        channel, error = self._channel(params)
+        channel, error = self._channel(params, user)
         if error is not None:
             return error
         for message in self.channels[channel or ""]:

@@ -41,6 +41,7 @@ from bot.services.commands import (
     held_buttons,
 )
 from bot.services.compose import (
+    BotNotInConversationError,
     ComposeService,
     NotAllowedError,
     NotInstalledError,
@@ -367,6 +368,10 @@ class SlackInteractions:
             await ack(
                 response_action="errors", errors={"text": translate("cmd.not_installed", locale)}
             )
+            return
+        except BotNotInConversationError:
+            problem = translate("cmd.later.bot_not_here", locale)
+            await ack(response_action="errors", errors={"channel": problem})
             return
         except NotMemberError:  # the bot posts for people only where they may post
             await ack(

@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
     "cmd.later.empty": "Write the message after the command, for example: `/quiet later Can you review the draft?`",
     "cmd.urgent.empty": "Write the urgent message after the command, for example: `/quiet urgent The server is down`",
     "cmd.later.too_long": "That message is {length} characters; I can hold at most {limit}. Shorten it and try again.",
+    "cmd.later.bot_not_here": "Not held: Quiet Hours is not in this conversation, so it could not post your message here. In a private channel, invite it with `/invite @Quiet Hours` and try again; in a group DM, send it to each person with `/quiet later @person …`.",
     "cmd.later.in_dm": (
         "I can't post in a direct message between two people. Name the person instead: "
         "`/quiet later @kari Can you review the draft?`"

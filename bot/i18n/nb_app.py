@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
     "cmd.later.empty": "Skriv meldingen etter kommandoen, for eksempel: `/quiet later Kan du se på utkastet?`",
     "cmd.urgent.empty": "Skriv den hastende meldingen etter kommandoen, for eksempel: `/quiet urgent Serveren er nede`",
     "cmd.later.too_long": "Meldingen er på {length} tegn; jeg kan holde tilbake høyst {limit}. Gjør den kortere og prøv igjen.",
+    "cmd.later.bot_not_here": "Ikke holdt tilbake: Quiet Hours er ikke med i denne samtalen, så den kunne ikke poste meldingen din her. I en privat kanal inviterer du den med `/invite @Quiet Hours` og prøver igjen; i en gruppemelding sender du den til hver person med `/quiet later @person …`.",
     "cmd.later.in_dm": (
         "Jeg kan ikke skrive i en direktemelding mellom to personer. Nevn personen i stedet: "
         "`/quiet later @kari Kan du se på utkastet?`"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +25,7 @@ from bot.storage.repositories import (
 )
 
 __all__ = [
+    "BotNotInConversationError",
     "ComposeService",
     "Composed",
     "NotAllowedError",
@@ -44,6 +45,15 @@ class NotAllowedError(Exception):
 class NotMemberError(Exception):
     """The bot posts for a person only where they may post themselves: a conversation they
     are a member of. ``conversation`` is the one they are not in (or that could not be asked)."""
+
+    def __init__(self, conversation: str) -> None:
+        super().__init__(conversation)
+        self.conversation = conversation
+
+
+class BotNotInConversationError(Exception):
+    """The bot cannot post in ``conversation`` (a private channel or group DM it is not in):
+    nothing was held. The person can invite the app, or write to each person instead."""
 
     def __init__(self, conversation: str) -> None:
         super().__init__(conversation)
@@ -76,6 +86,7 @@ class ComposeService:
         wake: Callable[[], None] = lambda: None,
         actions: dict[str, AuthorActions] | None = None,
         members: Mapping[str, MembersSource] | None = None,
+        bot_presence: Collection[str] = (),
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
@@ -83,6 +94,10 @@ class ComposeService:
         self._wake = wake
         self._actions = actions or {}
         self._membership = {name: Membership(source) for name, source in (members or {}).items()}
+        # Platforms where a person can write through the bot in a conversation the bot is not
+        # in (Slack: a slash command works in any channel or group DM). Elsewhere the bot was
+        # reached there (a Teams command), or the adapter asks first (the Teams extension).
+        self._bot_presence = frozenset(bot_presence) & frozenset(members or {})
 
     def membership(self, platform: str) -> Membership:
         """Who is in which conversation on ``platform`` (cached); nobody when unknown."""
@@ -90,6 +105,18 @@ class ComposeService:
         if found is None:
             found = self._membership[platform] = Membership(None)
         return found
+
+    async def bot_can_post(self, platform: str, workspace: str, conversation: str) -> bool:
+        """Whether the bot itself can post in ``conversation``: the platform shows it the
+        conversation's members only then (Slack answers ``channel_not_found`` for a private
+        channel or group DM the app is not in; a Teams roster answers 403). The same cached
+        lookup as the author's membership, so both cost one platform call. Only platforms named
+        in ``bot_presence`` are asked (else True); a failure to ask counts as "no", like
+        membership: nothing is held on a guess.
+        """
+        if platform not in self._bot_presence:
+            return True
+        return bool(await self.membership(platform).members(workspace, conversation))
 
     async def compose(
         self,
@@ -114,7 +141,18 @@ class ComposeService:
         the platform is asked; a conversation they are not in raises :class:`NotMemberError`
         before anything is stored. ``recipient`` (a private message to a person) needs no
         membership. Raises :class:`NotInstalledError` for a workspace without Quiet Hours.
+
+        First of all, where the bot itself could not post it (a conversation, not a person's
+        private chat, nor a post ``as_author`` with their own token), it raises
+        :class:`BotNotInConversationError` before anything is stored: held, it would only
+        fail when due, after the author was told it was held or sent.
         """
+        if (
+            recipient is None
+            and not as_author
+            and not await self.bot_can_post(platform, workspace, conversation)
+        ):
+            raise BotNotInConversationError(conversation)
         if (
             recipient is None
             and conversation != acting_in

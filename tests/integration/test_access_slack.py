@@ -73,6 +73,9 @@ async def _held_in_other_workspace(
     await install_workspace(
         sessions, cipher, token=OTHER_TOKEN, now=FRIDAY_1730, team="T2", channel="C_THEIRS"
     )
+    # the bot is in T2's channel too (one fake Slack serves both workspaces)
+    harness.slack.tokens[OTHER_TOKEN] = harness.slack.bot_user
+    harness.slack.add_channel("C_THEIRS")
     composed = await harness.compose.compose(
         platform="slack",
         workspace="T2",

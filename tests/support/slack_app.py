@@ -82,6 +82,7 @@ class SlackHarness:
             wake=self.engine.wake,
             actions={"slack": self.platform},
             members={"slack": self.platform},
+            bot_presence={"slack"},
         )
         self.autohold = AutoHoldService(
             sessions=sessions,

@@ -21,7 +21,7 @@ from bot.services.commands.replies import (
     Section,
     held_buttons,
 )
-from bot.services.compose import Composed, NotMemberError
+from bot.services.compose import BotNotInConversationError, Composed, NotMemberError
 from bot.services.directory import person_from_row, zone_or_utc
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
@@ -223,6 +223,8 @@ class PersonalVerbs(CommandBase):
                 as_author=in_direct,  # only as its author can it be posted in a direct message
                 acting_in=call.conversation,
             )
+        except BotNotInConversationError:
+            return Reply.of(translate("cmd.later.bot_not_here", locale), error=True, locale=locale)
         except NotMemberError:
             return Reply.of(
                 translate("cmd.later.not_member", locale, channel=f"<#{conversation}>"),
