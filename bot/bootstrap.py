@@ -138,7 +138,9 @@ async def build_runtime(
                     base_url=settings.microsoft_graph_url,
                 ),
             )
-        watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
+        watcher = OffHoursWatcher(
+            sessions=sessions, platforms=platforms, cipher=cipher, clock=clock
+        )
         delivery = DeliveryEngine(
             sessions=sessions,
             cipher=cipher,

@@ -120,25 +120,32 @@ def decide(
     at: datetime,
     urgent: bool = False,
     sender_name: str | None = None,
+    handled_at: datetime | None = None,
 ) -> Decision:
     """Decide for one message from ``sender`` to ``audience`` sent at ``at``.
 
     Anyone may write at any time; only the *recipient's* hours matter. Urgent overrides are
     granted when the team policy lets ``sender`` mark messages urgent (anyone, by default).
+
+    ``handled_at`` is when the event is handled, which may be minutes later than ``at`` (Slack
+    retries after 1 and 5 minutes; the app may have been down). The decision is made against
+    the later of the two: if the audience's hours have begun by then, the message goes (or
+    stays) as it is, with no label; if not, it waits for the next opening after handling.
     """
     at = ensure_utc(at)
+    now = at if handled_at is None else max(at, ensure_utc(handled_at))
     name = audience.display_name
     hours, mode = _hours_and_mode(audience)
     if hours is None:
         return Decision(Action.DELIVER, at, Reason("decision.deliver.no_policy"))
     if mode is Mode.OFF:
         return Decision(Action.DELIVER, at, Reason("decision.deliver.mode_off", {"audience": name}))
-    opening = hours.next_open(at)
+    opening = hours.next_open(now)
     if opening is None:
         return Decision(
             Action.DELIVER, at, Reason("decision.deliver.never_opens", {"audience": name})
         )
-    if opening == at:
+    if opening == now:
         return Decision(Action.DELIVER, at, Reason("decision.deliver.open", {"audience": name}))
     if urgent:
         team = audience.team

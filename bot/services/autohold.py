@@ -135,7 +135,10 @@ class AutoHoldService:
             audience = await self._audience(session, workspace.id, message, recipient)
             if audience is None:
                 return None
-            decision = decide(sender=message.author, audience=audience, at=message.at)
+            # against the time of handling too: hours that began meanwhile leave it alone
+            decision = decide(
+                sender=message.author, audience=audience, at=message.at, handled_at=now
+            )
             if not decision.held:
                 return None
             held = await HeldMessageRepository(session, self._cipher).add(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock
 from bot.domain.digest import excerpt, looks_decided
 from bot.domain.policy import Mode, TeamPolicy
 from bot.i18n import format_instant, translate
@@ -75,7 +76,11 @@ class OffHoursWatcher:
         ttl: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
         cipher: Cipher | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        # Labels are decided against the time of handling as well as the message's own time;
+        # without a clock (some tests) the two are the same.
+        self._clock = clock
         self._sessions = sessions
         self._cipher = cipher  # without one, digests list no first lines
         self._platforms = platforms
@@ -157,7 +162,12 @@ class OffHoursWatcher:
             )
             if policy.mode is Mode.OFF or policy.hours.is_open(message.at):
                 return Watched(False, False)
-            opening = policy.hours.next_open(message.at)
+            # The activity counts (it was off-hours when written); the label only if it is
+            # still off-hours now: a retried or late event must not mark a thread whose hours
+            # have begun, with an "until" in the past.
+            handled = message.at if self._clock is None else max(message.at, self._clock.now())
+            still_off = not policy.hours.is_open(handled)
+            opening = policy.hours.next_open(handled)
             await ActivityRepository(session).record(
                 workspace_id=workspace.id,
                 team_id=team_row.id,
@@ -179,7 +189,7 @@ class OffHoursWatcher:
                     keep=EXCERPT_KEEP,
                     is_thread_root=message.is_thread_root,
                 )
-            wants_label = policy.mode is Mode.LABEL or message.urgent
+            wants_label = still_off and (policy.mode is Mode.LABEL or message.urgent)
             claimed = (
                 wants_label
                 and opening is not None
@@ -197,7 +207,7 @@ class OffHoursWatcher:
         text = translate(
             "decision.label",
             policy.locale,
-            when=format_instant(opening, policy.hours.tz, policy.locale, now=message.at),
+            when=format_instant(opening, policy.hours.tz, policy.locale, now=handled),
         )
         platform = self._platforms.get(message.platform)
         if platform is None:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services import autohold
 from bot.storage.crypto import Cipher
-from bot.storage.models import HeldMessageRow
+from bot.storage.models import ActivityRow, HeldMessageRow, LabelRow
 from bot.storage.repositories import (
     InstallationRepository,
     PersonRepository,
@@ -75,12 +75,21 @@ async def harness(
 
 
 async def writes(
-    harness: SlackHarness, channel: str, user: str, text: str, event_id: str, kind: str = "channel"
+    harness: SlackHarness,
+    channel: str,
+    user: str,
+    text: str,
+    event_id: str,
+    kind: str = "channel",
+    *,
+    written: datetime | None = None,
 ) -> str:
-    """A person posts in Slack, and Slack reports it to the app."""
+    """A person posts in Slack (at ``written``, default now), and Slack reports it to the app
+    (now, on the harness clock: later than ``written`` for a retried or late event)."""
     message = harness.slack.user_writes(channel, user, text)
-    # Slack's ts is the posting instant: now on the harness clock (unique to the microsecond)
-    message.ts = f"{harness.clock.now().timestamp():.0f}.{next(_SEQUENCE):06d}"
+    # Slack's ts is the posting instant (unique to the microsecond)
+    at = written or harness.clock.now()
+    message.ts = f"{at.timestamp():.0f}.{next(_SEQUENCE):06d}"
     status, _ = await harness.event(
         {
             "type": "message",
@@ -271,3 +280,76 @@ async def test_revoking_the_user_token_stops_auto_hold_and_loses_nothing(
     posted = harness.slack.posted("C_TEAM")
     assert [(m.user, m.text) for m in posted][-1] == ("U_QUIETBOT", "held by us")
     assert "<@U_OLA>" in json.dumps(posted[-1].blocks)  # posted by the bot, naming Ola
+
+
+# -- events handled after hours began (Slack retries after 1 and 5 minutes; the app was down) --
+
+MONDAY_0758 = datetime(2026, 11, 30, 6, 58, tzinfo=UTC)
+MONDAY_0804 = datetime(2026, 11, 30, 7, 4, tzinfo=UTC)
+
+
+async def handled(sessions: Sessions) -> bool:
+    """The event's work is done: its activity was recorded, or a copy of it was held."""
+    async with sessions() as session:
+        seen = await session.scalar(select(func.count()).select_from(ActivityRow))
+        held = await session.scalar(select(func.count()).select_from(HeldMessageRow))
+        return bool(seen or held)
+
+
+async def labels_claimed(sessions: Sessions) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(LabelRow)) or 0)
+
+
+async def test_a_late_event_after_hours_began_leaves_the_message_where_it_is(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    harness.clock.set(MONDAY_0804)  # written 07:58, handled 08:04 (a retry, or a restart)
+    ts = await writes(harness, "C_TEAM", "U_OLA", "Morning all", "EvLate", written=MONDAY_0758)
+    await until_async(lambda: handled(sessions))
+    assert await rows(sessions) == []  # nothing held, nothing to re-post
+    await harness.engine.run_until_idle()
+    assert [(m.ts, m.text) for m in harness.slack.posted("C_TEAM")] == [(ts, "Morning all")]
+    assert harness.slack.calls_to("chat.delete") == []  # never taken down
+    assert harness.slack.posted("U_OLA") == []  # no note naming 08:00, a time already past
+
+
+async def test_an_event_handled_while_still_quiet_is_held_as_before(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    harness.clock.set(MONDAY_0758 + timedelta(minutes=1))  # handled 07:59
+    await writes(harness, "C_TEAM", "U_OLA", "Morning all", "EvEarly", written=MONDAY_0758)
+    await until(lambda: harness.slack.posted("U_OLA"))
+    assert harness.slack.posted("C_TEAM") == []
+    assert [row.deliver_at for row in await rows(sessions)] == [MONDAY_0800]
+
+
+async def label_mode(harness: SlackHarness, sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        teams = TeamRepository(session)
+        (team,) = await teams.all()
+        await teams.update(team, now=FRIDAY_1730, mode="label")
+    harness.watcher.forget("slack", "T1")
+
+
+async def test_no_label_when_hours_began_before_the_event_was_handled(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await label_mode(harness, sessions)
+    harness.clock.set(MONDAY_0804)
+    root = await writes(harness, "C_TEAM", "U_KARI", "Quick question", "EvL1", written=MONDAY_0758)
+    await until_async(lambda: handled(sessions))  # the activity counts for the digest
+    assert await labels_claimed(sessions) == 0  # claimed in the same transaction, or never
+    assert [m.ts for m in harness.slack.posted("C_TEAM")] == [root]
+    assert harness.slack.calls_to("reactions.add") == []
+
+
+async def test_a_label_when_still_off_hours_at_handling(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await label_mode(harness, sessions)
+    harness.clock.set(MONDAY_0758 + timedelta(minutes=1))
+    root = await writes(harness, "C_TEAM", "U_KARI", "Quick question", "EvL2", written=MONDAY_0758)
+    await until(lambda: [m for m in harness.slack.posted("C_TEAM") if m.thread_ts == root])
+    (label,) = [m for m in harness.slack.posted("C_TEAM") if m.thread_ts == root]
+    assert "Mon 08:00" in label.text

@@ -65,7 +65,9 @@ class SlackHarness:
         tokens = StoredTokens(sessions, cipher, ttl=0)
         self.platform = SlackPlatform(token_for=tokens, base_url=slack.url)
         platforms: dict[str, ChatPlatform] = {"slack": self.platform}
-        self.watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
+        self.watcher = OffHoursWatcher(
+            sessions=sessions, platforms=platforms, cipher=cipher, clock=self.clock
+        )
         self.engine = DeliveryEngine(
             sessions=sessions,
             cipher=cipher,

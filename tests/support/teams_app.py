@@ -249,7 +249,9 @@ class TeamsHarness:
             graph=self.graph,
         )
         platforms: dict[str, ChatPlatform] = {"teams": self.platform}
-        watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher)
+        watcher = OffHoursWatcher(
+            sessions=sessions, platforms=platforms, cipher=cipher, clock=self.clock
+        )
         self.engine = DeliveryEngine(
             sessions=sessions,
             cipher=cipher,

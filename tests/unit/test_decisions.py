@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain.decisions import Action, ChannelAudience, PersonAudience, decide
+from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import parse_hours
 from bot.domain.policy import (
     DigestSchedule,
@@ -17,6 +20,7 @@ from bot.domain.policy import (
     UrgentRule,
     UrgentWho,
 )
+from tests.unit.strategies import hours_and_instant
 
 FRIDAY_EVENING = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)  # 17:30 in Oslo
 MONDAY_OPEN = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # 08:00 in Oslo
@@ -160,3 +164,46 @@ def test_digest_at_a_set_time_and_weekday() -> None:
 def test_team_that_never_rests_a_whole_day_has_no_automatic_digest() -> None:
     always = TeamPolicy(name="Ops", hours=parse_hours("daily 08:00-16:00 tz UTC"))
     assert always.next_digest_at(FRIDAY_EVENING) is None
+
+
+# -- decided against the time of handling too (a retried or late event) -----------------------
+
+SUNDAY_2359 = datetime(2026, 11, 29, 22, 59, tzinfo=UTC)  # 23:59 in Oslo: still quiet
+
+
+@pytest.mark.parametrize("mode", [Mode.HOLD, Mode.LABEL])
+def test_hours_that_began_before_handling_leave_the_message_alone(mode: Mode) -> None:
+    team = TeamPolicy(name="Platform", hours=OFFICE, mode=mode)
+    late = datetime(2026, 11, 30, 7, 5, tzinfo=UTC)  # handled Mon 08:05, written Sun 23:59
+    decision = decide(
+        sender="U_OLA", audience=ChannelAudience("C1", team), at=SUNDAY_2359, handled_at=late
+    )
+    assert (decision.action, decision.label_until) == (Action.DELIVER, None)
+    assert decision.explain("en") == "Platform is within working hours."
+
+
+def test_still_quiet_at_handling_waits_for_the_next_opening_after_handling() -> None:
+    evening = TeamPolicy(name="Evening", hours=parse_hours("mon-fri 08:00-08:10 tz Europe/Oslo"))
+    handled = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)  # Mon 08:30: opened and closed again
+    decision = decide(
+        sender="U_OLA", audience=ChannelAudience("C1", evening), at=SUNDAY_2359, handled_at=handled
+    )
+    assert decision.held
+    assert decision.deliver_at == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)  # Tue 08:00
+
+
+@settings(max_examples=300, deadline=None)
+@given(hours_and_instant(), st.integers(0, 3 * 86400), st.sampled_from([Mode.HOLD, Mode.LABEL]))
+def test_a_decision_never_points_before_the_time_of_handling(
+    hours_at: tuple[WorkingHours, datetime], delay: int, mode: Mode
+) -> None:
+    hours, at = hours_at
+    handled = at + timedelta(seconds=delay)
+    team = TeamPolicy(name="T", hours=hours, mode=mode)
+    decision = decide(sender="U", audience=ChannelAudience("C", team), at=at, handled_at=handled)
+    if hours.is_open(handled):
+        assert (decision.action, decision.label_until) == (Action.DELIVER, None)
+    if decision.held:
+        assert decision.deliver_at > handled
+    if decision.label_until is not None:
+        assert decision.label_until > handled
