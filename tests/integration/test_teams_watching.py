@@ -103,3 +103,24 @@ async def test_a_failing_watcher_never_costs_the_turn(sessions: Sessions) -> Non
     activity = saturday(channel_message(SERVICE))
     assert await watch_channel_message(broken, sessions, activity, FixedClock(SATURDAY)) is None
     assert await watch_channel_message(None, sessions, activity, FixedClock(SATURDAY)) is None
+
+
+async def test_a_message_handled_after_hours_began_counts_but_gets_no_label(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    await watched(sessions, CHANNEL)
+    platform = Labels()
+    platforms: dict[str, ChatPlatform] = {"teams": platform}  # type: ignore[dict-item]
+    handled = FixedClock(datetime(2026, 11, 30, 7, 4, tzinfo=UTC))  # Mon 08:04 in Oslo
+    watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher, clock=handled)
+    written = channel_message(SERVICE, "<p>Kjapt spørsmål</p>", sender=OLA)
+    written["timestamp"] = "2026-11-30T06:58:00Z"  # Mon 07:58 in Oslo, before the hours began
+    await watch_channel_message(watcher, sessions, written, handled)
+    async with sessions() as session:
+        assert len((await session.scalars(select(ActivityRow))).all()) == 1  # for the digest
+    assert platform.labels == []  # not "no reply expected until Mon 08:00", already past
+    handled.set(datetime(2026, 11, 30, 6, 59, tzinfo=UTC))  # the same, handled at 07:59
+    again = channel_message(SERVICE, "<p>Et til</p>", sender=OLA)
+    again["timestamp"] = "2026-11-30T06:58:00Z"
+    await watch_channel_message(watcher, sessions, again, handled)
+    assert platform.labels == [(TENANT, CHANNEL, again["id"])]
