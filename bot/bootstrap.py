@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import secrets
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.ratelimit import SLACK_CHANNEL, TEAMS_CONVERSATION, TEAMS_TENANT
+from bot.errors import StartupError, one_line
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform
 from bot.services.digest import DigestService
@@ -28,7 +30,14 @@ from bot.settings import Settings
 from bot.storage.crypto import Cipher
 from bot.storage.db import create_engine, session_factory
 from bot.storage.migrate import upgrade
-from bot.web import build_app
+from bot.storage.reachable import require_database
+from bot.web import (
+    NO_PLATFORM,
+    PLATFORMS_KEY,
+    QuietProbesAccessLogger,
+    build_app,
+    platform_modes,
+)
 
 __all__ = ["Runtime", "build_runtime", "serve"]
 
@@ -86,6 +95,7 @@ async def build_runtime(
     owner = owner or process_owner()
     metrics = DeliveryMetrics()
     try:
+        await require_database(engine)  # one line, not a driver traceback, when it is not there
         if migrate:
             await upgrade(engine)
         platforms: dict[str, ChatPlatform] = {}
@@ -161,7 +171,7 @@ async def build_runtime(
             sessions=sessions, platforms=platforms, clock=clock, owner=owner, cipher=cipher
         )
         extras: dict[str, Any] = {}
-        app = build_app(engine=engine, delivery_metrics=metrics)
+        app = build_app(engine=engine, delivery_metrics=metrics, platforms=platform_modes(settings))
         if (settings.slack_signing_secret or settings.slack_app_token) and "slack" in platforms:
             from adapters.slack.events import SlackEvents
             from adapters.slack.interactions import SlackInteractions
@@ -300,6 +310,18 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
     runtime = await build_runtime(settings, migrate=migrate)
     clock, delivery, digests, app = runtime.clock, runtime.delivery, runtime.digests, runtime.app
     try:
+        runner = web.AppRunner(
+            app, shutdown_timeout=WEB_GRACE_SECONDS, access_log_class=QuietProbesAccessLogger
+        )
+        await runner.setup()
+        try:
+            await _listen(runner, host, settings.port)
+        except BaseException:
+            await runner.cleanup()
+            raise
+        log.info("Quiet Hours listening on %s:%d", host, settings.port)
+        if all(mode == "off" for mode in app[PLATFORMS_KEY].values()):
+            log.warning("%s; serving health endpoints only", NO_PLATFORM)
         # APScheduler only ticks; the digest job itself is idempotent and claim-based, so every
         # replica may run it. Its job store stays in memory, never shared between processes.
         scheduler = AsyncIOScheduler(timezone="UTC")
@@ -313,11 +335,6 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             next_run_time=clock.now(),
         )
         scheduler.start()
-        runner = web.AppRunner(app, shutdown_timeout=WEB_GRACE_SECONDS)
-        await runner.setup()
-        site = web.TCPSite(runner, host, settings.port)
-        await site.start()
-        log.info("Quiet Hours listening on %s:%d", host, settings.port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -333,3 +350,20 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             await runner.cleanup()
     finally:
         await runtime.close()
+
+
+async def _listen(runner: web.AppRunner, host: str, port: int) -> None:
+    """Bind ``host:port``; a port in use (or not ours to take) is a ``StartupError``."""
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            reason = "the port is already in use (another Quiet Hours, or another server?)"
+            advice = "stop the other process or choose another port with PORT or --port"
+        elif error.errno == errno.EACCES:
+            reason = "permission denied (ports below 1024 need privileges)"
+            advice = "choose a port above 1023 with PORT or --port"
+        else:
+            reason = one_line(error.strerror or str(error), limit=200)
+            advice = "check --host and PORT"
+        raise StartupError(f"cannot listen on {host}:{port}: {reason}; {advice}") from error

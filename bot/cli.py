@@ -7,14 +7,17 @@ import asyncio
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
+from bot.errors import StartupError, one_line
 from bot.i18n import format_instant, translate
-from bot.settings import ConfigError, Settings
+from bot.logsetup import configure_logging, level_from
+from bot.settings import Settings
 
 __all__ = ["main"]
 
@@ -99,6 +102,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from bot.storage.crypto import Cipher
     from bot.storage.db import create_engine, session_factory
+    from bot.storage.migrate import require_schema
     from bot.storage.repositories import rotate_encryption
 
     settings = _settings(args)
@@ -107,6 +111,7 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
     async def rotate() -> int:
         engine = create_engine(settings.database_url)
         try:
+            await require_schema(engine)
             async with session_factory(engine)() as session, session.begin():
                 return await rotate_encryption(session, cipher)
         finally:
@@ -252,6 +257,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Quiet Hours: a right to disconnect for Slack and Microsoft Teams.",
     )
     parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log at DEBUG and show the traceback when a command fails (as LOG_LEVEL=DEBUG)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
@@ -361,30 +371,47 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code (README, "Exit codes").
+
+    A command that cannot start says why in one line on stderr, never with a traceback:
+    ``StartupError`` (exit 1, or 2 for ``ConfigError``) and bad input (exit 2) are expected; any
+    other exception is shown as one line too (exit 1). ``--debug`` or ``LOG_LEVEL=DEBUG`` adds
+    the traceback.
+    """
     args = _parser().parse_args(argv)
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(
-        level=level if level in logging.getLevelNamesMapping() else "INFO",
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # alembic announces each of its autogenerate plugins at INFO on every start: noise
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    level = "DEBUG" if args.debug else level_from(os.environ.get("LOG_LEVEL"))
+    configure_logging(level)
+    debug = level == "DEBUG"
     try:
         result: int = args.func(args)
     except HoursSyntaxError as error:
         print(error.message(getattr(args, "locale", "en")), file=sys.stderr)
         return 2
-    except (ConfigError, UsageError) as error:
-        print(f"quiet-hours: {error}", file=sys.stderr)
+    except UsageError as error:
+        print(f"quiet-hours: {one_line(str(error))}", file=sys.stderr)
         return 2
+    except StartupError as error:
+        return _fail(str(error), error.exit_code, debug=debug)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `quiet-hours demo | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
     except Exception as error:
         from bot.presets import PresetError
         from bot.storage.crypto import DecryptionError
 
         if isinstance(error, PresetError | DecryptionError | ValueError):
-            print(f"quiet-hours: {error}", file=sys.stderr)
-            return 2
-        raise
+            return _fail(str(error), 2, debug=debug)
+        hint = "" if debug else " (run `quiet-hours --debug …` to see the traceback)"
+        what = one_line(str(error)) or "no details"
+        return _fail(f"unexpected {type(error).__name__}: {what}{hint}", 1, debug=debug)
     return result
+
+
+def _fail(message: str, code: int, *, debug: bool) -> int:
+    """Print ``message`` as the one line on stderr (after the traceback, with ``--debug``)."""
+    if debug:
+        traceback.print_exc()
+    print(f"quiet-hours: {one_line(message)}", file=sys.stderr)
+    return code

@@ -8,16 +8,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-__all__ = ["DEFAULT_DATABASE_URL", "ConfigError", "Settings"]
+from bot.errors import ConfigError
+
+__all__ = ["DEFAULT_DATABASE_URL", "SUPPORTED_DATABASES", "ConfigError", "Settings"]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quiet-hours.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0/"
 
-
-class ConfigError(Exception):
-    """A setting is missing or wrong; the message tells the operator what to do."""
+#: The SQLAlchemy drivers Quiet Hours installs and tests (async only).
+SUPPORTED_DATABASES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_DATABASE_HINT = (
+    "use sqlite+aiosqlite:///./quiet-hours.db or "
+    "postgresql+asyncpg://USER:PASSWORD@HOST:5432/DATABASE"
+)
 
 
 def _get(env: Mapping[str, str | None], name: str) -> str | None:
@@ -92,6 +99,9 @@ class Settings:
             delivery_lease_seconds=_positive(env, "QUIET_HOURS_LEASE_SECONDS", 60.0),
         )
 
+    def __post_init__(self) -> None:
+        check_database_url(self.database_url)
+
     def require_secret_key(self) -> str:
         if self.secret_key is None:
             raise ConfigError(
@@ -100,3 +110,24 @@ class Settings:
                 "`quiet-hours keygen` to print one for your secret store."
             )
         return self.secret_key
+
+
+def check_database_url(url: str) -> None:
+    """Raise ``ConfigError`` unless ``url`` is a SQLAlchemy URL for a supported async driver.
+
+    Checked when settings are made, so a wrong ``DATABASE_URL`` (or ``--database-url``) is one
+    line at start rather than a driver import error; the password is never repeated.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        shown = url if "@" not in url else "…@" + url.rsplit("@", 1)[1]
+        raise ConfigError(
+            f"DATABASE_URL {shown!r} is not a database URL: {_DATABASE_HINT}"
+        ) from None
+    if parsed.drivername not in SUPPORTED_DATABASES:
+        shown = parsed.render_as_string(hide_password=True)
+        raise ConfigError(
+            f"DATABASE_URL {shown!r} uses {parsed.drivername}, which Quiet Hours does not "
+            f"support: {_DATABASE_HINT}"
+        )

@@ -7,9 +7,13 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.errors import ConfigError, StartupError, one_line
 from bot.storage.crypto import Cipher
 from bot.storage.repositories import (
     InstallationRepository,
@@ -20,6 +24,41 @@ from bot.storage.repositories import (
 __all__ = ["StoredTokens", "install_single_workspace"]
 
 log = logging.getLogger(__name__)
+
+#: auth.test errors that mean "this is not a working bot token" (api.slack.com/methods/auth.test)
+REFUSED_TOKEN = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_allowed_token_type",
+    }
+)
+
+
+async def _auth_test(bot_token: str, api_url: str) -> AsyncSlackResponse:
+    """Slack's ``auth.test`` for ``bot_token``, its failures as one-line startup errors."""
+    try:
+        return await AsyncWebClient(token=bot_token, base_url=api_url, timeout=10).auth_test()
+    except SlackApiError as error:
+        code = str(error.response.get("error") or error.response.status_code)
+        if code in REFUSED_TOKEN:
+            raise ConfigError(
+                f"Slack refused SLACK_BOT_TOKEN ({code}): copy the Bot User OAuth Token "
+                "(xoxb-…) from your app's OAuth & Permissions page at api.slack.com/apps"
+            ) from None
+        raise StartupError(
+            f"Slack answered auth.test with {code!r} when checking SLACK_BOT_TOKEN; "
+            "see api.slack.com/methods/auth.test, then start again"
+        ) from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        raise StartupError(
+            f"cannot reach Slack at {api_url} to check SLACK_BOT_TOKEN (auth.test): "
+            f"{one_line(str(error) or type(error).__name__, limit=200)}; check the network "
+            "(proxy, firewall) or SLACK_API_URL"
+        ) from None
 
 
 class StoredTokens:
@@ -76,8 +115,12 @@ async def install_single_workspace(
     api_url: str,
     now: datetime,
 ) -> str:
-    """Record the workspace behind ``SLACK_BOT_TOKEN`` (asks Slack which one it is)."""
-    identity = await AsyncWebClient(token=bot_token, base_url=api_url, timeout=10).auth_test()
+    """Record the workspace behind ``SLACK_BOT_TOKEN`` (asks Slack which one it is).
+
+    Raises ``ConfigError`` when Slack refuses the token and ``StartupError`` when Slack cannot
+    be reached: ``serve`` cannot work either way, and says so in one line.
+    """
+    identity = await _auth_test(bot_token, api_url)
     team_id = str(identity["team_id"])
     async with sessions() as session, session.begin():
         workspace = await WorkspaceRepository(session).get_or_create(

@@ -13,13 +13,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.errors import StartupError
 from bot.storage.db import create_engine
+from bot.storage.reachable import require_database
 
 __all__ = [
     "MIGRATION_LOCK_ID",
     "alembic_config",
     "current_revision",
     "head_revision",
+    "require_schema",
     "upgrade",
     "upgrade_url",
 ]
@@ -74,6 +77,7 @@ def upgrade_url(url: str) -> None:
     async def run() -> None:
         engine = create_engine(url)
         try:
+            await require_database(engine)
             await upgrade(engine)
         finally:
             await engine.dispose()
@@ -97,3 +101,20 @@ def head_revision() -> str:
     if head is None:
         raise RuntimeError("no migrations found in the `migrations` package")
     return head
+
+
+async def require_schema(engine: AsyncEngine) -> None:
+    """Raise ``StartupError`` unless the database can be reached and is at ``head_revision()``.
+
+    For commands that work on stored data without migrating first (``rotate-keys`` …).
+    """
+    await require_database(engine)
+    revision = await current_revision(engine)
+    expected = head_revision()
+    if revision != expected:
+        where = engine.url.render_as_string(hide_password=True)
+        state = "has no Quiet Hours schema" if revision is None else f"is at schema {revision}"
+        raise StartupError(
+            f"the database {where} {state}, this version expects {expected}: run "
+            "`quiet-hours migrate` (or upgrade Quiet Hours if the database is newer)"
+        )

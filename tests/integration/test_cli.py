@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
+import json
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
-# Subprocesses run the source under test, whether or not the package is installed.
-SUBPROCESS_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+from tests.support.cli import run_cli, serving
 
 COMMANDS = [
     [],
@@ -107,20 +100,6 @@ def test_bad_input_gets_a_friendly_error_and_exit_2(
     assert "Traceback" not in err
 
 
-def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env={**SUBPROCESS_ENV, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_migrate_creates_a_new_sqlite_database_from_any_directory(tmp_path: Path) -> None:
     env = {"DATABASE_URL": ""}  # the default: ./quiet-hours.db in the working directory
     result = run_cli("migrate", cwd=tmp_path, env=env)
@@ -146,55 +125,23 @@ def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 def test_serve_answers_health_and_readiness_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = free_port()
     key = run_cli("keygen", cwd=tmp_path).stdout.strip()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
-        env={**SUBPROCESS_ENV, "QUIET_HOURS_SECRET_KEY": key, "DATABASE_URL": ""},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        status = 0
-        while time.monotonic() < deadline:
-            try:
-                status, body = get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert status == 200
-        assert body == b'{"status": "ok"}'
-        status, body = get(f"http://127.0.0.1:{port}/readyz")
+    teams = {
+        "MICROSOFT_APP_ID": "0f3c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a098",
+        "MICROSOFT_APP_PASSWORD": "pw",
+    }
+    env = {"QUIET_HOURS_SECRET_KEY": key, "DATABASE_URL": "", **teams}
+    with serving(tmp_path, env) as server:
+        status, body = server.get("/healthz")
+        assert (status, body) == (200, b'{"status": "ok"}')
+        status, body = server.get("/readyz")
         assert status == 200, body
-        assert b'"status": "ready"' in body
-        assert get(f"http://127.0.0.1:{port}/nope")[0] == 404
+        assert json.loads(body)["status"] == "ready"
+        assert server.get("/nope")[0] == 404
         started = time.monotonic()
-        process.terminate()
-        process.wait(timeout=10)
+        assert server.stop() == 0
         assert time.monotonic() - started < 10
-        assert process.returncode == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_demo_runs_a_week_in_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,44 @@
+"""Logging for the command line: the chosen level, one format, and routine chatter turned down.
+
+At INFO an operator should see what changed (migrations run, the server listening, deliveries,
+warnings), not what repeats: APScheduler announces every run of the 30-second digest tick, Alembic
+names its DDL mode on every start, slack_sdk each retry. Those go quiet here; ``LOG_LEVEL=DEBUG``
+brings them back. Health and metrics probes are left out of the access log by
+``bot.web.QuietProbesAccessLogger``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+__all__ = ["DEFAULT_LEVEL", "configure_logging", "level_from"]
+
+DEFAULT_LEVEL = "INFO"
+
+#: Alembic's per-start lines that say nothing about this database's schema.
+_ALEMBIC_CHATTER = ("Context impl ", "Will assume ")
+
+
+def level_from(text: str | None) -> str:
+    """A logging level name from ``LOG_LEVEL`` (case-insensitive); INFO when unset or unknown."""
+    level = (text or DEFAULT_LEVEL).strip().upper()
+    return level if level in logging.getLevelNamesMapping() else DEFAULT_LEVEL
+
+
+def _not_chatter(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(_ALEMBIC_CHATTER)
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at ``level`` (a level name), with the routine chatter above kept out."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet = logging.getLevelNamesMapping()[level] > logging.DEBUG
+    # "Running job …" / "… executed successfully" every DIGEST_TICK_SECONDS; failures stay.
+    # alembic announces each of its autogenerate plugins at INFO on every start; slack_sdk
+    # each retry it is about to make (what finally fails is logged, or raised, by our code).
+    for name in ("apscheduler", "alembic.runtime.plugins", "slack_sdk.web.async_base_client"):
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
+    migration = logging.getLogger("alembic.runtime.migration")
+    migration.removeFilter(_not_chatter)
+    if quiet:
+        migration.addFilter(_not_chatter)
