@@ -10,9 +10,10 @@ STAMP := $(VENV)/.installed
 .PHONY: demo run test lint format install clean
 
 $(STAMP): pyproject.toml
+	@echo "Installing Quiet Hours and its test tools into $(VENV) (the first run takes a minute or two)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -53,9 +53,19 @@ def _answer(reply: dict[str, Any]) -> str:
 
 
 async def run_demo(*, database_url: str | None = None, say: Callable[[str], None] = print) -> int:
-    """Run the scripted week; returns a process exit code."""
-    if database_url is None:
-        database_url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'demo.db'}"
+    """Run the scripted week; returns a process exit code.
+
+    Without ``database_url`` the week is kept in a SQLite file in a new temporary directory,
+    removed when the demo ends, however it ends (done, failed, or Ctrl-C).
+    """
+    if database_url is not None:
+        return await _run(database_url, database_url, say)
+    with tempfile.TemporaryDirectory(prefix="quiet-hours-demo-") as scratch:
+        url = f"sqlite+aiosqlite:///{Path(scratch) / 'demo.db'}"
+        return await _run(url, "a temporary SQLite file, removed at the end", say)
+
+
+async def _run(database_url: str, shown: str, say: Callable[[str], None]) -> int:
     clock = FixedClock(FRIDAY_1730)
     slack = FakeSlack(team_id="T_DEMO", bot_token=TOKEN, wall_clock=lambda: clock.now().timestamp())
     slack.add_user("U_LEA", "Lea", is_admin=True)
@@ -64,6 +74,20 @@ async def run_demo(*, database_url: str | None = None, say: Callable[[str], None
     slack.add_user("U_PER", "Per", locale="nb-NO")
     slack.add_channel("C_PLATFORM")
     api_url = await slack.start()
+    try:
+        return await _serve(database_url, shown, slack, api_url, clock, say)
+    finally:
+        await slack.stop()
+
+
+async def _serve(
+    database_url: str,
+    shown: str,
+    slack: FakeSlack,
+    api_url: str,
+    clock: FixedClock,
+    say: Callable[[str], None],
+) -> int:
     signing_secret = secrets.token_hex(16)
     settings = Settings(
         database_url=database_url,
@@ -85,7 +109,7 @@ async def run_demo(*, database_url: str | None = None, say: Callable[[str], None
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         app_url = f"http://127.0.0.1:{port}/slack/events"
         say(f"Sandbox Slack workspace at {api_url} · Quiet Hours at {app_url}")
-        say(f"Database {database_url}")
+        say(f"Database: {shown}")
         async with aiohttp.ClientSession() as http:
             driver = SlackDriver(slack=slack, url=app_url, signing_secret=signing_secret, http=http)
             await _week(driver, runtime, clock, slack, at, say)
@@ -96,7 +120,6 @@ async def run_demo(*, database_url: str | None = None, say: Callable[[str], None
     finally:
         await runner.cleanup()
         await runtime.close()
-        await slack.stop()
 
 
 async def _week(
