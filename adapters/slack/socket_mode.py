@@ -9,10 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import ConfigError, StartupError, one_line
 
 __all__ = ["SlackSocketMode"]
 
@@ -42,10 +46,28 @@ class SlackSocketMode:
         self._handler: AsyncSocketModeHandler | None = None
 
     def mount(self, app: web.Application) -> None:
-        """Connect when the web app starts up; disconnect first thing when it shuts down."""
+        """Connect when the web app starts up; disconnect first thing when it shuts down.
+
+        A refused token is a ``ConfigError``, an unreachable Slack a ``StartupError``: the web
+        app does not start, and ``serve`` says why in one line.
+        """
 
         async def connect(_: web.Application) -> None:
-            await self.start()
+            try:
+                await self.start()
+            except SlackApiError as error:
+                code = error.response.get("error") or error.response.status_code
+                raise ConfigError(
+                    f"Slack refused SLACK_APP_TOKEN ({code}): create an app-level token with "
+                    "connections:write under Basic Information → App-Level Tokens at "
+                    "api.slack.com/apps"
+                ) from None
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                raise StartupError(
+                    f"cannot open a Socket Mode connection to Slack ({self._api_url}): "
+                    f"{one_line(str(error) or type(error).__name__, limit=200)}; check the "
+                    "network (proxy, firewall) or SLACK_API_URL"
+                ) from None
 
         async def disconnect(_: web.Application) -> None:
             await self.stop()

@@ -17,7 +17,7 @@ import pytest
 from adapters.sandbox.slack_api import FakeSlack
 from tests.conftest import TEST_KEY
 from tests.support.cli import clean_env, free_port, run_cli
-from tests.support.slack import fake_slack
+from tests.support.slack import check_call_with_socket_mode, fake_slack
 
 TOKEN = "xoxb-the-right-one"
 
@@ -109,7 +109,7 @@ def test_unreachable_slack_is_one_line(tmp_path: Path) -> None:
 
 @pytest.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
-    server = fake_slack(bot_token=TOKEN, team_id="T_START")
+    server = fake_slack(bot_token=TOKEN, team_id="T_START", validator=check_call_with_socket_mode)
     await server.start()
     try:
         yield server
@@ -130,6 +130,25 @@ async def test_a_wrong_slack_token_is_a_configuration_error(
     )
     line = one_line_error(result, 2)
     assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in line
+    assert wrong not in result.stderr
+
+
+async def test_a_wrong_socket_mode_token_is_a_configuration_error(
+    slack: FakeSlack, tmp_path: Path
+) -> None:
+    wrong = "xapp-1-revoked-long-ago"
+    settings = await asyncio.to_thread(
+        migrated, tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN=wrong, SLACK_API_URL=slack.url
+    )
+    result = await asyncio.to_thread(
+        run_cli, "serve", "--port", str(free_port()), cwd=tmp_path, env=settings
+    )
+    # slack-sdk and bolt log their own view of the refusal first (their loggers, at INFO and
+    # above); what Quiet Hours says is the last line, and there is no traceback
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith("quiet-hours: Slack refused SLACK_APP_TOKEN (invalid_auth)")
     assert wrong not in result.stderr
 
 
