@@ -413,5 +413,5 @@ def _fail(message: str, code: int, *, debug: bool) -> int:
     """Print ``message`` as the one line on stderr (after the traceback, with ``--debug``)."""
     if debug:
         traceback.print_exc()
-    print(f"quiet-hours: {one_line(message)}", file=sys.stderr)
+    print(f"quiet-hours: {one_line(message, limit=1000)}", file=sys.stderr)
     return code
