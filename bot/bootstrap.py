@@ -23,6 +23,7 @@ from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.ratelimit import SLACK_CHANNEL, TEAMS_CONVERSATION, TEAMS_TENANT
 from bot.errors import StartupError, one_line
 from bot.metrics import DeliveryMetrics
+from bot.pages import Operator, add_legal_pages
 from bot.ports import ChatPlatform
 from bot.services.digest import DigestService
 from bot.services.watch import OffHoursWatcher
@@ -172,6 +173,9 @@ async def build_runtime(
         )
         extras: dict[str, Any] = {}
         app = build_app(engine=engine, delivery_metrics=metrics, platforms=platform_modes(settings))
+        add_legal_pages(
+            app, Operator(name=settings.operator_name, contact=settings.operator_contact)
+        )
         if (settings.slack_signing_secret or settings.slack_app_token) and "slack" in platforms:
             from adapters.slack.events import SlackEvents
             from adapters.slack.interactions import SlackInteractions

@@ -64,6 +64,8 @@ class Settings:
     microsoft_graph_url: str = DEFAULT_GRAPH_URL
     log_level: str = "INFO"
     delivery_lease_seconds: float = 60.0
+    operator_name: str | None = None  # who runs this server, named on /privacy and /terms
+    operator_contact: str | None = None  # their e-mail address or URL for privacy requests
 
     @classmethod
     def from_env(
@@ -97,6 +99,8 @@ class Settings:
             microsoft_graph_url=_get(env, "MICROSOFT_GRAPH_URL") or DEFAULT_GRAPH_URL,
             log_level=(_get(env, "LOG_LEVEL") or "INFO").upper(),
             delivery_lease_seconds=_positive(env, "QUIET_HOURS_LEASE_SECONDS", 60.0),
+            operator_name=_get(env, "QUIET_HOURS_OPERATOR"),
+            operator_contact=_get(env, "QUIET_HOURS_CONTACT"),
         )
 
     def __post_init__(self) -> None:
