@@ -185,7 +185,7 @@ async def _week(
     clock.set(MONDAY_0800)
     await runtime.delivery.run_until_idle()
     for message in slack.posted("U_KARI"):
-        at(f"Kari's hours begin: delivered to Kari “{message.text}” (once)")
+        at(f"Kari's hours begin: delivered to Kari “{message.body}” (once)")
     for run in await runtime.digests.run_due():
         at(f"Digest for {run.team}: {run.threads} thread(s), posted in {run.posted} channel(s)")
     for message in slack.posted("C_PLATFORM"):

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.domain.markup import unescape
+
 __all__ = ["Call", "FakeSlack", "Faults", "TokenBucket"]
 
 JSONDict = dict[str, Any]
@@ -83,6 +85,17 @@ class Message:
     metadata: JSONDict | None = None
     blocks: list[JSONDict] | None = None
     reactions: list[str] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        """What people read: with blocks, their sections' text (``text`` is then only the
+        notification), with escaped characters shown as the characters; else ``text``."""
+        sections = [
+            str((block.get("text") or {}).get("text", ""))
+            for block in self.blocks or []
+            if block.get("type") == "section"
+        ]
+        return unescape("".join(sections)) if sections else self.text
 
 
 WRITE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"}

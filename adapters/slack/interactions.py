@@ -29,6 +29,7 @@ from adapters.slack.blocks import (
 )
 from bot.clock import Clock
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
+from bot.domain.markup import plain
 from bot.i18n import format_instant, translate
 from bot.services.autohold import AutoHeld
 from bot.services.commands import (
@@ -320,9 +321,11 @@ class SlackInteractions:
         locale = await self._safe_locale(_team(body), _user(body))
         message = body.get("message") or {}
         author = message.get("user")
-        text = str(message.get("text", ""))
+        # readable, and without markup: what the person sends on is their own plain text
+        text = plain(str(message.get("text", "")))
         if author:
-            text = translate("modal.compose.forwarded", locale, author=author) + "\n" + text
+            name = await _display_name(client, str(author))
+            text = translate("modal.compose.forwarded", locale, author=name) + "\n" + text
         channel = (body.get("channel") or {}).get("id")
         await client.views_open(
             trigger_id=body["trigger_id"],
@@ -454,6 +457,16 @@ class SlackInteractions:
             return
         reply = await self._home.home("slack", team, person)
         await client.views_publish(user_id=person, view=home_view(reply))
+
+
+async def _display_name(client: AsyncWebClient, person: str) -> str:
+    """A person's name as people read it (``users.info``), or their id if Slack cannot say."""
+    try:
+        found = await client.users_info(user=person)
+    except Exception:
+        return person
+    user = found.get("user") or {}
+    return str(user.get("real_name") or user.get("name") or person)
 
 
 def _value(view: dict[str, Any], block: str) -> str:

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import digest_blocks
 from bot.domain.digest import DigestView
+from bot.domain.markup import user_text
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
 from bot.services.directory import zone_or_utc
 
@@ -52,8 +53,10 @@ TokenLookup = Callable[[str, str | None], Awaitable[str | None]]
 def attributed_blocks(message: OutgoingMessage) -> list[dict[str, Any]]:
     """The text, then who wrote it and when, for a post the bot makes on someone's behalf.
 
-    Language-neutral on purpose: a mention and Slack's own date token, which Slack renders in
-    each reader's zone and language.
+    The text goes through :func:`bot.domain.markup.user_text` (no mention, broadcast or
+    disguised link can come out of it); the attribution is a context block of its own, with a
+    real mention, which no escaped text can imitate. Language-neutral on purpose: a mention
+    and Slack's own date token, which Slack renders in each reader's zone and language.
     """
     parts = [f"<@{message.author}>"]
     if message.written_at is not None:
@@ -61,13 +64,20 @@ def attributed_blocks(message: OutgoingMessage) -> list[dict[str, Any]]:
         fallback = message.written_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         parts.append(f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>")
     icon = ":rotating_light:" if message.urgent else ":mailbox_with_mail:"
+    text = user_text(message.text)
     # a section holds at most 3,000 characters; longer texts take several
     sections: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": message.text[i : i + 3000]}}
-        for i in range(0, len(message.text), 3000)
+        {"type": "section", "text": {"type": "mrkdwn", "text": text[i : i + 3000]}}
+        for i in range(0, len(text), 3000)
     ]
     context = {"type": "mrkdwn", "text": f"{icon} " + " · ".join(parts)}
     return [*sections, {"type": "context", "elements": [context]}]
+
+
+def attributed_text(message: OutgoingMessage) -> str:
+    """The notification (and fallback) text of a post the bot makes for someone: who, then
+    what — the author first, as a real mention, so the text cannot pass for someone else's."""
+    return f"<@{message.author}>: {user_text(message.text)}"
 
 
 def classify(error: BaseException) -> DeliveryError:
@@ -168,7 +178,9 @@ class SlackPlatform:
             if message.blocks:
                 kwargs["blocks"] = list(message.blocks)
             elif message.author and not message.as_author:
+                # the bot speaks for someone: their words made inert, and their name on it
                 kwargs["blocks"] = attributed_blocks(message)
+                kwargs["text"] = attributed_text(message)
             if message.tag:
                 kwargs["metadata"] = {
                     "event_type": DELIVERY_EVENT,

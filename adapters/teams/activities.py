@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.teams.markup import user_text_block
+from bot.domain.markup import plain
+
 __all__ = [
     "ADAPTIVE_CARD",
     "TAG_KEY",
@@ -278,16 +281,17 @@ def held_message_activity(
     """A held message the bot posts on its author's behalf: an Adaptive Card naming them.
 
     The byline ("From Kari · written Sun 21:14") comes first and small, the author's text
-    after it as written; ``summary`` is what Teams shows in notifications and chat lists.
+    after it as written (:func:`adapters.teams.markup.user_text_block`); ``summary`` is what
+    Teams shows in notifications and chat lists, the author first there too.
     """
-    items: list[Json] = [
-        {"type": "TextBlock", "text": byline, "isSubtle": True, "size": "Small", "wrap": True}
-    ]
+    # The byline is an element of its own, first; the author's words are plain text after it
+    # (never markdown, links or mentions), so they cannot imitate or disguise anything.
+    items: list[Json] = [user_text_block(byline, isSubtle=True, size="Small")]
     if urgent and urgent_label:
         items.append(
             {"type": "TextBlock", "text": urgent_label, "color": "Attention", "weight": "Bolder"}
         )
-    items.append({"type": "TextBlock", "text": body, "wrap": True})
+    items.append(user_text_block(body))
     card: Json = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -295,7 +299,7 @@ def held_message_activity(
         "body": items,
     }
     activity = _envelope(reference, tag)
-    activity["summary"] = f"{byline}: {body}"[:200]
+    activity["summary"] = f"{byline}: {plain(body)}"[:200]
     activity["attachments"] = [{"contentType": ADAPTIVE_CARD, "content": card}]
     if urgent:
         activity["importance"] = "high"

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from adapters.teams.activities import ADAPTIVE_CARD
+from adapters.teams.markup import neutral_markdown
+from bot.domain.markup import unescape
 from bot.i18n import translate
 from bot.services.commands import MAX_TEXT, Button, Reply
 
@@ -67,11 +69,14 @@ def to_markdown(text: str, names: Mapping[str, str], locale: str) -> str:
             return translate("teams.card.elsewhere", locale)
         return translate("teams.someone", locale)
 
+    text = neutral_markdown(text)  # people's text makes no link; ours is made just below
     text = _LINK.sub(r"[\2](\1)", text)
     text = _MENTION.sub(mention, text)
     text = _SLASH.sub("", text)
     text = _BOLD.sub(r"**\1**", text)
-    return text.replace("`", "")
+    # people's words were made inert for the command layer's markup (bot.domain.markup):
+    # shown here as the characters, after every conversion, so none of them can form markup
+    return unescape(text.replace("`", ""))
 
 
 def _plain(markdown: str) -> str:

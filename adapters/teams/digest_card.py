@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 
 from adapters.teams import texts
 from adapters.teams.activities import ADAPTIVE_CARD, text_activity
+from adapters.teams.markup import user_text_block
 from bot.domain.digest import DigestThread, DigestView
 
 __all__ = ["MAX_THREADS", "digest_activity", "digest_card", "place_name", "thread_link"]
@@ -60,7 +61,7 @@ def _thread_items(view: DigestView, thread: DigestThread, place: str, link: str 
     first = view.first_line(thread)
     if first:
         quoted = first if len(first) <= FIRST_LINE_LIMIT else first[: FIRST_LINE_LIMIT - 1] + "…"
-        items.append({"type": "TextBlock", "text": f"“{quoted}”", "isSubtle": True, "wrap": True})
+        items.append(user_text_block(f"“{quoted}”", isSubtle=True))  # their words, unparsed
     container: Json = {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
     if link is not None:
         title = texts.text("teams.digest.open", view.locale)

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["WORD_JOINER", "inert", "unescape"]
+__all__ = ["WORD_JOINER", "inert", "plain", "unescape", "user_text"]
 
 WORD_JOINER = "\u2060"
 _BROADCAST = re.compile(r"(?<=@)(channel|here|everyone)\b", re.IGNORECASE)
+#: ``<@U1|kari>``, ``<#C1|general>``, ``<!here>``, ``<!subteam^S1|@legal>``, ``<https://a|label>``
+_SPECIAL = re.compile(r"<([@#!])([^<>|]*)(?:\|([^<>]*))?>")
+_LINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^<>|\s]*)(?:\|([^<>]*))?>")
 
 
 def inert(text: str) -> str:
@@ -35,3 +38,33 @@ def unescape(text: str) -> str:
         .replace("&gt;", ">")
         .replace("&amp;", "&")
     )
+
+
+def plain(text: str) -> str:
+    """Markup as a person would read it, without any of its effects.
+
+    Mentions become their names (``<@U1|kari>`` → ``@kari``, ``<@U1>`` → ``@U1``), channels
+    ``#name``, special mentions ``@here`` / ``@legal``, links their address (a masked link shows
+    both: ``label (https://…)``, so the label cannot disguise where it goes), and escaped
+    characters the characters. Used to fill a text field, and before :func:`inert`.
+    """
+
+    def special(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil == "@":
+            return f"@{label or target}"
+        if sigil == "#":
+            return f"#{label or target}"
+        return "@" + (label or target.split("^")[0]).lstrip("@")
+
+    def link(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        return f"{label} ({target})" if label and label != target else target
+
+    return unescape(_LINK.sub(link, _SPECIAL.sub(special, text)))
+
+
+def user_text(text: str) -> str:
+    """A person's text (as the platform delivered it) for a mrkdwn field the bot posts: readable,
+    and unable to mention, broadcast or disguise a link. The one function for that, everywhere."""
+    return inert(plain(text))

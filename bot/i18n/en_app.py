@@ -141,7 +141,7 @@ MESSAGES: dict[str, str] = {
     "modal.compose.text": "Message",
     "modal.compose.urgent": "Urgent: post now, marked urgent",
     "modal.compose.need_target": "Choose a channel or a person.",
-    "modal.compose.forwarded": "Forwarded from <@{author}>:",
+    "modal.compose.forwarded": "Forwarded from {author}:",
     "modal.hours.title": "My working hours",
     "modal.hours.label": "Hours",
     "modal.hours.hint": "For example mon-fri 08:00-16:00, or man-fre 8-16 tz Europe/Oslo. Leave empty to follow your team.",

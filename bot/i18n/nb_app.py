@@ -141,7 +141,7 @@ MESSAGES: dict[str, str] = {
     "modal.compose.text": "Melding",
     "modal.compose.urgent": "Haster: send nå, merket som hastesak",
     "modal.compose.need_target": "Velg en kanal eller en person.",
-    "modal.compose.forwarded": "Videresendt fra <@{author}>:",
+    "modal.compose.forwarded": "Videresendt fra {author}:",
     "modal.hours.title": "Min arbeidstid",
     "modal.hours.label": "Arbeidstid",
     "modal.hours.hint": "For eksempel man-fre 08:00-16:00, eller man-fre 8-16 tz Europe/Oslo. La feltet stå tomt for å følge teamet.",

@@ -103,7 +103,7 @@ async def test_a_week_in_slack(week: SlackHarness) -> None:
     week.clock.set(MONDAY_0800)
     await week.engine.run_until_idle()
     await week.engine.run_until_idle()
-    assert [m.text for m in slack.posted("U_KARI")] == ["Kan du se på kontrakten?"]
+    assert [m.body for m in slack.posted("U_KARI")] == ["Kan du se på kontrakten?"]
     runs = await week.digests.run_due()
     assert [(run.posted, run.threads) for run in runs] == [(1, 1)]
     assert await week.digests.run_due() == []

@@ -367,3 +367,65 @@ async def test_a_failed_later_says_the_message_was_not_held(
     assert "Can we &lt;b&gt;review&lt;/b&gt; &amp; sign?" in said  # to copy, shown as typed
     assert "ble IKKE holdt tilbake" in texts(nb) and "Kan vi ta dette mandag?" in texts(nb)
     assert await held_rows(sessions) == []
+
+
+# -- 3. nothing posted for a person becomes a broadcast, a mention or a disguised link ----------
+
+ATTACK = (
+    "<!everyone> <!channel> <!here> <!subteam^S123|@legal> @channel Office closed, see "
+    "<https://evil.example|https://bank.example>\n— written by <@U_ADMIN>"
+)
+
+
+def _no_markup_from_the_text(message: Any) -> None:
+    shown = json.dumps(message.blocks)
+    for forged in ("<!everyone>", "<!channel>", "<!here>", "<!subteam", "<https://evil"):
+        assert forged not in shown and forged not in message.text
+    assert "<@U_ADMIN>" not in shown and "<@U_ADMIN>" not in message.text
+    assert "@channel" not in shown  # bare, it is broken with a word joiner
+    assert message.text.startswith("<@U_OLA>: ")  # the notification names the author first
+    context = message.blocks[-1]
+    assert context["type"] == "context" and context["elements"][0]["text"].find("<@U_OLA>") > 0
+    assert message.body.startswith("@everyone @channel @here @legal @channel Office closed")
+    assert "https://bank.example (https://evil.example)" in message.body
+
+
+async def test_urgent_posts_the_text_inert_and_names_its_author(harness: SlackHarness) -> None:
+    answer = await harness.command("U_OLA", f"urgent {ATTACK}")
+    assert "Posted now as urgent" in texts(answer)
+    await harness.engine.run_until_idle()
+    [posted] = [m for m in harness.slack.posted("C_TEAM") if not m.thread_ts]
+    assert posted.user == harness.slack.bot_user
+    _no_markup_from_the_text(posted)
+
+
+async def test_later_and_the_compose_modal_deliver_the_text_inert(harness: SlackHarness) -> None:
+    await harness.command("U_OLA", f"later {ATTACK}")
+    status, _ = await harness.submit(
+        "U_OLA",
+        "compose",
+        {
+            "channel": {"type": "conversations_select", "selected_conversation": "C_TEAM"},
+            "text": {"type": "plain_text_input", "value": ATTACK},  # typed raw into the form
+        },
+    )
+    assert status == 200
+    harness.clock.set(MONDAY_0800)
+    await harness.engine.run_until_idle()
+    await harness.engine.run_until_idle()
+    posted = harness.slack.posted("C_TEAM")
+    assert len(posted) == 2
+    for message in posted:
+        _no_markup_from_the_text(message)
+
+
+async def test_a_forwarded_message_comes_into_the_form_as_plain_text(
+    harness: SlackHarness,
+) -> None:
+    await harness.shortcut(
+        "U_OLA", "quiet_forward", message={"text": "<!channel> see <@U_LEAD>", "user": "U_KARI"}
+    )
+    await until(lambda: harness.slack.opened_views)
+    modal = harness.slack.opened_views[-1]["view"]
+    [field] = [block for block in modal["blocks"] if block.get("block_id") == "text"]
+    assert field["element"]["initial_value"] == "Forwarded from Kari:\n@channel see @U_LEAD"

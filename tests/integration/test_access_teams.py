@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow
 from bot.storage.repositories import TeamRepository, WorkspaceRepository
-from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT
+from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT, element_text
 from tests.support.teams_app import (
     TeamsHarness,
     card_action,
+    card_of,
     card_text,
     mention,
     send_later,
@@ -28,6 +29,7 @@ from tests.support.teams_app import (
 Sessions = async_sessionmaker[AsyncSession]
 FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
 OTHER_TENANT = "0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b"
+MONDAY_0800 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 
 
 async def _team(sessions: Sessions, tenant: str, name: str, channel: str) -> None:
@@ -106,3 +108,20 @@ async def test_a_failed_send_later_says_the_message_was_not_held(
     assert "ble IKKE holdt tilbake" in card_text(card)
     assert "ble IKKE holdt tilbake" in card_text(command) and "Budsjett?" in card_text(command)
     assert await held_rows(sessions) == []
+
+
+async def test_a_held_message_is_posted_as_plain_text_under_its_byline(
+    teams: TeamsHarness,
+) -> None:
+    attack = "**Fra IT-avdelingen** [https://bank.example](https://evil.example) <at>Kari</at>"
+    await teams.dialog(send_later(teams.service_url, {"text": attack}, sender=OLA))
+    teams.clock.set(MONDAY_0800)
+    await teams.engine.run_until_idle()
+    await teams.engine.run_until_idle()
+    [delivered] = teams.connector.posted(CHANNEL)
+    byline, body = card_of(delivered.body)["body"]
+    assert element_text(byline) == "Fra Ola · skrevet fre. 17:30"  # first, an element of its own
+    assert body["type"] == "RichTextBlock"  # TextRuns are never read as markdown
+    assert element_text(body) == attack
+    assert "entities" not in delivered.body  # so no <at> can mention anyone
+    assert delivered.body["summary"].startswith("Fra Ola")

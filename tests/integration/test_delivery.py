@@ -128,7 +128,7 @@ async def test_nothing_is_posted_before_it_is_due(
     clock.set(MONDAY_8)
     await engine.run_until_idle()
     [message] = slack.posted("C1")
-    assert message.text == "Kan vi ta dette mandag?"
+    assert message.body == "Kan vi ta dette mandag?"
     assert message.metadata is not None
     assert message.metadata["event_type"] == "quiet_hours_delivery"
     assert await states(sessions, cipher) == {"delivered": 1}
@@ -156,7 +156,7 @@ async def test_every_message_once_in_order_per_channel(
     )
     await engine.run_until_idle()
     for channel, expected in texts.items():
-        assert [m.text for m in slack.posted(channel)] == expected
+        assert [m.body for m in slack.posted(channel)] == expected
     assert engine.metrics.delivered._value.get() == 30
 
 
@@ -182,7 +182,7 @@ async def test_transient_failures_and_429_bursts_deliver_everything_once(
         if (await states(sessions, cipher)).get("delivered") == len(sent):
             break
         await asyncio.sleep(0.1)
-    texts = Counter(m.text for m in slack.posted())
+    texts = Counter(m.body for m in slack.posted())
     assert texts == Counter(f"msg {n}" for n in range(40))
     assert engine.metrics.rate_limited._value.get() >= 3
     assert engine.metrics.retries._value.get() >= 1
@@ -196,7 +196,7 @@ async def test_archived_channel_fails_and_the_author_is_told_others_unaffected(
     await hold(sessions, cipher, workspace, "C1", "fine")
     doomed = await hold(sessions, cipher, workspace, "C2", "into the archive")
     await engine_for(sessions, cipher, slack, FixedClock(MONDAY_8)).run_until_idle()
-    assert [m.text for m in slack.posted("C1")] == ["fine"]
+    assert [m.body for m in slack.posted("C1")] == ["fine"]
     async with sessions() as session:
         row = await HeldMessageRepository(session, cipher).get(doomed)
     assert row is not None
@@ -216,7 +216,7 @@ async def test_revoked_workspace_fails_without_touching_another_workspace(
     async with sessions() as session, session.begin():
         await InstallationRepository(session, cipher).revoke(mine, FRIDAY)
     await engine_for(sessions, cipher, slack, FixedClock(MONDAY_8)).run_until_idle()
-    assert [m.text for m in slack.posted("C3")] == ["to a healthy workspace"]
+    assert [m.body for m in slack.posted("C3")] == ["to a healthy workspace"]
     assert slack.posted("C1") == []
     assert await states(sessions, cipher) == {"delivered": 1, "failed": 1}
 
@@ -241,7 +241,7 @@ async def test_crash_after_posting_is_not_posted_again(
     clock = FixedClock(MONDAY_8 + timedelta(seconds=6))  # the lease has expired
     engine = engine_for(sessions, cipher, slack, clock, owner="new")
     await engine.run_until_idle()
-    assert [m.text for m in slack.posted("C1")] == ["exactly once"]
+    assert [m.body for m in slack.posted("C1")] == ["exactly once"]
     assert await states(sessions, cipher) == {"delivered": 1}
     assert engine.metrics.recovered._value.get() == 1
 
@@ -258,7 +258,7 @@ async def test_two_engines_share_the_outbox_without_duplicates(
         for name in ("a", "b")
     ]
     await asyncio.gather(*(engine.run_until_idle() for engine in engines))
-    texts = Counter(m.text for m in slack.posted())
+    texts = Counter(m.body for m in slack.posted())
     assert texts == Counter(f"m{n}" for n in range(60))
 
 
@@ -283,5 +283,5 @@ async def test_run_stops_within_the_grace_period_and_releases_work(
     await engine_for(
         sessions, cipher, slack, FixedClock(MONDAY_8), conversation_limits={}, owner="next"
     ).run_until_idle()
-    assert Counter(m.text for m in slack.posted("C1")) == Counter(f"slow {n}" for n in range(20))
+    assert Counter(m.body for m in slack.posted("C1")) == Counter(f"slow {n}" for n in range(20))
     assert slack.calls_to("conversations.history") == []

@@ -57,4 +57,4 @@ async def test_a_failed_claim_does_not_stop_delivery(
         stop.set()
         await asyncio.wait_for(task, timeout=10)
     assert flaky.failures == 0
-    assert [m.text for m in slack.posted("C1")] == ["after the outage"]
+    assert [m.body for m in slack.posted("C1")] == ["after the outage"]

@@ -146,7 +146,7 @@ class Serve:
 def delivered_texts(slack: FakeSlack) -> Counter[str]:
     """What the herd delivered (the bot's own digests are not part of it)."""
     return Counter(
-        m.text
+        m.body
         for channel in CHANNELS
         for m in slack.posted(channel)
         if not m.text.startswith("While you were off")

@@ -274,11 +274,11 @@ async def test_revoking_the_user_token_stops_auto_hold_and_loses_nothing(
     await writes(harness, "C_TEAM", "U_OLA", "after revoking", "Ev10")
     await harness.event({"type": "app_home_opened", "user": "U_OLA"}, "EvSync2")
     await until(lambda: "U_OLA" in harness.slack.views)
-    assert [m.text for m in harness.slack.posted("C_TEAM")] == ["after revoking"]
+    assert [m.body for m in harness.slack.posted("C_TEAM")] == ["after revoking"]
     harness.clock.set(MONDAY_0800)
     await harness.engine.run_until_idle()
     posted = harness.slack.posted("C_TEAM")
-    assert [(m.user, m.text) for m in posted][-1] == ("U_QUIETBOT", "held by us")
+    assert [(m.user, m.body) for m in posted][-1] == ("U_QUIETBOT", "held by us")
     assert "<@U_OLA>" in json.dumps(posted[-1].blocks)  # posted by the bot, naming Ola
 
 

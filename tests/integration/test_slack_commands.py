@@ -115,7 +115,7 @@ async def test_later_holds_until_monday_and_delivers_once_with_the_author(
     await harness.engine.run_until_idle()
     await harness.engine.run_until_idle()
     posted = harness.slack.posted("C_TEAM")
-    assert [m.text for m in posted] == ["Can we review the contract?"]
+    assert [m.body for m in posted] == ["Can we review the contract?"]
     context = json.dumps(posted[0].blocks)
     assert "<@U_OLA>" in context  # the bot names the author
     assert harness.slack.violations == []
@@ -150,7 +150,7 @@ async def test_send_now_edit_and_cancel_buttons(harness: SlackHarness, sessions:
     assert harness.slack.responses[-1]["text"] == "On its way now."
     assert harness.slack.responses[-1]["replace_original"] is True
     await harness.engine.run_until_idle()
-    assert [m.text for m in harness.slack.posted("C_TEAM")] == ["first"]
+    assert [m.body for m in harness.slack.posted("C_TEAM")] == ["first"]
 
     await harness.click("U_OLA", "held.cancel", second)
     await until(lambda: len(harness.slack.responses) == 3)
@@ -181,7 +181,7 @@ async def test_send_now_edit_and_cancel_buttons(harness: SlackHarness, sessions:
 
     harness.clock.set(MONDAY_0800)
     await harness.engine.run_until_idle()
-    assert [m.text for m in harness.slack.posted("C_TEAM")] == ["first", "third, final"]
+    assert [m.body for m in harness.slack.posted("C_TEAM")] == ["first", "third, final"]
     states = sorted(row.state for row in await held_rows(sessions))
     assert states == ["cancelled", "delivered", "delivered"]
 
@@ -193,7 +193,7 @@ async def test_urgent_posts_now_marked_and_counted(
     assert "Posted now as urgent" in texts(answer)
     await harness.engine.run_until_idle()
     posted, label = harness.slack.posted("C_TEAM")
-    assert posted.text == "The server is down"
+    assert posted.body == "The server is down"
     assert ":rotating_light:" in json.dumps(posted.blocks)
     # urgent means "read now", not "answer now": its thread is labelled
     assert label.thread_ts == posted.ts

@@ -30,6 +30,7 @@ from tests.support.teams import (
     TENANT,
     FakeConnector,
     channel_message,
+    element_text,
     installation_update,
 )
 
@@ -150,8 +151,8 @@ async def test_a_held_message_reaches_the_channel_once_naming_its_author(
     [card] = activity["attachments"]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
     byline, body = card["content"]["body"]
-    assert byline["text"] == "Fra Kari · skrevet søn. 21:14"  # Kari's language, Oslo time
-    assert body["text"] == "Kan vi ta dette mandag?"
+    assert element_text(byline) == "Fra Kari · skrevet søn. 21:14"  # Kari's language, Oslo
+    assert element_text(body) == "Kan vi ta dette mandag?"
     assert connector.violations == []
     state, message_id = await row_of(sessions, cipher, held)
     assert state == "delivered"

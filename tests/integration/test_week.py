@@ -171,7 +171,7 @@ async def test_the_week(sessions: Sessions, cipher: Cipher, slack: FakeSlack) ->
     )
     assert urgent.decision.urgent and not urgent.held
     await week.engine.run_until_idle()
-    assert "Serveren er nede!" in [m.text for m in slack.posted("C_PLATFORM")]
+    assert "Serveren er nede!" in [m.body for m in slack.posted("C_PLATFORM")]
     async with sessions() as session:
         assert (
             await session.execute(select(func.count()).select_from(UrgentOverrideRow))
@@ -187,7 +187,7 @@ async def test_the_week(sessions: Sessions, cipher: Cipher, slack: FakeSlack) ->
     week.clock.set(MONDAY_0800)
     await week.engine.run_until_idle()
     await week.engine.run_until_idle()
-    assert [m.text for m in slack.posted("D_KARI")] == ["Kan du se på kontrakten?"]
+    assert [m.body for m in slack.posted("D_KARI")] == ["Kan du se på kontrakten?"]
     runs = [await digest.run_due() for digest in week.digests] + [await week.digests[0].run_due()]
     assert [len(run) for run in runs] == [1, 0, 0]
     digests = [m for m in slack.posted("C_PLATFORM") if m.text.startswith("Mens du var borte")]

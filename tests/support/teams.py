@@ -51,6 +51,14 @@ def _validator() -> Draft7Validator:
     return Draft7Validator({"$ref": "#/definitions/Activity", "definitions": definitions})
 
 
+def element_text(element: dict[str, Any]) -> str | None:
+    """What a card element says: a TextBlock's text, a RichTextBlock's runs joined."""
+    if element.get("type") == "RichTextBlock":
+        return "".join(str(run.get("text", "")) for run in element.get("inlines") or [])
+    text = element.get("text")
+    return text if isinstance(text, str) else None
+
+
 def schema_errors(activity: dict[str, Any]) -> list[str]:
     return [
         f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"

@@ -32,6 +32,7 @@ from tests.support.teams import (
     TENANT,
     channel_message,
     conversation_update,
+    element_text,
     group_message,
     installation_update,
     personal_message,
@@ -126,7 +127,7 @@ def test_what_we_post_is_tagged_and_schema_valid() -> None:
     assert card["importance"] == "high"
     assert card["from"] == BOT
     assert card["conversation"] == {"id": CHANNEL}
-    texts = [block["text"] for block in card["attachments"][0]["content"]["body"]]
+    texts = [element_text(block) for block in card["attachments"][0]["content"]["body"]]
     assert texts == ["From Kari · written Sun 21:14", "Urgent", "Kan vi ta dette mandag?"]
 
 

@@ -26,6 +26,7 @@ from tests.support.teams import (
     TEAM,
     TENANT,
     conversation_update,
+    element_text,
     personal_message,
     schema_errors,
 )
@@ -177,7 +178,7 @@ def test_a_digest_card_lists_threads_with_links_and_a_text_fallback() -> None:
     header, first, second, footer = card["body"]
     assert header["text"] == view.header()
     assert card["fallbackText"] == view.text()
-    texts = [item.get("text") for item in first["items"]]
+    texts = [element_text(item) for item in first["items"]]
     assert texts[:3] == [
         "Plattform",
         view.summary(view.threads[0])[2:],

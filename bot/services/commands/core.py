@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import format_hours
-from bot.domain.markup import inert
+from bot.domain.markup import user_text
 from bot.domain.policy import TeamPolicy
 from bot.i18n import format_instant, normalize_locale, translate, weekday_name
 from bot.ports import UserProfile
@@ -186,7 +186,7 @@ class CommandBase:
             )
             return [
                 HeldItem(
-                    row, inert(first_line(repo.body(row) or "")), row.conversation_id in people
+                    row, first_line(user_text(repo.body(row) or "")), row.conversation_id in people
                 )
                 for row in rows
             ]

@@ -7,7 +7,7 @@ from datetime import time, timedelta
 
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
-from bot.domain.markup import inert
+from bot.domain.markup import user_text
 from bot.domain.timeutil import local_date, resolve_wall_time
 from bot.i18n import format_instant, translate, weekday_name
 from bot.services.commands.core import Caller, CommandBase
@@ -234,7 +234,7 @@ class PersonalVerbs(CommandBase):
         except Exception:  # one transaction: when it fails, nothing was stored
             log.exception("a message could not be held")
             return Reply.of(
-                translate("cmd.later.not_held", locale, text=inert(text)),
+                translate("cmd.later.not_held", locale, text=user_text(text)),
                 error=True,
                 locale=locale,
             )

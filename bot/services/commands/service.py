@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.domain.markup import inert
+from bot.domain.markup import user_text
 from bot.i18n import normalize_locale, translate
 from bot.services.commands.core import Caller
 from bot.services.commands.personal import PersonalVerbs
@@ -62,7 +62,7 @@ class CommandService(PersonalVerbs, TeamVerbs):
         (the verb stores in one transaction, and answers "held" itself once it is), with the
         text to copy; otherwise that something went wrong, promising nothing."""
         if verb in ("later", "urgent") and rest.strip():
-            text = translate("cmd.later.not_held", locale, text=inert(rest[:MAX_TEXT]))
+            text = translate("cmd.later.not_held", locale, text=user_text(rest[:MAX_TEXT]))
         else:
             text = translate("cmd.error", locale)
         return Reply.of(text, error=True, locale=locale)
