@@ -9,6 +9,7 @@ Commands, card buttons and the Send later message extension are answered by
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -78,6 +79,7 @@ from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
     ConversationRepository,
     PersonRepository,
+    SeenEventRepository,
     TeamRepository,
     WorkspaceRepository,
 )
@@ -342,6 +344,9 @@ class TeamsBot:
         # With ChannelMessage.Read.Group the bot sees every channel message: it answers only
         # in its personal chat or when it is @mentioned.
         if info is not None and (info.kind == "dm" or bot_mentioned(activity)):
+            if not await self._first_turn(info, activity):
+                log.info("a Teams command arrived again; it was answered the first time")
+                return
             await self._answer(context, activity, info, who)
 
     async def _answer(
@@ -401,7 +406,11 @@ class TeamsBot:
             if info is None or who is None or self._interactions is None:
                 raise LookupError("an invoke without tenant, conversation or sender")
             value = _mapping(activity.get("value"))
-            body = await self._interactions.compose_extension(value, info, who)
+            if await self._first_turn(info, activity):
+                body = await self._interactions.compose_extension(value, info, who)
+            else:  # the same invoke again: it acted once, say so kindly
+                card = notice_card(translate("cmd.replayed", locale), locale)
+                body = dialog_response(card, translate("teams.compose.title", locale))
         except Exception:
             log.exception("the Send later message extension failed")
             card = notice_card(translate("cmd.error", locale), locale, error=True)
@@ -411,6 +420,22 @@ class TeamsBot:
                 type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
             )
         )
+
+    async def _first_turn(self, info: ConversationInfo, activity: Json) -> bool:
+        """False when this very activity (its id, in its conversation) was acted on before.
+
+        A command or Send later that arrives twice — a replayed request within its token's
+        lifetime, or Teams sending it again — holds one message, as Slack's do
+        (``adapters.slack.replay``); the key shares ``seen_events`` with watched messages.
+        """
+        activity_id = activity.get("id")
+        if not isinstance(activity_id, str) or not activity_id:
+            return True
+        digest = hashlib.sha256(f"{info.conversation};{activity_id}".encode()).hexdigest()
+        async with self._sessions() as session, session.begin():
+            return await SeenEventRepository(session).first_time(
+                PLATFORM, f"turn:{digest}", self._clock.now()
+            )
 
     # -- storage --------------------------------------------------------------------------------
 

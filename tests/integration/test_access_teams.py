@@ -125,3 +125,21 @@ async def test_a_held_message_is_posted_as_plain_text_under_its_byline(
     assert element_text(body) == attack
     assert "entities" not in delivered.body  # so no <at> can mention anyone
     assert delivered.body["summary"].startswith("Fra Ola")
+
+
+async def test_a_command_or_send_later_arriving_twice_holds_one_message(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    command = mention(teams.service_url, "later Budsjett?", sender=OLA)
+    assert (await teams.send(command))[0] == 202
+    before = len(teams.connector.posted())
+    assert (await teams.send(command))[0] == 202  # the very same activity again
+    assert len(teams.connector.posted()) == before  # no second answer either
+    assert len(await held_rows(sessions)) == 1
+
+    later = send_later(teams.service_url, {"text": "Møte mandag?"}, sender=OLA)
+    first = await teams.dialog(later)
+    assert "Holdt tilbake" in card_text(first)
+    again = await teams.dialog(later)
+    assert "ble ikke utført på nytt" in card_text(again)
+    assert len(await held_rows(sessions)) == 2
