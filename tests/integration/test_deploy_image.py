@@ -75,7 +75,7 @@ def healthcheck_command() -> list[str]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[int]:
-    """A real `quiet-hours serve` on SQLite; yields its port."""
+    """A real `quiet-hours serve` on SQLite, ready (Slack OAuth on); yields its port."""
     port = free_port()
     env = {
         **os.environ,
@@ -83,6 +83,10 @@ def server(tmp_path: Path) -> Iterator[int]:
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'qh.db'}",
         "QUIET_HOURS_SECRET_KEY": TEST_KEY,
         "PORT": str(port),
+        # a chat platform, or /readyz answers 503: Slack's OAuth install needs no token to start
+        "SLACK_CLIENT_ID": "1.2",
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "SLACK_SIGNING_SECRET": "signing-secret",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],

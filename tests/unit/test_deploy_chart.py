@@ -10,6 +10,7 @@ set (ci/production-values.yaml: 2 replicas, Ingress with TLS, PostgreSQL from th
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -272,8 +273,27 @@ def test_service_and_ingress_reach_the_pods_and_expose_only_what_platforms_call(
             "port": {"number": port["port"]},
         }
     public = {path["path"] for path in paths}
-    assert public == {"/slack", "/api/messages"}  # /slack/events, /slack/install, Teams
+    # /slack/events, /slack/install, Teams, and the pages the Teams app package links
+    assert public == {"/slack", "/api/messages", "/privacy", "/terms"}
     assert not {"/metrics", "/healthz", "/readyz", "/"} & public
+
+
+def test_ingress_serves_the_pages_the_teams_app_package_links() -> None:
+    """Teams shows the privacy and terms links of the app package to everyone who adds it."""
+    from urllib.parse import urlsplit
+
+    from adapters.teams.manifest import build_manifest
+
+    host = "quiet-hours.agency.example"
+    developer = build_manifest(app_id=str(uuid.UUID(int=1)), domain=host, version="1.0.0")[
+        "developer"
+    ]
+    (rule,) = only(render(PRODUCTION), "Ingress")["spec"]["rules"]
+    prefixes = [path["path"] for path in rule["http"]["paths"]]
+    for key in ("privacyUrl", "termsOfUseUrl"):
+        url = urlsplit(developer[key])
+        assert url.netloc == rule["host"]
+        assert any(url.path == p or url.path.startswith(p + "/") for p in prefixes), url.path
 
 
 def readyz_test_pod(values: dict[str, Any]) -> Manifest:
