@@ -2,21 +2,34 @@
 
 At INFO an operator should see what changed (migrations run, the server listening, deliveries,
 warnings), not what repeats: APScheduler announces every run of the 30-second digest tick, Alembic
-names its DDL mode on every start, slack_sdk each retry. Those go quiet here; ``LOG_LEVEL=DEBUG``
-brings them back. Health and metrics probes are left out of the access log by
-``bot.web.QuietProbesAccessLogger``.
+names its DDL mode on every start, slack_sdk each retry, the Agents SDK its connection settings.
+Those go quiet here (``QUIETED``); ``LOG_LEVEL=DEBUG`` brings them back. Health and metrics probes
+are left out of the access log by ``bot.web.QuietProbesAccessLogger``.
 """
 
 from __future__ import annotations
 
 import logging
 
-__all__ = ["DEFAULT_LEVEL", "configure_logging", "level_from"]
+__all__ = ["DEFAULT_LEVEL", "QUIETED", "configure_logging", "level_from"]
 
 DEFAULT_LEVEL = "INFO"
 
 #: Alembic's per-start lines that say nothing about this database's schema.
 _ALEMBIC_CHATTER = ("Context impl ", "Will assume ")
+
+
+#: Loggers held at WARNING unless the level is DEBUG.
+QUIETED = (
+    # "Running job …" / "… executed successfully" every DIGEST_TICK_SECONDS; failures stay
+    "apscheduler",
+    # each of alembic's autogenerate plugins, on every start
+    "alembic.runtime.plugins",
+    # each retry slack_sdk is about to make (what finally fails is logged or raised by our code)
+    "slack_sdk.web.async_base_client",
+    # the Agents SDK's 15-line dump of its connection settings, on every start with Teams
+    "microsoft_agents.hosting.core.authorization.connection_manager",
+)
 
 
 def level_from(text: str | None) -> str:
@@ -33,10 +46,7 @@ def configure_logging(level: str) -> None:
     """Log to stderr at ``level`` (a level name), with the routine chatter above kept out."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet = logging.getLevelNamesMapping()[level] > logging.DEBUG
-    # "Running job …" / "… executed successfully" every DIGEST_TICK_SECONDS; failures stay.
-    # alembic announces each of its autogenerate plugins at INFO on every start; slack_sdk
-    # each retry it is about to make (what finally fails is logged, or raised, by our code).
-    for name in ("apscheduler", "alembic.runtime.plugins", "slack_sdk.web.async_base_client"):
+    for name in QUIETED:
         logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
     migration = logging.getLogger("alembic.runtime.migration")
     migration.removeFilter(_not_chatter)

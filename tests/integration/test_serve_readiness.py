@@ -77,4 +77,5 @@ def test_probes_and_the_digest_tick_leave_the_log_alone(tmp_path: Path) -> None:
     # the digest tick runs once at start; APScheduler used to say so (and again every 30 s)
     assert "apscheduler" not in log
     assert "Context impl" not in log and "Will assume" not in log
+    assert "Connections Map" not in log  # the Agents SDK's settings dump at every start
     assert "Quiet Hours listening on 127.0.0.1" in log
