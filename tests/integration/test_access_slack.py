@@ -172,6 +172,44 @@ async def test_digest_preview_shows_a_private_channel_only_to_its_members(
     assert "merger" in member and "<#C_PRIVATE>" in member
 
 
+async def test_a_private_digest_lists_only_the_persons_own_channels(
+    harness: SlackHarness,
+) -> None:
+    await harness.command("U_LEAD", "team watch <#C_PRIVATE>")
+    await harness.command("U_LEAD", "team digest dm")
+    for n, (channel, words) in enumerate(
+        [("C_PRIVATE", "Secret merger with Fjord AS"), ("C_TEAM", "Release on Monday?")]
+    ):
+        at = SATURDAY.replace(minute=n)
+        harness.clock.set(at)
+        status, _ = await harness.event(
+            {
+                "type": "message",
+                "channel": channel,
+                "channel_type": "group" if channel == "C_PRIVATE" else "channel",
+                "user": "U_LEAD",
+                "text": words,
+                "ts": f"{at.timestamp():.6f}",
+            },
+            f"EvDigest{n}",
+        )
+        assert status == 200
+    await until_async(lambda: _activity_is(harness, 2))
+    harness.clock.set(MONDAY_0800)
+    (run,) = await harness.digests.run_due()
+    assert run.threads == 2
+    (kari,) = harness.slack.posted("U_KARI")  # in both channels
+    assert "merger" in json.dumps(kari.blocks) and "Release" in json.dumps(kari.blocks)
+    (ola,) = harness.slack.posted("U_OLA")  # not in the private one
+    assert "Release" in json.dumps(ola.blocks)
+    assert "merger" not in json.dumps(ola.blocks) and "C_PRIVATE" not in json.dumps(ola.blocks)
+    assert "merger" not in ola.text
+
+
+async def _activity_is(harness: SlackHarness, count: int) -> bool:
+    return await _activity(harness.sessions) == count
+
+
 async def _seen_activity(harness: SlackHarness) -> bool:
     return await _activity(harness.sessions) == 1
 

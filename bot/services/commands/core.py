@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import format_hours
-from bot.domain.markup import user_text
+from bot.domain.markup import inert, plain
 from bot.domain.policy import TeamPolicy
 from bot.i18n import format_instant, normalize_locale, translate, weekday_name
 from bot.ports import UserProfile
@@ -186,7 +186,9 @@ class CommandBase:
             )
             return [
                 HeldItem(
-                    row, first_line(user_text(repo.body(row) or "")), row.conversation_id in people
+                    row,
+                    inert(first_line(plain(repo.body(row) or ""))),  # shown, never acting
+                    row.conversation_id in people,
                 )
                 for row in rows
             ]
