@@ -103,8 +103,8 @@ async def test_where_the_app_is_invited_or_the_channel_is_public_it_goes_out(
     to_person = await harness.command("U_OLA", "later <@U_KARI> Lunch?", channel=GROUP_DM)
     assert "Not held" not in texts(to_person)  # `later @person` is what to use in a group DM
     await harness.engine.run_until_idle()
-    assert [m.text for m in harness.slack.posted(INVITED)] == ["Lunch at 12?"]
-    assert [m.text for m in harness.slack.posted("C_TEAM")] == ["Standup moved"]
+    assert [m.body for m in harness.slack.posted(INVITED)] == ["Lunch at 12?"]
+    assert [m.body for m in harness.slack.posted("C_TEAM")] == ["Standup moved"]
     assert await held_count(sessions) == 3
 
 
