@@ -150,7 +150,7 @@ async def build_runtime(
                 ),
             )
         watcher = OffHoursWatcher(
-            sessions=sessions, platforms=platforms, cipher=cipher, clock=clock
+            sessions=sessions, platforms=platforms, cipher=cipher, clock=clock, metrics=metrics
         )
         delivery = DeliveryEngine(
             sessions=sessions,
@@ -169,7 +169,12 @@ async def build_runtime(
             ),
         )
         digests = DigestService(
-            sessions=sessions, platforms=platforms, clock=clock, owner=owner, cipher=cipher
+            sessions=sessions,
+            platforms=platforms,
+            clock=clock,
+            owner=owner,
+            cipher=cipher,
+            metrics=metrics,
         )
         extras: dict[str, Any] = {}
         app = build_app(engine=engine, delivery_metrics=metrics, platforms=platform_modes(settings))
@@ -194,6 +199,7 @@ async def build_runtime(
                 actions={"slack": slack_platform},
                 members={"slack": slack_platform},  # who may see or post where
                 bot_presence={"slack"},  # slash commands work where the app is not
+                metrics=metrics,
             )
             interactions = SlackInteractions(
                 commands=CommandService(
@@ -203,6 +209,7 @@ async def build_runtime(
                     compose=compose,
                     digests=digests,
                     people=slack_platform,
+                    metrics=metrics,
                 ),
                 compose=compose,
                 sessions=sessions,
@@ -268,6 +275,7 @@ async def build_runtime(
                 clock=clock,
                 wake=delivery.wake,
                 members={"teams": teams_platform},  # who may see or post where
+                metrics=metrics,
             )
             TeamsBot(
                 app_id=settings.microsoft_app_id,
@@ -287,6 +295,7 @@ async def build_runtime(
                     compose=teams_compose,
                     digests=digests,
                     people=teams_platform,  # team owners lead; no working hours from Teams
+                    metrics=metrics,
                 ),
                 compose=teams_compose,
             ).mount(app)  # POST /api/messages, JWT-checked

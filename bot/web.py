@@ -7,6 +7,7 @@ fields into the JSON answer and may name a problem, which makes the answer 503.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ __all__ = [
     "add_readiness_check",
     "build_app",
     "platform_modes",
+    "route_template",
 ]
 
 log = logging.getLogger(__name__)
@@ -155,7 +157,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """Prometheus text exposition of the delivery metrics."""
+    """Prometheus text exposition of the app's metrics (``bot.metrics``)."""
     body = request.app[METRICS_KEY].render()
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
 
@@ -172,6 +174,35 @@ async def no_stack_traces(request: web.Request, handler: Handler) -> web.StreamR
         return web.json_response({"error": "internal error"}, status=500)
 
 
+#: The route label of a request that matched no route (404s, probes for random paths).
+UNMATCHED = "unmatched"
+
+
+def route_template(request: web.Request) -> str:
+    """The matched route's template (``/slack/events``, ``/x/{id}``), never the raw path:
+    a label per path would let anyone grow the metrics without bound."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else UNMATCHED
+
+
+@web.middleware
+async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Observe each request's latency in ``quiet_hours_http_request_duration_seconds``."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as error:
+        status = error.status
+        raise
+    finally:
+        request.app[METRICS_KEY].http_latency.labels(
+            method=request.method, route=route_template(request), status=str(status)
+        ).observe(time.perf_counter() - started)
+
+
 def build_app(
     *,
     engine: AsyncEngine,
@@ -183,7 +214,7 @@ def build_app(
     ``platforms`` maps each chat platform to how it is served (``platform_modes``); without it
     ``/readyz`` reports no platform (tests that mount an adapter themselves need not say).
     """
-    app = web.Application(middlewares=[no_stack_traces])
+    app = web.Application(middlewares=[timed, no_stack_traces])
     app[ENGINE_KEY] = engine
     app[METRICS_KEY] = delivery_metrics
     app[PLATFORMS_KEY] = dict(platforms or {})

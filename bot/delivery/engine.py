@@ -347,6 +347,9 @@ class DeliveryEngine:
             raise DeliveryError(DeliveryErrorKind.PERMANENT, "undecryptable") from None
 
     async def _handle_error(self, job: _Job, error: DeliveryError) -> _Outcome:
+        self.metrics.platform_errors.labels(
+            platform=job.workspace.platform, kind=error.kind.value
+        ).inc()
         now = self._monotonic()
         key = (job.workspace.key, job.conversation)
         if error.kind is DeliveryErrorKind.RATE_LIMITED:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.domain.decisions import Audience, ChannelAudience, Decision, PersonAudience, decide
 from bot.domain.policy import Person
+from bot.metrics import DeliveryMetrics
 from bot.ports import AuthorActions, DeliveryError
 from bot.services.access import Membership, MembersSource
 from bot.services.directory import person_from_row, policy_from_row
@@ -87,7 +88,9 @@ class ComposeService:
         actions: dict[str, AuthorActions] | None = None,
         members: Mapping[str, MembersSource] | None = None,
         bot_presence: Collection[str] = (),
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or DeliveryMetrics()
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock
@@ -190,6 +193,7 @@ class ComposeService:
                 )
         if not decision.held:
             self._wake()
+        self._metrics.decisions.labels(decision="held" if decision.held else "delivered_now").inc()
         return Composed(decision=decision, held_id=held.id)
 
     async def _audience(

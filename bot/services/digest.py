@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.domain.digest import ActivityEvent, DigestThread, DigestView, summarise
 from bot.domain.policy import DigestTarget, TeamPolicy
 from bot.i18n import normalize_locale
+from bot.metrics import DeliveryMetrics
 from bot.ports import (
     ChatPlatform,
     DeliveryError,
@@ -87,7 +88,9 @@ class DigestService:
         clock: Clock,
         owner: str,
         cipher: Cipher | None = None,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or DeliveryMetrics()
         self._sessions = sessions
         self._cipher = cipher  # reads (and then erases) the threads' first lines
         self._platforms = platforms
@@ -232,6 +235,10 @@ class DigestService:
             workspace_id, [(t.conversation, t.thread) for t in threads]
         )
 
+    def _name(self, platform: ChatPlatform) -> str:
+        """The name ``platform`` is configured under (for metrics' labels)."""
+        return next((k for k, v in self._platforms.items() if v is platform), "unknown")
+
     async def _post(
         self, platform: ChatPlatform, workspace: str, conversation: str, view: DigestView
     ) -> bool:
@@ -246,8 +253,12 @@ class DigestService:
                             workspace=workspace, conversation=conversation, text=view.text()
                         )
                     )
+                self._metrics.digests_posted.inc()
                 return True
             except DeliveryError as error:
+                self._metrics.platform_errors.labels(
+                    platform=self._name(platform), kind=error.kind.value
+                ).inc()
                 if error.kind is DeliveryErrorKind.PERMANENT or attempt + 1 == POST_ATTEMPTS:
                     log.warning("a digest could not be posted: %s", error.code)
                     return False
@@ -277,6 +288,9 @@ class DigestService:
             try:
                 members = await platform.channel_members(workspace.external_id, channel)
             except DeliveryError as error:
+                self._metrics.platform_errors.labels(
+                    platform=workspace.platform, kind=error.kind.value
+                ).inc()
                 log.warning("could not list a channel's members for a digest: %s", error.code)
                 continue
             for member in members:

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.domain.digest import excerpt, looks_decided
 from bot.domain.policy import Mode, TeamPolicy
 from bot.i18n import format_instant, translate
+from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform, Delivered, DeliveryError
 from bot.services.directory import policy_from_row
 from bot.storage.crypto import Cipher
@@ -77,7 +78,9 @@ class OffHoursWatcher:
         monotonic: Callable[[], float] = time.monotonic,
         cipher: Cipher | None = None,
         clock: Clock | None = None,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or DeliveryMetrics()
         # Labels are decided against the time of handling as well as the message's own time;
         # without a clock (some tests) the two are the same.
         self._clock = clock
@@ -144,6 +147,14 @@ class OffHoursWatcher:
         )
 
     async def on_message(self, message: ChannelMessage) -> Watched:
+        """Record an off-hours message in a watched channel for the digest, and label its
+        thread when the team labels (or it was urgent); counted in ``quiet_hours_events``."""
+        watched = await self._on_message(message)
+        outcome = "labelled" if watched.labelled else "recorded" if watched.recorded else "ignored"
+        self._metrics.events.labels(kind="channel_message", outcome=outcome).inc()
+        return watched
+
+    async def _on_message(self, message: ChannelMessage) -> Watched:
         if not await self.relevant(message):
             return Watched(False, False)
         async with self._sessions() as session, session.begin():
@@ -216,7 +227,10 @@ class OffHoursWatcher:
             label_id = await platform.add_label(
                 message.workspace, message.conversation, message.thread, text
             )
-        except DeliveryError:
+        except DeliveryError as error:
+            self._metrics.platform_errors.labels(
+                platform=message.platform, kind=error.kind.value
+            ).inc()
             log.warning("could not label a thread; will try again on its next message")
             async with self._sessions() as session, session.begin():
                 await LabelRepository(session).unclaim(
@@ -228,4 +242,6 @@ class OffHoursWatcher:
                 await LabelRepository(session).set_message(
                     workspace.id, message.conversation, message.thread, opening, label_id
                 )
+        self._metrics.labels_posted.inc()
+        self._metrics.decisions.labels(decision="labelled").inc()
         return Watched(True, True, opening)

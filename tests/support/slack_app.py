@@ -65,8 +65,9 @@ class SlackHarness:
         tokens = StoredTokens(sessions, cipher, ttl=0)
         self.platform = SlackPlatform(token_for=tokens, base_url=slack.url)
         platforms: dict[str, ChatPlatform] = {"slack": self.platform}
+        self.metrics = metrics = DeliveryMetrics()  # one registry, as serve has
         self.watcher = OffHoursWatcher(
-            sessions=sessions, platforms=platforms, cipher=cipher, clock=self.clock
+            sessions=sessions, platforms=platforms, cipher=cipher, clock=self.clock, metrics=metrics
         )
         self.engine = DeliveryEngine(
             sessions=sessions,
@@ -74,6 +75,7 @@ class SlackHarness:
             platforms=platforms,
             clock=self.clock,
             owner="harness",
+            metrics=metrics,
             config=EngineConfig(),
             on_urgent_delivered=self.watcher.after_urgent,
         )
@@ -85,6 +87,7 @@ class SlackHarness:
             actions={"slack": self.platform},
             members={"slack": self.platform},
             bot_presence={"slack"},
+            metrics=metrics,
         )
         self.autohold = AutoHoldService(
             sessions=sessions,
@@ -94,7 +97,12 @@ class SlackHarness:
             opt_in_ttl=0,  # no caching of who opted in: tests change it
         )
         self.digests = DigestService(
-            sessions=sessions, platforms=platforms, clock=self.clock, owner="harness", cipher=cipher
+            sessions=sessions,
+            platforms=platforms,
+            clock=self.clock,
+            owner="harness",
+            cipher=cipher,
+            metrics=metrics,
         )
         self.commands = CommandService(
             sessions=sessions,
@@ -103,8 +111,9 @@ class SlackHarness:
             compose=self.compose,
             digests=self.digests,
             people=self.platform,
+            metrics=metrics,
         )
-        self.app = build_app(engine=engine, delivery_metrics=DeliveryMetrics())
+        self.app = build_app(engine=engine, delivery_metrics=metrics)
         SlackEvents(
             signing_secret=SECRET,
             sessions=sessions,

@@ -15,6 +15,7 @@ from bot.domain.hours_syntax import format_hours
 from bot.domain.markup import inert, plain
 from bot.domain.policy import TeamPolicy
 from bot.i18n import format_instant, normalize_locale, translate, weekday_name
+from bot.metrics import DeliveryMetrics
 from bot.ports import UserProfile
 from bot.services.commands.replies import (
     MAX_LISTED,
@@ -75,7 +76,9 @@ class CommandBase:
         digests: DigestService,
         people: PeopleSource | None = None,
         wake: Callable[[], None] = lambda: None,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or DeliveryMetrics()
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock

@@ -20,20 +20,35 @@ from bot.services.compose import NotInstalledError
 
 log = logging.getLogger(__name__)
 
+#: The verbs (metrics label them by name; any other word counts as ``unknown``).
+VERBS = frozenset({"help", "hours", "status", "later", "urgent", "digest", "me", "team"})
+
 
 class CommandService(PersonalVerbs, TeamVerbs):
     """Runs the verbs; every answer is in the caller's language."""
 
     async def run(self, call: Invocation) -> Reply:
+        """Answer one `/quiet …` in the caller's language; never raises. Counted in
+        ``quiet_hours_commands{verb, outcome}``: ``ok``, ``refused`` (an error answer: bad
+        input, not allowed) or ``failed`` (something broke; the log has it)."""
+        verb = split_command(call.text)[0]
+        reply, failed = await self._run(call)
+        outcome = "failed" if failed else "refused" if reply.error else "ok"
+        known = verb if verb in VERBS else "unknown"
+        self._metrics.commands.labels(verb=known, outcome=outcome).inc()
+        return reply
+
+    async def _run(self, call: Invocation) -> tuple[Reply, bool]:
+        """The reply, and whether the verb failed (rather than answered)."""
         verb, rest = split_command(call.text)
         try:
             caller = await self._caller(call)
         except NotInstalledError:
-            return Reply.of(translate("cmd.not_installed", call.locale), error=True)
+            return Reply.of(translate("cmd.not_installed", call.locale), error=True), False
         except Exception:  # the database is away: say truthfully what became of it
             log.exception("the caller of a command could not be read")
-            return self._failed(verb, rest, normalize_locale(call.locale))
-        handlers: dict[str, Callable[[Invocation, Caller, str], Awaitable[Reply]]] = {
+            return self._failed(verb, rest, normalize_locale(call.locale)), True
+        handlers: dict[str, Callable[[Invocation, Caller, str], Awaitable[Reply]]] = {  # VERBS
             "help": self._help,
             "hours": self._hours,
             "status": self._status,
@@ -45,17 +60,18 @@ class CommandService(PersonalVerbs, TeamVerbs):
         }
         handler = handlers.get(verb)
         if handler is None:
-            return Reply.of(
+            unknown = Reply.of(
                 translate("cmd.unknown", caller.locale, verb=verb[:40]),
                 self._help_text(caller.locale),
                 error=True,
                 locale=caller.locale,
             )
+            return unknown, False
         try:
-            return await handler(call, caller, rest)
+            return await handler(call, caller, rest), False
         except Exception:  # never a stack trace to the person; the log has it
             log.exception("the command %s failed", verb)
-            return self._failed(verb, rest, caller.locale)
+            return self._failed(verb, rest, caller.locale), True
 
     def _failed(self, verb: str, rest: str, locale: str) -> Reply:
         """The answer when a verb failed: for ``later``/``urgent`` that the text was NOT held
