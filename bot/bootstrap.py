@@ -12,6 +12,7 @@ import signal
 import socket
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +27,7 @@ from bot.metrics import DeliveryMetrics
 from bot.pages import Operator, add_legal_pages
 from bot.ports import ChatPlatform
 from bot.services.digest import DigestService
+from bot.services.retention import Retention, RetentionJob
 from bot.services.watch import OffHoursWatcher
 from bot.settings import Settings
 from bot.storage.crypto import Cipher
@@ -49,6 +51,9 @@ DELIVERY_GRACE_SECONDS = 5.0
 WEB_GRACE_SECONDS = 3.0
 #: How often due digests are looked for (they go out within this of their time).
 DIGEST_TICK_SECONDS = 30
+#: The retention clean-up runs daily, the first time shortly after start.
+RETENTION_TICK_SECONDS = 24 * 3600
+RETENTION_FIRST_DELAY_SECONDS = 60
 
 
 def process_owner() -> str:
@@ -71,6 +76,7 @@ class Runtime:
     digests: DigestService
     watcher: OffHoursWatcher
     app: web.Application
+    retention: RetentionJob
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -179,7 +185,12 @@ async def build_runtime(
         extras: dict[str, Any] = {}
         app = build_app(engine=engine, delivery_metrics=metrics, platforms=platform_modes(settings))
         add_legal_pages(
-            app, Operator(name=settings.operator_name, contact=settings.operator_contact)
+            app,
+            Operator(
+                name=settings.operator_name,
+                contact=settings.operator_contact,
+                activity_days=settings.activity_retention_days,
+            ),
         )
         if (settings.slack_signing_secret or settings.slack_app_token) and "slack" in platforms:
             from adapters.slack.events import SlackEvents
@@ -314,6 +325,11 @@ async def build_runtime(
         digests=digests,
         watcher=watcher,
         app=app,
+        retention=RetentionJob(
+            sessions=sessions,
+            clock=clock,
+            retention=Retention(activity_days=settings.activity_retention_days),
+        ),
         extras=extras,
     )
 
@@ -346,6 +362,16 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             max_instances=1,
             coalesce=True,
             next_run_time=clock.now(),
+        )
+        # the daily clean-up: idempotent deletes by age, so every replica may run it too
+        scheduler.add_job(
+            runtime.retention.run,
+            "interval",
+            seconds=RETENTION_TICK_SECONDS,
+            id="retention",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=clock.now() + timedelta(seconds=RETENTION_FIRST_DELAY_SECONDS),
         )
         scheduler.start()
         stop = asyncio.Event()

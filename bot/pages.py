@@ -32,10 +32,12 @@ _RANGE = re.compile(
 
 @dataclass(frozen=True)
 class Operator:
-    """Who runs this server: a name and a contact (an e-mail address or a URL), both optional."""
+    """Who runs this server: a name and a contact (an e-mail address or a URL), both optional;
+    and how many days they keep activity metadata (``QUIET_HOURS_ACTIVITY_RETENTION_DAYS``)."""
 
     name: str | None = None
     contact: str | None = None
+    activity_days: int = 90
 
     @property
     def contact_href(self) -> str | None:

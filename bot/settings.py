@@ -45,6 +45,16 @@ def _positive(env: Mapping[str, str | None], name: str, default: float) -> float
     return value
 
 
+def _days(env: Mapping[str, str | None], name: str, default: int) -> int:
+    """A whole number of days, at least 1 (``default`` when unset)."""
+    text = _get(env, name)
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number of days (1 or more), not {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the composition root needs; see the configuration table in the README."""
@@ -66,6 +76,9 @@ class Settings:
     delivery_lease_seconds: float = 60.0
     operator_name: str | None = None  # who runs this server, named on /privacy and /terms
     operator_contact: str | None = None  # their e-mail address or URL for privacy requests
+    activity_retention_days: int = (
+        90  # activity metadata and urgent records (bot.services.retention)
+    )
 
     @classmethod
     def from_env(
@@ -101,6 +114,7 @@ class Settings:
             delivery_lease_seconds=_positive(env, "QUIET_HOURS_LEASE_SECONDS", 60.0),
             operator_name=_get(env, "QUIET_HOURS_OPERATOR"),
             operator_contact=_get(env, "QUIET_HOURS_CONTACT"),
+            activity_retention_days=_days(env, "QUIET_HOURS_ACTIVITY_RETENTION_DAYS", 90),
         )
 
     def __post_init__(self) -> None:

@@ -39,6 +39,7 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
         tmp_path,
         operator_name="Advokatfirma Eksempel AS",
         operator_contact="personvern@eksempel.no",
+        activity_retention_days=30,
     ):
         yield url
 
@@ -79,6 +80,8 @@ async def test_privacy_says_what_is_stored_in_the_readers_language(site: str) ->
     assert headers["Content-Language"] == "nb"
     assert "<h1>Personvern</h1>" in norwegian
     assert "til den er levert eller avbrutt; teksten slettes da straks" in norwegian
+    # the retention the operator chose (QUIET_HOURS_ACTIVITY_RETENTION_DAYS)
+    assert english.count("<td>30 days</td>") == 2 and norwegian.count("<td>30 dager</td>") == 2
     # ?lang= wins over the browser's preference (the pages link each other that way)
     _, _, terms = await fetch(site + "/terms?lang=nb", **{"Accept-Language": "en"})
     assert "<h1>Vilkår for bruk</h1>" in terms
@@ -89,6 +92,7 @@ async def test_without_an_operator_the_pages_still_say_who_to_ask(bare_site: str
     assert status == 200
     assert "the organisation that runs this Quiet Hours server" in body
     assert "mailto:" not in body
+    assert body.count("<td>90 days</td>") == 2  # the default retention
 
 
 async def test_operator_settings_are_text_never_markup(tmp_path: Path) -> None:
