@@ -65,6 +65,15 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.cli_export import WorkspaceNotFoundError, export
+
+    try:
+        return export(args, _settings(args))
+    except WorkspaceNotFoundError as error:
+        raise UsageError(str(error)) from None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from adapters.sandbox.demo import run_demo
 
@@ -288,6 +297,19 @@ def _parser() -> argparse.ArgumentParser:
         "Watch a scripted week in a sandbox Slack workspace (no credentials, no network).",
     )
     demo.add_argument("--database-url", help="default: a new SQLite file in a temp directory")
+
+    export = add(
+        "export",
+        cmd_export,
+        "Everything stored about one workspace (Slack team / Teams tenant) as JSON, texts "
+        "decrypted, tokens left out: for its admin (GDPR access and portability).",
+    )
+    export.add_argument("--workspace", required=True, metavar="ID", help="e.g. T0123ABCD")
+    export.add_argument(
+        "--platform", choices=["slack", "teams", "sandbox"], help="if ID is on both"
+    )
+    export.add_argument("--out", metavar="FILE", help="write to FILE (mode 600), not stdout")
+    export.add_argument("--database-url", help=db_help)
 
     add("keygen", cmd_keygen, "Print a new key for QUIET_HOURS_SECRET_KEY.")
     init = add("init", cmd_init, "Write a new QUIET_HOURS_SECRET_KEY to .env if it has none.")
