@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -92,17 +93,24 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from dotenv import dotenv_values
+
     from bot.storage.crypto import Cipher
 
     env_file = Path(args.env_file)
     existing = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
-    if any(line.startswith("QUIET_HOURS_SECRET_KEY=") for line in existing.splitlines()):
+    if (dotenv_values(env_file).get("QUIET_HOURS_SECRET_KEY") or "").strip():
         print(f"{env_file} already has QUIET_HOURS_SECRET_KEY; left unchanged")
         return 0
-    separator = "" if not existing or existing.endswith("\n") else "\n"
-    env_file.write_text(
-        f"{existing}{separator}QUIET_HOURS_SECRET_KEY={Cipher.generate_key()}\n", encoding="utf-8"
-    )
+    # an empty `QUIET_HOURS_SECRET_KEY=` line (deploy/.env.example has one) is filled in place
+    line = f"QUIET_HOURS_SECRET_KEY={Cipher.generate_key()}"
+    empty = re.compile(r"^[ \t]*(?:export[ \t]+)?QUIET_HOURS_SECRET_KEY[ \t]*=.*$", re.MULTILINE)
+    if empty.search(existing):
+        written = empty.sub(lambda _: line, existing, count=1)
+    else:
+        separator = "" if not existing or existing.endswith("\n") else "\n"
+        written = f"{existing}{separator}{line}\n"
+    env_file.write_text(written, encoding="utf-8")
     env_file.chmod(0o600)
     print(f"wrote a new QUIET_HOURS_SECRET_KEY to {env_file} (keep it secret, keep it safe)")
     return 0

@@ -1,8 +1,8 @@
-"""The public ``/privacy`` and ``/terms`` pages, in English or Norwegian bokmål.
+"""The public pages ``/`` (what this server is), ``/privacy`` and ``/terms``, in English or bokmål.
 
-The Teams app package links both (``privacyUrl``, ``termsOfUseUrl``: required by the Teams app
-manifest schema), and a workplace that deploys Quiet Hours owes its people a plain account of
-what is stored about them (GDPR art. 13). The operator — the organisation that runs this server —
+The Teams app package links all three (``websiteUrl``, ``privacyUrl``, ``termsOfUseUrl``: required
+by the Teams app manifest schema), and a workplace that deploys Quiet Hours owes its people a
+plain account of what is stored about them (GDPR art. 13). The operator — the organisation that runs this server —
 is named from ``QUIET_HOURS_OPERATOR`` and reached at ``QUIET_HOURS_CONTACT``; without them the
 pages say that the organisation running the service answers requests, and ``serve`` logs a hint.
 
@@ -24,7 +24,7 @@ __all__ = ["LANGUAGES", "Operator", "add_legal_pages", "choose_language"]
 
 LANGUAGES = ("en", "nb")
 _NORWEGIAN = {"nb", "no", "nn"}  # bokmål is the Norwegian we ship; nynorsk readers read it too
-_PAGES = ("privacy", "terms")
+_PAGES = {"/": "index", "/privacy": "privacy", "/terms": "terms"}
 _RANGE = re.compile(
     r"^\s*([A-Za-z]{1,8})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$"
 )
@@ -111,7 +111,8 @@ def _page(name: str) -> Handler:
 
 
 def add_legal_pages(app: web.Application, operator: Operator) -> None:
-    """Serve ``GET /privacy`` and ``GET /terms`` on ``app`` (before it starts)."""
+    """Serve ``GET /`` (what this is: the Teams manifest's ``websiteUrl``), ``GET /privacy``
+    and ``GET /terms`` on ``app`` (before it starts)."""
     app[OPERATOR_KEY] = operator
     app[_TEMPLATES_KEY] = Environment(
         loader=PackageLoader("bot", "templates"),
@@ -119,5 +120,5 @@ def add_legal_pages(app: web.Application, operator: Operator) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    for name in _PAGES:
-        app.router.add_get(f"/{name}", _page(name))
+    for path, name in _PAGES.items():
+        app.router.add_get(path, _page(name))

@@ -30,6 +30,8 @@ COMMANDS = [
     ["slack", "manifest"],
 ]
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def test_slack_manifest_for_a_server(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["slack", "manifest", "--url", "https://qh.agency.no"]) == 0
@@ -116,6 +118,22 @@ def test_init_writes_a_key_once(tmp_path: Path) -> None:
     assert oct((tmp_path / ".env").stat().st_mode & 0o777) == "0o600"
     assert run_cli("init", cwd=tmp_path).returncode == 0
     assert (tmp_path / ".env").read_text() == first
+
+
+def test_init_fills_the_empty_key_line_of_a_copied_env_example(tmp_path: Path) -> None:
+    example = (ROOT / "deploy" / ".env.example").read_text(encoding="utf-8")
+    assert "\nQUIET_HOURS_SECRET_KEY=\n" in example
+    (tmp_path / ".env").write_text(example, encoding="utf-8")
+    result = run_cli("init", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "wrote a new QUIET_HOURS_SECRET_KEY" in result.stdout
+    written = (tmp_path / ".env").read_text(encoding="utf-8")
+    keys = [line for line in written.splitlines() if line.startswith("QUIET_HOURS_SECRET_KEY=")]
+    assert len(keys) == 1 and len(keys[0]) > len("QUIET_HOURS_SECRET_KEY=") + 40
+    # everything else of the example is kept as it was
+    assert written.replace(keys[0], "QUIET_HOURS_SECRET_KEY=") == example
+    keygen = run_cli("keygen", cwd=tmp_path)  # the key is one serve accepts
+    assert len(keys[0].split("=", 1)[1]) == len(keygen.stdout.strip())
 
 
 def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:

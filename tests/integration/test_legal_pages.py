@@ -60,7 +60,7 @@ async def test_the_pages_the_teams_manifest_links_are_served(site: str) -> None:
     developer = build_manifest(
         app_id="00000000-0000-0000-0000-000000000000", domain="bot.example.org", version="1.0.0"
     )["developer"]
-    for key in ("privacyUrl", "termsOfUseUrl"):
+    for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl"):
         status, headers, body = await fetch(site + urlsplit(developer[key]).path)
         assert status == 200, key
         assert headers["Content-Type"].startswith("text/html")

@@ -274,12 +274,14 @@ def test_service_and_ingress_reach_the_pods_and_expose_only_what_platforms_call(
         }
     public = {path["path"] for path in paths}
     # /slack/events, /slack/install, Teams, and the pages the Teams app package links
-    assert public == {"/slack", "/api/messages", "/privacy", "/terms"}
-    assert not {"/metrics", "/healthz", "/readyz", "/"} & public
+    assert public == {"/", "/slack", "/api/messages", "/privacy", "/terms"}
+    prefixes = {path["path"] for path in paths if path["pathType"] == "Prefix"}
+    assert [path["pathType"] for path in paths if path["path"] == "/"] == ["Exact"]
+    assert not {"/metrics", "/healthz", "/readyz", "/"} & prefixes
 
 
 def test_ingress_serves_the_pages_the_teams_app_package_links() -> None:
-    """Teams shows the privacy and terms links of the app package to everyone who adds it."""
+    """Teams shows the website, privacy and terms links of the app package to everyone."""
     from urllib.parse import urlsplit
 
     from adapters.teams.manifest import build_manifest
@@ -289,11 +291,15 @@ def test_ingress_serves_the_pages_the_teams_app_package_links() -> None:
         "developer"
     ]
     (rule,) = only(render(PRODUCTION), "Ingress")["spec"]["rules"]
-    prefixes = [path["path"] for path in rule["http"]["paths"]]
-    for key in ("privacyUrl", "termsOfUseUrl"):
+    routed = rule["http"]["paths"]
+    for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl"):
         url = urlsplit(developer[key])
         assert url.netloc == rule["host"]
-        assert any(url.path == p or url.path.startswith(p + "/") for p in prefixes), url.path
+        assert any(
+            url.path == path["path"]
+            or (path["pathType"] == "Prefix" and url.path.startswith(path["path"] + "/"))
+            for path in routed
+        ), url.path
 
 
 def readyz_test_pod(values: dict[str, Any]) -> Manifest:
