@@ -2,9 +2,9 @@
 
 The Teams app package links all three (``websiteUrl``, ``privacyUrl``, ``termsOfUseUrl``: required
 by the Teams app manifest schema), and a workplace that deploys Quiet Hours owes its people a
-plain account of what is stored about them (GDPR art. 13). The operator — the organisation that runs this server —
-is named from ``QUIET_HOURS_OPERATOR`` and reached at ``QUIET_HOURS_CONTACT``; without them the
-pages say that the organisation running the service answers requests, and ``serve`` logs a hint.
+plain account of what is stored about them (GDPR art. 13). The operator (the organisation that
+runs this server) is named from ``QUIET_HOURS_OPERATOR`` and reached at ``QUIET_HOURS_CONTACT``;
+without them the pages say that the organisation running the service answers requests.
 
 Long-form legal text reads and translates better whole than cut into catalog fragments, so each
 page is one Jinja2 template per language (``bot/templates/<page>.<lang>.html.j2``), with
