@@ -20,7 +20,7 @@ MESSAGES: dict[str, str] = {
     "cmd.help.later": "• `/quiet later [@person] TEXT` — hold a message until its readers' hours begin",
     "cmd.help.urgent": "• `/quiet urgent TEXT` — post now, visibly marked urgent (urgent messages are counted)",
     "cmd.help.digest": "• `/quiet digest` — preview this channel's next digest",
-    "cmd.help.me": "• `/quiet me` — your own off-hours activity this week (only you see it)",
+    "cmd.help.me": "• `/quiet me` — your own off-hours activity this week (only you see it); `/quiet me export` shows everything stored about you, `/quiet me erase` erases it",
     "cmd.help.team": "• `/quiet team` — the channel's team policy; leaders: `team hours|mode|digest|watch|unwatch|leader|urgent|language …`",
     # hours
     "cmd.hours.saved": "Saved. Your hours are now: `{spec}`",
@@ -69,6 +69,10 @@ MESSAGES: dict[str, str] = {
     "cmd.me.summary": "Since {since} you wrote {count} message(s) outside working hours in watched channels, on {days} day(s): {evenings} on weekday evenings or nights, {weekend} at the weekend.",
     "cmd.me.urgent": "You marked {count} message(s) urgent this week.",
     "cmd.me.private": "Only you can see this. Messages you hold with `/quiet later` are not counted.",
+    "cmd.me.export.intro": "Everything Quiet Hours stores about you here, as JSON (only you can see this; access tokens are never shown):",
+    "cmd.me.export.too_big": "There is too much to show here. Ask your workspace admin for an export (`quiet-hours export`).",
+    "cmd.me.erase.confirm": "This erases your hours, days off, language, your off-hours activity and urgent records, and cancels and erases every message you hold. It cannot be undone. To go ahead, type `/quiet me erase confirm`.",
+    "cmd.me.erase.done": "Erased. Everything Quiet Hours stored about you here is gone; {held} held message(s) were cancelled and will not be posted.",
     # team
     "cmd.mode.hold": "hold (off-hours messages written through Quiet Hours wait for working hours)",
     "cmd.mode.label": "label (off-hours threads are marked “no reply expected”)",

@@ -20,7 +20,7 @@ MESSAGES: dict[str, str] = {
     "cmd.help.later": "• `/quiet later [@person] TEKST` — hold tilbake en melding til mottakernes arbeidstid begynner",
     "cmd.help.urgent": "• `/quiet urgent TEKST` — send nå, synlig merket som haster (telles)",
     "cmd.help.digest": "• `/quiet digest` — forhåndsvis kanalens neste oppsummering",
-    "cmd.help.me": "• `/quiet me` — din egen aktivitet utenfor arbeidstid denne uken (bare du ser den)",
+    "cmd.help.me": "• `/quiet me` — din egen aktivitet utenfor arbeidstid denne uken (bare du ser den); `/quiet me export` viser alt som er lagret om deg, `/quiet me erase` sletter det",
     "cmd.help.team": "• `/quiet team` — kanalens teamregler; ledere: `team hours|mode|digest|watch|unwatch|leader|urgent|language …`",
     # hours
     "cmd.hours.saved": "Lagret. Arbeidstiden din er nå: `{spec}`",
@@ -69,6 +69,10 @@ MESSAGES: dict[str, str] = {
     "cmd.me.summary": "Siden {since} skrev du {count} melding(er) utenfor arbeidstid i overvåkede kanaler, på {days} dag(er): {evenings} på hverdagskvelder eller netter, {weekend} i helgen.",
     "cmd.me.urgent": "Du merket {count} melding(er) som hastesak denne uken.",
     "cmd.me.private": "Bare du kan se dette. Meldinger du holder tilbake med `/quiet later` telles ikke.",
+    "cmd.me.export.intro": "Alt Quiet Hours lagrer om deg her, som JSON (bare du kan se dette; tilgangsnøkler vises aldri):",
+    "cmd.me.export.too_big": "Det er for mye til å vise her. Be administratoren av arbeidsområdet om en eksport (`quiet-hours export`).",
+    "cmd.me.erase.confirm": "Dette sletter arbeidstiden din, fridagene, språket, aktiviteten din utenfor arbeidstid og hastemeldingene dine, og avbryter og sletter alle meldinger du holder tilbake. Det kan ikke angres. Skriv `/quiet me erase confirm` for å fortsette.",
+    "cmd.me.erase.done": "Slettet. Alt Quiet Hours lagret om deg her er borte; {held} tilbakeholdt(e) melding(er) ble avbrutt og blir ikke sendt.",
     # team
     "cmd.mode.hold": "hold tilbake (meldinger skrevet via Quiet Hours utenfor arbeidstid venter til arbeidstiden)",
     "cmd.mode.label": "merk (tråder utenfor arbeidstid merkes «svar forventes ikke»)",

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.crypto import Cipher, DecryptionError
 from bot.storage.models import Base, DigestRow, TeamLeaderRow, TeamRow, WorkspaceRow
 
-__all__ = ["EXPORT_FORMAT", "UNREADABLE", "export_workspace", "to_json"]
+__all__ = ["EXPORT_FORMAT", "UNREADABLE", "export_workspace", "row_dict", "to_json"]
 
 EXPORT_FORMAT = "quiet-hours-export/1"
 #: Shown instead of encrypted text the configured keys cannot read.
@@ -36,7 +36,7 @@ def _value(value: object) -> object:
     return value
 
 
-def _row(table: Table, row: Any, cipher: Cipher) -> dict[str, object]:
+def row_dict(table: Table, row: Any, cipher: Cipher) -> dict[str, object]:
     """One row as a dict: tokens left out, encrypted text decrypted, other bytes left out."""
     out: dict[str, object] = {}
     for column in table.columns:
@@ -78,17 +78,17 @@ async def export_workspace(
         rows = await session.execute(
             select(table).where(table.c.workspace_id == workspace_id).order_by(*table.primary_key)
         )
-        tables[table.name] = [_row(table, row, cipher) for row in rows]
+        tables[table.name] = [row_dict(table, row, cipher) for row in rows]
     teams = select(TeamRow.id).where(TeamRow.workspace_id == workspace_id).scalar_subquery()
     for name in (TeamLeaderRow.__tablename__, DigestRow.__tablename__):
         table = Base.metadata.tables[name]
         rows = await session.execute(
             select(table).where(table.c.team_id.in_(teams)).order_by(*table.primary_key)
         )
-        tables[table.name] = [_row(table, row, cipher) for row in rows]
+        tables[table.name] = [row_dict(table, row, cipher) for row in rows]
     return {
         "format": EXPORT_FORMAT,
-        "workspace": _row(workspaces, found, cipher),
+        "workspace": row_dict(workspaces, found, cipher),
         "tables": dict(sorted(tables.items())),
     }
 

@@ -10,7 +10,8 @@ from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.markup import user_text
 from bot.domain.timeutil import local_date, resolve_wall_time
 from bot.i18n import format_instant, translate, weekday_name
-from bot.services.commands.core import Caller, CommandBase
+from bot.services.commands.core import Caller
+from bot.services.commands.mydata import MyDataVerbs
 from bot.services.commands.replies import (
     CHANNEL,
     MAX_TEXT,
@@ -33,7 +34,7 @@ from bot.storage.repositories import (
 log = logging.getLogger(__name__)
 
 
-class PersonalVerbs(CommandBase):
+class PersonalVerbs(MyDataVerbs):
     def _help_text(self, locale: str) -> str:
         lines = [translate("cmd.help.title", locale)]
         lines += [translate(f"cmd.help.{verb}", locale) for verb in VERBS]
@@ -306,6 +307,8 @@ class PersonalVerbs(CommandBase):
 
     async def _me(self, call: Invocation, caller: Caller, rest: str) -> Reply:
         """The caller's own off-hours activity this week; shown to no one else."""
+        if rest.strip().lower().split()[:1] in (["export"], ["erase"]):
+            return await self._my_data(call, caller, rest)
         locale = caller.locale
         tz = zone_or_utc(caller.person.tz)
         now = self._clock.now()

@@ -1,0 +1,59 @@
+"""`/quiet me export` and `/quiet me erase`: a person's own data, to them or gone.
+
+The export is a private reply (ephemeral in Slack, a card in the personal chat in Teams) with
+the JSON in code blocks of at most ``CHUNK`` characters — Slack's section text limit is 3,000
+(api.slack.com/reference/block-kit/blocks#section); larger than ``MAX_SECTIONS`` of them, the
+person is asked to get it from their admin (``quiet-hours export``). Erasing needs a second
+command, ``/quiet me erase confirm``: it cannot be undone.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bot.i18n import translate
+from bot.services.commands.core import Caller, CommandBase
+from bot.services.commands.replies import Invocation, Reply, Section
+from bot.services.personal_data import erase_person, export_person, open_held
+
+__all__ = ["CHUNK", "MAX_SECTIONS", "MyDataVerbs"]
+
+CHUNK = 2_800  # characters of JSON per section, under Slack's 3,000 with the code fence
+MAX_SECTIONS = 40  # Slack allows 50 blocks per message; the rest say what this is
+
+
+class MyDataVerbs(CommandBase):
+    """The data verbs under `/quiet me`."""
+
+    async def _my_data(self, call: Invocation, caller: Caller, rest: str) -> Reply:
+        words = rest.lower().split()
+        locale = caller.locale
+        if words[:1] == ["export"]:
+            return await self._my_export(call, caller)
+        if words == ["erase", "confirm"]:
+            return await self._my_erase(call, caller)
+        return Reply.of(translate("cmd.me.erase.confirm", locale), locale=locale)
+
+    async def _my_export(self, call: Invocation, caller: Caller) -> Reply:
+        locale = caller.locale
+        async with self._sessions() as session:
+            data = await export_person(session, self._cipher, caller.workspace_id, call.person)
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        chunks = [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)]
+        if len(chunks) > MAX_SECTIONS:
+            return Reply.of(translate("cmd.me.export.too_big", locale), error=True, locale=locale)
+        sections = [Section(translate("cmd.me.export.intro", locale))]
+        sections += [Section(f"```{chunk}```") for chunk in chunks]
+        return Reply(tuple(sections), locale=locale)
+
+    async def _my_erase(self, call: Invocation, caller: Caller) -> Reply:
+        locale = caller.locale
+        async with self._sessions() as session:
+            waiting = await open_held(session, caller.workspace_id, call.person)
+        for held_id in waiting:  # withdraw what the platform holds; the rows go below anyway
+            await self._compose.cancel(
+                held_id, platform=call.platform, workspace=call.workspace, person=call.person
+            )
+        async with self._sessions() as session, session.begin():
+            await erase_person(session, caller.workspace_id, call.person)
+        return Reply.of(translate("cmd.me.erase.done", locale, held=len(waiting)), locale=locale)
