@@ -24,7 +24,7 @@ from adapters.slack.tokens import StoredTokens, install_single_workspace
 from bench.slack_server import TOKEN
 from bot.clock import SystemClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
-from bot.delivery.ratelimit import SLACK_CHANNEL, RateLimit
+from bot.delivery.ratelimit import SLACK_CHANNEL, Bucket
 from bot.storage.crypto import Cipher
 from bot.storage.db import create_engine, session_factory
 from bot.storage.migrate import upgrade
@@ -70,11 +70,10 @@ async def prepared_engine(
     await install_single_workspace(
         sessions, cipher, bot_token=TOKEN, api_url=url, now=datetime.now(UTC)
     )
-    workspace_limits: dict[str, list[RateLimit]] = {}
+    workspace_limits: dict[str, tuple[Bucket, ...]] = {}
     if workspace_rate:
-        # the server's burst (20) per burst/rate seconds: in any span t this sends at most
-        # 20 * ceil(t * rate / 20) <= 20 + rate * t, which a token bucket of 20 at `rate` allows
-        workspace_limits["slack"] = [RateLimit(20, 20 / workspace_rate)]
+        # the server's own bucket: 20 at once, refilled at `rate` per second
+        workspace_limits["slack"] = (Bucket(workspace_rate, 20),)
     delivery = DeliveryEngine(
         sessions=sessions,
         cipher=cipher,

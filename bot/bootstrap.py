@@ -6,11 +6,9 @@ import asyncio
 import contextlib
 import errno
 import logging
-import os
 import secrets
 import signal
 import socket
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
-from bot.delivery.ratelimit import SLACK_CHANNEL, TEAMS_CONVERSATION, TEAMS_TENANT
+from bot.delivery.ratelimit import (
+    SLACK_CHANNEL,
+    TEAMS_CONVERSATION,
+    TEAMS_TENANT,
+    slack_workspace,
+)
 from bot.errors import StartupError, one_line
 from bot.metrics import DeliveryMetrics
 from bot.pages import Operator, add_legal_pages
@@ -56,9 +59,14 @@ RETENTION_TICK_SECONDS = 24 * 3600
 RETENTION_FIRST_DELAY_SECONDS = 60
 
 
-def process_owner() -> str:
-    """A lease owner name unique to this process (host, pid and a random suffix)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+def process_owner(port: int) -> str:
+    """The lease owner name of the ``serve`` process on this host and ``port``.
+
+    Stable across restarts, so a restarted process recognises the claims its previous life
+    left behind (``EngineConfig.adopt_own_claims``); unique among live processes, because
+    ``serve`` binds the port before its delivery loop starts.
+    """
+    return f"{socket.gethostname()}:{port}"
 
 
 @dataclass
@@ -99,7 +107,8 @@ async def build_runtime(
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
-    owner = owner or process_owner()
+    adopt_own_claims = owner is None  # `serve`: the name is bound to our port (process_owner)
+    owner = owner or process_owner(settings.port)
     metrics = DeliveryMetrics()
     try:
         await require_database(engine)  # one line, not a driver traceback, when it is not there
@@ -170,8 +179,11 @@ async def build_runtime(
                 lease_seconds=settings.delivery_lease_seconds,
                 shutdown_grace_seconds=DELIVERY_GRACE_SECONDS,
                 conversation_limits={"slack": SLACK_CHANNEL, "teams": TEAMS_CONVERSATION},
-                # Slack publishes no fixed workspace rate: its 429s (Retry-After) pace us there
-                workspace_limits={"teams": TEAMS_TENANT},
+                workspace_limits={
+                    "slack": slack_workspace(settings.slack_workspace_rate),
+                    "teams": TEAMS_TENANT,
+                },
+                adopt_own_claims=adopt_own_claims,
             ),
         )
         digests = DigestService(

@@ -39,7 +39,7 @@ def _positive(env: Mapping[str, str | None], name: str, default: float) -> float
     try:
         value = float(text)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {text!r}") from None
+        raise ConfigError(f"{name} must be a number, not {text!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be positive, not {value}")
     return value
@@ -79,6 +79,8 @@ class Settings:
     activity_retention_days: int = (
         90  # activity metadata and urgent records (bot.services.retention)
     )
+    #: Slack publishes no workspace-wide figure for chat.postMessage; see bot/delivery/ratelimit.py
+    slack_workspace_rate: float = 20.0
 
     @classmethod
     def from_env(
@@ -115,6 +117,7 @@ class Settings:
             operator_name=_get(env, "QUIET_HOURS_OPERATOR"),
             operator_contact=_get(env, "QUIET_HOURS_CONTACT"),
             activity_retention_days=_days(env, "QUIET_HOURS_ACTIVITY_RETENTION_DAYS", 90),
+            slack_workspace_rate=_positive(env, "QUIET_HOURS_SLACK_WORKSPACE_RATE", 20.0),
         )
 
     def __post_init__(self) -> None:

@@ -1,8 +1,15 @@
-"""The outbox loop: claim due held messages, pace them per conversation, post, record.
+"""The outbox loop: claim what can be sent within a lease, one worker per conversation, shut down.
 
-Exactly-once *effect*: a row is ``delivering`` under our lease before the platform call, what we
-post carries the row's id as a tag, and a row claimed for the second time (its owner died, or a
-call timed out) is first looked up on the platform by that tag before anything is re-sent.
+Exactly once by construction: a row is claimed as ``(owner, generation)``; immediately before
+each platform call the claim takes the row's send slot in a committed, conditional UPDATE that
+holds only while the lease does (``bot/delivery/sender.py``); outcomes are recorded under the
+same claim (``recorder.py``). A process that lost its lease never posts; a row whose send slot
+was taken is looked up on the platform by its tag before it is posted again.
+
+Pacing is shared by every replica through the database (``pacing.py``), and a claim takes per
+conversation and per workspace no more than the pacing lets through in half a lease, counting
+every replica's claims — so leases rarely lapse, and a crash strands little. A restarted
+process (same owner name: host and port) takes its previous life's claims back at once.
 Memory stays flat: at most ``max_in_flight`` rows are claimed at once, whatever is held.
 """
 
@@ -15,18 +22,22 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from enum import Enum
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.delivery.ratelimit import Backoff, KeyedLimiter, RateLimit
-from bot.i18n import translate
+from bot.delivery.jobs import Job
+from bot.delivery.pacing import SharedPacer
+from bot.delivery.ratelimit import Backoff, Bucket, sendable_within
+from bot.delivery.recorder import Recorder
+from bot.delivery.sender import Sender, SendPolicy
+from bot.delivery.supervise import log_if_failed, supervised
 from bot.metrics import DeliveryMetrics
-from bot.ports import ChatPlatform, Delivered, DeliveryError, DeliveryErrorKind, OutgoingMessage
-from bot.storage.crypto import Cipher, DecryptionError
-from bot.storage.outbox import HeldMessageRepository, WorkspaceRef
+from bot.ports import ChatPlatform, Delivered
+from bot.storage.crypto import Cipher
+from bot.storage.outbox import ClaimLimits, HeldMessageRepository
+from bot.storage.retry import retrying
 
 __all__ = ["DeliveryEngine", "EngineConfig"]
 
@@ -34,13 +45,19 @@ log = logging.getLogger(__name__)
 
 #: How often the held/due gauges are refreshed from the database.
 GAUGE_SECONDS = 5.0
-#: Delivery outcomes are written in batches: start a write at this many, at most this many each.
-FLUSH_BATCH = 50
-FLUSH_LIMIT = 500
+#: How often idle pacing buckets are deleted.
+SWEEP_SECONDS = 300.0
+#: Longest pause between claims while the database keeps failing.
+MAX_CLAIM_BACKOFF = 5.0
+#: A job whose delivery keeps raising (the database away) is retried this often, then dropped
+#: (its lease lapses and it is claimed again).
+JOB_ERRORS = 5
 
 
 @dataclass(frozen=True)
 class EngineConfig:
+    """Engine settings; limits are token buckets by platform name (``ratelimit.py``)."""
+
     batch_size: int = 200
     max_in_flight: int = 2_000
     lease_seconds: float = 60.0
@@ -48,37 +65,28 @@ class EngineConfig:
     max_attempts: int = 8
     shutdown_grace_seconds: float = 5.0
     backoff: Backoff = field(default_factory=Backoff)
-    #: per-conversation limits by platform name
-    conversation_limits: Mapping[str, Sequence[RateLimit]] = field(default_factory=dict)
-    #: whole-workspace limits by platform name
-    workspace_limits: Mapping[str, Sequence[RateLimit]] = field(default_factory=dict)
+    conversation_limits: Mapping[str, Sequence[Bucket]] = field(default_factory=dict)
+    workspace_limits: Mapping[str, Sequence[Bucket]] = field(default_factory=dict)
+    #: Claim per conversation/workspace what the limits let through in this share of a lease.
+    claim_share: float = 0.5
+    #: The owner name is ours alone (bound to our listening port): on start, take back what a
+    #: previous process of the same name left claimed, instead of waiting for its leases.
+    adopt_own_claims: bool = False
 
-
-#: Longest pause between claims while the database keeps failing.
-MAX_CLAIM_BACKOFF = 5.0
-
-
-class _Outcome(Enum):
-    DONE = "done"
-    AGAIN = "again"  # rate limited: same job once the conversation may send again
-
-
-@dataclass
-class _Job:
-    id: str
-    workspace: WorkspaceRef
-    conversation: str
-    thread: str | None
-    author: str
-    as_author: bool
-    urgent: bool
-    deliver_at: datetime
-    attempts: int
-    body_enc: bytes | None
-    created_at: datetime | None = None
-    schedule_id: str | None = None  # the platform posts it itself (Slack chat.scheduleMessage)
-    checked: bool = False
-    started: bool = False
+    def claim_limits(self) -> ClaimLimits:
+        seconds = self.lease_seconds * self.claim_share
+        return ClaimLimits(
+            per_conversation={
+                name: sendable_within(tuple(buckets), seconds)
+                for name, buckets in self.conversation_limits.items()
+                if buckets
+            },
+            per_workspace={
+                name: sendable_within(tuple(buckets), seconds)
+                for name, buckets in self.workspace_limits.items()
+                if buckets
+            },
+        )
 
 
 class DeliveryEngine:
@@ -98,45 +106,71 @@ class DeliveryEngine:
         on_urgent_delivered: Callable[[Delivered], Awaitable[None]] | None = None,
     ) -> None:
         self._sessions = sessions
-        self._on_urgent_delivered = on_urgent_delivered
         self._cipher = cipher
-        self._platforms = platforms
         self._clock = clock
         self._owner = owner
         self.metrics = metrics or DeliveryMetrics()
         self._config = config or EngineConfig()
         self._monotonic = monotonic
-        self._queues: dict[tuple[str, str], deque[_Job]] = {}
+        self._claim_limits = self._config.claim_limits()
+        self._queues: dict[tuple[str, str], deque[Job]] = {}
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self._conversation_limiters: dict[str, KeyedLimiter] = {
-            name: KeyedLimiter(limits) for name, limits in self._config.conversation_limits.items()
-        }
-        self._workspace_limiters: dict[str, KeyedLimiter] = {
-            name: KeyedLimiter(limits) for name, limits in self._config.workspace_limits.items()
-        }
-        self._retry_blocks = KeyedLimiter([RateLimit(10**9, 1.0)])  # Retry-After only
-        self._workspace_gates: dict[str, asyncio.Lock] = {}
         self._in_flight = 0
         self._wake = asyncio.Event()
-        self._outcomes: list[tuple[_Job, str, datetime]] = []
-        self._flushing: asyncio.Task[None] | None = None
-        self._flush_lock = asyncio.Lock()
+        self._pacer = SharedPacer(
+            sessions=sessions,
+            conversation_limits=self._config.conversation_limits,
+            workspace_limits=self._config.workspace_limits,
+        )
+        self._recorder = Recorder(
+            sessions=sessions, cipher=cipher, clock=clock, owner=owner, metrics=self.metrics
+        )
+        self._sender = Sender(
+            sessions=sessions,
+            cipher=cipher,
+            platforms=platforms,
+            clock=clock,
+            owner=owner,
+            metrics=self.metrics,
+            policy=SendPolicy(
+                lease_seconds=self._config.lease_seconds,
+                max_attempts=self._config.max_attempts,
+                backoff=self._config.backoff,
+            ),
+            pacer=self._pacer,
+            recorder=self._recorder,
+            on_urgent_delivered=on_urgent_delivered,
+        )
 
     # -- the loop -----------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and deliver until ``stop`` is set, then shut down within the grace period."""
-        renewer = asyncio.create_task(self._renew_leases(stop))
-        next_gauges = 0.0
+        if self._config.adopt_own_claims:
+            await self._adopt()
+        background = [
+            asyncio.create_task(
+                supervised("lease renewal", partial(self._renew_leases, stop), stop),
+                name="delivery lease renewal",
+            ),
+            asyncio.create_task(
+                supervised("delivery recording", partial(self._recorder.run, stop), stop),
+                name="delivery recording",
+            ),
+        ]
+        for task in background:
+            task.add_done_callback(log_if_failed)
+        next_gauges = next_sweep = 0.0
         failures = 0  # in a row: the database is busy or away
         try:
             while not stop.is_set():
-                if self._outcomes:
-                    self._start_flush()
                 try:
                     if self._monotonic() >= next_gauges:
                         await self._refresh_gauges()
                         next_gauges = self._monotonic() + GAUGE_SECONDS
+                    if self._monotonic() >= next_sweep:
+                        await self._pacer.forget_idle()
+                        next_sweep = self._monotonic() + SWEEP_SECONDS
                     claimed, asked = await self._claim_and_dispatch()
                     failures = 0
                 except Exception:  # the loop must outlive an unreachable database
@@ -156,8 +190,12 @@ class DeliveryEngine:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wait_any(stop), pause)
         finally:
-            renewer.cancel()
-            await self._shut_down()
+            try:
+                await self._shut_down()
+            finally:
+                for task in background:
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
 
     async def _wait_any(self, stop: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
@@ -177,7 +215,7 @@ class DeliveryEngine:
             claimed, _ = await self._claim_and_dispatch()
             if self._workers:
                 await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
-            await self._flush()
+            await self._recorder.flush()
             if not claimed and not self._workers:
                 return
 
@@ -203,41 +241,39 @@ class DeliveryEngine:
         async with self._sessions() as session, session.begin():
             repo = HeldMessageRepository(session, self._cipher)
             rows = await repo.claim_due(
-                now=now, owner=self._owner, limit=limit, lease_seconds=self._config.lease_seconds
+                now=now,
+                owner=self._owner,
+                limit=limit,
+                lease_seconds=self._config.lease_seconds,
+                limits=self._claim_limits,
             )
             workspaces = await repo.workspaces({row.workspace_id for row in rows})
         for row in rows:
-            job = _Job(
-                id=row.id,
-                workspace=workspaces[row.workspace_id],
-                conversation=row.conversation_id,
-                thread=row.thread_id,
-                author=row.author_id,
-                as_author=row.as_author,
-                urgent=row.urgent,
-                deliver_at=row.deliver_at,
-                attempts=row.attempts,
-                body_enc=row.body_enc,
-                created_at=row.created_at,
-                schedule_id=row.platform_schedule_id,
-            )
-            key = (job.workspace.key, job.conversation)
-            self._queues.setdefault(key, deque()).append(job)
+            job = Job.from_row(row, workspaces[row.workspace_id])
+            self._queues.setdefault(job.key, deque()).append(job)
             self._in_flight += 1
-            if key not in self._workers:
-                self._workers[key] = asyncio.create_task(self._work(key))
+            if job.key not in self._workers:
+                self._workers[job.key] = asyncio.create_task(self._work(job.key))
+                self._workers[job.key].add_done_callback(log_if_failed)
         return len(rows), limit
 
     async def _work(self, key: tuple[str, str]) -> None:
+        """Deliver a conversation's jobs in order; no error ends the worker with jobs left."""
         queue = self._queues[key]
+        errors = 0
         try:
             while queue:
                 job = queue[0]
-                if job.schedule_id is None:  # the platform posts scheduled ones itself
-                    await self._pace(job)
-                outcome = await self._deliver(job)
-                if outcome is _Outcome.AGAIN:
-                    continue
+                try:
+                    await self._sender.send(job)
+                except Exception:
+                    errors += 1
+                    if errors < JOB_ERRORS:
+                        log.warning("delivering %s failed; trying again", job.id, exc_info=True)
+                        await asyncio.sleep(min(MAX_CLAIM_BACKOFF, 0.25 * 2**errors))
+                        continue
+                    log.error("dropping %s after %d errors: its lease will lapse", job.id, errors)
+                errors = 0
                 queue.popleft()
                 self._in_flight -= 1
         finally:
@@ -245,202 +281,46 @@ class DeliveryEngine:
                 self._queues.pop(key, None)
             self._workers.pop(key, None)
 
-    async def _pace(self, job: _Job) -> None:
-        """Wait until this conversation, and then its workspace, may send."""
-        platform = job.workspace.platform
-        conversation_key = (job.workspace.key, job.conversation)
-        conversation = self._conversation_limiters.get(platform)
-        while True:  # only this conversation's worker waits here
-            now = self._monotonic()
-            wait = self._retry_blocks.wait(conversation_key, now)
-            if conversation is not None:
-                wait = max(wait, conversation.wait(conversation_key, now))
-            if wait <= 0:
-                break
-            await asyncio.sleep(wait)
-        workspace = self._workspace_limiters.get(platform)
-        if workspace is not None:
-            # One waiter per workspace at a time, the rest queue fairly on the lock: hundreds of
-            # conversations polling one shared window would wake each other on every send.
-            gate = self._workspace_gates.setdefault(job.workspace.key, asyncio.Lock())
-            async with gate:
-                while (wait := workspace.wait(job.workspace.key, self._monotonic())) > 0:  # noqa: ASYNC110 (a timed wait, nothing to signal)
-                    await asyncio.sleep(wait)
-                now = self._monotonic()
-                workspace.record(job.workspace.key, now)
-        if conversation is not None:
-            conversation.record(conversation_key, now)
+    # -- leases, restarts and shutdown --------------------------------------------------------
 
-    # -- one delivery -------------------------------------------------------------------------
-
-    async def _deliver(self, job: _Job) -> _Outcome:
-        platform = self._platforms.get(job.workspace.platform)
-        if platform is None:
-            await self._fail(job, "no_platform", notify=False)
-            return _Outcome.DONE
-        job.started = True
-        if job.schedule_id is not None:
-            # Slack posted it at deliver_at (as the author); nothing to send, only to record.
-            await self._record_delivered(job, f"scheduled:{job.schedule_id}")
-            return _Outcome.DONE
-        try:
-            if job.attempts > 1 and not job.checked:
-                existing = await platform.find_tagged(
-                    job.workspace.external_id, job.conversation, job.id
-                )
-                job.checked = True
-                if existing is not None:
-                    self.metrics.recovered.inc()
-                    await self._record_delivered(job, existing)
-                    return _Outcome.DONE
-            body = self._body(job)
-            if body is None:
-                await self._fail(job, "erased", notify=False)
-                return _Outcome.DONE
-            posted = await platform.post(
-                OutgoingMessage(
-                    workspace=job.workspace.external_id,
-                    conversation=job.conversation,
-                    text=body,
-                    thread=job.thread,
-                    as_author=job.author if job.as_author else None,
-                    tag=job.id,
-                    urgent=job.urgent,
-                    author=job.author,
-                    written_at=job.created_at,
-                )
-            )
-        except DeliveryError as error:
-            return await self._handle_error(job, error)
-        except Exception as error:  # a bug or an unknown failure: retry, never lose the message
-            log.exception("unexpected error delivering %s", job.id)
-            return await self._handle_error(
-                job, DeliveryError(DeliveryErrorKind.TRANSIENT, type(error).__name__)
-            )
-        await self._record_delivered(job, posted.message_id)
-        if self._on_urgent_delivered is not None and job.urgent:
-            try:
-                await self._on_urgent_delivered(
-                    Delivered(
-                        platform=job.workspace.platform,
-                        workspace=job.workspace.external_id,
-                        conversation=posted.conversation,
-                        message_id=posted.message_id,
-                        thread=job.thread,
-                        author=job.author,
-                        urgent=job.urgent,
-                        at=self._clock.now(),
-                    )
-                )
-            except Exception:  # a follow-up never undoes or repeats a delivery
-                log.exception("follow-up after delivering %s failed", job.id)
-        return _Outcome.DONE
-
-    def _body(self, job: _Job) -> str | None:
-        """Decrypt only when sending: plaintext never waits in memory longer than needed."""
-        if job.body_enc is None:
-            return None
-        try:
-            return self._cipher.decrypt(job.body_enc)
-        except DecryptionError:
-            log.error("held message %s cannot be decrypted with the configured keys", job.id)
-            raise DeliveryError(DeliveryErrorKind.PERMANENT, "undecryptable") from None
-
-    async def _handle_error(self, job: _Job, error: DeliveryError) -> _Outcome:
-        self.metrics.platform_errors.labels(
-            platform=job.workspace.platform, kind=error.kind.value
-        ).inc()
-        now = self._monotonic()
-        key = (job.workspace.key, job.conversation)
-        if error.kind is DeliveryErrorKind.RATE_LIMITED:
-            self.metrics.rate_limited.inc()
-            self._retry_blocks.block(key, now + (error.retry_after or 1.0))
-            return _Outcome.AGAIN
-        if error.kind is DeliveryErrorKind.PERMANENT or job.attempts >= self._config.max_attempts:
-            await self._fail(job, error.code, notify=True)
-            return _Outcome.DONE
-        self.metrics.retries.inc()
-        delay = self._config.backoff.delay(job.attempts)
-        async with self._sessions() as session, session.begin():
-            await HeldMessageRepository(session, self._cipher).release(
-                job.id,
-                owner=self._owner,
-                retry_at=self._clock.now() + timedelta(seconds=delay),
-                error=error.code,
-                at=self._clock.now(),
-            )
-        return _Outcome.DONE
-
-    async def _record_delivered(self, job: _Job, message_id: str) -> None:
-        """Queue the outcome; it is written with others in one transaction (see _flush).
-
-        Until then the row stays ``delivering`` under our lease, so a crash in between is the
-        ordinary posted-but-not-recorded case that the delivery tag resolves.
-        """
-        self._outcomes.append((job, message_id, self._clock.now()))
-        if len(self._outcomes) >= FLUSH_BATCH:
-            self._start_flush()
-
-    def _start_flush(self) -> None:
-        if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.create_task(self._flush())
-
-    async def _flush(self) -> None:
-        """Write every queued delivery outcome; SQLite has one writer, so batch them."""
-        async with self._flush_lock:
-            while self._outcomes:
-                batch, self._outcomes = self._outcomes[:FLUSH_LIMIT], self._outcomes[FLUSH_LIMIT:]
-                async with self._sessions() as session, session.begin():
-                    repo = HeldMessageRepository(session, self._cipher)
-                    recorded = [
-                        await repo.mark_delivered(
-                            job.id, owner=self._owner, platform_message_id=message_id, at=at
-                        )
-                        for job, message_id, at in batch
-                    ]
-                for (job, _message_id, at), ok in zip(batch, recorded, strict=True):
-                    if ok:
-                        self.metrics.delivered.inc()
-                        self.metrics.lag.observe(max(0.0, (at - job.deliver_at).total_seconds()))
-                    else:  # our lease was taken over: the new owner finds the tag, no re-send
-                        log.warning("lease on %s lost before recording delivery", job.id)
-
-    async def _fail(self, job: _Job, code: str, *, notify: bool) -> None:
-        async with self._sessions() as session, session.begin():
-            repo = HeldMessageRepository(session, self._cipher)
-            await repo.mark_failed(job.id, error=code, at=self._clock.now())
-            locale = await repo.author_locale(job.workspace, job.author)
-        self.metrics.failed.labels(reason=code).inc()
-        platform = self._platforms.get(job.workspace.platform)
-        if not notify or platform is None:
-            return
-        key = f"delivery.failed.{code}"
-        try:
-            reason = translate(key, locale)
-        except KeyError:
-            reason = translate("delivery.failed.other", locale, code=code)
-        text = translate("delivery.failed", locale, conversation=job.conversation, reason=reason)
-        with contextlib.suppress(DeliveryError):
-            await platform.notify(job.workspace.external_id, job.author, text)
-
-    # -- leases and shutdown ------------------------------------------------------------------
+    def _held_ids(self) -> list[str]:
+        return [job.id for queue in self._queues.values() for job in queue] + self._recorder.ids()
 
     async def _renew_leases(self, stop: asyncio.Event) -> None:
+        """Keep the leases of every job we still hold; raises (and is restarted) on an error."""
         interval = self._config.lease_seconds / 3
         while not stop.is_set():
+            ids = self._held_ids()
+            if ids:
+                await retrying(partial(self._renew, ids), what="renewing leases")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
-            if stop.is_set() or not self._in_flight:
-                continue
-            try:
-                async with self._sessions() as session, session.begin():
-                    await HeldMessageRepository(session, self._cipher).renew_leases(
-                        owner=self._owner,
-                        now=self._clock.now(),
-                        lease_seconds=self._config.lease_seconds,
-                    )
-            except Exception:  # the database is away: leases lapse, others take over
-                log.warning("could not renew delivery leases", exc_info=True)
+
+    async def _renew(self, ids: list[str]) -> None:
+        async with self._sessions() as session, session.begin():
+            await HeldMessageRepository(session, self._cipher).renew_leases(
+                owner=self._owner,
+                ids=ids,
+                now=self._clock.now(),
+                lease_seconds=self._config.lease_seconds,
+            )
+
+    async def _adopt(self) -> None:
+        """Take back this owner's claims from a previous run (see ``adopt_own_claims``)."""
+
+        async def adopt() -> tuple[int, int]:
+            async with self._sessions() as session, session.begin():
+                return await HeldMessageRepository(session, self._cipher).adopt_stale(
+                    owner=self._owner, now=self._clock.now()
+                )
+
+        try:
+            unsent, sent = await retrying(adopt, what="taking back stale claims")
+        except Exception:  # the leases still lapse on their own
+            log.warning("could not take back this replica's earlier claims", exc_info=True)
+            return
+        if unsent or sent:
+            log.info("took back %d unsent and %d possibly posted message(s)", unsent, sent)
 
     async def _shut_down(self) -> None:
         """Stop claiming; let in-flight work finish briefly; give the rest back to the outbox."""
@@ -452,22 +332,31 @@ class DeliveryEngine:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        await self._flush()
-        leftovers = [job for queue in self._queues.values() for job in queue]
+        try:
+            await self._recorder.flush()
+        except Exception:  # the rows stay ours until the lease lapses; the tag prevents a re-post
+            log.warning("could not record every delivery before stopping", exc_info=True)
+        leftovers = sorted(
+            (job for queue in self._queues.values() for job in queue), key=lambda job: job.id
+        )
         self._queues.clear()
         self._in_flight = 0
         if not leftovers:
             return
-        now = self._clock.now()
-        async with self._sessions() as session, session.begin():
-            repo = HeldMessageRepository(session, self._cipher)
-            for job in leftovers:
-                await repo.release(
-                    job.id,
-                    owner=self._owner,
-                    retry_at=now,
-                    error="shutdown",
-                    at=now,
-                    attempted=job.started,
-                )
+
+        async def release() -> None:
+            now = self._clock.now()
+            async with self._sessions() as session, session.begin():
+                repo = HeldMessageRepository(session, self._cipher)
+                for job in leftovers:
+                    await repo.release(
+                        job.id,
+                        owner=self._owner,
+                        generation=job.generation,
+                        retry_at=now,
+                        error="shutdown",
+                        at=now,
+                    )
+
+        await retrying(release, what="releasing messages at shutdown")
         log.info("released %d undelivered message(s) at shutdown", len(leftovers))

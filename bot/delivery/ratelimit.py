@@ -1,121 +1,101 @@
-"""Rate limits the platforms impose, as pure per-key limiters driven by a monotonic clock."""
+"""The platforms' rate limits, as token buckets (GCRA) that every replica shares.
+
+Sources (each a published limit, never a guess):
+
+- Slack ``chat.postMessage``: "generally allows posting one message per second per channel,
+  while also maintaining a workspace-wide limit", "short bursts >1 allowed"
+  (https://docs.slack.dev/apis/web-api/rate-limits, "Posting messages"). Slack publishes no
+  workspace-wide figure: ours is a setting (``QUIET_HOURS_SLACK_WORKSPACE_RATE``).
+- Microsoft Teams, per bot per conversation: 7 per 1 s, 8 per 2 s, 60 per 30 s, 1800 per hour;
+  per bot across one tenant: 50 requests per second
+  (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit).
+
+A bucket (``rate`` per second, ``burst``) lets ``burst`` through at once, then one every
+``1/rate`` s. The buckets below are chosen so that no published window is ever exceeded
+(``tests/unit/test_ratelimit.py`` checks it on every window); ``Retry-After`` comes on top.
+"""
 
 from __future__ import annotations
 
 import random
-from collections import deque
-from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
     "SLACK_CHANNEL",
     "TEAMS_CONVERSATION",
+    "TEAMS_CONVERSATION_WINDOWS",
     "TEAMS_TENANT",
+    "TEAMS_TENANT_WINDOWS",
     "Backoff",
-    "KeyedLimiter",
+    "Bucket",
     "RateLimit",
+    "sendable_within",
+    "slack_workspace",
 ]
 
 
 @dataclass(frozen=True)
 class RateLimit:
-    """At most ``count`` sends in any ``per`` seconds (a sliding window)."""
+    """A published window: at most ``count`` sends in any ``per`` seconds."""
 
     count: int
     per: float
 
 
-#: Slack chat.postMessage: about one per second per channel, with short bursts allowed.
-SLACK_CHANNEL: tuple[RateLimit, ...] = (RateLimit(3, 3.0), RateLimit(1, 1.0 / 3))
-#: Teams, per bot per conversation (Microsoft's published limits).
-TEAMS_CONVERSATION: tuple[RateLimit, ...] = (
+@dataclass(frozen=True)
+class Bucket:
+    """A token bucket in GCRA form: ``burst`` sends at once, refilled at ``rate`` per second.
+
+    The whole state is one number, the *theoretical arrival time* ``tat`` (Unix seconds), so a
+    bucket shared by several processes is one database row (``send_slots``).
+    """
+
+    rate: float
+    burst: int
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0 or self.burst < 1:
+            raise ValueError(f"a bucket needs a positive rate and a burst >= 1, not {self}")
+
+    def admit(self, tat: float | None, now: float) -> tuple[float, float]:
+        """(seconds to wait, new ``tat``): a send is allowed now when the wait is 0, and then
+        the new ``tat`` is to be stored; otherwise ``tat`` stays as it was."""
+        interval = 1.0 / self.rate
+        current = now if tat is None else max(tat, now)
+        wait = current - (self.burst - 1) * interval - now
+        if wait > 1e-9:
+            return wait, current
+        return 0.0, current + interval
+
+
+#: Slack chat.postMessage per channel: one per second, short bursts (of 3) allowed.
+SLACK_CHANNEL: tuple[Bucket, ...] = (Bucket(1.0, 3),)
+
+TEAMS_CONVERSATION_WINDOWS: tuple[RateLimit, ...] = (
     RateLimit(7, 1.0),
     RateLimit(8, 2.0),
     RateLimit(60, 30.0),
     RateLimit(1800, 3600.0),
 )
-#: Teams, per bot across all conversations of one tenant.
-TEAMS_TENANT: tuple[RateLimit, ...] = (RateLimit(50, 1.0),)
+#: Teams per conversation: 6 at once then 1/s keeps 7/1 s and 8/2 s; 36 then 0.49/s keeps
+#: 60/30 s and 1800/h (36 + 0.49 * 3600 = 1800).
+TEAMS_CONVERSATION: tuple[Bucket, ...] = (Bucket(1.0, 6), Bucket(0.49, 36))
+
+TEAMS_TENANT_WINDOWS: tuple[RateLimit, ...] = (RateLimit(50, 1.0),)
+#: Teams per tenant: 25 at once then 24/s keeps 50 in any second.
+TEAMS_TENANT: tuple[Bucket, ...] = (Bucket(24.0, 25),)
 
 
-class _Windows:
-    """Send times for one key, kept only as long as the longest window needs them."""
-
-    __slots__ = ("blocked_until", "sent")
-
-    def __init__(self, keep: int) -> None:
-        self.sent: deque[float] = deque(maxlen=keep)
-        self.blocked_until = 0.0
+def slack_workspace(rate: float) -> tuple[Bucket, ...]:
+    """The Slack workspace-wide budget: ``rate`` messages per second, bursts of one second's."""
+    return (Bucket(rate, max(1, int(rate))),)
 
 
-class KeyedLimiter:
-    """Sliding-window limits per key (conversation, workspace), plus Retry-After blocks.
-
-    ``wait(key, now)`` says how many seconds until a send on ``key`` is allowed; ``record``
-    notes a send; ``block(key, until)`` honours a platform's ``Retry-After``. Idle keys are
-    forgotten, so memory follows the number of *active* conversations, not the total: a key is
-    idle once it is unblocked and its last send has left the longest window, when forgetting it
-    changes no answer ``wait`` can give. Idle keys are swept at most once per longest window
-    (and whenever ``max_idle_keys`` keys are held), so the sweeps cost O(1) per call amortized.
-    """
-
-    def __init__(self, limits: Sequence[RateLimit], *, max_idle_keys: int = 10_000) -> None:
-        if not limits:
-            raise ValueError("at least one limit")
-        self._limits = tuple(limits)
-        self._keep = max(limit.count for limit in self._limits)
-        self._longest = max(limit.per for limit in self._limits)
-        self._keys: dict[Hashable, _Windows] = {}
-        self._max_idle_keys = max_idle_keys
-        self._sweep_every = max(self._longest, 1.0)
-        self._next_sweep = 0.0
-
-    def wait(self, key: Hashable, now: float) -> float:
-        self._sweep(now)
-        state = self._keys.get(key)
-        if state is None:
-            return 0.0
-        delay = max(0.0, state.blocked_until - now)
-        for limit in self._limits:
-            if len(state.sent) >= limit.count:
-                # the send `count` back must have left the window
-                oldest = state.sent[-limit.count]
-                delay = max(delay, oldest + limit.per - now)
-        return delay
-
-    def record(self, key: Hashable, now: float) -> None:
-        self._sweep(now)
-        state = self._keys.get(key)
-        if state is None:
-            if len(self._keys) >= self._max_idle_keys:
-                self._forget_idle(now)
-            state = self._keys[key] = _Windows(self._keep)
-        state.sent.append(now)
-
-    def block(self, key: Hashable, until: float) -> None:
-        state = self._keys.get(key)
-        if state is None:
-            state = self._keys[key] = _Windows(self._keep)
-        state.blocked_until = max(state.blocked_until, until)
-
-    def _sweep(self, now: float) -> None:
-        if now >= self._next_sweep:
-            self._next_sweep = now + self._sweep_every
-            if self._keys:
-                self._forget_idle(now)
-
-    def _forget_idle(self, now: float) -> None:
-        idle = [
-            key
-            for key, state in self._keys.items()
-            if state.blocked_until <= now
-            and (not state.sent or state.sent[-1] + self._longest <= now)
-        ]
-        for key in idle:
-            del self._keys[key]
-
-    def __len__(self) -> int:
-        return len(self._keys)
+def sendable_within(buckets: tuple[Bucket, ...], seconds: float) -> int:
+    """How many sends ``buckets`` allow in ``seconds`` from idle (at least 1)."""
+    if not buckets:
+        raise ValueError("no buckets")
+    return max(1, min(int(bucket.burst + bucket.rate * seconds) for bucket in buckets))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -38,6 +39,7 @@ __all__ = [
     "LabelRow",
     "PersonRow",
     "SeenEventRow",
+    "SendSlotRow",
     "TeamChannelRow",
     "TeamLeaderRow",
     "TeamRow",
@@ -225,11 +227,29 @@ class HeldMessageRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(255))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: counts claims: a claim is (owner, generation), and only its holder may send or record
+    lease_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the generation that took the send slot: not NULL once a post may have reached the platform
+    send_generation: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     platform_message_id: Mapped[str | None] = mapped_column(String(255))
     platform_schedule_id: Mapped[str | None] = mapped_column(String(255))
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SendSlotRow(Base):
+    """Shared pacing: one token bucket (GCRA) per conversation or workspace, for every replica.
+
+    ``tat`` is the bucket's theoretical arrival time and ``blocked_until`` a platform's
+    ``Retry-After``, both in Unix seconds (see ``bot/delivery/pacing.py``).
+    """
+
+    __tablename__ = "send_slots"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)
+    blocked_until: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class LabelRow(Base):

@@ -1,4 +1,4 @@
-"""The held-message outbox: durable rows, encrypted bodies, lease-based claiming of due rows."""
+"""The held-message outbox: durable rows, encrypted bodies (leases: ``outbox_leases.py``)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow, WorkspaceRow
+from bot.storage.outbox_leases import OPEN_STATES, ClaimLimits, LeaseOperations, Outcome
 
-__all__ = ["HeldMessageRepository", "WorkspaceRef"]
-
-OPEN_STATES = ("held", "delivering")
+__all__ = ["ClaimLimits", "HeldMessageRepository", "Outcome", "WorkspaceRef"]
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,11 @@ class WorkspaceRef:
         return f"{self.platform}:{self.external_id}"
 
 
-class HeldMessageRepository:
-    """Everything the core does with held messages; bodies are encrypted before they are stored."""
+class HeldMessageRepository(LeaseOperations):
+    """Everything the core does with held messages; bodies are encrypted before they are stored.
+
+    Claiming, fencing, renewing and recording live in :class:`LeaseOperations`.
+    """
 
     def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
         self._session = session
@@ -197,151 +199,6 @@ class HeldMessageRepository:
             .order_by(HeldMessageRow.deliver_at)
         )
         return list((await self._session.scalars(query)).all())
-
-    async def claim_due(
-        self, *, now: datetime, owner: str, limit: int, lease_seconds: float
-    ) -> list[HeldMessageRow]:
-        """Move up to ``limit`` due rows to ``delivering`` under a lease held by ``owner``.
-
-        Due means ``delivering`` whose lease expired (its owner died mid-flight), claimed first,
-        or ``held`` with ``deliver_at`` passed (and no retry pause pending), earliest first. On
-        PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so replicas
-        claim disjoint sets without waiting on each other; SQLite has a single writer, so one
-        UPDATE suffices. A claimed row's ``attempts`` counts up: more than one means "check
-        before re-sending".
-
-        Each kind is claimed by its own statement, read in ``(state, deliver_at)`` index order,
-        so a claim reads about ``limit`` rows however many are due. (One ``OR`` over both kinds
-        made SQLite collect and sort every due row on each claim: 5 MiB and ~100 ms per claim
-        with 100,000 due, the Monday herd's memory growth.)
-        """
-        expired = and_(HeldMessageRow.state == "delivering", HeldMessageRow.lease_until <= now)
-        held = and_(
-            HeldMessageRow.state == "held",
-            HeldMessageRow.deliver_at <= now,
-            or_(HeldMessageRow.lease_until.is_(None), HeldMessageRow.lease_until <= now),
-        )
-        lease_until = now + timedelta(seconds=lease_seconds)
-        claimed = await self._claim(expired, owner, lease_until, now, limit)
-        if len(claimed) < limit:
-            claimed += await self._claim(held, owner, lease_until, now, limit - len(claimed))
-        return claimed
-
-    async def _claim(
-        self,
-        due: ColumnElement[bool],
-        owner: str,
-        lease_until: datetime,
-        now: datetime,
-        limit: int,
-    ) -> list[HeldMessageRow]:
-        candidates = (
-            select(HeldMessageRow.id)
-            .where(due)
-            .order_by(HeldMessageRow.deliver_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        # Only the ids are matched here: repeating ``due`` would let SQLite's planner walk the
-        # (state, deliver_at) index over every due row again instead of looking up the ids.
-        # Nothing is lost: SQLite runs the statement under its one write lock, and PostgreSQL's
-        # FOR UPDATE re-checks ``due`` on the newest version of each row it locks.
-        result = await self._session.scalars(
-            update(HeldMessageRow)
-            .where(HeldMessageRow.id.in_(candidates))
-            .values(
-                state="delivering",
-                lease_owner=owner,
-                lease_until=lease_until,
-                attempts=HeldMessageRow.attempts + 1,
-                updated_at=now,
-            )
-            .returning(HeldMessageRow),
-            execution_options={"synchronize_session": False},
-        )
-        # RETURNING follows no ORDER BY (PostgreSQL's comes in any order): restore due order,
-        # which the engine keeps per conversation
-        return sorted(result.all(), key=lambda row: row.deliver_at)
-
-    async def renew_leases(self, *, owner: str, now: datetime, lease_seconds: float) -> int:
-        result = await self._session.execute(
-            update(HeldMessageRow)
-            .where(HeldMessageRow.lease_owner == owner, HeldMessageRow.state == "delivering")
-            .values(lease_until=now + timedelta(seconds=lease_seconds))
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
-    async def mark_delivered(
-        self, message_id: str, *, owner: str, platform_message_id: str, at: datetime
-    ) -> bool:
-        """Record delivery; the body is erased (it now lives on the platform)."""
-        result = await self._session.execute(
-            update(HeldMessageRow)
-            .where(
-                HeldMessageRow.id == message_id,
-                HeldMessageRow.state == "delivering",
-                HeldMessageRow.lease_owner == owner,
-            )
-            .values(
-                state="delivered",
-                platform_message_id=platform_message_id,
-                delivered_at=at,
-                body_enc=None,
-                lease_owner=None,
-                lease_until=None,
-                updated_at=at,
-            )
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def mark_failed(self, message_id: str, *, error: str, at: datetime) -> bool:
-        result = await self._session.execute(
-            update(HeldMessageRow)
-            .where(HeldMessageRow.id == message_id, HeldMessageRow.state.in_(OPEN_STATES))
-            .values(
-                state="failed",
-                last_error=error,
-                body_enc=None,
-                lease_owner=None,
-                lease_until=None,
-                updated_at=at,
-            )
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def release(
-        self,
-        message_id: str,
-        *,
-        owner: str,
-        retry_at: datetime,
-        error: str,
-        at: datetime,
-        attempted: bool = True,
-    ) -> bool:
-        """Give a claimed row back to the outbox, to be retried no earlier than ``retry_at``.
-
-        ``attempted=False`` (never sent: released at shutdown) undoes the claim's attempt count,
-        so the next owner does not pay for a needless "was it posted?" check.
-        """
-        result = await self._session.execute(
-            update(HeldMessageRow)
-            .where(
-                HeldMessageRow.id == message_id,
-                HeldMessageRow.state == "delivering",
-                HeldMessageRow.lease_owner == owner,
-            )
-            .values(
-                state="held",
-                lease_owner=None,
-                lease_until=retry_at,
-                last_error=error,
-                updated_at=at,
-                attempts=HeldMessageRow.attempts - (0 if attempted else 1),
-            )
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def workspaces(self, ids: set[int]) -> dict[int, WorkspaceRef]:
         if not ids:

@@ -228,8 +228,14 @@ async def test_crash_after_posting_is_not_posted_again(
     workspace = await install(sessions, cipher)
     message_id = await hold(sessions, cipher, workspace, "C1", "exactly once")
     async with sessions() as session, session.begin():
-        [_claimed] = await HeldMessageRepository(session, cipher).claim_due(
-            now=MONDAY_8, owner="dead", limit=10, lease_seconds=5
+        repo = HeldMessageRepository(session, cipher)
+        [claimed] = await repo.claim_due(now=MONDAY_8, owner="dead", limit=10, lease_seconds=5)
+        assert await repo.take_send_slot(
+            message_id,
+            owner="dead",
+            generation=claimed.lease_generation,
+            now=MONDAY_8,
+            lease_seconds=5,
         )
     # the dead process got as far as posting, tagged with the held id
     platform = platform_for(sessions, cipher, slack)

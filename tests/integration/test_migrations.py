@@ -26,6 +26,7 @@ TABLES = {
     "held_messages",
     "labels",
     "seen_events",
+    "send_slots",
     "off_hours_activity",
     "digests",
     "urgent_overrides",

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 import pytest
@@ -24,6 +25,7 @@ from adapters.slack.tokens import install_single_workspace
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from tests.conftest import TEST_KEY
+from tests.support.pg_faults import fail_lease_renewals, fail_recording
 from tests.support.slack import fake_slack
 from tests.support.waiting import until
 
@@ -53,7 +55,13 @@ async def slack() -> AsyncIterator[FakeSlack]:
         await server.stop()
 
 
-async def herd(sessions: Sessions, cipher: Cipher, slack: FakeSlack, per_channel: int) -> set[str]:
+async def herd(
+    sessions: Sessions,
+    cipher: Cipher,
+    slack: FakeSlack,
+    per_channel: int,
+    channels: list[str] = CHANNELS,
+) -> set[str]:
     """Held messages all due now, spread over the channels; returns their texts."""
     await install_single_workspace(
         sessions, cipher, bot_token=TOKEN, api_url=slack.url, now=datetime.now(UTC)
@@ -67,7 +75,7 @@ async def herd(sessions: Sessions, cipher: Cipher, slack: FakeSlack, per_channel
         assert workspace is not None
         repo = HeldMessageRepository(session, cipher)
         for n in range(per_channel):
-            for channel in CHANNELS:
+            for channel in channels:
                 text = f"{channel} #{n}"
                 texts.add(text)
                 await repo.add(
@@ -84,8 +92,10 @@ async def herd(sessions: Sessions, cipher: Cipher, slack: FakeSlack, per_channel
 class Serve:
     """One `quiet-hours serve` process."""
 
-    def __init__(self, database_url: str, slack: FakeSlack) -> None:
-        self.port = free_port()
+    def __init__(
+        self, database_url: str, slack: FakeSlack, *, port: int | None = None, **env: str
+    ) -> None:
+        self.port = port or free_port()
         self.env = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
@@ -95,6 +105,7 @@ class Serve:
             "SLACK_API_URL": slack.url,
             "QUIET_HOURS_LEASE_SECONDS": "2",
             "PORT": str(self.port),
+            **env,
         }
         self.process: asyncio.subprocess.Process | None = None
 
@@ -109,7 +120,7 @@ class Serve:
             "--no-migrate",
             env=self.env,
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=self._log(),
         )
         async with aiohttp.ClientSession() as client:
             for _ in range(300):
@@ -121,6 +132,12 @@ class Serve:
                     pass
                 await asyncio.sleep(0.1)
         raise AssertionError("serve did not come up")
+
+    @staticmethod
+    def _log() -> int | IO[bytes]:
+        """Where the process logs: QH_SERVE_LOG names a file to append to (debugging)."""
+        path = os.environ.get("QH_SERVE_LOG")
+        return asyncio.subprocess.DEVNULL if path is None else Path(path).open("ab")
 
     async def metrics(self) -> str:
         async with (
@@ -143,11 +160,11 @@ class Serve:
             await self.process.wait()
 
 
-def delivered_texts(slack: FakeSlack) -> Counter[str]:
+def delivered_texts(slack: FakeSlack, channels: list[str] = CHANNELS) -> Counter[str]:
     """What the herd delivered (the bot's own digests are not part of it)."""
     return Counter(
         m.body
-        for channel in CHANNELS
+        for channel in channels
         for m in slack.posted(channel)
         if not m.text.startswith("While you were off")
     )
@@ -245,3 +262,64 @@ async def test_two_replicas_deliver_every_message_and_digest_once(
     digests = [m for m in slack.posted("C00") if m.text.startswith("While you were off")]
     assert len(digests) == 1
     assert "2 thread(s)" in digests[0].text
+
+
+async def test_two_replicas_never_post_twice_when_leases_lapse_under_429s(
+    database_url: str, engine: object, sessions: Sessions, cipher: Cipher, slack: FakeSlack
+) -> None:
+    """Renewals die of deadlocks and 429s keep jobs queued past their 2 s lease; the other
+    replica re-claims them. A job whose lease is gone when its turn comes must not be sent."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replicas share PostgreSQL; SQLite is a one-process database")
+    slack.faults = Faults(
+        channel_rate=1.0, channel_burst=3, workspace_rate=5.0, workspace_burst=5, seed=5
+    )
+    texts = await herd(sessions, cipher, slack, per_channel=8)
+    await fail_lease_renewals(sessions, share=0.9)
+    await fail_recording(sessions, share=0.3, errcode="40P01")
+    replicas = [Serve(database_url, slack), Serve(database_url, slack)]
+    try:
+        await asyncio.gather(*(replica.start() for replica in replicas))
+        await until(lambda: sum(delivered_texts(slack).values()) >= len(texts), within=90)
+        await asyncio.sleep(3)  # more than a lease: any duplicate would show by now
+    finally:
+        for replica in replicas:
+            await replica.kill()
+    delivered = delivered_texts(slack)
+    assert {text: n for text, n in delivered.items() if n > 1} == {}
+    assert delivered == Counter(texts)
+
+
+async def test_a_restart_after_sigkill_resumes_delivery_within_five_seconds(
+    database_url: str, engine: object, sessions: Sessions, cipher: Cipher, slack: FakeSlack
+) -> None:
+    """Monday opening, 120 messages over 12 channels at Slack's pace (1/s per channel, bursts
+    of 3), 60 s leases: SIGKILL 3 s in, start again on the same host and port."""
+    channels = [f"M{n:02d}" for n in range(12)]
+    for channel in channels:
+        slack.add_channel(channel)
+    slack.faults = Faults(channel_rate=1.0, channel_burst=3, seed=11)
+    texts = await herd(sessions, cipher, slack, per_channel=10, channels=channels)
+    first = Serve(database_url, slack, QUIET_HOURS_LEASE_SECONDS="60")
+    await first.start()
+    try:
+        await asyncio.sleep(3)
+        first.signal(signal.SIGKILL)
+        await first.wait(10)
+    finally:
+        await first.kill()
+    before = sum(delivered_texts(slack, channels).values())
+    assert before < len(texts)
+    loop = asyncio.get_running_loop()
+    second = Serve(database_url, slack, port=first.port, QUIET_HOURS_LEASE_SECONDS="60")
+    restarted = loop.time()
+    await second.start()
+    try:
+        await until(lambda: sum(delivered_texts(slack, channels).values()) > before, within=30)
+        resumed = loop.time() - restarted
+        await until(lambda: sum(delivered_texts(slack, channels).values()) >= len(texts), within=30)
+        await asyncio.sleep(2)  # time for any duplicate to show up
+    finally:
+        await second.kill()
+    assert resumed <= 5.0, f"delivery resumed {resumed:.1f} s after the restart"
+    assert delivered_texts(slack, channels) == Counter(texts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.crypto import Cipher, DecryptionError
 from bot.storage.models import HeldMessageRow, slack_bots_table
-from bot.storage.outbox import HeldMessageRepository
+from bot.storage.outbox import ClaimLimits, HeldMessageRepository
 from bot.storage.repositories import (
     DigestRepository,
     ExcerptRepository,
@@ -177,7 +178,8 @@ async def test_claim_due_takes_only_due_rows_up_to_the_limit(
         )
     assert len(claimed) == 3
     assert {row.id for row in claimed} <= set(due)
-    assert all(row.state == "delivering" and row.attempts == 1 for row in claimed)
+    assert all(row.state == "delivering" and row.lease_generation == 1 for row in claimed)
+    assert all(row.attempts == 0 and row.send_generation is None for row in claimed)
     async with sessions() as session, session.begin():
         rest = await HeldMessageRepository(session, cipher).claim_due(
             now=NOW, owner="b", limit=10, lease_seconds=30
@@ -228,13 +230,113 @@ async def test_expired_leases_are_reclaimed_but_delivered_rows_never(
             now=NOW + timedelta(seconds=31), owner="b", limit=10, lease_seconds=30
         )
     assert [row.id for row in again] == [first]
-    assert again[0].attempts == 2  # the engine checks the platform before re-sending
+    assert again[0].lease_generation == 2
+    assert again[0].send_generation is None  # never sent: no need to look for it first
     async with sessions() as session, session.begin():
         repo = HeldMessageRepository(session, cipher)
         # the dead owner cannot record over the new owner's lease
         assert not await repo.mark_delivered(first, owner="dead", platform_message_id="x", at=NOW)
         delivered = await repo.get(second)
         assert delivered is not None and delivered.body_enc is None  # erased after delivery
+
+
+async def test_only_the_current_unexpired_claim_may_take_the_send_slot(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    ws = await workspace(sessions)
+    message_id = await hold(sessions, cipher, ws, deliver_at=NOW)
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        [first] = await repo.claim_due(now=NOW, owner="a", limit=1, lease_seconds=30)
+        generation = first.lease_generation
+        # the lease has run out: no send, even though nobody has claimed the row since
+        lapsed = NOW + timedelta(seconds=30)
+        assert not await repo.take_send_slot(
+            message_id, owner="a", generation=generation, now=lapsed, lease_seconds=30
+        )
+        assert await repo.take_send_slot(
+            message_id, owner="a", generation=generation, now=NOW, lease_seconds=30
+        )
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        later = NOW + timedelta(seconds=31)
+        [second] = await repo.claim_due(now=later, owner="a", limit=1, lease_seconds=30)
+        assert second.send_generation == generation  # posted perhaps: look before re-sending
+        assert second.attempts == 1
+        # the same owner's older claim is fenced off by the generation
+        assert not await repo.take_send_slot(
+            message_id, owner="a", generation=generation, now=later, lease_seconds=30
+        )
+        assert not await repo.take_send_slot(
+            message_id, owner="b", generation=second.lease_generation, now=later, lease_seconds=30
+        )
+        assert await repo.take_send_slot(
+            message_id, owner="a", generation=second.lease_generation, now=later, lease_seconds=30
+        )
+        # a record under the old claim is refused; under the current one it is kept
+        assert not await repo.mark_delivered(
+            message_id, owner="a", platform_message_id="1.1", at=later, generation=generation
+        )
+        assert await repo.mark_delivered(
+            message_id,
+            owner="a",
+            platform_message_id="1.2",
+            at=later,
+            generation=second.lease_generation,
+        )
+    async with sessions() as session:
+        row = await HeldMessageRepository(session, cipher).get(message_id)
+    assert row is not None and (row.state, row.attempts) == ("delivered", 2)
+
+
+async def test_a_restarted_owner_takes_back_its_claims_at_once(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    ws = await workspace(sessions)
+    unsent, sent = [await hold(sessions, cipher, ws, deliver_at=NOW) for _ in range(2)]
+    other = await hold(sessions, cipher, ws, deliver_at=NOW)
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        claimed = await repo.claim_due(now=NOW, owner="host:3000", limit=2, lease_seconds=60)
+        assert {row.id for row in claimed} == {unsent, sent}
+        generation = {row.id: row.lease_generation for row in claimed}[sent]
+        await repo.take_send_slot(
+            sent, owner="host:3000", generation=generation, now=NOW, lease_seconds=60
+        )
+        await repo.claim_due(now=NOW, owner="host:3001", limit=1, lease_seconds=60)
+    restart = NOW + timedelta(seconds=3)
+    async with sessions() as session, session.begin():
+        repo = HeldMessageRepository(session, cipher)
+        assert await repo.adopt_stale(owner="host:3000", now=restart) == (1, 1)
+        again = await repo.claim_due(now=restart, owner="host:3000", limit=10, lease_seconds=60)
+    by_id = {row.id: row for row in again}
+    assert set(by_id) == {unsent, sent}  # another replica's live claim is left alone
+    assert by_id[sent].send_generation is not None
+    assert by_id[unsent].send_generation is None
+    assert other not in by_id
+
+
+async def test_claims_stop_at_what_the_pacing_can_send_within_a_lease(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    ws = await workspace(sessions)
+    for n in range(30):
+        await hold(sessions, cipher, ws, deliver_at=NOW, conversation=f"C{n % 3}")
+    limits = ClaimLimits(per_conversation={"slack": 4}, per_workspace={"slack": 10})
+    async with sessions() as session, session.begin():
+        first = await HeldMessageRepository(session, cipher).claim_due(
+            now=NOW, owner="a", limit=100, lease_seconds=30, limits=limits
+        )
+    assert len(first) == 10
+    assert max(Counter(row.conversation_id for row in first).values()) == 4
+    async with sessions() as session, session.begin():
+        # another replica counts our claims too: the workspace is full
+        assert (
+            await HeldMessageRepository(session, cipher).claim_due(
+                now=NOW, owner="b", limit=100, lease_seconds=30, limits=limits
+            )
+            == []
+        )
 
 
 async def test_release_waits_until_retry_time(sessions: Sessions, cipher: Cipher) -> None:

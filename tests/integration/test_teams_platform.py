@@ -207,8 +207,14 @@ async def test_a_crash_after_posting_does_not_post_twice(
     clock = FixedClock(MONDAY_8)
     # A first process claims the row, posts, and dies before recording the delivery.
     async with sessions() as session, session.begin():
-        [claimed] = await HeldMessageRepository(session, cipher).claim_due(
-            now=MONDAY_8, owner="dead", limit=10, lease_seconds=30
+        repo = HeldMessageRepository(session, cipher)
+        [claimed] = await repo.claim_due(now=MONDAY_8, owner="dead", limit=10, lease_seconds=30)
+        assert await repo.take_send_slot(
+            held,
+            owner="dead",
+            generation=claimed.lease_generation,
+            now=MONDAY_8,
+            lease_seconds=30,
         )
     assert claimed.id == held
     first = platform_for(sessions, cipher, clock)

@@ -1,4 +1,4 @@
-"""Rate limiters: the pacing a platform sees never exceeds its published limits."""
+"""Rate limits: the pacing a platform sees never exceeds its published limits."""
 
 from __future__ import annotations
 
@@ -10,83 +10,85 @@ from hypothesis import strategies as st
 from bot.delivery.ratelimit import (
     SLACK_CHANNEL,
     TEAMS_CONVERSATION,
+    TEAMS_CONVERSATION_WINDOWS,
+    TEAMS_TENANT,
+    TEAMS_TENANT_WINDOWS,
     Backoff,
-    KeyedLimiter,
-    RateLimit,
+    Bucket,
+    sendable_within,
+    slack_workspace,
 )
 
 
-def drive(limiter: KeyedLimiter, key: str, sends: int, start: float = 0.0) -> list[float]:
-    """Send as fast as the limiter allows; return the send times."""
-    now, times = start, []
-    for _ in range(sends):
-        now += limiter.wait(key, now)
-        limiter.record(key, now)
+def drive(buckets: tuple[Bucket, ...], sends: int, gaps: list[float] | None = None) -> list[float]:
+    """Send as soon as every bucket allows (after an optional idle gap each); the send times."""
+    tats: list[float | None] = [None] * len(buckets)
+    now, times = 0.0, []
+    for n in range(sends):
+        now += gaps[n] if gaps else 0.0
+        while True:
+            answers = [bucket.admit(tat, now) for bucket, tat in zip(buckets, tats, strict=True)]
+            wait = max(w for w, _ in answers)
+            if wait <= 0:
+                tats = [tat for _, tat in answers]
+                break
+            now += wait
         times.append(now)
     return times
 
 
 def max_in_window(times: list[float], per: float) -> int:
+    """The most sends in any closed window of ``per`` seconds."""
     best, left = 0, 0
     for right, t in enumerate(times):
-        while times[left] <= t - per:
+        while times[left] < t - per - 1e-9:
             left += 1
         best = max(best, right - left + 1)
     return best
 
 
 def test_slack_pacing_is_one_per_second_with_bursts_of_three() -> None:
-    times = drive(KeyedLimiter(SLACK_CHANNEL), "C1", 30)
-    assert times[:3] == [0.0, 1 / 3, 2 / 3]
-    assert max_in_window(times, 3.0) <= 3
-    assert 27.0 <= times[-1] <= 29.5  # 30 messages take about 30 s
+    times = drive(SLACK_CHANNEL, 30)
+    assert times[:4] == [0.0, 0.0, 0.0, 1.0]
+    assert 26.0 <= times[-1] <= 28.0  # 30 messages take about 30 s after the burst
 
 
-def test_teams_pacing_respects_every_window() -> None:
-    times = drive(KeyedLimiter(TEAMS_CONVERSATION), "19:chat", 200)
-    assert max_in_window(times, 1.0) <= 7
-    assert max_in_window(times, 2.0) <= 8
-    assert max_in_window(times, 30.0) <= 60
+def test_teams_pacing_respects_every_published_window() -> None:
+    times = drive(TEAMS_CONVERSATION, 2000)
+    for window in TEAMS_CONVERSATION_WINDOWS:
+        assert max_in_window(times, window.per) <= window.count, window
+    tenant = drive(TEAMS_TENANT, 500)
+    for window in TEAMS_TENANT_WINDOWS:
+        assert max_in_window(tenant, window.per) <= window.count, window
 
 
-def test_conversations_do_not_wait_for_each_other() -> None:
-    limiter = KeyedLimiter(SLACK_CHANNEL)
-    drive(limiter, "C1", 10)
-    assert limiter.wait("C2", 0.0) == 0.0
-
-
-def test_retry_after_blocks_only_its_key() -> None:
-    limiter = KeyedLimiter(SLACK_CHANNEL)
-    limiter.block("C1", 30.0)
-    assert limiter.wait("C1", 10.0) == 20.0
-    assert limiter.wait("C2", 10.0) == 0.0
-
-
-def test_idle_keys_are_forgotten() -> None:
-    limiter = KeyedLimiter([RateLimit(1, 1.0)], max_idle_keys=100)
-    for n in range(1000):
-        limiter.record(f"C{n}", float(n))
-    assert len(limiter) <= 101
+@settings(max_examples=100, deadline=None)
+@given(gaps=st.lists(st.floats(0, 40), min_size=200, max_size=200))
+def test_no_teams_window_is_exceeded_whatever_the_gaps(gaps: list[float]) -> None:
+    times = drive(TEAMS_CONVERSATION, 200, gaps)
+    for window in TEAMS_CONVERSATION_WINDOWS[:3]:
+        assert max_in_window(times, window.per) <= window.count, window
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    limits=st.lists(
-        st.builds(RateLimit, st.integers(1, 10), st.floats(0.1, 60)), min_size=1, max_size=4
-    ),
+    rate=st.floats(0.1, 100),
+    burst=st.integers(1, 30),
     gaps=st.lists(st.floats(0, 5), min_size=1, max_size=60),
 )
-def test_no_window_is_ever_exceeded(limits: list[RateLimit], gaps: list[float]) -> None:
-    limiter = KeyedLimiter(limits)
-    now, times = 0.0, []
-    for gap in gaps:
-        now += gap
-        now += limiter.wait("k", now)
-        limiter.record("k", now)
-        times.append(now)
-    for limit in limits:
-        # a hair of tolerance for float arithmetic at the window's edge
-        assert max_in_window(times, limit.per - 1e-9) <= limit.count
+def test_a_bucket_never_lets_more_than_burst_plus_rate_times_span(
+    rate: float, burst: int, gaps: list[float]
+) -> None:
+    times = drive((Bucket(rate, burst),), len(gaps), gaps)
+    for i, start in enumerate(times):
+        for j in range(i, len(times)):
+            assert j - i + 1 <= burst + (times[j] - start) * rate + 1e-6
+
+
+def test_what_a_lease_can_send_bounds_a_claim() -> None:
+    assert sendable_within(SLACK_CHANNEL, 30.0) == 33
+    assert sendable_within(TEAMS_CONVERSATION, 30.0) == 36
+    assert sendable_within(slack_workspace(20.0), 30.0) == 620
 
 
 def test_backoff_grows_and_is_capped() -> None:

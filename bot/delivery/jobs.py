@@ -1,0 +1,68 @@
+"""One claimed held message as the delivery engine carries it, from claim to outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from bot.storage.models import HeldMessageRow
+from bot.storage.outbox import WorkspaceRef
+
+__all__ = ["Job", "Step"]
+
+
+class Step(Enum):
+    """What a conversation's worker does after one try of its first job."""
+
+    DONE = "done"  # delivered, failed, released or no longer ours: next job
+    AGAIN = "again"  # rate limited: the same job once the conversation may send again
+
+
+@dataclass
+class Job:
+    """A claimed row: the claim ``(owner, generation)`` is what every later write is fenced on.
+
+    ``check_first``: a post of this row may already have reached the platform (an earlier
+    claim took the send slot), so the conversation is searched for its tag before posting.
+    """
+
+    id: str
+    generation: int
+    workspace: WorkspaceRef
+    conversation: str
+    thread: str | None
+    author: str
+    as_author: bool
+    urgent: bool
+    deliver_at: datetime
+    attempts: int
+    body_enc: bytes | None
+    check_first: bool
+    created_at: datetime | None = None
+    schedule_id: str | None = None  # the platform posts it itself (Slack chat.scheduleMessage)
+    fenced: bool = False  # this claim has taken the send slot at least once
+
+    @classmethod
+    def from_row(cls, row: HeldMessageRow, workspace: WorkspaceRef) -> Job:
+        return cls(
+            id=row.id,
+            generation=row.lease_generation,
+            workspace=workspace,
+            conversation=row.conversation_id,
+            thread=row.thread_id,
+            author=row.author_id,
+            as_author=row.as_author,
+            urgent=row.urgent,
+            deliver_at=row.deliver_at,
+            attempts=row.attempts,
+            body_enc=row.body_enc,
+            check_first=row.send_generation is not None,
+            created_at=row.created_at,
+            schedule_id=row.platform_schedule_id,
+        )
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The conversation this job waits in (one worker each)."""
+        return (self.workspace.key, self.conversation)

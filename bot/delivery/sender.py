@@ -1,0 +1,251 @@
+"""One held message to its end: take the send slot (fence + pacing), post, handle the answer.
+
+Nothing is posted unless the send slot was taken and committed just before — by this claim,
+while its lease held (``take_send_slot``) — so a process that lost its lease, however it lost
+it (a pause, failed renewals, a deadlock), drops the job instead of posting it a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.delivery.jobs import Job, Step
+from bot.delivery.pacing import SharedPacer, Slot, Wait
+from bot.delivery.ratelimit import Backoff
+from bot.delivery.recorder import Recorder
+from bot.i18n import translate
+from bot.metrics import DeliveryMetrics
+from bot.ports import ChatPlatform, Delivered, DeliveryError, DeliveryErrorKind, OutgoingMessage
+from bot.storage.crypto import Cipher, DecryptionError
+from bot.storage.outbox import HeldMessageRepository
+from bot.storage.retry import retrying
+
+__all__ = ["SendPolicy", "Sender"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    """Lease length (seconds), attempts before a message fails, backoff between attempts."""
+
+    lease_seconds: float
+    max_attempts: int
+    backoff: Backoff
+
+
+class Sender:
+    """Delivers jobs one at a time per conversation (the engine runs one worker each)."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        platforms: Mapping[str, ChatPlatform],
+        clock: Clock,
+        owner: str,
+        metrics: DeliveryMetrics,
+        policy: SendPolicy,
+        pacer: SharedPacer,
+        recorder: Recorder,
+        on_urgent_delivered: Callable[[Delivered], Awaitable[None]] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._platforms = platforms
+        self._clock = clock
+        self._owner = owner
+        self._metrics = metrics
+        self._policy = policy
+        self._pacer = pacer
+        self._recorder = recorder
+        self._on_urgent_delivered = on_urgent_delivered
+        # one slot-taker per workspace at a time: hundreds of conversations waiting on one
+        # shared workspace budget would otherwise poll the database on every send
+        self._gates: dict[str, asyncio.Lock] = {}
+
+    async def send(self, job: Job) -> None:
+        """Deliver, fail, release or drop ``job``; database errors are raised to the worker."""
+        while await self._try(job) is Step.AGAIN:
+            pass
+
+    async def _try(self, job: Job) -> Step:
+        platform = self._platforms.get(job.workspace.platform)
+        if platform is None:
+            await self._fail(job, "no_platform", notify=False)
+            return Step.DONE
+        if job.schedule_id is not None:
+            # Slack posted it at deliver_at (as the author); nothing to send, only to record.
+            self._recorder.add(job, f"scheduled:{job.schedule_id}")
+            return Step.DONE
+        if await self._take_slot(job) is Slot.LOST:
+            log.info("claim on %s lapsed before sending: not sent, left to its new owner", job.id)
+            return Step.DONE
+        try:
+            if job.check_first:
+                existing = await platform.find_tagged(
+                    job.workspace.external_id, job.conversation, job.id
+                )
+                job.check_first = False
+                if existing is not None:
+                    self._metrics.recovered.inc()
+                    self._recorder.add(job, existing)
+                    return Step.DONE
+            body = self._body(job)
+            if body is None:
+                await self._fail(job, "erased", notify=False)
+                return Step.DONE
+            posted = await platform.post(
+                OutgoingMessage(
+                    workspace=job.workspace.external_id,
+                    conversation=job.conversation,
+                    text=body,
+                    thread=job.thread,
+                    as_author=job.author if job.as_author else None,
+                    tag=job.id,
+                    urgent=job.urgent,
+                    author=job.author,
+                    written_at=job.created_at,
+                )
+            )
+        except DeliveryError as error:
+            return await self._handle_error(job, error)
+        except Exception as error:  # a bug or an unknown failure: retry, never lose the message
+            log.exception("unexpected error delivering %s", job.id)
+            return await self._handle_error(
+                job, DeliveryError(DeliveryErrorKind.TRANSIENT, type(error).__name__)
+            )
+        self._recorder.add(job, posted.message_id)
+        await self._follow_up(job, posted.conversation, posted.message_id)
+        return Step.DONE
+
+    async def _take_slot(self, job: Job) -> Slot:
+        """Wait until the conversation and its workspace may send, then take the slot."""
+        gate = self._gates.setdefault(job.workspace.key, asyncio.Lock())
+        fence = partial(self._fence, job)
+        while True:
+            async with gate:
+                result = await retrying(
+                    partial(self._pacer.take, job, fence), what="taking a send slot"
+                )
+                if isinstance(result, Wait) and result.workspace:
+                    await asyncio.sleep(result.seconds)  # the workspace's turn: keep the gate
+                    continue
+            if not isinstance(result, Wait):
+                return result
+            await asyncio.sleep(result.seconds)  # only this conversation waits
+
+    async def _fence(self, job: Job, session: AsyncSession) -> bool:
+        taken = await HeldMessageRepository(session, self._cipher).take_send_slot(
+            job.id,
+            owner=self._owner,
+            generation=job.generation,
+            now=self._clock.now(),
+            lease_seconds=self._policy.lease_seconds,
+        )
+        if taken and not job.fenced:
+            job.fenced = True
+            job.attempts += 1  # as the row counts them: once per claim that sends
+        return taken
+
+    def _body(self, job: Job) -> str | None:
+        """Decrypt only when sending: plaintext never waits in memory longer than needed."""
+        if job.body_enc is None:
+            return None
+        try:
+            return self._cipher.decrypt(job.body_enc)
+        except DecryptionError:
+            log.error("held message %s cannot be decrypted with the configured keys", job.id)
+            raise DeliveryError(DeliveryErrorKind.PERMANENT, "undecryptable") from None
+
+    async def _follow_up(self, job: Job, conversation: str, message_id: str) -> None:
+        if self._on_urgent_delivered is None or not job.urgent:
+            return
+        try:
+            await self._on_urgent_delivered(
+                Delivered(
+                    platform=job.workspace.platform,
+                    workspace=job.workspace.external_id,
+                    conversation=conversation,
+                    message_id=message_id,
+                    thread=job.thread,
+                    author=job.author,
+                    urgent=job.urgent,
+                    at=self._clock.now(),
+                )
+            )
+        except Exception:  # a follow-up never undoes or repeats a delivery
+            log.exception("follow-up after delivering %s failed", job.id)
+
+    async def _handle_error(self, job: Job, error: DeliveryError) -> Step:
+        self._metrics.platform_errors.labels(
+            platform=job.workspace.platform, kind=error.kind.value
+        ).inc()
+        if error.kind is DeliveryErrorKind.RATE_LIMITED:
+            self._metrics.rate_limited.inc()
+            await retrying(
+                partial(self._pacer.block, job, error.retry_after or 1.0), what="Retry-After"
+            )
+            return Step.AGAIN
+        if error.kind is DeliveryErrorKind.PERMANENT or job.attempts >= self._policy.max_attempts:
+            await self._fail(job, error.code, notify=True)
+            return Step.DONE
+        self._metrics.retries.inc()
+        await self.release(job, delay=self._policy.backoff.delay(job.attempts), error=error.code)
+        return Step.DONE
+
+    async def release(self, job: Job, *, delay: float, error: str) -> None:
+        """Give the job's row back to the outbox, due again in ``delay`` seconds."""
+
+        async def write() -> None:
+            now = self._clock.now()
+            async with self._sessions() as session, session.begin():
+                await HeldMessageRepository(session, self._cipher).release(
+                    job.id,
+                    owner=self._owner,
+                    generation=job.generation,
+                    retry_at=now + timedelta(seconds=delay),
+                    error=error,
+                    at=now,
+                )
+
+        await retrying(write, what="releasing a message")
+
+    async def _fail(self, job: Job, code: str, *, notify: bool) -> None:
+        async def write() -> tuple[bool, str | None]:
+            async with self._sessions() as session, session.begin():
+                repo = HeldMessageRepository(session, self._cipher)
+                failed = await repo.mark_failed(
+                    job.id,
+                    error=code,
+                    at=self._clock.now(),
+                    owner=self._owner,
+                    generation=job.generation,
+                )
+                return failed, await repo.author_locale(job.workspace, job.author)
+
+        failed, locale = await retrying(write, what="recording a failure")
+        if not failed:  # no longer ours: its new owner decides
+            return
+        self._metrics.failed.labels(reason=code).inc()
+        platform = self._platforms.get(job.workspace.platform)
+        if not notify or platform is None:
+            return
+        key = f"delivery.failed.{code}"
+        try:
+            reason = translate(key, locale)
+        except KeyError:
+            reason = translate("delivery.failed.other", locale, code=code)
+        text = translate("delivery.failed", locale, conversation=job.conversation, reason=reason)
+        with contextlib.suppress(DeliveryError):
+            await platform.notify(job.workspace.external_id, job.author, text)

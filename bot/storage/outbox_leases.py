@@ -1,0 +1,389 @@
+"""Leases on outbox rows: claim, fence each send, renew, record — so a row is posted at most once.
+
+A claim is ``(lease_owner, lease_generation)``: every claim bumps the generation, so a process
+that lost its lease (it lapsed, another replica re-claimed the row) can never act on the row
+again, even when the new claim is its own. Before each platform call the holder takes the
+*send slot* (:meth:`LeaseOperations.take_send_slot`): a conditional UPDATE that succeeds only
+while the claim is current and its lease unexpired, committed before the call. ``send_generation``
+then says "a post may have reached the platform": whoever claims the row next looks for the
+delivery tag before posting; a row whose send slot was never taken is re-sent without a look.
+
+Lock order: statements that touch several rows (renewal, recording) first lock them with
+``SELECT … ORDER BY id FOR UPDATE``, so two replicas' transactions always take row locks in id
+order and cannot deadlock each other. Claims use ``SKIP LOCKED`` and never wait.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, not_, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.storage.models import HeldMessageRow, WorkspaceRow
+
+__all__ = ["ClaimLimits", "LeaseOperations", "Outcome"]
+
+
+@dataclass(frozen=True)
+class ClaimLimits:
+    """How many rows may be ``delivering`` at once, by platform name, across every replica.
+
+    Set from what the platform lets us send within one lease (see ``bot/delivery/pacing.py``),
+    so a claim never takes more than can be sent before its lease would lapse, and a crashed
+    process strands little. A platform missing from a mapping is not bounded there.
+    """
+
+    per_conversation: Mapping[str, int] = field(default_factory=dict)
+    per_workspace: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A delivery to record: the held row, the claim generation that sent it, the platform id."""
+
+    message_id: str
+    generation: int
+    platform_message_id: str
+
+
+class LeaseOperations:
+    """The lease half of :class:`bot.storage.outbox.HeldMessageRepository` (mixed in there)."""
+
+    _session: AsyncSession
+
+    async def claim_due(
+        self,
+        *,
+        now: datetime,
+        owner: str,
+        limit: int,
+        lease_seconds: float,
+        limits: ClaimLimits | None = None,
+    ) -> list[HeldMessageRow]:
+        """Move up to ``limit`` due rows to ``delivering`` under a new claim held by ``owner``.
+
+        Due means ``delivering`` whose lease expired (its owner died or stalled), claimed first,
+        or ``held`` with ``deliver_at`` passed (and no retry pause pending), earliest first. On
+        PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so replicas
+        claim disjoint sets without waiting on each other. With ``limits``, conversations and
+        workspaces already at their bound (counting every replica's live claims) are skipped and
+        no conversation gets more than its bound. Returned rows carry the new
+        ``lease_generation``; ``send_generation`` not NULL means "look for the tag first".
+
+        Each kind is read by its own statement in ``(state, deliver_at)`` index order, so a
+        claim reads about ``limit`` rows however many are due (one ``OR`` over both kinds made
+        SQLite sort every due row on each claim).
+        """
+        expired = and_(HeldMessageRow.state == "delivering", HeldMessageRow.lease_until <= now)
+        held = and_(
+            HeldMessageRow.state == "held",
+            HeldMessageRow.deliver_at <= now,
+            or_(HeldMessageRow.lease_until.is_(None), HeldMessageRow.lease_until <= now),
+        )
+        room = _Room(limits, await self._live_claims(now) if limits else [])
+        lease_until = now + timedelta(seconds=lease_seconds)
+        claimed: list[HeldMessageRow] = []
+        for due in (expired, held):
+            if len(claimed) < limit:
+                ids = await self._candidates(due, room, limit - len(claimed))
+                claimed += await self._claim(ids, due, owner, lease_until, now)
+        # RETURNING follows no ORDER BY: restore due order, which the engine keeps per conversation
+        return sorted(claimed, key=lambda row: row.deliver_at)
+
+    async def _live_claims(self, now: datetime) -> list[tuple[int, str, str, int]]:
+        """(workspace id, platform, conversation, rows) for every unexpired claim."""
+        query = (
+            select(
+                HeldMessageRow.workspace_id,
+                WorkspaceRow.platform,
+                HeldMessageRow.conversation_id,
+                func.count(),
+            )
+            .join(WorkspaceRow, WorkspaceRow.id == HeldMessageRow.workspace_id)
+            .where(HeldMessageRow.state == "delivering", HeldMessageRow.lease_until > now)
+            .group_by(HeldMessageRow.workspace_id, WorkspaceRow.platform)
+            .group_by(HeldMessageRow.conversation_id)
+        )
+        return [(w, p, c, int(n)) for w, p, c, n in (await self._session.execute(query)).all()]
+
+    async def _candidates(self, due: ColumnElement[bool], room: _Room, limit: int) -> list[str]:
+        query = (
+            select(
+                HeldMessageRow.id,
+                HeldMessageRow.workspace_id,
+                WorkspaceRow.platform,
+                HeldMessageRow.conversation_id,
+            )
+            .join(WorkspaceRow, WorkspaceRow.id == HeldMessageRow.workspace_id)
+            .where(due)
+            .order_by(HeldMessageRow.deliver_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=HeldMessageRow)
+        )
+        if room.full_workspaces:
+            query = query.where(HeldMessageRow.workspace_id.not_in(sorted(room.full_workspaces)))
+        if room.full_conversations:
+            key = tuple_(HeldMessageRow.workspace_id, HeldMessageRow.conversation_id)
+            query = query.where(not_(key.in_(sorted(room.full_conversations))))
+        rows = (await self._session.execute(query)).all()
+        return [row.id for row in rows if room.take(row.workspace_id, row.platform, row[3])]
+
+    async def _claim(
+        self,
+        ids: list[str],
+        due: ColumnElement[bool],
+        owner: str,
+        lease_until: datetime,
+        now: datetime,
+    ) -> list[HeldMessageRow]:
+        if not ids:
+            return []
+        # ``due`` again: on SQLite nothing locked the candidates, a cancel may have come between
+        result = await self._session.scalars(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.id.in_(ids), due)
+            .values(
+                state="delivering",
+                lease_owner=owner,
+                lease_until=lease_until,
+                lease_generation=HeldMessageRow.lease_generation + 1,
+                updated_at=now,
+            )
+            .returning(HeldMessageRow),
+            execution_options={"synchronize_session": False},
+        )
+        return list(result.all())
+
+    async def take_send_slot(
+        self, message_id: str, *, owner: str, generation: int, now: datetime, lease_seconds: float
+    ) -> bool:
+        """The fence before a platform call: ``True`` only while this claim holds the row.
+
+        Marks the row as possibly posted (``send_generation``), counts an attempt the first
+        time this claim sends, and extends the lease to ``now + lease_seconds`` so nobody may
+        re-claim the row while the call (bounded by the platform timeout) is in flight. Commit
+        before calling the platform; on ``False`` drop the job: it is no longer ours.
+        """
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(
+                HeldMessageRow.id == message_id,
+                HeldMessageRow.state == "delivering",
+                HeldMessageRow.lease_owner == owner,
+                HeldMessageRow.lease_generation == generation,
+                HeldMessageRow.lease_until > now,
+            )
+            .values(
+                send_generation=generation,
+                attempts=case(
+                    (HeldMessageRow.send_generation == generation, HeldMessageRow.attempts),
+                    else_=HeldMessageRow.attempts + 1,
+                ),
+                lease_until=now + timedelta(seconds=lease_seconds),
+                updated_at=now,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _lock_in_id_order(self, ids: Sequence[str], owner: str) -> list[str]:
+        """Lock the rows we still hold, lowest id first (the order every writer keeps)."""
+        query = (
+            select(HeldMessageRow.id)
+            .where(
+                HeldMessageRow.id.in_(sorted(set(ids))),
+                HeldMessageRow.state == "delivering",
+                HeldMessageRow.lease_owner == owner,
+            )
+            .order_by(HeldMessageRow.id)
+            .with_for_update()
+        )
+        return list((await self._session.scalars(query)).all())
+
+    async def renew_leases(
+        self, *, owner: str, ids: Sequence[str], now: datetime, lease_seconds: float
+    ) -> int:
+        """Extend the leases ``owner`` still holds on ``ids``; returns how many were extended."""
+        held = await self._lock_in_id_order(ids, owner)
+        if not held:
+            return 0
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.id.in_(held), HeldMessageRow.lease_owner == owner)
+            .values(lease_until=now + timedelta(seconds=lease_seconds))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record_delivered(
+        self, outcomes: Sequence[Outcome], *, owner: str, at: datetime
+    ) -> set[str]:
+        """Record deliveries made under ``owner``'s claims; erase their bodies (the platform has
+        them now). Returns the ids recorded; a row re-claimed since is left to its new owner,
+        who finds our tag."""
+        await self._lock_in_id_order([outcome.message_id for outcome in outcomes], owner)
+        recorded: set[str] = set()
+        for outcome in sorted(outcomes, key=lambda outcome: outcome.message_id):
+            result = await self._session.execute(
+                update(HeldMessageRow)
+                .where(
+                    HeldMessageRow.id == outcome.message_id,
+                    HeldMessageRow.state == "delivering",
+                    HeldMessageRow.lease_owner == owner,
+                    HeldMessageRow.lease_generation == outcome.generation,
+                )
+                .values(
+                    state="delivered",
+                    platform_message_id=outcome.platform_message_id,
+                    delivered_at=at,
+                    body_enc=None,
+                    lease_owner=None,
+                    lease_until=None,
+                    updated_at=at,
+                )
+            )
+            if result.rowcount:  # type: ignore[attr-defined]
+                recorded.add(outcome.message_id)
+        return recorded
+
+    async def mark_delivered(
+        self,
+        message_id: str,
+        *,
+        owner: str,
+        platform_message_id: str,
+        at: datetime,
+        generation: int | None = None,
+    ) -> bool:
+        """Record one delivery (``generation`` defaults to the row's current claim)."""
+        if generation is None:
+            row = await self._session.get(HeldMessageRow, message_id)
+            generation = row.lease_generation if row is not None else -1
+        recorded = await self.record_delivered(
+            [Outcome(message_id, generation, platform_message_id)], owner=owner, at=at
+        )
+        return message_id in recorded
+
+    async def mark_failed(
+        self,
+        message_id: str,
+        *,
+        error: str,
+        at: datetime,
+        owner: str | None = None,
+        generation: int | None = None,
+    ) -> bool:
+        """Fail an open row and erase its body; with ``owner``/``generation`` only under that
+        claim."""
+        conditions = [HeldMessageRow.id == message_id, HeldMessageRow.state.in_(OPEN_STATES)]
+        if owner is not None:
+            conditions.append(HeldMessageRow.lease_owner == owner)
+        if generation is not None:
+            conditions.append(HeldMessageRow.lease_generation == generation)
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(*conditions)
+            .values(
+                state="failed",
+                last_error=error,
+                body_enc=None,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=at,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release(
+        self,
+        message_id: str,
+        *,
+        owner: str,
+        retry_at: datetime,
+        error: str,
+        at: datetime,
+        generation: int | None = None,
+    ) -> bool:
+        """Give a claimed row back to the outbox, to be retried no earlier than ``retry_at``.
+
+        ``send_generation`` stays as it is: a row that may have been posted is still checked by
+        whoever claims it next, one never sent is not.
+        """
+        conditions = [
+            HeldMessageRow.id == message_id,
+            HeldMessageRow.state == "delivering",
+            HeldMessageRow.lease_owner == owner,
+        ]
+        if generation is not None:
+            conditions.append(HeldMessageRow.lease_generation == generation)
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(*conditions)
+            .values(
+                state="held",
+                lease_owner=None,
+                lease_until=retry_at,
+                last_error=error,
+                updated_at=at,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def adopt_stale(self, *, owner: str, now: datetime) -> tuple[int, int]:
+        """A restarted process takes back what its previous life (same ``owner``) left claimed.
+
+        Only safe when no live process can hold ``owner`` (the engine's owner name is bound to
+        a listening port). Rows never sent go straight back to ``held``; rows whose send slot
+        was taken become claimable now, to be looked up by tag first. Returns (released, due).
+        """
+        mine = and_(HeldMessageRow.state == "delivering", HeldMessageRow.lease_owner == owner)
+        unsent = await self._session.execute(
+            update(HeldMessageRow)
+            .where(mine, HeldMessageRow.send_generation.is_(None))
+            .values(state="held", lease_owner=None, lease_until=None, updated_at=now)
+        )
+        sent = await self._session.execute(
+            update(HeldMessageRow)
+            .where(mine, HeldMessageRow.send_generation.is_not(None))
+            .values(lease_until=now, updated_at=now)
+        )
+        return int(unsent.rowcount), int(sent.rowcount)  # type: ignore[attr-defined]
+
+
+OPEN_STATES = ("held", "delivering")
+
+
+class _Room:
+    """What :class:`ClaimLimits` still allows, per conversation and per workspace."""
+
+    def __init__(self, limits: ClaimLimits | None, live: list[tuple[int, str, str, int]]) -> None:
+        self._limits = limits or ClaimLimits()
+        self._conversations: Counter[tuple[int, str]] = Counter()
+        self._workspaces: Counter[int] = Counter()
+        self.full_conversations: set[tuple[int, str]] = set()
+        self.full_workspaces: set[int] = set()
+        for workspace, platform, conversation, rows in live:
+            self._conversations[workspace, conversation] += rows
+            self._workspaces[workspace] += rows
+            if self._conversations[workspace, conversation] >= self._cap(
+                self._limits.per_conversation, platform
+            ):
+                self.full_conversations.add((workspace, conversation))
+            if self._workspaces[workspace] >= self._cap(self._limits.per_workspace, platform):
+                self.full_workspaces.add(workspace)
+
+    @staticmethod
+    def _cap(caps: Mapping[str, int], platform: str) -> float:
+        return caps.get(platform, float("inf"))
+
+    def take(self, workspace: int, platform: str, conversation: str) -> bool:
+        if self._conversations[workspace, conversation] >= self._cap(
+            self._limits.per_conversation, platform
+        ) or self._workspaces[workspace] >= self._cap(self._limits.per_workspace, platform):
+            return False
+        self._conversations[workspace, conversation] += 1
+        self._workspaces[workspace] += 1
+        return True

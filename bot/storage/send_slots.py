@@ -1,0 +1,90 @@
+"""Shared pacing state: one row per rate-limit bucket, read and compare-and-set by every replica.
+
+The rows hold plain numbers (Unix seconds); the bucket arithmetic lives in
+``bot/delivery/ratelimit.py``. A write is a compare-and-set on ``tat``, so two replicas taking
+the same slot at once cannot both succeed: the loser sees 0 rows and tries again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import SendSlotRow
+
+__all__ = ["SendSlotRepository", "SlotState"]
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """A bucket's stored state: ``tat`` (``None`` when never used) and ``blocked_until``."""
+
+    tat: float | None
+    blocked_until: float
+
+
+class SendSlotRepository:
+    """Reads and writes ``send_slots`` rows inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def read(self, keys: Sequence[str]) -> dict[str, SlotState]:
+        rows = await self._session.execute(
+            select(SendSlotRow.key, SendSlotRow.tat, SendSlotRow.blocked_until).where(
+                SendSlotRow.key.in_(keys)
+            )
+        )
+        found = {row.key: SlotState(row.tat, row.blocked_until) for row in rows}
+        return {key: found.get(key, SlotState(None, 0.0)) for key in keys}
+
+    async def compare_and_set(self, key: str, old: float | None, new: float) -> bool:
+        """Store ``new`` as the bucket's ``tat`` if it is still ``old``; ``False`` if it moved."""
+        if old is None:
+            return await self._insert(key, tat=new, blocked_until=0.0)
+        result = await self._session.execute(
+            update(SendSlotRow)
+            .where(SendSlotRow.key == key, SendSlotRow.tat == old)
+            .values(tat=new)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def block(self, key: str, until: float, now: float) -> None:
+        """Honour a ``Retry-After``: nothing is sent on ``key`` before ``until`` (Unix s)."""
+        result = await self._session.execute(
+            update(SendSlotRow)
+            .where(SendSlotRow.key == key)
+            .values(
+                blocked_until=case(
+                    (SendSlotRow.blocked_until < until, until), else_=SendSlotRow.blocked_until
+                )
+            )
+        )
+        if not result.rowcount and not await self._insert(  # type: ignore[attr-defined]
+            key, tat=now, blocked_until=until
+        ):
+            await self.block(key, until, now)
+
+    async def forget_idle(self, before: float) -> int:
+        """Delete buckets idle since ``before``: memory and rows follow *active* conversations."""
+        result = await self._session.execute(
+            delete(SendSlotRow).where(SendSlotRow.tat < before, SendSlotRow.blocked_until < before)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _insert(self, key: str, *, tat: float, blocked_until: float) -> bool:
+        """Insert a new bucket; ``False`` if another replica inserted it first."""
+        dialect = self._session.get_bind().dialect.name
+        values = {"key": key, "tat": tat, "blocked_until": blocked_until}
+        statement = (
+            pg_insert(SendSlotRow).values(**values).on_conflict_do_nothing()
+            if dialect == "postgresql"
+            else sqlite_insert(SendSlotRow).values(**values).on_conflict_do_nothing()
+        )
+        result = await self._session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
