@@ -52,6 +52,8 @@ MAX_CLAIM_BACKOFF = 5.0
 #: A job whose delivery keeps raising (the database away) is retried this often, then dropped
 #: (its lease lapses and it is claimed again).
 JOB_ERRORS = 5
+#: At shutdown, the share of the grace period in-flight work may still use.
+WORKER_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -148,13 +150,15 @@ class DeliveryEngine:
         """Claim and deliver until ``stop`` is set, then shut down within the grace period."""
         if self._config.adopt_own_claims:
             await self._adopt()
+        # leases are kept and outcomes written until the shutdown is over, not only until `stop`
+        finished = asyncio.Event()
         background = [
             asyncio.create_task(
-                supervised("lease renewal", partial(self._renew_leases, stop), stop),
+                supervised("lease renewal", partial(self._renew_leases, finished), finished),
                 name="delivery lease renewal",
             ),
             asyncio.create_task(
-                supervised("delivery recording", partial(self._recorder.run, stop), stop),
+                supervised("delivery recording", partial(self._recorder.run, finished), finished),
                 name="delivery recording",
             ),
         ]
@@ -193,6 +197,7 @@ class DeliveryEngine:
             try:
                 await self._shut_down()
             finally:
+                finished.set()
                 for task in background:
                     task.cancel()
                 await asyncio.gather(*background, return_exceptions=True)
@@ -323,11 +328,15 @@ class DeliveryEngine:
             log.info("took back %d unsent and %d possibly posted message(s)", unsent, sent)
 
     async def _shut_down(self) -> None:
-        """Stop claiming; let in-flight work finish briefly; give the rest back to the outbox."""
+        """Stop claiming; let in-flight work finish briefly; give the rest back to the outbox.
+
+        Workers get :data:`WORKER_SHARE` of the grace period; the rest is for writing outcomes
+        and releasing what is left, so that the whole stays within the grace period.
+        """
         workers = list(self._workers.values())
         if workers:
             _done, pending = await asyncio.wait(
-                workers, timeout=self._config.shutdown_grace_seconds
+                workers, timeout=self._config.shutdown_grace_seconds * WORKER_SHARE
             )
             for task in pending:
                 task.cancel()
@@ -336,27 +345,20 @@ class DeliveryEngine:
             await self._recorder.flush()
         except Exception:  # the rows stay ours until the lease lapses; the tag prevents a re-post
             log.warning("could not record every delivery before stopping", exc_info=True)
-        leftovers = sorted(
-            (job for queue in self._queues.values() for job in queue), key=lambda job: job.id
+        claims = sorted(
+            (job.id, job.generation) for queue in self._queues.values() for job in queue
         )
         self._queues.clear()
         self._in_flight = 0
-        if not leftovers:
+        if not claims:
             return
 
-        async def release() -> None:
+        async def release() -> int:
             now = self._clock.now()
             async with self._sessions() as session, session.begin():
-                repo = HeldMessageRepository(session, self._cipher)
-                for job in leftovers:
-                    await repo.release(
-                        job.id,
-                        owner=self._owner,
-                        generation=job.generation,
-                        retry_at=now,
-                        error="shutdown",
-                        at=now,
-                    )
+                return await HeldMessageRepository(session, self._cipher).release_all(
+                    claims, owner=self._owner, retry_at=now, error="shutdown", at=now
+                )
 
-        await retrying(release, what="releasing messages at shutdown")
-        log.info("released %d undelivered message(s) at shutdown", len(leftovers))
+        released = await retrying(release, what="releasing messages at shutdown")
+        log.info("released %d undelivered message(s) at shutdown", released)

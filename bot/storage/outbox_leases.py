@@ -306,11 +306,14 @@ class LeaseOperations:
         error: str,
         at: datetime,
         generation: int | None = None,
+        attempted: bool = True,
     ) -> bool:
         """Give a claimed row back to the outbox, to be retried no earlier than ``retry_at``.
 
         ``send_generation`` stays as it is: a row that may have been posted is still checked by
-        whoever claims it next, one never sent is not.
+        whoever claims it next, one never sent is not. ``attempted=False``: this claim took the
+        send slot but is sure nothing was posted (it could not even build the message), so the
+        attempt the send slot counted is taken back.
         """
         conditions = [
             HeldMessageRow.id == message_id,
@@ -328,9 +331,40 @@ class LeaseOperations:
                 lease_until=retry_at,
                 last_error=error,
                 updated_at=at,
+                attempts=HeldMessageRow.attempts - (0 if attempted else 1),
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release_all(
+        self,
+        claims: Sequence[tuple[str, int]],
+        *,
+        owner: str,
+        retry_at: datetime,
+        error: str,
+        at: datetime,
+    ) -> int:
+        """:meth:`release` for many ``(id, generation)`` claims at once (shutdown), in id order."""
+        if not claims:
+            return 0
+        await self._lock_in_id_order([message_id for message_id, _ in claims], owner)
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(
+                tuple_(HeldMessageRow.id, HeldMessageRow.lease_generation).in_(sorted(claims)),
+                HeldMessageRow.state == "delivering",
+                HeldMessageRow.lease_owner == owner,
+            )
+            .values(
+                state="held",
+                lease_owner=None,
+                lease_until=retry_at,
+                last_error=error,
+                updated_at=at,
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def adopt_stale(self, *, owner: str, now: datetime) -> tuple[int, int]:
         """A restarted process takes back what its previous life (same ``owner``) left claimed.

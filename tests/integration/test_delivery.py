@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.sandbox.slack_api import FakeSlack, Faults
 from adapters.slack.platform import SlackPlatform
-from bot.clock import FixedClock
+from bot.clock import FixedClock, SystemClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
-from bot.delivery.ratelimit import SLACK_CHANNEL, Backoff
+from bot.delivery.ratelimit import SLACK_CHANNEL, Backoff, Bucket
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
@@ -291,3 +291,32 @@ async def test_run_stops_within_the_grace_period_and_releases_work(
     ).run_until_idle()
     assert Counter(m.body for m in slack.posted("C1")) == Counter(f"slow {n}" for n in range(20))
     assert slack.calls_to("conversations.history") == []
+
+
+async def test_leases_are_kept_until_the_shutdown_is_over(
+    sessions: Sessions, cipher: Cipher, slack: FakeSlack
+) -> None:
+    """1 s leases, one send per 2 s: what waits while the engine shuts down is still ours when
+    its turn comes (sent) or when the grace period ends (given back), never left stranded."""
+    workspace = await install(sessions, cipher)
+    for n in range(6):
+        await hold(sessions, cipher, workspace, "C1", f"slow {n}")
+    engine = engine_for(
+        sessions,
+        cipher,
+        slack,
+        SystemClock(),
+        lease_seconds=1.0,
+        claim_share=10.0,  # claim all six at once
+        conversation_limits={"slack": (Bucket(0.5, 1),)},
+        shutdown_grace_seconds=4.0,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(engine.run(stop))
+    await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+    counts = await states(sessions, cipher)
+    assert counts.get("delivering", 0) == 0
+    assert counts["delivered"] >= 2  # the second went out 2 s into the shutdown, under renewals
+    assert counts["delivered"] + counts["held"] == 6
