@@ -82,6 +82,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(database_url=args.database_url))
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.cli_doctor import doctor
+
+    return doctor(lambda: _settings(args))
+
+
 # -- keys ----------------------------------------------------------------------------------------
 
 
@@ -328,6 +334,13 @@ def _parser() -> argparse.ArgumentParser:
         "Re-encrypt stored bodies and tokens with the first key of QUIET_HOURS_SECRET_KEY.",
     )
     rotate.add_argument("--database-url", help=db_help)
+    doctor = add(
+        "doctor",
+        cmd_doctor,
+        "Check settings, key, database and platform credentials: one ✓/✗ line each; exit 0 "
+        "when all pass, 1 otherwise.",
+    )
+    doctor.add_argument("--database-url", help=db_help)
 
     policy = commands.add_parser(
         "policy", help="List, show and validate policy presets.", description="Policy presets."

@@ -18,6 +18,8 @@ __all__ = ["DEFAULT_DATABASE_URL", "SUPPORTED_DATABASES", "ConfigError", "Settin
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quiet-hours.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0/"
+#: Microsoft Entra ID (login) for the bot's tokens; a sovereign cloud has its own.
+DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
 
 #: The SQLAlchemy drivers Quiet Hours installs and tests (async only).
 SUPPORTED_DATABASES = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -72,6 +74,7 @@ class Settings:
     microsoft_app_password: str | None = None
     microsoft_app_tenant_id: str | None = None
     microsoft_graph_url: str = DEFAULT_GRAPH_URL
+    microsoft_login_url: str = DEFAULT_LOGIN_URL  # where `doctor` asks for a bot token
     log_level: str = "INFO"
     delivery_lease_seconds: float = 60.0
     operator_name: str | None = None  # who runs this server, named on /privacy and /terms
@@ -112,6 +115,7 @@ class Settings:
             microsoft_app_password=_get(env, "MICROSOFT_APP_PASSWORD"),
             microsoft_app_tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
             microsoft_graph_url=_get(env, "MICROSOFT_GRAPH_URL") or DEFAULT_GRAPH_URL,
+            microsoft_login_url=_get(env, "MICROSOFT_LOGIN_URL") or DEFAULT_LOGIN_URL,
             log_level=(_get(env, "LOG_LEVEL") or "INFO").upper(),
             delivery_lease_seconds=_positive(env, "QUIET_HOURS_LEASE_SECONDS", 60.0),
             operator_name=_get(env, "QUIET_HOURS_OPERATOR"),

@@ -21,7 +21,7 @@ from bot.storage.repositories import (
     WorkspaceRepository,
 )
 
-__all__ = ["StoredTokens", "install_single_workspace"]
+__all__ = ["StoredTokens", "check_bot_token", "install_single_workspace"]
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,15 @@ class StoredTokens:
     def forget(self, team: str) -> None:
         for key in [key for key in self._cache if key[0] == team]:
             del self._cache[key]
+
+
+async def check_bot_token(bot_token: str, api_url: str) -> str:
+    """The workspace (team id) ``bot_token`` works for, by Slack's ``auth.test`` at ``api_url``.
+
+    Raises ``ConfigError`` when Slack refuses the token, ``StartupError`` when Slack cannot be
+    reached or answers otherwise; each one line saying what to do (``quiet-hours doctor``).
+    """
+    return str((await _auth_test(bot_token, api_url))["team_id"])
 
 
 async def install_single_workspace(

@@ -31,6 +31,7 @@ SETTINGS = (
     "MICROSOFT_APP_ID",
     "MICROSOFT_APP_PASSWORD",
     "MICROSOFT_APP_TENANT_ID",
+    "MICROSOFT_LOGIN_URL",
 )
 
 #: A Teams bot registration: a platform, so serve is ready (nothing is asked of Microsoft at start)
