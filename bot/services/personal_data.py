@@ -26,7 +26,7 @@ from bot.storage.models import (
     TeamRow,
     UrgentOverrideRow,
 )
-from bot.storage.outbox import OPEN_STATES
+from bot.storage.outbox_leases import OPEN_STATES
 
 __all__ = ["PERSONAL_FORMAT", "erase_person", "export_person", "open_held"]
 
