@@ -15,7 +15,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow, WorkspaceRow
 from bot.storage.outbox_leases import OPEN_STATES, ClaimLimits, LeaseOperations, Outcome
 
-__all__ = ["ClaimLimits", "HeldMessageRepository", "Outcome", "WorkspaceRef"]
+__all__ = ["OPEN_STATES", "ClaimLimits", "HeldMessageRepository", "Outcome", "WorkspaceRef"]
 
 
 @dataclass(frozen=True)
