@@ -52,7 +52,8 @@ def _days(env: Mapping[str, str | None], name: str, default: int) -> int:
     text = _get(env, name)
     if text is None:
         return default
-    if not text.isdigit() or int(text) < 1:
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise ConfigError(f"{name} must be a whole number of days (1 or more), not {text!r}")
     return int(text)
 

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FixedClock
+from bot.errors import ConfigError
 from bot.services.retention import Retention, RetentionJob
+from bot.settings import Settings
 from bot.storage.crypto import Cipher
 from bot.storage.models import (
     ActivityRow,
@@ -29,6 +35,8 @@ from bot.storage.repositories import (
     SeenEventRepository,
     UrgentOverrideRepository,
 )
+from tests.conftest import TEST_KEY
+from tests.support.cli import clean_env, free_port, run_cli
 from tests.support.slack import install_workspace
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -115,3 +123,27 @@ async def test_retention_days_are_a_setting(sessions: Sessions, cipher: Cipher) 
     await RetentionJob(sessions=sessions, clock=FixedClock(NOW), retention=Retention(7)).run()
     assert await count(sessions, ActivityRow) == 0
     assert await count(sessions, UrgentOverrideRow) == 0
+
+
+@given(text=st.text(max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_retention_days_parse_or_refuse_in_one_line(text: str) -> None:
+    """Any value is either a whole number of days ≥ 1 or a ConfigError naming the setting."""
+    env = {"QUIET_HOURS_ACTIVITY_RETENTION_DAYS": text}
+    stripped = text.strip()
+    if stripped and not (stripped.isascii() and stripped.isdigit() and int(stripped) >= 1):
+        with pytest.raises(ConfigError, match=r"^QUIET_HOURS_ACTIVITY_RETENTION_DAYS must be a"):
+            Settings.from_env(env, dotenv=None)
+        return
+    days = Settings.from_env(env, dotenv=None).activity_retention_days
+    assert days == (int(stripped) if stripped else 90)
+
+
+def test_serve_refuses_a_bad_retention_in_one_line(tmp_path: Path) -> None:
+    env = clean_env(QUIET_HOURS_SECRET_KEY=TEST_KEY, QUIET_HOURS_ACTIVITY_RETENTION_DAYS="0")
+    result = run_cli("serve", "--port", str(free_port()), cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "quiet-hours: QUIET_HOURS_ACTIVITY_RETENTION_DAYS must be a whole number of days "
+        "(1 or more), not '0'\n"
+    )
