@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ def _positive(env: Mapping[str, str | None], name: str, default: float) -> float
         value = float(text)
     except ValueError:
         raise ConfigError(f"{name} must be a number, not {text!r}") from None
+    if not math.isfinite(value):  # float() reads "nan" and "inf" too
+        raise ConfigError(f"{name} must be a number, not {text!r}")
     if value <= 0:
         raise ConfigError(f"{name} must be positive, not {value}")
     return value
