@@ -346,6 +346,42 @@ async def build_runtime(
     )
 
 
+class DigestTicks:
+    """The digest job as APScheduler calls it, stoppable at shutdown.
+
+    A run still in flight when the process stops is cancelled and said in one line; left to
+    ``asyncio.run`` it would be cancelled anyway, after the engine is gone, and APScheduler
+    would log the CancelledError with a traceback.
+    """
+
+    def __init__(self, digests: DigestService) -> None:
+        self._digests = digests
+        self._running: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+
+    async def run(self) -> None:
+        """``DigestService.run_due``, as a coroutine function (APScheduler awaits those only)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await self._digests.run_due()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.warning("a digest run was interrupted by the shutdown")
+        finally:
+            self._running.discard(task)
+
+    async def stop(self) -> None:
+        """Cancel the run in flight, if any, and wait for it to end."""
+        self._stopping = True
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+
 async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = True) -> None:
     """Run the web app and the delivery engine until SIGINT/SIGTERM, then stop within 10 s."""
     runtime = await build_runtime(settings, migrate=migrate)
@@ -366,8 +402,9 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
         # APScheduler only ticks; the digest job itself is idempotent and claim-based, so every
         # replica may run it. Its job store stays in memory, never shared between processes.
         scheduler = AsyncIOScheduler(timezone="UTC")
+        ticks = DigestTicks(digests)
         scheduler.add_job(
-            digests.run_due,
+            ticks.run,
             "interval",
             seconds=DIGEST_TICK_SECONDS,
             id="digests",
@@ -398,6 +435,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(delivering, DELIVERY_GRACE_SECONDS + 1)
             scheduler.shutdown(wait=False)
+            await ticks.stop()  # before the engine is disposed under a run still in flight
             await runner.cleanup()
     finally:
         await runtime.close()

@@ -11,11 +11,12 @@ from bot.settings import Settings
 from bot.web import platform_modes
 from tests.conftest import TEST_KEY
 from tests.support.cli import TEAMS, clean_env, serving
+from tests.support.waiting import until_async
 
 
 def env(tmp_path: Path, **settings: str) -> dict[str, str]:
     database = f"sqlite+aiosqlite:///{tmp_path / 'qh.db'}"
-    return clean_env(QUIET_HOURS_SECRET_KEY=TEST_KEY, DATABASE_URL=database, **settings)
+    return clean_env(**{"QUIET_HOURS_SECRET_KEY": TEST_KEY, "DATABASE_URL": database, **settings})
 
 
 def test_with_no_platform_serve_says_so_and_is_not_ready(tmp_path: Path) -> None:
@@ -79,3 +80,31 @@ def test_probes_and_the_digest_tick_leave_the_log_alone(tmp_path: Path) -> None:
     assert "Context impl" not in log and "Will assume" not in log
     assert "Connections Map" not in log  # the Agents SDK's settings dump at every start
     assert "Quiet Hours listening on 127.0.0.1" in log
+
+
+async def test_a_digest_run_cut_short_by_sigterm_is_one_line_not_a_traceback(
+    database_url: str, engine: object, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("holds a table lock from outside the process: PostgreSQL")
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    plain = make_url(database_url).set(drivername="postgresql")
+    outside = await asyncpg.connect(plain.render_as_string(hide_password=False))
+    try:
+        # the digest run at start purges expired first lines: make it wait for this lock
+        locked = outside.transaction()
+        await locked.start()
+        await outside.execute("LOCK TABLE thread_excerpts IN ACCESS EXCLUSIVE MODE")
+        settings = env(tmp_path, DATABASE_URL=database_url, **TEAMS)
+        with serving(tmp_path, settings, "--no-migrate") as server:
+            waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            await until_async(lambda: outside.fetchval(waiting), within=20)
+            assert server.stop() == 0
+        await locked.rollback()
+    finally:
+        await outside.close()
+    assert "Traceback" not in server.output
+    assert "CancelledError" not in server.output
+    assert "a digest run was interrupted by the shutdown" in server.output
