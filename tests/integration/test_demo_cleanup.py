@@ -31,7 +31,7 @@ def test_the_demo_cleans_up_on_ctrl_c(tmp_path: Path) -> None:
     demo = subprocess.Popen(
         [sys.executable, "-m", "bot", "demo"],
         cwd=tmp_path,
-        env={**SUBPROCESS_ENV, **env},
+        env={**SUBPROCESS_ENV, **env, "PYTHONUNBUFFERED": "1"},  # each line as it is printed
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
