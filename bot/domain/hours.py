@@ -22,6 +22,8 @@ __all__ = ["HORIZON_DAYS", "Interval", "Window", "WorkingHours"]
 HORIZON_DAYS = 800
 
 DAY = timedelta(days=1)
+#: How many local dates' intervals one ``WorkingHours`` remembers (a few years' worth).
+DAY_CACHE = 2048
 
 Interval = tuple[datetime, datetime]
 
@@ -86,6 +88,12 @@ class WorkingHours:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "windows", tuple(sorted(set(self.windows))))
+        by_weekday: list[list[Window]] = [[] for _ in range(7)]
+        for window in self.windows:
+            by_weekday[window.weekday].append(window)
+        object.__setattr__(self, "_by_weekday", tuple(tuple(w) for w in by_weekday))
+        # a day's intervals depend on nothing but the date: remembered, a bounded number of days
+        object.__setattr__(self, "_days", {})
 
     # -- building blocks -------------------------------------------------------------------
 
@@ -102,13 +110,21 @@ class WorkingHours:
                 )
         return holes
 
-    def _day_intervals(self, day: date) -> list[Interval]:
-        """Open intervals of the windows that *start* on local date ``day``."""
+    def _day_intervals(self, day: date) -> tuple[Interval, ...]:
+        """Open intervals of the windows that *start* on local date ``day``, in order."""
+        days: dict[date, tuple[Interval, ...]] = self._days  # type: ignore[attr-defined]
+        found = days.get(day)
+        if found is None:
+            if len(days) >= DAY_CACHE:
+                days.clear()
+            found = days[day] = tuple(self._compute_day_intervals(day))
+        return found
+
+    def _compute_day_intervals(self, day: date) -> list[Interval]:
         result: list[Interval] = []
         holes: list[Interval] | None = None
-        for window in self.windows:
-            if window.weekday != day.weekday():
-                continue
+        windows: tuple[Window, ...] = self._by_weekday[day.weekday()]  # type: ignore[attr-defined]
+        for window in windows:
             start = resolve_wall_time(day, window.start, self.tz)
             end_day = day + DAY if window.crosses_midnight else day
             end = resolve_wall_time(end_day, window.end, self.tz)
@@ -159,17 +175,33 @@ class WorkingHours:
     # -- the questions ---------------------------------------------------------------------
 
     def is_open(self, instant: datetime) -> bool:
+        """Is ``instant`` inside an open interval?
+
+        Only the windows that start on the instant's local date or the day before can contain
+        it (a window lasts at most a day), so this looks at two days, never at the merged
+        interval around the instant, which for hours that never close spans the whole horizon.
+        """
         instant = ensure_utc(instant)
-        first = next(self.open_intervals(instant), None)
-        return first is not None and first[0] <= instant
+        day = local_date(instant, self.tz)
+        return any(
+            start <= instant < end
+            for d in (day - DAY, day)
+            for start, end in self._day_intervals(d)
+        )
 
     def next_open(self, instant: datetime) -> datetime | None:
-        """The earliest open instant at or after ``instant``; ``None`` if none within horizon."""
+        """The earliest open instant at or after ``instant``; ``None`` if none within horizon.
+
+        Day by day from the day before ``instant`` (windows start in local date order), the
+        first interval that ends after ``instant`` holds the answer; nothing is merged.
+        """
         instant = ensure_utc(instant)
-        first = next(self.open_intervals(instant), None)
-        if first is None:
-            return None
-        return max(first[0], instant)
+        first_day = local_date(instant, self.tz) - DAY
+        for offset in range(HORIZON_DAYS):
+            for start, end in self._day_intervals(first_day + timedelta(days=offset)):
+                if end > instant:
+                    return max(start, instant)
+        return None
 
     def next_close(self, instant: datetime) -> datetime | None:
         """The earliest instant at or after ``instant`` that is closed; ``None`` if never."""

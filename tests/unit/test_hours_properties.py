@@ -99,3 +99,21 @@ def test_is_open_matches_the_wall_clock_away_from_transitions(
             # the part after midnight lies in today, which is not closed at this wall time
             expected = True
     assert hours.is_open(t) == expected
+
+
+@SETTINGS
+@given(case=hours_and_instant())
+def test_the_two_day_answers_equal_the_merged_intervals(
+    case: tuple[WorkingHours, datetime],
+) -> None:
+    """is_open/next_open look at two local days only; the merged open intervals (what they
+    were computed from before) must give the same answers, DST edges included."""
+    hours, t = case
+    first = next(hours.open_intervals(t), None)
+    assert hours.is_open(t) == (first is not None and first[0] <= t)
+    assert hours.next_open(t) == (None if first is None else max(first[0], t))
+    for edge in (first or ())[:2]:
+        if edge is not None:
+            for probe in (edge - timedelta(microseconds=1), edge):
+                again = next(hours.open_intervals(probe), None)
+                assert hours.is_open(probe) == (again is not None and again[0] <= probe)
