@@ -1,46 +1,53 @@
-"""Encryption at rest for held message bodies and platform tokens (Fernet, with key rotation)."""
+"""Encryption at rest for held message bodies, excerpts and tokens (Fernet, with key rotation)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["MIN_PASSPHRASE_LENGTH", "Cipher", "DecryptionError"]
+__all__ = ["HOW_TO_MAKE_A_KEY", "Cipher", "DecryptionError", "KeyFormatError"]
 
-#: Passphrases shorter than this are refused: they are too easy to guess.
-MIN_PASSPHRASE_LENGTH = 16
+#: A Fernet key as ``quiet-hours keygen`` prints it: 32 random bytes, urlsafe base64 (44 chars).
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}=")
 
-# Fixed, public derivation parameters: a passphrase must map to the same key in every process.
-_HKDF_SALT = b"quiet-hours/v1"
-_HKDF_INFO = b"at-rest"
+#: How to make a proper key, said with every refusal.
+HOW_TO_MAKE_A_KEY = (
+    "make one with `quiet-hours keygen` (or `quiet-hours init`, which writes it to .env)"
+)
 
 
 class DecryptionError(Exception):
     """A stored value could not be decrypted: wrong key(s) or tampered data."""
 
 
+class KeyFormatError(ValueError):
+    """An entry of ``QUIET_HOURS_SECRET_KEY`` is not a key; the message says how to make one."""
+
+
 def _fernet_key(part: str, position: int) -> bytes:
-    """One entry of the secret as a Fernet key: used as is if it is one, else derived with HKDF."""
-    raw = part.encode("utf-8")
+    """One entry of the secret, checked to be a key of 32 random bytes in urlsafe base64.
+
+    Anything else is refused rather than stretched: a passphrase through a fast hash with a fixed
+    salt is only as strong as a guess at it.
+
+    Raises:
+        KeyFormatError: the entry is not such a key (the message never echoes it).
+    """
+    raw = part.encode("ascii", errors="replace")
     try:
         # strict: a lenient decode would drop stray characters and mistake a passphrase for a key
-        if len(base64.b64decode(raw, altchars=b"-_", validate=True)) == 32:
+        if _KEY_SHAPE.fullmatch(part) and len(base64.urlsafe_b64decode(raw)) == 32:
             return raw
     except (binascii.Error, ValueError):
         pass
-    if len(part) < MIN_PASSPHRASE_LENGTH:
-        # never echo the key itself, only where it is and what is wrong with it
-        raise ValueError(
-            f"key #{position} in QUIET_HOURS_SECRET_KEY is too short ({len(part)} characters): "
-            f"use a key from `quiet-hours keygen` or a passphrase of at least "
-            f"{MIN_PASSPHRASE_LENGTH} characters"
-        )
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO)
-    return base64.urlsafe_b64encode(hkdf.derive(raw))
+    # never echo the key itself, only where it is and what is wrong with it
+    raise KeyFormatError(
+        f"key #{position} in QUIET_HOURS_SECRET_KEY is not a key (it must be 32 random bytes in "
+        f"urlsafe base64, 44 characters; passphrases are not accepted): {HOW_TO_MAKE_A_KEY}"
+    )
 
 
 class Cipher:
@@ -53,14 +60,16 @@ class Cipher:
 
     @classmethod
     def from_secret(cls, secret: str) -> Cipher:
-        """Keys from a comma-separated secret (``QUIET_HOURS_SECRET_KEY``); the first encrypts."""
+        """Keys from a comma-separated secret (``QUIET_HOURS_SECRET_KEY``); the first encrypts.
+
+        Raises:
+            KeyFormatError: the secret is empty, has an empty entry, or an entry is not a key.
+        """
         parts = [part.strip() for part in secret.split(",")]
         if not any(parts):
-            raise ValueError(
-                "QUIET_HOURS_SECRET_KEY is empty: generate a key with `quiet-hours keygen`"
-            )
+            raise KeyFormatError(f"QUIET_HOURS_SECRET_KEY is empty: {HOW_TO_MAKE_A_KEY}")
         if not all(parts):
-            raise ValueError(
+            raise KeyFormatError(
                 "QUIET_HOURS_SECRET_KEY has an empty entry: separate keys with single commas"
             )
         return cls([_fernet_key(part, position) for position, part in enumerate(parts, 1)])

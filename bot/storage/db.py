@@ -24,7 +24,9 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
     # Per connection: WAL lets readers run while the delivery loop writes; NORMAL sync is safe
-    # with WAL; SQLite leaves foreign keys (and so ON DELETE CASCADE) off unless asked.
+    # with WAL; SQLite leaves foreign keys (and so ON DELETE CASCADE) off unless asked;
+    # secure_delete overwrites what is deleted or erased (bodies, excerpts, tokens) with zeros
+    # instead of leaving it readable in free pages: many builds have it off by default.
     cursor = dbapi_connection.cursor()
     try:
         # busy_timeout first: switching to WAL itself needs a lock another process may hold
@@ -32,6 +34,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: ConnectionPoolEntr
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 

@@ -86,3 +86,33 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(engine: AsyncEngine) 
         timeout = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
         foreign_keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar()
     assert (mode, timeout, foreign_keys) == ("wal", 5000, 1)
+
+
+async def test_sqlite_overwrites_what_it_deletes_whatever_the_build_default(
+    database_url: str,
+) -> None:
+    """Erased bodies and tokens must not stay readable in free pages of the file.
+
+    This build of SQLite happens to default to ``secure_delete=ON``; many do not. The connection
+    here starts with it OFF, as on such a build: our engine must switch it on itself.
+    """
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite settings")
+    import aiosqlite
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    path = make_url(database_url).database
+    assert path is not None
+
+    async def connect_like_a_build_without_secure_delete() -> Any:
+        connection = await aiosqlite.connect(path)
+        await connection.execute("PRAGMA secure_delete=OFF")
+        return connection
+
+    engine = create_engine(database_url, async_creator=connect_like_a_build_without_secure_delete)
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("PRAGMA secure_delete"))).scalar() == 1
+    finally:
+        await engine.dispose()
