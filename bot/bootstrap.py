@@ -35,13 +35,16 @@ from bot.services.watch import OffHoursWatcher
 from bot.settings import Settings
 from bot.storage.crypto import Cipher
 from bot.storage.db import create_engine, session_factory
-from bot.storage.migrate import upgrade
+from bot.storage.keycheck import KeysCannotRead, check_keys
+from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.reachable import require_database
 from bot.web import (
     NO_PLATFORM,
     PLATFORMS_KEY,
     QuietProbesAccessLogger,
+    add_readiness_check,
     build_app,
+    keys_ready,
     platform_modes,
 )
 
@@ -95,6 +98,20 @@ class Runtime:
         await self.engine.dispose()
 
 
+async def _require_readable_keys(engine: AsyncEngine, cipher: Cipher) -> None:
+    """Refuse to start when the keys cannot read the stored data (nothing is touched then).
+
+    Raises:
+        KeysCannotRead: one line saying what cannot be read and what to do.
+    """
+    if await current_revision(engine) != head_revision():
+        return  # `--no-migrate` on an old schema: /readyz says so; the probe needs the head
+    async with engine.connect() as connection:
+        check = await check_keys(connection, cipher)
+    if not check.ok:
+        raise KeysCannotRead(check.describe())
+
+
 async def build_runtime(
     settings: Settings,
     *,
@@ -114,6 +131,7 @@ async def build_runtime(
         await require_database(engine)  # one line, not a driver traceback, when it is not there
         if migrate:
             await upgrade(engine)
+        await _require_readable_keys(engine, cipher)
         platforms: dict[str, ChatPlatform] = {}
         if settings.slack_bot_token or settings.slack_client_id:
             from adapters.slack.platform import SlackPlatform
@@ -196,6 +214,7 @@ async def build_runtime(
         )
         extras: dict[str, Any] = {}
         app = build_app(engine=engine, delivery_metrics=metrics, platforms=platform_modes(settings))
+        add_readiness_check(app, keys_ready(cipher))
         add_legal_pages(
             app,
             Operator(

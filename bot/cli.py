@@ -123,8 +123,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
-    from bot.storage.crypto import Cipher
+    from bot.storage.crypto import Cipher, DecryptionError
     from bot.storage.db import create_engine, session_factory
+    from bot.storage.keycheck import REMEDY
     from bot.storage.migrate import require_schema
     from bot.storage.repositories import rotate_encryption
 
@@ -140,7 +141,12 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    count = asyncio.run(rotate())
+    try:
+        count = asyncio.run(rotate())
+    except DecryptionError:  # all or nothing: the transaction rolled back, nothing changed
+        raise UsageError(
+            f"nothing re-encrypted: QUIET_HOURS_SECRET_KEY cannot read some stored data; {REMEDY}"
+        ) from None
     print(f"re-encrypted {count} value(s) with the first key in QUIET_HOURS_SECRET_KEY")
     return 0
 

@@ -30,6 +30,11 @@ class DeliveryMetrics:
         self.failed = Counter(
             "quiet_hours_failed", "Held messages that failed for good", ["reason"], registry=r
         )
+        self.undecryptable = Counter(
+            "quiet_hours_undecryptable",
+            "Held messages the configured keys could not read (kept and retried, never failed)",
+            registry=r,
+        )
         self.retries = Counter(
             "quiet_hours_retries", "Transient failures retried with backoff", registry=r
         )

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.metrics import DeliveryMetrics
 from bot.settings import Settings
+from bot.storage.crypto import Cipher
+from bot.storage.keycheck import check_keys
 from bot.storage.migrate import current_revision, head_revision
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "ReadinessCheck",
     "add_readiness_check",
     "build_app",
+    "keys_ready",
     "platform_modes",
     "route_template",
 ]
@@ -131,6 +134,22 @@ async def platforms_ready(app: web.Application) -> Readiness:
     if all(mode == OFF for mode in modes.values()):
         return Readiness({"platforms": modes}, NO_PLATFORM)
     return Readiness({"platforms": modes})
+
+
+def keys_ready(cipher: Cipher) -> ReadinessCheck:
+    """A check that the configured keys can read the stored data (``keys``: ``ok`` or one line
+    saying what cannot be read and what to do; see bot.storage.keycheck)."""
+
+    async def check(app: web.Application) -> Readiness:
+        try:
+            async with app[ENGINE_KEY].connect() as connection:
+                found = await check_keys(connection, cipher)
+        except Exception:  # no database or an old schema: database_ready says which
+            log.debug("readiness check: could not read stored samples", exc_info=True)
+            return Readiness({"keys": "unknown"})
+        return Readiness({"keys": found.describe()}, None if found.ok else found.describe())
+
+    return check
 
 
 def add_readiness_check(app: web.Application, check: ReadinessCheck) -> None:

@@ -29,9 +29,24 @@ from bot.storage.crypto import Cipher, DecryptionError
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.retry import retrying
 
-__all__ = ["SendPolicy", "Sender"]
+__all__ = ["UNREADABLE_RETRY_SECONDS", "SendPolicy", "Sender"]
 
 log = logging.getLogger(__name__)
+
+#: A held message the configured keys cannot read is looked at again after this long.
+UNREADABLE_RETRY_SECONDS = 300
+
+
+def _unreadable(error: BaseException) -> bool:
+    """Did a platform call fail because a stored value (a token) could not be decrypted?"""
+    cause: BaseException | None = error
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:  # `raise e from e` makes a cycle
+        if isinstance(cause, DecryptionError):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__
+    return False
 
 
 @dataclass(frozen=True)
@@ -101,7 +116,7 @@ class Sender:
                     self._metrics.recovered.inc()
                     self._recorder.add(job, existing)
                     return Step.DONE
-            body = self._body(job)
+            body = self._body(job)  # DecryptionError: kept, see _keep_unreadable
             if body is None:
                 await self._fail(job, "erased", notify=False)
                 return Step.DONE
@@ -118,7 +133,11 @@ class Sender:
                     written_at=job.created_at,
                 )
             )
+        except DecryptionError:
+            return await self._keep_unreadable(job)
         except DeliveryError as error:
+            if _unreadable(error):  # a stored token the keys cannot read
+                return await self._keep_unreadable(job)
             return await self._handle_error(job, error)
         except Exception as error:  # a bug or an unknown failure: retry, never lose the message
             log.exception("unexpected error delivering %s", job.id)
@@ -159,14 +178,31 @@ class Sender:
         return taken
 
     def _body(self, job: Job) -> str | None:
-        """Decrypt only when sending: plaintext never waits in memory longer than needed."""
-        if job.body_enc is None:
-            return None
-        try:
-            return self._cipher.decrypt(job.body_enc)
-        except DecryptionError:
-            log.error("held message %s cannot be decrypted with the configured keys", job.id)
-            raise DeliveryError(DeliveryErrorKind.PERMANENT, "undecryptable") from None
+        """Decrypt only when sending: plaintext never waits in memory longer than needed.
+
+        Raises:
+            DecryptionError: the configured keys cannot read the body.
+        """
+        return None if job.body_enc is None else self._cipher.decrypt(job.body_enc)
+
+    async def _keep_unreadable(self, job: Job) -> Step:
+        """The keys cannot read the body (or the token to post it with): never fail or erase it.
+
+        A wrong or missing key is the operator's to fix (``serve`` and ``/readyz`` refuse such
+        keys at start); the row goes back to the outbox as it is, the attempt not counted
+        (nothing was posted), and is tried again in :data:`UNREADABLE_RETRY_SECONDS`, so
+        restoring the key delivers it.
+        """
+        self._metrics.undecryptable.inc()
+        log.error(
+            "held message %s cannot be decrypted with the configured keys; kept, retried in %d s",
+            job.id,
+            UNREADABLE_RETRY_SECONDS,
+        )
+        await self.release(
+            job, delay=UNREADABLE_RETRY_SECONDS, error="undecryptable", attempted=False
+        )
+        return Step.DONE
 
     async def _follow_up(self, job: Job, conversation: str, message_id: str) -> None:
         if self._on_urgent_delivered is None or not job.urgent:
@@ -204,8 +240,9 @@ class Sender:
         await self.release(job, delay=self._policy.backoff.delay(job.attempts), error=error.code)
         return Step.DONE
 
-    async def release(self, job: Job, *, delay: float, error: str) -> None:
-        """Give the job's row back to the outbox, due again in ``delay`` seconds."""
+    async def release(self, job: Job, *, delay: float, error: str, attempted: bool = True) -> None:
+        """Give the job's row back to the outbox, due again in ``delay`` seconds
+        (``attempted=False``: sure that nothing was posted, the attempt is not counted)."""
 
         async def write() -> None:
             now = self._clock.now()
@@ -217,6 +254,7 @@ class Sender:
                     retry_at=now + timedelta(seconds=delay),
                     error=error,
                     at=now,
+                    attempted=attempted,
                 )
 
         await retrying(write, what="releasing a message")

@@ -107,7 +107,6 @@ MESSAGES: dict[str, str] = {
     "delivery.failed.invalid_auth": "Quiet Hours is no longer authorised in this workspace. Ask an admin to reinstall it.",
     "delivery.failed.account_inactive": "Quiet Hours is no longer authorised in this workspace. Ask an admin to reinstall it.",
     "delivery.failed.msg_too_long": "the message is too long for the platform. Shorten it and hold it again.",
-    "delivery.failed.undecryptable": "it could not be decrypted with the server’s current keys. Tell your administrator.",
     "delivery.failed.other": "the platform refused it ({code}). Try sending it again.",
     # digest
     "digest.header": "While you were off: {count} thread(s) in this channel had activity outside working hours since {since}.",

@@ -102,7 +102,6 @@ MESSAGES: dict[str, str] = {
     "delivery.failed.invalid_auth": "Quiet Hours har ikke lenger tilgang til arbeidsområdet. Be en administrator om å installere den på nytt.",
     "delivery.failed.account_inactive": "Quiet Hours har ikke lenger tilgang til arbeidsområdet. Be en administrator om å installere den på nytt.",
     "delivery.failed.msg_too_long": "meldingen er for lang for plattformen. Gjør den kortere og hold den på nytt.",
-    "delivery.failed.undecryptable": "den kunne ikke dekrypteres med serverens nåværende nøkler. Si fra til administratoren.",
     "delivery.failed.other": "plattformen avviste den ({code}). Prøv å sende den på nytt.",
     # digest
     "digest.header": "Mens du var borte: {count} tråd(er) i denne kanalen hadde aktivitet utenfor arbeidstid siden {since}.",

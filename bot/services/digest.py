@@ -200,9 +200,9 @@ class DigestService:
         summary = {"threads": len(threads), "posted": posted, "failed": failed}
         async with self._sessions() as session, session.begin():
             if self._cipher is not None and posted:  # the first lines served their purpose
-                await ExcerptRepository(session, self._cipher).erase(
-                    workspace.id, [(t.conversation, t.thread) for t in threads]
-                )
+                # only the ones that were read: one the keys cannot read is never erased for
+                # that (it expires with the others, see ExcerptRepository.purge_expired)
+                await ExcerptRepository(session, self._cipher).erase(workspace.id, list(lines))
             await DigestRepository(session).finish(
                 team.id, end, state=state, now=self._clock.now(), summary=summary
             )

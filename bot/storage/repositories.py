@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +49,8 @@ __all__ = [
     "WorkspaceRepository",
     "rotate_encryption",
 ]
+
+log = logging.getLogger(__name__)
 
 
 def _insert_ignoring_duplicates(session: AsyncSession, table: type[Base]) -> Insert:
@@ -745,13 +748,19 @@ class ExcerptRepository:
             ThreadExcerptRow.conversation_id.in_(conversations),
         )
         found: dict[tuple[str, str], str] = {}
+        unreadable = 0
         for row in (await self._session.scalars(query)).all():
             key = (row.conversation_id, row.thread_id)
             if key in wanted:
                 try:
                     found[key] = self._cipher.decrypt(row.excerpt_enc)
                 except DecryptionError:
-                    continue  # a retired key: the digest goes out without that line
+                    unreadable += 1  # the digest goes out without that line; the row stays
+        if unreadable:
+            log.error(
+                "%d thread first line(s) cannot be decrypted with the configured keys; kept",
+                unreadable,
+            )
         return found
 
     async def erase(self, workspace_id: int, threads: Iterable[tuple[str, str]]) -> None:
