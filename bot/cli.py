@@ -151,6 +151,15 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    from bot.cli_data import WorkspaceNotFound, erase
+
+    try:
+        return erase(args, _settings(args).database_url)
+    except WorkspaceNotFound as error:
+        raise UsageError(str(error)) from None
+
+
 # -- policies --------------------------------------------------------------------------------
 
 
@@ -347,6 +356,16 @@ def _parser() -> argparse.ArgumentParser:
         "when all pass, 1 otherwise.",
     )
     doctor.add_argument("--database-url", help=db_help)
+
+    erase = add(
+        "erase",
+        cmd_erase,
+        "Erase every row of one workspace (Slack team / Teams tenant): held messages, first "
+        "lines, tokens, people, teams. What uninstalling does; cannot be undone.",
+    )
+    erase.add_argument("--workspace", required=True, metavar="ID", help="e.g. T0123ABCD")
+    erase.add_argument("--platform", choices=["slack", "teams", "sandbox"], help="if ID is on both")
+    erase.add_argument("--database-url", help=db_help)
 
     policy = commands.add_parser(
         "policy", help="List, show and validate policy presets.", description="Policy presets."

@@ -24,17 +24,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.slack.interactions import SlackInteractions
-from adapters.slack.oauth import erase_slack_installations, erase_slack_user_tokens
+from adapters.slack.oauth import erase_slack_user_tokens
 from adapters.slack.replay import needs_replay_check, replay_key
 from adapters.slack.tokens import StoredTokens
 from bot.clock import Clock
 from bot.i18n import translate
 from bot.services.autohold import AutoHoldService, OwnMessage
+from bot.services.erase import erase_workspace
 from bot.services.watch import ChannelMessage, OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
-    InstallationRepository,
     PersonRepository,
     SeenEventRepository,
     WorkspaceRepository,
@@ -273,20 +273,20 @@ class SlackEvents:
                 await self._interactions.tell_auto_hold_off(client, team, person, moved)
 
     async def _forget(self, team: str) -> None:
-        """Delete the tokens, cancel held messages and erase their bodies."""
-        now = self._clock.now()
+        """The app was uninstalled: erase every row of the workspace (tokens, held messages,
+        first lines, people, teams, activity; see bot.services.erase)."""
         async with self._sessions() as session, session.begin():
-            workspace = await WorkspaceRepository(session).find("slack", team)
-            if workspace is None:
-                return
-            await InstallationRepository(session, self._cipher).revoke(workspace.id, now)
-            erased = await HeldMessageRepository(session, self._cipher).erase_for_workspace(
-                workspace.id, now
-            )
-            await WorkspaceRepository(session).mark_uninstalled(workspace.id, now)
-            await erase_slack_installations(session, team)
+            erased = await erase_workspace(session, "slack", team)
+        if self._autohold is not None:
+            self._autohold.forget("slack", team)
         self._tokens.forget(team)
-        log.info("workspace %s uninstalled: %d held message(s) cancelled", team, len(erased))
+        if erased is not None:
+            log.info(
+                "workspace %s uninstalled: %d row(s) erased (%d held message(s))",
+                team,
+                erased.total,
+                erased.rows.get("held_messages", 0),
+            )
 
 
 def _parse(raw: bytes, content_type: str) -> dict[str, Any] | None:

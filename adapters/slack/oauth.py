@@ -33,7 +33,7 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import Table, Text, delete, update
+from sqlalchemy import Text, delete, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -45,7 +45,6 @@ from bot.storage.crypto import Cipher
 from bot.storage.models import (
     SLACK_ENCRYPTED_COLUMNS,
     WorkspaceRow,
-    slack_bots_table,
     slack_installations_table,
 )
 from bot.storage.repositories import (
@@ -59,7 +58,6 @@ __all__ = [
     "EncryptedText",
     "PurgingStateStore",
     "SlackInstall",
-    "erase_slack_installations",
     "manifest_scopes",
 ]
 
@@ -186,15 +184,6 @@ def manifest_scopes() -> tuple[list[str], list[str]]:
     """
     scopes = yaml.safe_load(manifest_text())["oauth_config"]["scopes"]
     return [str(scope) for scope in scopes["bot"]], [str(s) for s in scopes.get("user") or []]
-
-
-async def erase_slack_installations(session: AsyncSession, team: str) -> None:
-    """Delete slack-sdk's rows (and so its encrypted tokens) for a workspace that uninstalled."""
-    tables: tuple[Table, ...] = (slack_installations_table, slack_bots_table)
-    for table in tables:
-        await session.execute(
-            delete(table).where((table.c.team_id == team) | (table.c.enterprise_id == team))
-        )
 
 
 async def erase_slack_user_tokens(session: AsyncSession, team: str, people: list[str]) -> None:

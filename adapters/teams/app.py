@@ -73,11 +73,13 @@ from bot.presets import load_preset
 from bot.services.commands import CommandService
 from bot.services.compose import ComposeService
 from bot.services.directory import zone_or_utc
+from bot.services.erase import erase_workspace
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
     ConversationRepository,
+    ExcerptRepository,
     PersonRepository,
     SeenEventRepository,
     TeamRepository,
@@ -512,20 +514,25 @@ class TeamsBot:
                     if parse_reference(row.reference).get("teamId") == info.team:
                         targets.add(row.conversation_id)
             held = HeldMessageRepository(session, self._cipher)
+            excerpts = ExcerptRepository(session, self._cipher)
             erased = 0
             for conversation in sorted(targets):
                 erased += len(
                     await held.erase_for_workspace(workspace.id, now, conversation_id=conversation)
                 )
+                await excerpts.erase_conversation(workspace.id, conversation)
                 await conversations.forget(workspace.id, conversation)
                 self._remembered.drop((info.tenant, conversation))
-            if not await conversations.for_workspace(workspace.id, limit=1):
-                await WorkspaceRepository(session).mark_uninstalled(workspace.id, now)
+            # the app is gone from the tenant: nothing of it is kept (see bot.services.erase)
+            gone = not await conversations.for_workspace(workspace.id, limit=1)
+            if gone:
+                await erase_workspace(session, PLATFORM, info.tenant)
         log.info(
-            "Teams app left %d conversation(s) in tenant %s: %d held message(s) cancelled",
+            "Teams app left %d conversation(s) in tenant %s: %d held message(s) cancelled%s",
             len(targets),
             info.tenant,
             erased,
+            "; uninstalled, everything of the tenant erased" if gone else "",
         )
 
 

@@ -773,6 +773,16 @@ class ExcerptRepository:
                 )
             )
 
+    async def erase_conversation(self, workspace_id: int, conversation_id: str) -> int:
+        """Every first line kept from one conversation (the bot was removed from it)."""
+        result = await self._session.execute(
+            delete(ThreadExcerptRow).where(
+                ThreadExcerptRow.workspace_id == workspace_id,
+                ThreadExcerptRow.conversation_id == conversation_id,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def purge_expired(self, now: datetime) -> int:
         result = await self._session.execute(
             delete(ThreadExcerptRow).where(ThreadExcerptRow.expires_at <= now)

@@ -20,6 +20,7 @@ COMMANDS = [
     ["keygen"],
     ["demo"],
     ["rotate-keys"],
+    ["erase"],
     ["policy"],
     ["policy", "list"],
     ["policy", "validate"],

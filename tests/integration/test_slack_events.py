@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, inspect, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.sandbox.slack_api import FakeSlack
@@ -22,16 +22,17 @@ from adapters.slack.platform import SlackPlatform
 from adapters.slack.tokens import StoredTokens
 from bot.clock import FixedClock
 from bot.metrics import DeliveryMetrics
+from bot.services.erase import NO_WORKSPACE_DATA
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.models import ActivityRow
 from bot.storage.outbox import HeldMessageRepository
-from bot.storage.repositories import InstallationRepository, WorkspaceRepository
+from bot.storage.repositories import WorkspaceRepository
 from bot.web import build_app
 from tests.support.signing import slack_headers
 from tests.support.slack import fake_slack, install_workspace
 from tests.support.slack_app import shared_payload
-from tests.support.waiting import until
+from tests.support.waiting import until, until_async
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-events"
@@ -78,7 +79,7 @@ async def client(
         sessions=sessions,
         cipher=cipher,
         tokens=tokens,
-        watcher=OffHoursWatcher(sessions=sessions, platforms={"slack": platform}),
+        watcher=OffHoursWatcher(sessions=sessions, platforms={"slack": platform}, cipher=cipher),
         clock=FixedClock(SATURDAY),
         api_url=slack.url,
     ).mount(app)
@@ -168,10 +169,37 @@ async def test_off_hours_message_is_labelled_and_a_retry_has_one_effect(
     assert count == 1
 
 
-async def test_app_uninstalled_cancels_and_erases_held_messages(
-    client: tuple[aiohttp.ClientSession, str, FakeSlack], sessions: Sessions, cipher: Cipher
+async def rows_left(engine: AsyncEngine) -> dict[str, int]:
+    """Rows per table, for every table that can hold a workspace's data."""
+
+    def count(connection: Connection) -> dict[str, int]:
+        names = set(inspect(connection).get_table_names()) - set(NO_WORKSPACE_DATA)
+        return {
+            name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+            for name in sorted(names)
+        }
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(count)
+
+
+@pytest.mark.parametrize(
+    "event_file",
+    ["test_events__app_uninstalled_body.json", "test_events__tokens_revoked_body.json"],
+)
+async def test_uninstalling_erases_everything_of_the_workspace(
+    client: tuple[aiohttp.ClientSession, str, FakeSlack],
+    engine: AsyncEngine,
+    sessions: Sessions,
+    cipher: Cipher,
+    event_file: str,
 ) -> None:
     http, url, _ = client
+    # Saturday: a thread in the team's channel (activity, a label, its first line kept for the
+    # digest) and a message held for Monday
+    body = json.dumps(saturday_message()).encode()
+    assert (await post(http, url, body, slack_headers(SECRET, body)))[0] == 200
+    await until_async(lambda: rows_left_in(engine, "thread_excerpts"))
     async with sessions() as session, session.begin():
         workspace = await WorkspaceRepository(session).find("slack", "T1")
         assert workspace is not None
@@ -183,19 +211,16 @@ async def test_app_uninstalled_cancels_and_erases_held_messages(
             deliver_at=SATURDAY,
             now=SATURDAY,
         )
-    event = payload("test_events__app_uninstalled_body.json")
+    # the app is uninstalled (or its bot token revoked): nothing of the workspace is kept
+    event = payload(event_file)
     event["team_id"] = "T1"
+    event["event"].get("tokens", {}).pop("oauth", None)
     body = json.dumps(event).encode()
     assert (await post(http, url, body, slack_headers(SECRET, body)))[0] == 200
+    await until_async(lambda: rows_left_in(engine, "workspaces", none=True))
+    assert {name: n for name, n in (await rows_left(engine)).items() if n} == {}
 
-    async def erased() -> bool:
-        async with sessions() as session:
-            return await HeldMessageRepository(session, cipher).count_by_state() == {"cancelled": 1}
 
-    for _ in range(50):
-        if await erased():
-            break
-        await asyncio.sleep(0.05)
-    assert await erased()
-    async with sessions() as session:
-        assert await InstallationRepository(session, cipher).bot_token(1) is None
+async def rows_left_in(engine: AsyncEngine, name: str, *, none: bool = False) -> bool:
+    left = (await rows_left(engine))[name]
+    return left == 0 if none else left > 0

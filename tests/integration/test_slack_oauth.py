@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.sandbox.slack_api import FakeSlack
-from adapters.slack.oauth import SlackInstall, erase_slack_installations, manifest_scopes
+from adapters.slack.oauth import SlackInstall, manifest_scopes
 from adapters.slack.tokens import StoredTokens
 from bot.clock import FixedClock
 from bot.metrics import DeliveryMetrics
+from bot.services.erase import erase_workspace
 from bot.storage.crypto import Cipher
 from bot.storage.models import (
     InstallationRow,
@@ -254,7 +255,7 @@ async def test_reinstall_after_uninstall_revives_the_workspace(
     assert await StoredTokens(sessions, cipher)(TEAM, None) == BOT_TOKEN
 
 
-async def test_uninstall_can_erase_slack_sdk_rows(site: Site, sessions: Sessions) -> None:
+async def test_erasing_the_workspace_erases_slack_sdk_rows(site: Site, sessions: Sessions) -> None:
     state, _ = await site.start_install()
     site.slack.approve_install(
         "code-4", client_id=CLIENT_ID, installer="U_OLA", bot_token=BOT_TOKEN
@@ -263,10 +264,11 @@ async def test_uninstall_can_erase_slack_sdk_rows(site: Site, sessions: Sessions
         0
     ] == 200
     async with sessions() as session, session.begin():
-        await erase_slack_installations(session, TEAM)
+        assert await erase_workspace(session, "slack", TEAM) is not None
     async with sessions() as session:
         for table in (slack_installations_table, slack_bots_table):
             assert (await session.execute(select(table))).all() == []
+        assert await WorkspaceRepository(session).find("slack", TEAM) is None
 
 
 @pytest.mark.parametrize(

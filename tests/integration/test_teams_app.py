@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,16 @@ from adapters.teams.app import ROUTE, TeamsBot
 from bot.clock import FixedClock
 from bot.metrics import DeliveryMetrics
 from bot.storage.crypto import Cipher
-from bot.storage.models import ConversationRow, HeldMessageRow, PersonRow, TeamRow, WorkspaceRow
+from bot.storage.models import (
+    ConversationRow,
+    HeldMessageRow,
+    PersonRow,
+    TeamRow,
+    ThreadExcerptRow,
+    WorkspaceRow,
+)
 from bot.storage.outbox import HeldMessageRepository
-from bot.storage.repositories import TeamRepository
+from bot.storage.repositories import ExcerptRepository, TeamRepository
 from bot.web import build_app
 from tests.conftest import TEST_KEY
 from tests.integration.test_serve_faults import ROOT, free_port
@@ -139,6 +146,14 @@ async def hold(sessions: Sessions, cipher: Cipher, conversation: str) -> str:
         return row.id
 
 
+async def keep_first_line(sessions: Sessions, cipher: Cipher, conversation: str) -> None:
+    async with sessions() as session, session.begin():
+        workspace = (await session.scalars(select(WorkspaceRow))).one()
+        await ExcerptRepository(session, cipher).remember(
+            workspace.id, conversation, "1.1", "Skal vi bytte?", now=SUNDAY, keep=timedelta(days=14)
+        )
+
+
 async def held_states(sessions: Sessions) -> dict[str, tuple[str, bool]]:
     async with sessions() as session:
         rows = (await session.scalars(select(HeldMessageRow))).all()
@@ -236,6 +251,7 @@ async def test_removing_the_app_from_a_team_erases_what_was_held_there(
         assert await anonymous.send(activity) == 202
     for conversation in (GENERAL, CHANNEL, PERSONAL_KARI):
         await hold(sessions, cipher, conversation)
+    await keep_first_line(sessions, cipher, CHANNEL)
     removed = installation_update(service_url, action="remove")
     assert await anonymous.send(removed) == 202
     assert await held_states(sessions) == {
@@ -244,19 +260,16 @@ async def test_removing_the_app_from_a_team_erases_what_was_held_there(
         PERSONAL_KARI: ("held", True),
     }
     assert set(await conversations(sessions)) == {PERSONAL_KARI}
+    async with sessions() as session:  # the channel's thread first lines went with it
+        assert (await session.scalars(select(ThreadExcerptRow))).all() == []
     # Teams also says the bot left the team; nothing is left to do, nothing breaks.
     bot_left = conversation_update(service_url, removed=[removed["recipient"]])
     assert await anonymous.send(bot_left) == 202
-    # Uninstalled personally too: the tenant has nothing left.
+    # Uninstalled personally too: the tenant has nothing left, and nothing of it is kept.
     assert await anonymous.send(installation_update(service_url, "remove", "personal")) == 202
-    assert await held_states(sessions) == {
-        GENERAL: ("cancelled", False),
-        CHANNEL: ("cancelled", False),
-        PERSONAL_KARI: ("cancelled", False),
-    }
     async with sessions() as session:
-        workspace = (await session.scalars(select(WorkspaceRow))).one()
-    assert workspace.uninstalled_at is not None
+        for model in (WorkspaceRow, HeldMessageRow, PersonRow, ConversationRow):
+            assert (await session.scalars(select(model))).all() == [], model.__tablename__
 
 
 async def test_a_deleted_channel_takes_only_its_own_held_messages(
