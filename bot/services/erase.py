@@ -26,6 +26,7 @@ from bot.storage.models import (
     InstallationRow,
     LabelRow,
     PersonRow,
+    SendSlotRow,
     TeamChannelRow,
     TeamLeaderRow,
     TeamRow,
@@ -115,6 +116,20 @@ async def erase_workspace(
                     ),
                 )
             )
+    # shared pacing rows are keyed "c:<platform>:<workspace>:<conversation>#n" and
+    # "w:<platform>:<workspace>#n" (bot/delivery/pacing.py)
+    slots = SendSlotRow.key
+    statements.append(
+        (
+            "send_slots",
+            delete(SendSlotRow).where(
+                or_(
+                    slots.startswith(f"c:{platform}:{external_id}:", autoescape=True),
+                    slots.startswith(f"w:{platform}:{external_id}#", autoescape=True),
+                )
+            ),
+        )
+    )
     statements.append(("workspaces", delete(WorkspaceRow).where(WorkspaceRow.id == workspace_id)))
     rows: dict[str, int] = {}
     for table_name, statement in statements:

@@ -154,6 +154,9 @@ def seed(connection: Connection) -> dict[str, int]:
             is_enterprise_install=False,
         )
         insert("slack_bots", **common, bot_token="enc", is_enterprise_install=False)
+        # shared pacing, keyed by workspace (and conversation) as bot/delivery/pacing.py does
+        insert("send_slots", key=f"c:slack:{team}:C_{mark}#0", tat=1.0, blocked_until=0.0)
+        insert("send_slots", key=f"w:slack:{team}#0", tat=1.0, blocked_until=0.0)
     # tables that belong to no workspace
     insert("seen_events", platform="slack", event_id="Ev1", seen_at=NOW)
     insert("slack_oauth_states", state="s1", expire_at=NAIVE_NOW)
@@ -190,6 +193,10 @@ def owners(connection: Connection, rows: dict[str, list[Row]]) -> Callable[[str,
             for candidate in rows[parent]:
                 if candidate[column] == value:
                     return owner(parent, candidate)
+        if name == "send_slots":  # "c:<platform>:<workspace>:…" or "w:<platform>:<workspace>#n"
+            platform, rest = row["key"].split(":", 2)[1:]
+            external = rest.split(":")[0].split("#")[0]
+            return int(by_external[external]) if platform == "slack" else None
         for column in ("team_id", "enterprise_id"):  # slack-sdk's stores name the workspace
             if isinstance(row.get(column), str) and row[column] in by_external:
                 return int(by_external[row[column]])
@@ -248,7 +255,7 @@ async def test_the_erase_command_says_what_it_erased_in_one_line(
 
     assert await asyncio.to_thread(erase, "--workspace", GONE) == 0
     out, err = capsys.readouterr()
-    assert out == "erased workspace slack:T_GONE: 15 row(s), 1 held message(s) among them\n"
+    assert out == "erased workspace slack:T_GONE: 17 row(s), 1 held message(s) among them\n"
     assert err == ""
     async with engine.connect() as connection:
         left = await connection.run_sync(snapshot)
