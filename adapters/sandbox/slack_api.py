@@ -3,7 +3,9 @@
 It keeps channels and messages in memory, answers the methods Quiet Hours calls, records every
 call, checks the bot token, and can misbehave on purpose: per-channel and workspace rate limits
 answered with ``429`` + ``Retry-After``, injected ``5xx`` and slow responses, archived channels
-and revoked tokens.
+and revoked tokens. Given a ``payload_checker`` it refuses what real Slack refuses for its size or
+shape (``invalid_blocks``, ``msg_too_long``, ``invalid_arguments`` for a view), and keeps why in
+``refusals``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from bot.domain.markup import unescape
 __all__ = ["Call", "FakeSlack", "Faults", "TokenBucket"]
 
 JSONDict = dict[str, Any]
+#: ``(method, params)`` → ``None`` if Slack would take the payload, else (error code, reasons)
+PayloadChecker = Callable[[str, JSONDict], tuple[str, list[str]] | None]
 
 
 @dataclass
@@ -115,6 +119,7 @@ class FakeSlack:
         wall_clock: Callable[[], float] | None = None,
         faults: Faults | None = None,
         validator: Callable[[str, JSONDict], None] | None = None,
+        payload_checker: PayloadChecker | None = None,
         auto_create_channels: bool = False,
     ) -> None:
         self.team_id = team_id
@@ -139,6 +144,9 @@ class FakeSlack:
         self.ims: dict[str, tuple[str, str]] = {}
         self.calls: list[Call] = []
         self.violations: list[str] = []
+        #: payloads refused for their size or shape: "method: reason"
+        self.refusals: list[str] = []
+        self._payload_checker = payload_checker
         #: OAuth: client_id -> client_secret, and one-time codes -> the oauth.v2.access answer
         self.oauth_clients: dict[str, str] = {}
         self.oauth_codes: dict[str, JSONDict] = {}
@@ -183,6 +191,9 @@ class FakeSlack:
             body = await request.json()
         except ValueError:
             return web.Response(status=400, text="invalid_json")
+        refused = self._refused("response_url", body)
+        if refused is not None:
+            return web.Response(status=400, text=refused)
         self.responses.append({"hook": request.match_info["hook"], **body})
         return web.Response(text="ok")
 
@@ -379,10 +390,31 @@ class FakeSlack:
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return self._error(call, "unknown_method")
+        refused = self._refused(method, params)
+        if refused is not None:
+            return self._error(call, refused)
         result: JSONDict = handler(params, self.tokens[token])
         if not result.get("ok", True):
             call.error = str(result.get("error"))
         return web.json_response({"ok": True, **result} if result.get("ok", True) else result)
+
+    def _refused(self, method: str, params: JSONDict) -> str | None:
+        """The error code Slack would answer for this payload's size or shape, if any."""
+        if self._payload_checker is None:
+            return None
+        decoded = dict(params)
+        for key in ("blocks", "view"):
+            if isinstance(decoded.get(key), str):
+                try:
+                    decoded[key] = json.loads(decoded[key])
+                except ValueError:
+                    return "invalid_arguments"
+        verdict = self._payload_checker(method, decoded)
+        if verdict is None:
+            return None
+        code, reasons = verdict
+        self.refusals += [f"{method}: {reason}" for reason in reasons]
+        return code
 
     def _injected_status(self, method: str) -> int | None:
         queue = self.faults.fail_next.get(method)

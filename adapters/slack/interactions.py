@@ -21,15 +21,18 @@ from adapters.slack.blocks import (
     COMPOSE_CALLBACK,
     EDIT_CALLBACK,
     HOURS_CALLBACK,
+    ModalForm,
     compose_modal,
     edit_modal,
     home_view,
     hours_modal,
     reply_blocks,
 )
+from adapters.slack.limits import MESSAGE_TEXT
+from adapters.slack.mrkdwn import from_plain, mentioned, to_plain
 from bot.clock import Clock
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
-from bot.domain.markup import plain
+from bot.domain.text_split import shorten
 from bot.i18n import format_instant, translate
 from bot.services.autohold import AutoHeld
 from bot.services.commands import (
@@ -192,6 +195,7 @@ class SlackInteractions:
         team, person = _team(body), _user(body)
         locale = await self._safe_locale(team, person)
         held_id = str(action.get("value", ""))
+        where = str((body.get("channel") or {}).get("id") or person)
         try:
             text = await self._compose.held_text(
                 held_id, platform="slack", workspace=team, person=person
@@ -200,38 +204,51 @@ class SlackInteractions:
         except NotAllowedError:
             text, key = None, "held.not_yours"
         if text is None:
-            await client.chat_postEphemeral(
-                channel=str((body.get("channel") or {}).get("id") or person),
-                user=person,
-                text=translate(key, locale),
-            )
+            await client.chat_postEphemeral(channel=where, user=person, text=translate(key, locale))
             return
-        await client.views_open(
-            trigger_id=body["trigger_id"], view=edit_modal(held_id, text, locale)
-        )
+        plain, restore = to_plain(text, await _names(client, text))
+        # posted as its author, the text stays their Slack text (mentions and all); posted by the
+        # bot for them, it is plain text that the bot makes inert when it posts it
+        keep = restore if await self._posted_as_author(held_id) else None
+        modal = edit_modal(held_id, plain, locale, keep)
+        if modal is None:  # never open nothing: say why it cannot be edited here
+            note = translate("modal.edit.too_long", locale, length=len(plain))
+            await client.chat_postEphemeral(channel=where, user=person, text=note)
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    async def _posted_as_author(self, held_id: str) -> bool:
+        """Whether a held message goes out as its author (auto-hold), mentions and all."""
+        async with self._sessions() as session:
+            row = await HeldMessageRepository(session, self._cipher).get(held_id)
+        return row is not None and row.as_author
 
     async def _on_edit_submitted(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         team, person = _team(body), _user(body)
         locale = await self._safe_locale(team, person)
-        text = _value(view, "text")
-        if not text.strip():
+        form = ModalForm.load(str(view.get("private_metadata", "")))
+        plain = form.joined([_value(view, block) for block in form.block_ids])
+        if not plain.strip():
             await ack(
                 response_action="errors", errors={"text": translate("cmd.later.empty", locale)}
             )
             return
-        if len(text) > MAX_TEXT:
+        text = from_plain(plain, dict(form.restore)) if form.markup else plain
+        # one part: what one input holds, as the person counts it (not the escaped text);
+        # in parts (a long auto-held message): what Slack posts
+        parts = len(form.joins) > 1
+        limit, length = (MESSAGE_TEXT, len(text)) if parts else (MAX_TEXT, len(plain))
+        if length > limit:
             await ack(
                 response_action="errors",
                 errors={
-                    "text": translate(
-                        "cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text)
-                    )
+                    "text": translate("cmd.later.too_long", locale, limit=limit, length=length)
                 },
             )
             return
-        held_id = str(view.get("private_metadata", ""))
+        held_id = form.held_id
         try:
             changed = await self._compose.edit(
                 held_id, platform="slack", workspace=team, person=person, text=text
@@ -321,15 +338,20 @@ class SlackInteractions:
         locale = await self._safe_locale(_team(body), _user(body))
         message = body.get("message") or {}
         author = message.get("user")
-        # readable, and without markup: what the person sends on is their own plain text
-        text = plain(str(message.get("text", "")))
+        text = str(message.get("text", ""))
+        # readable, and without markup (names, not ids): the person sends on their own plain text
+        plain, _ = to_plain(text, await _names(client, text))
         if author:
             name = await _display_name(client, str(author))
-            text = translate("modal.compose.forwarded", locale, author=name) + "\n" + text
+            plain = translate("modal.compose.forwarded", locale, author=name) + "\n" + plain
+        hint = None
+        if len(plain) > MAX_TEXT:
+            plain = shorten(plain, MAX_TEXT)
+            hint = translate("modal.compose.shortened", locale, limit=MAX_TEXT)
         channel = (body.get("channel") or {}).get("id")
         await client.views_open(
             trigger_id=body["trigger_id"],
-            view=compose_modal(locale, text=text[:MAX_TEXT], conversation=channel),
+            view=compose_modal(locale, text=plain, conversation=channel, hint=hint),
         )
 
     async def _on_compose_submitted(
@@ -467,6 +489,30 @@ async def _display_name(client: AsyncWebClient, person: str) -> str:
         return person
     user = found.get("user") or {}
     return str(user.get("real_name") or user.get("name") or person)
+
+
+async def _names(client: AsyncWebClient, text: str) -> dict[str, str]:
+    """Names of the people and channels ``text`` mentions by id (``U1`` → ``Kari``), as far as
+    Slack tells; what it does not tell stays an id."""
+    people, channels = mentioned(text)
+    names: dict[str, str] = {}
+    for user in sorted(people)[:50]:
+        try:
+            found = (await client.users_info(user=user)).get("user") or {}
+        except Exception:  # not found, or no scope: the id stays
+            continue
+        profile = found.get("profile") or {}
+        name = profile.get("display_name") or found.get("real_name") or found.get("name")
+        if name:
+            names[user] = str(name)
+    for channel in sorted(channels)[:50]:
+        try:
+            found = (await client.conversations_info(channel=channel)).get("channel") or {}
+        except Exception:
+            continue
+        if found.get("name"):
+            names[channel] = str(found["name"])
+    return names
 
 
 def _value(view: dict[str, Any], block: str) -> str:

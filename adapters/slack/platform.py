@@ -12,7 +12,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import digest_blocks
+from adapters.slack.blocks import digest_blocks, text_sections
+from adapters.slack.limits import FALLBACK_TEXT, MESSAGE_BLOCKS
+from adapters.slack.mrkdwn import shorten_mrkdwn
 from bot.domain.digest import DigestView
 from bot.domain.markup import user_text
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
@@ -64,20 +66,24 @@ def attributed_blocks(message: OutgoingMessage) -> list[dict[str, Any]]:
         fallback = message.written_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         parts.append(f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>")
     icon = ":rotating_light:" if message.urgent else ":mailbox_with_mail:"
-    text = user_text(message.text)
-    # a section holds at most 3,000 characters; longer texts take several
-    sections: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text[i : i + 3000]}}
-        for i in range(0, len(text), 3000)
-    ]
+    # people's words made inert, in sections of at most 3,000 characters cut at safe places
+    # (40,000 characters, the most Slack posts, make 14 — well under 50 blocks)
+    sections = text_sections(user_text(message.text))[: MESSAGE_BLOCKS - 1]
     context = {"type": "mrkdwn", "text": f"{icon} " + " · ".join(parts)}
     return [*sections, {"type": "context", "elements": [context]}]
 
 
 def attributed_text(message: OutgoingMessage) -> str:
     """The notification (and fallback) text of a post the bot makes for someone: who, then
-    what — the author first, as a real mention, so the text cannot pass for someone else's."""
-    return f"<@{message.author}>: {user_text(message.text)}"
+    what — the author first, as a real mention, so the text cannot pass for someone else's;
+    within Slack's recommended 4,000 characters."""
+    return fallback_text(f"<@{message.author}>: {user_text(message.text)}")
+
+
+def fallback_text(text: str) -> str:
+    """A message's ``text`` beside its blocks: what notifications show, kept under Slack's
+    recommended 4,000 characters (the blocks carry the whole)."""
+    return shorten_mrkdwn(text, FALLBACK_TEXT)
 
 
 def classify(error: BaseException) -> DeliveryError:
@@ -177,6 +183,7 @@ class SlackPlatform:
                 kwargs["thread_ts"] = message.thread
             if message.blocks:
                 kwargs["blocks"] = list(message.blocks)
+                kwargs["text"] = fallback_text(message.text)
             elif message.author and not message.as_author:
                 # the bot speaks for someone: their words made inert, and their name on it
                 kwargs["blocks"] = attributed_blocks(message)
@@ -279,7 +286,7 @@ class SlackPlatform:
         except Exception as error:
             raise classify(error) from error
         links: dict[tuple[str, str], str] = {}
-        for thread in view.threads[:50]:
+        for thread in view.threads[: MESSAGE_BLOCKS - 4]:  # as many as digest_blocks shows
             try:
                 found = await client.chat_getPermalink(
                     channel=thread.conversation, message_ts=thread.thread
@@ -292,7 +299,7 @@ class SlackPlatform:
             OutgoingMessage(
                 workspace=workspace,
                 conversation=conversation,
-                text=view.text(),
+                text=view.text(limit=FALLBACK_TEXT),
                 blocks=tuple(digest_blocks(view, links)),
             )
         )

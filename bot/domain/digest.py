@@ -133,16 +133,31 @@ class DigestView:
     def footer(self) -> str:
         return translate("digest.footer", self.locale)
 
-    def text(self) -> str:
-        """The plain-text form (platforms without rich layout, and notification fallbacks)."""
-        lines = [self.header()]
+    def text(self, limit: int | None = None) -> str:
+        """The plain-text form (platforms without rich layout, and notification fallbacks).
+
+        With ``limit`` (characters) it stays within it: whole threads are listed while they
+        fit, the rest counted ("… and 12 more thread(s)."), the footer kept.
+        """
+        head, foot = self.header(), self.footer()
+        entries = []
         for thread in self.threads:
-            lines.append(self.summary(thread))
             first = self.first_line(thread)
-            if first:
-                lines.append(f"  “{first}”")
-        lines.append(self.footer())
-        return "\n".join(lines)
+            entries.append(self.summary(thread) + (f"\n  “{first}”" if first else ""))
+        lines = [head, *entries, foot]
+        whole = "\n".join(lines)
+        if limit is None or len(whole) <= limit:
+            return whole
+        shown: list[str] = []
+        for count, entry in enumerate(entries):
+            more = translate("digest.more", self.locale, count=len(entries) - count - 1)
+            candidate = [head, *shown, entry, more, foot]
+            if len("\n".join(candidate)) > limit:
+                break
+            shown.append(entry)
+        more = translate("digest.more", self.locale, count=len(entries) - len(shown))
+        text = "\n".join([head, *shown, more, foot])
+        return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
 _SPECIAL = re.compile(r"<([@#!])([^>|]*)(?:\|([^>]*))?>")

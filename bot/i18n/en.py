@@ -112,6 +112,7 @@ MESSAGES: dict[str, str] = {
     "digest.header": "While you were off: {count} thread(s) in this channel had activity outside working hours since {since}.",
     "digest.thread": "• Thread started {when}: {messages} message(s) from {people} person(s)",
     "digest.decided": " — it looks like something was decided; have your say before it is final",
+    "digest.more": "… and {count} more thread(s).",
     "digest.footer": "Nothing here needed an answer outside your hours. Catch up now, in working time.",
     # oauth
     "oauth.title": "Quiet Hours",

@@ -137,6 +137,9 @@ MESSAGES: dict[str, str] = {
     # modals
     "modal.edit.title": "Edit held message",
     "modal.edit.label": "Message",
+    "modal.edit.part": "Message, part {number} of {count}",
+    "modal.edit.parts_hint": "This message is longer than one field holds (3,000 characters), so it is shown in parts. They are joined again when you save.",
+    "modal.edit.too_long": "This message is too long to edit here ({length} characters). Cancel it and write it again, or let it go out as it is.",
     "modal.compose.title": "Send later",
     "modal.compose.submit": "Hold",
     "modal.compose.where": "Deliver in a channel",
@@ -146,6 +149,7 @@ MESSAGES: dict[str, str] = {
     "modal.compose.urgent": "Urgent: post now, marked urgent",
     "modal.compose.need_target": "Choose a channel or a person.",
     "modal.compose.forwarded": "Forwarded from {author}:",
+    "modal.compose.shortened": "The message was longer than a message written here may be ({limit} characters), so only its beginning is shown.",
     "modal.hours.title": "My working hours",
     "modal.hours.label": "Hours",
     "modal.hours.hint": "For example mon-fri 08:00-16:00, or man-fre 8-16 tz Europe/Oslo. Leave empty to follow your team.",

@@ -107,6 +107,7 @@ MESSAGES: dict[str, str] = {
     "digest.header": "Mens du var borte: {count} tråd(er) i denne kanalen hadde aktivitet utenfor arbeidstid siden {since}.",
     "digest.thread": "• Tråd startet {when}: {messages} melding(er) fra {people} person(er)",
     "digest.decided": " — det ser ut som noe ble bestemt; si din mening før det er endelig",
+    "digest.more": "… og {count} tråd(er) til.",
     "digest.footer": "Ingenting her krevde svar utenfor arbeidstiden din. Ta det igjen nå, i arbeidstiden.",
     # oauth
     "oauth.title": "Quiet Hours",

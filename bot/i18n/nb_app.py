@@ -137,6 +137,9 @@ MESSAGES: dict[str, str] = {
     # modals
     "modal.edit.title": "Rediger melding",
     "modal.edit.label": "Melding",
+    "modal.edit.part": "Melding, del {number} av {count}",
+    "modal.edit.parts_hint": "Denne meldingen er lengre enn ett felt rommer (3 000 tegn), så den vises i deler. De settes sammen igjen når du lagrer.",
+    "modal.edit.too_long": "Denne meldingen er for lang til å redigeres her ({length} tegn). Avbryt den og skriv den på nytt, eller la den gå ut som den er.",
     "modal.compose.title": "Send senere",
     "modal.compose.submit": "Hold tilbake",
     "modal.compose.where": "Lever i en kanal",
@@ -146,6 +149,7 @@ MESSAGES: dict[str, str] = {
     "modal.compose.urgent": "Haster: send nå, merket som hastesak",
     "modal.compose.need_target": "Velg en kanal eller en person.",
     "modal.compose.forwarded": "Videresendt fra {author}:",
+    "modal.compose.shortened": "Meldingen var lengre enn en melding skrevet her kan være ({limit} tegn), så bare begynnelsen vises.",
     "modal.hours.title": "Min arbeidstid",
     "modal.hours.label": "Arbeidstid",
     "modal.hours.hint": "For eksempel man-fre 08:00-16:00, eller man-fre 8-16 tz Europe/Oslo. La feltet stå tomt for å følge teamet.",

@@ -466,4 +466,5 @@ async def test_a_forwarded_message_comes_into_the_form_as_plain_text(
     await until(lambda: harness.slack.opened_views)
     modal = harness.slack.opened_views[-1]["view"]
     [field] = [block for block in modal["blocks"] if block.get("block_id") == "text"]
-    assert field["element"]["initial_value"] == "Forwarded from Kari:\n@channel see @U_LEAD"
+    # plain text, with people's names where Slack tells them (here Lea's)
+    assert field["element"]["initial_value"] == "Forwarded from Kari:\n@channel see @Lea"

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.sandbox.slack_api import FakeSlack, Faults
+from adapters.slack.limits import MESSAGE_TEXT, block_kit_problems, view_problems
 from bot.storage.crypto import Cipher
 from bot.storage.repositories import (
     InstallationRepository,
@@ -51,6 +52,34 @@ def check_call_with_socket_mode(method: str, params: dict[str, Any]) -> None:
         check_call(method, params)
 
 
+#: methods that carry a message (blocks and text), and those that carry a view
+MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "response_url"}
+VIEW_METHODS = {"views.open", "views.publish", "views.update", "views.push"}
+
+
+def check_payload(method: str, params: dict[str, Any]) -> tuple[str, list[str]] | None:
+    """What Slack answers a payload that breaks its documented limits (``adapters.slack.limits``):
+    ``invalid_blocks`` for blocks, ``msg_too_long`` for text, ``invalid_arguments`` for a view."""
+    if method in MESSAGE_METHODS:
+        blocks = params.get("blocks")
+        if isinstance(blocks, list):
+            problems = block_kit_problems(blocks, surface="message")
+            if problems:
+                return "invalid_blocks", problems
+        text = params.get("text")
+        if isinstance(text, str) and len(text) > MESSAGE_TEXT:
+            return "msg_too_long", [f"text is {len(text)} characters"]
+    if method == "chat.scheduleMessage":
+        text = params.get("text")
+        if isinstance(text, str) and len(text) > MESSAGE_TEXT:
+            return "msg_too_long", [f"text is {len(text)} characters"]
+    if method in VIEW_METHODS and isinstance(params.get("view"), dict):
+        problems = view_problems(params["view"])
+        if problems:
+            return "invalid_arguments", problems
+    return None
+
+
 def fake_slack(**kwargs: Any) -> FakeSlack:
     """The sandbox Slack Web API, checking each call against Slack's published spec.
 
@@ -59,6 +88,7 @@ def fake_slack(**kwargs: Any) -> FakeSlack:
     """
     _spec()
     kwargs.setdefault("validator", check_call)
+    kwargs.setdefault("payload_checker", check_payload)
     kwargs.setdefault("faults", Faults())
     return FakeSlack(**kwargs)
 

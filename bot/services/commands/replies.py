@@ -9,8 +9,11 @@ from typing import Protocol
 from bot.i18n import translate
 from bot.ports import UserProfile
 
-#: Longest text the bot will hold (Slack truncates far later; Teams cards get unwieldy).
-MAX_TEXT = 4000
+#: Longest text a person may write through the bot (``/quiet later``, Send later, an edit): what
+#: one Slack modal input holds (``plain_text_input`` ``max_length`` is at most 3,000 characters,
+#: docs.slack.dev block elements), so everything written can later be edited whole — on either
+#: platform, one limit.
+MAX_TEXT = 3000
 #: Held messages listed in one answer (the App Home lists the same).
 MAX_LISTED = 10
 
