@@ -13,6 +13,7 @@ from typing import Any
 
 from adapters.teams.markup import user_text_block
 from bot.domain.markup import plain
+from bot.domain.text_split import shorten
 
 __all__ = [
     "ADAPTIVE_CARD",
@@ -33,6 +34,8 @@ __all__ = [
     "text_activity",
 ]
 
+#: Characters of an activity's ``summary`` (notifications, chat lists).
+SUMMARY_LIMIT = 200
 #: The key in ``channelData`` under which we tag what we post with the held message's id.
 TAG_KEY = "quietHours"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -299,7 +302,7 @@ def held_message_activity(
         "body": items,
     }
     activity = _envelope(reference, tag)
-    activity["summary"] = f"{byline}: {plain(body)}"[:200]
+    activity["summary"] = shorten(f"{byline}: {plain(body)}", SUMMARY_LIMIT)
     activity["attachments"] = [{"contentType": ADAPTIVE_CARD, "content": card}]
     if urgent:
         activity["importance"] = "high"

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from adapters.teams.activities import ADAPTIVE_CARD
 from adapters.teams.markup import neutral_markdown
 from bot.domain.markup import unescape
+from bot.domain.text_split import shorten, split_text
 from bot.i18n import translate
 from bot.services.commands import MAX_TEXT, Button, Reply
 
@@ -38,10 +39,13 @@ Mode = Literal["execute", "submit"]
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 EDIT_SAVE = "held.edit.save"
-#: Teams refuses messages over ~28 KB: a card keeps at most this many elements and characters.
+#: A card keeps at most this many elements, and a TextBlock this many characters (longer text
+#: takes several, split at safe places), so a reply stays far below Teams' ~100 KB message limit.
 MAX_ELEMENTS = 120
 MAX_BLOCK_TEXT = 4000
 SUMMARY_LIMIT = 300
+#: Spans a split must not part: markdown links, bold, Teams mentions.
+_ATOMS = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)|\*\*[^*\n]+\*\*|<at>.*?</at>")
 
 _STYLES = {"primary": "positive", "danger": "destructive"}
 _LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]+)>")
@@ -92,14 +96,16 @@ def _text_blocks(markdown: str, *, attention: bool = False) -> list[Json]:
     for line in markdown.split("\n"):
         if not line.strip():
             continue
-        block: Json = {"type": "TextBlock", "text": line[:MAX_BLOCK_TEXT], "wrap": True}
-        if line.startswith("> "):
-            block.update(text=line[2:][:MAX_BLOCK_TEXT], isSubtle=True)
-        if blocks:
-            block["spacing"] = "None"
-        if attention and not blocks:
-            block["color"] = "Attention"
-        blocks.append(block)
+        quoted = line.startswith("> ")
+        for part in split_text(line[2:] if quoted else line, MAX_BLOCK_TEXT, atoms=_ATOMS):
+            block: Json = {"type": "TextBlock", "text": part, "wrap": True}
+            if quoted:
+                block["isSubtle"] = True
+            if blocks:
+                block["spacing"] = "None"
+            if attention and not blocks:
+                block["color"] = "Attention"
+            blocks.append(block)
     return blocks
 
 
@@ -153,9 +159,7 @@ def reply_activity(reply: Reply, *, names: Mapping[str, str] | None = None) -> J
     """
     card = reply_card(reply, names=names)
     plain = _plain(to_markdown(reply.text, names or {}, reply.locale))
-    summary = " ".join(plain.split())
-    if len(summary) > SUMMARY_LIMIT:
-        summary = summary[: SUMMARY_LIMIT - 1] + "…"
+    summary = shorten(" ".join(plain.split()), SUMMARY_LIMIT)
     return {
         "type": "message",
         "summary": summary,
@@ -188,8 +192,9 @@ def edit_card(
             "id": "text",
             "label": translate("modal.edit.label", locale),
             "isMultiline": True,
-            "maxLength": MAX_TEXT,
-            "value": body[:MAX_TEXT],
+            # a text held before the limit was lowered is shown whole, never cut
+            "maxLength": max(MAX_TEXT, len(body)),
+            "value": body,
         }
     )
     save = Button(EDIT_SAVE, held_id, translate("button.save", locale), "primary")

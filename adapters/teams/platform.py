@@ -34,7 +34,7 @@ from adapters.teams.activities import (
 )
 from adapters.teams.cache import TtlCache
 from adapters.teams.connector import BotConnector
-from adapters.teams.digest_card import digest_activity, place_name, thread_link
+from adapters.teams.digest_card import fitted_digest_activity, place_name, thread_link
 from adapters.teams.graph import GraphClient, hours_spec, same_zone
 from bot.clock import Clock
 from bot.domain.digest import DigestView
@@ -235,7 +235,7 @@ class TeamsPlatform:
                 target.service_url, target.conversation, activity, reply_to=reply_to
             )
         except DeliveryError as error:
-            if error.kind is DeliveryErrorKind.PERMANENT:
+            if error.kind is DeliveryErrorKind.PERMANENT and error.code != "msg_too_long":
                 self._targets.drop((target.tenant, target.conversation))
             raise
 
@@ -411,9 +411,21 @@ class TeamsPlatform:
             link = None if reference is None else thread_link(reference, workspace, thread.thread)
             if link is not None:
                 links[(thread.conversation, thread.thread)] = link
-        activity = digest_activity(target.reference, view, links, places)
-        message_id = await self._send(target, activity)
-        return PostedMessage(conversation=target.conversation, message_id=message_id)
+        activity, shown = fitted_digest_activity(target.reference, view, links, places)
+        while True:
+            try:
+                message_id = await self._send(target, activity)
+            except DeliveryError as error:
+                # Teams' size limit is approximate: a 413 is not the end of a digest, a
+                # smaller one (the rest counted, not listed) is tried until one fits
+                if error.code != "msg_too_long" or shown == 0:
+                    raise
+                log.info("Teams found a digest of %d threads too big; listing fewer", shown)
+                activity, shown = fitted_digest_activity(
+                    target.reference, view, links, places, limit=shown // 2
+                )
+                continue
+            return PostedMessage(conversation=target.conversation, message_id=message_id)
 
     async def can_post(self, workspace: str, conversation: str, person: str) -> bool:
         """Whether the bot may post in a conversation (asked when something is held for it).

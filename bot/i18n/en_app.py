@@ -181,7 +181,6 @@ MESSAGES: dict[str, str] = {
     # teams digest
     "teams.digest.channel": "a channel",
     "teams.digest.open": "Open thread",
-    "teams.digest.more": "… and {count} more thread(s).",
     # teams commands
     "teams.card.here": "this conversation",
     "teams.card.elsewhere": "another chat or channel",

@@ -181,7 +181,6 @@ MESSAGES: dict[str, str] = {
     # teams digest
     "teams.digest.channel": "en kanal",
     "teams.digest.open": "Åpne tråden",
-    "teams.digest.more": "… og {count} tråd(er) til.",
     # teams commands
     "teams.card.here": "denne samtalen",
     "teams.card.elsewhere": "en annen chat eller kanal",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,9 +21,16 @@ from typing import Any
 import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jsonschema import Draft7Validator
+from jsonschema import Draft6Validator, Draft7Validator
 
-from tests.support.shared import external_json
+from tests.support.shared import ROOT, external_json
+
+#: Microsoft's Adaptive Card 1.5 schema, vendored (see tests/schemas/README.md)
+CARD_SCHEMA = ROOT / "tests" / "schemas" / "adaptive-card-1.5.json"
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+#: Teams refuses a bot message over about 100 KB, counted in UTF-16, with 413 MessageSizeTooBig
+#: (learn.microsoft.com, "Format your bot messages").
+MAX_MESSAGE_BYTES = 100 * 1024
 
 TENANT = "8a7b6c5d-1e2f-4a3b-9c8d-7e6f5a4b3c2d"
 APP_ID = "0f3c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a098"
@@ -64,6 +72,50 @@ def schema_errors(activity: dict[str, Any]) -> list[str]:
         f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
         for error in _validator().iter_errors(activity)
     ]
+
+
+@lru_cache(maxsize=1)
+def _card_validator() -> Draft6Validator:
+    return Draft6Validator(json.loads(CARD_SCHEMA.read_text()))
+
+
+def card_errors(card: Any) -> list[str]:
+    """Why Microsoft's Adaptive Card 1.5 schema refuses ``card`` (``[]`` if it does not); a
+    top-level card must also name its version, which the schema leaves optional."""
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path)) or '(card)'}: {error.message}"
+        for error in _card_validator().iter_errors(card)
+    ]
+    if isinstance(card, dict) and not card.get("version"):
+        errors.append("(card): a top-level card must have a version")
+    return errors
+
+
+def cards_in(payload: Any) -> list[Any]:
+    """Every Adaptive Card in an activity, an invoke answer or a dialog answer."""
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("contentType") == ADAPTIVE_CARD and "content" in node:
+                found.append(node["content"])
+                return
+            if node.get("type") == ADAPTIVE_CARD and "value" in node:  # adaptiveCard/action
+                found.append(node["value"])
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(payload)
+    return found
+
+
+def message_bytes(activity: Any) -> int:
+    """An activity's size as Teams counts it: its JSON in UTF-16."""
+    return len(json.dumps(activity, ensure_ascii=False).encode("utf-16-le"))
 
 
 def validated(activity: dict[str, Any]) -> dict[str, Any]:
@@ -267,6 +319,9 @@ class FakeConnector:
     working_hours: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: conversations the bot is not a member of: Teams refuses everything there with 403
     outsider: set[str] = field(default_factory=set)
+    #: activities larger than this (UTF-16 bytes) are refused with 413, as Teams does
+    max_bytes: int = MAX_MESSAGE_BYTES
+    too_big: int = 0
     _faults: deque[_Fault] = field(default_factory=deque)
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -374,8 +429,16 @@ class FakeConnector:
         refusal = self._refusal(call)
         if refusal is not None:
             return refusal
+        if message_bytes(body) > self.max_bytes:
+            call.status = 413
+            self.too_big += 1
+            error = {"code": "MessageSizeTooBig", "message": "Message size too big"}
+            return web.json_response({"error": error}, status=413)
         for problem in schema_errors(body):
             self.violations.append(f"{request.path}: {problem}")
+        for card in cards_in(body):
+            for problem in card_errors(card):
+                self.violations.append(f"{request.path}: card {problem}")
         call.status = 201
         call.answer_id = str(next(_ids))
         return web.json_response({"id": call.answer_id}, status=201)
