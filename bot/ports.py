@@ -18,6 +18,7 @@ __all__ = [
     "DeliveryErrorKind",
     "DigestPoster",
     "OutgoingMessage",
+    "PlaceNamer",
     "PostedMessage",
     "UserProfile",
 ]
@@ -146,6 +147,17 @@ class AuthorActions(Protocol):
 
     async def dm_partner(self, workspace: str, conversation: str, author: str) -> str | None:
         """The other person in a direct message, as seen with the author's rights."""
+        ...
+
+
+@runtime_checkable
+class PlaceNamer(Protocol):
+    """Platforms that can name a conversation the way their people see it: a note about a
+    message "to C2" or "to 19:…@thread.tacv2" says nothing to a person."""
+
+    async def place_name(self, workspace: str, conversation: str, locale: str) -> str:
+        """A link or name for ``conversation`` (Slack ``<#C2>``; Teams "Plattform › Drift");
+        never raises: unknown places get a generic name in ``locale``."""
         ...
 
 

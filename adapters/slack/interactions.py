@@ -29,7 +29,7 @@ from adapters.slack.blocks import (
     reply_blocks,
 )
 from adapters.slack.limits import MESSAGE_TEXT
-from adapters.slack.mrkdwn import from_plain, mentioned, to_plain
+from adapters.slack.mrkdwn import conversation_link, from_plain, mentioned, to_plain
 from bot.clock import Clock
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.text_split import shorten
@@ -438,9 +438,7 @@ class SlackInteractions:
         locale, tz = await self._commands.person("slack", team, person)
         now = self._clock.now()
         when = format_instant(held.decision.deliver_at, zone_or_utc(tz), locale, now=now)
-        where = (
-            f"<#{conversation}>" if conversation[:1] in "CG" else translate("autohold.dm", locale)
-        )
+        where = conversation_link(conversation) or translate("autohold.dm", locale)
         reply = Reply(
             (
                 Section(translate("autohold.held", locale, where=where, when=when)),

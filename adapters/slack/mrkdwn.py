@@ -20,6 +20,7 @@ from bot.domain.text_split import shorten, split_text
 
 __all__ = [
     "ATOMS",
+    "conversation_link",
     "escape",
     "from_plain",
     "mentioned",
@@ -56,6 +57,16 @@ def escape(text: str) -> str:
 def unescape(text: str) -> str:
     """Slack's three entities back to characters (the inverse of :func:`escape`)."""
     return re.sub(r"&(?:lt|gt|amp);", lambda match: _ENTITIES[match.group(0)], text)
+
+
+def conversation_link(conversation: str) -> str | None:
+    """How Slack shows a conversation by id: a channel ``<#C2>``, a person ``<@U1>`` (a message
+    delivered privately); ``None`` for a direct message (it has no link of its own)."""
+    if conversation[:1] in ("C", "G"):
+        return f"<#{conversation}>"
+    if conversation[:1] in ("U", "W"):
+        return f"<@{conversation}>"
+    return None
 
 
 def split_mrkdwn(text: str, limit: int) -> list[str]:

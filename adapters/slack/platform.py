@@ -14,9 +14,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import digest_blocks, text_sections
 from adapters.slack.limits import FALLBACK_TEXT, MESSAGE_BLOCKS
-from adapters.slack.mrkdwn import shorten_mrkdwn
+from adapters.slack.mrkdwn import conversation_link, shorten_mrkdwn
 from bot.domain.digest import DigestView
 from bot.domain.markup import user_text
+from bot.i18n import translate
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
 from bot.services.directory import zone_or_utc
 
@@ -222,6 +223,10 @@ class SlackPlatform:
             await client.chat_postMessage(channel=person, text=text)
         except Exception as error:
             raise classify(error) from error
+
+    async def place_name(self, workspace: str, conversation: str, locale: str) -> str:
+        """``<#C2>`` / ``<@U1>``, which Slack shows as the channel's or person's name, linked."""
+        return conversation_link(conversation) or translate("autohold.dm", locale)
 
     async def add_label(
         self, workspace: str, conversation: str, thread: str, text: str

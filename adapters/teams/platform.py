@@ -317,6 +317,27 @@ class TeamsPlatform:
         target = await self._personal(workspace, person)
         await self._send(target, text_activity(target.reference, text))
 
+    async def place_name(self, workspace: str, conversation: str, locale: str) -> str:
+        """A channel as its team and channel names ("Plattform › Drift"), a 1:1 chat or a
+        person as the person's name, a group chat as "a group chat"; never raises."""
+        conversation, _ = split_thread(conversation)
+        try:
+            if conversation.startswith(_PERSON_PREFIXES):
+                async with self._sessions() as session:
+                    workspace_id = await self._workspace_id(session, workspace)
+                person = await self._person(workspace_id, conversation)
+                return person.name or texts.text("teams.someone", locale)
+            target = await self._target(workspace, conversation)
+        except DeliveryError:
+            return texts.text("teams.card.elsewhere", locale)
+        if target.kind == "channel":
+            return place_name(target.reference, locale)
+        if target.kind == "dm":
+            user = target.reference.get("user")
+            name = user.get("name") if isinstance(user, Mapping) else None
+            return str(name) if name else texts.text("place.chat", locale)
+        return texts.text("place.group_chat", locale)
+
     async def add_label(
         self, workspace: str, conversation: str, thread: str, text: str
     ) -> str | None:

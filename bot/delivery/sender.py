@@ -22,9 +22,16 @@ from bot.delivery.jobs import Job, Step
 from bot.delivery.pacing import SharedPacer, Slot, Wait
 from bot.delivery.ratelimit import Backoff
 from bot.delivery.recorder import Recorder
-from bot.i18n import translate
+from bot.i18n import normalize_locale, translate
 from bot.metrics import DeliveryMetrics
-from bot.ports import ChatPlatform, Delivered, DeliveryError, DeliveryErrorKind, OutgoingMessage
+from bot.ports import (
+    ChatPlatform,
+    Delivered,
+    DeliveryError,
+    DeliveryErrorKind,
+    OutgoingMessage,
+    PlaceNamer,
+)
 from bot.storage.crypto import Cipher, DecryptionError
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.retry import retrying
@@ -284,6 +291,17 @@ class Sender:
             reason = translate(key, locale)
         except KeyError:
             reason = translate("delivery.failed.other", locale, code=code)
-        text = translate("delivery.failed", locale, conversation=job.conversation, reason=reason)
+        where = await _place(
+            platform, job.workspace.external_id, job.conversation, normalize_locale(locale)
+        )
+        text = translate("delivery.failed", locale, conversation=where, reason=reason)
         with contextlib.suppress(DeliveryError):
             await platform.notify(job.workspace.external_id, job.author, text)
+
+
+async def _place(platform: ChatPlatform, workspace: str, conversation: str, locale: str) -> str:
+    """The conversation as its people know it (``<#C2>``, "Plattform › Drift"), not its id."""
+    if isinstance(platform, PlaceNamer):
+        with contextlib.suppress(Exception):
+            return await platform.place_name(workspace, conversation, locale)
+    return conversation

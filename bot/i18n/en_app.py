@@ -171,6 +171,8 @@ MESSAGES: dict[str, str] = {
     "teams.byline": "From {name} · written {when}",
     "teams.from": "From {name}",
     "teams.someone": "someone",
+    "place.chat": "a chat",
+    "place.group_chat": "a group chat",
     "teams.urgent": "Urgent",
     "teams.help": "**Quiet Hours** — anyone may write at any time; messages wait for working hours.\n\nWrite to me here or @mention me in a channel with one of these:\n\n- **help** — this list\n- **hours** — show or set your working hours\n- **later** — hold a message until its readers' hours begin\n- **urgent** — post now, visibly marked urgent\n- **status** — what is held by you and for you\n- **digest** — preview this channel's next digest\n- **me** — your own off-hours activity this week\n- **team** — the team policy (leaders can change it)\n\nIn any chat, the **Send later** action under the message box holds what you write.",
     "delivery.failed.bot_not_in_conversation": "Quiet Hours is no longer in that chat or team. Add the app again, then write the message again.",

@@ -171,6 +171,8 @@ MESSAGES: dict[str, str] = {
     "teams.byline": "Fra {name} · skrevet {when}",
     "teams.from": "Fra {name}",
     "teams.someone": "noen",
+    "place.chat": "en chat",
+    "place.group_chat": "en gruppechat",
     "teams.urgent": "Haster",
     "teams.help": "**Quiet Hours** — alle kan skrive når som helst; meldinger venter til arbeidstid.\n\nSkriv til meg her eller @nevn meg i en kanal med en av disse:\n\n- **help** — denne listen\n- **hours** — vis eller sett arbeidstiden din\n- **later** — hold en melding til mottakernes arbeidstid begynner\n- **urgent** — send nå, synlig merket som hastesak\n- **status** — hva som holdes av deg og til deg\n- **digest** — forhåndsvis kanalens neste sammendrag\n- **me** — din egen aktivitet utenom arbeidstid denne uken\n- **team** — teamets regler (ledere kan endre dem)\n\nI enhver chat holder handlingen **Send later** under meldingsfeltet det du skriver.",
     "delivery.failed.bot_not_in_conversation": "Quiet Hours er ikke lenger med i den chatten eller det teamet. Legg til appen igjen, og skriv meldingen på nytt.",

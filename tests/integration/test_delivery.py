@@ -202,7 +202,7 @@ async def test_archived_channel_fails_and_the_author_is_told_others_unaffected(
     assert row is not None
     assert (row.state, row.last_error) == ("failed", "is_archived")
     [note] = slack.posted("U_KARI")
-    assert note.text.startswith("Den holdte meldingen din til C2 kunne ikke leveres")
+    assert note.text.startswith("Den holdte meldingen din til <#C2> kunne ikke leveres")
     assert "arkivert" in note.text
 
 

@@ -261,6 +261,8 @@ async def test_bot_removed_fails_for_good_and_tells_the_author_privately(
     assert [call.body["members"] for call in created] == [[{"id": KARI["id"]}]]
     [note] = connector.posted(f"a:personal-{KARI['id']}")
     assert "Til kanalen" not in note.body["text"]  # the note names the failure, not the text
+    # the channel by the names Teams shows, never by its id
+    assert "Plattform" in note.body["text"] and CHANNEL not in note.body["text"]
     assert connector.violations == []
 
 
