@@ -15,6 +15,7 @@ from typing import Any
 
 from adapters.slack.limits import (
     BUTTON_TEXT,
+    FALLBACK_TEXT,
     HEADER_TEXT,
     INPUT_MAX_LENGTH,
     MESSAGE_BLOCKS,
@@ -37,6 +38,7 @@ __all__ = [
     "compose_modal",
     "digest_blocks",
     "edit_modal",
+    "fallback_text",
     "home_view",
     "hours_modal",
     "reply_blocks",
@@ -51,6 +53,12 @@ HOURS_CALLBACK = "hours.edit"
 
 def _text(kind: str, text: str) -> dict[str, Any]:
     return {"type": kind, "text": text}
+
+
+def fallback_text(text: str) -> str:
+    """A message's ``text`` beside its blocks: what notifications show, kept under Slack's
+    recommended 4,000 characters (the blocks carry the whole)."""
+    return shorten_mrkdwn(text, FALLBACK_TEXT)
 
 
 def text_sections(text: str) -> list[Block]:

@@ -24,15 +24,16 @@ from adapters.slack.blocks import (
     ModalForm,
     compose_modal,
     edit_modal,
+    fallback_text,
     home_view,
     hours_modal,
     reply_blocks,
 )
 from adapters.slack.limits import MESSAGE_TEXT
-from adapters.slack.mrkdwn import conversation_link, from_plain, mentioned, to_plain
+from adapters.slack.modal_text import editable, forwarded
+from adapters.slack.mrkdwn import conversation_link, from_plain
 from bot.clock import Clock
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
-from bot.domain.text_split import shorten
 from bot.i18n import format_instant, translate
 from bot.services.autohold import AutoHeld
 from bot.services.commands import (
@@ -134,14 +135,18 @@ class SlackInteractions:
         done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
         if task in done:
             reply = task.result()
-            await ack(response_type="ephemeral", text=reply.text, blocks=reply_blocks(reply))
+            await ack(
+                response_type="ephemeral",
+                text=fallback_text(reply.text),
+                blocks=reply_blocks(reply),
+            )
             return
         await ack(response_type="ephemeral", text=translate("cmd.working", call.locale))
         reply = await task
         await respond(
             response_type="ephemeral",
             replace_original=False,
-            text=reply.text,
+            text=fallback_text(reply.text),
             blocks=reply_blocks(reply),
         )
 
@@ -206,7 +211,7 @@ class SlackInteractions:
         if text is None:
             await client.chat_postEphemeral(channel=where, user=person, text=translate(key, locale))
             return
-        plain, restore = to_plain(text, await _names(client, text))
+        plain, restore = await editable(client, text)
         # posted as its author, the text stays their Slack text (mentions and all); posted by the
         # bot for them, it is plain text that the bot makes inert when it posts it
         keep = restore if await self._posted_as_author(held_id) else None
@@ -336,18 +341,7 @@ class SlackInteractions:
     ) -> None:
         await ack()
         locale = await self._safe_locale(_team(body), _user(body))
-        message = body.get("message") or {}
-        author = message.get("user")
-        text = str(message.get("text", ""))
-        # readable, and without markup (names, not ids): the person sends on their own plain text
-        plain, _ = to_plain(text, await _names(client, text))
-        if author:
-            name = await _display_name(client, str(author))
-            plain = translate("modal.compose.forwarded", locale, author=name) + "\n" + plain
-        hint = None
-        if len(plain) > MAX_TEXT:
-            plain = shorten(plain, MAX_TEXT)
-            hint = translate("modal.compose.shortened", locale, limit=MAX_TEXT)
+        plain, hint = await forwarded(client, body.get("message") or {}, locale)
         channel = (body.get("channel") or {}).get("id")
         await client.views_open(
             trigger_id=body["trigger_id"],
@@ -427,7 +421,9 @@ class SlackInteractions:
         else:
             lead = "cmd.urgent.sent" if decision.urgent else "cmd.later.sent_now"
             reply = Reply.of(translate(lead, locale), why, locale=locale)
-        await client.chat_postMessage(channel=person, text=reply.text, blocks=reply_blocks(reply))
+        await client.chat_postMessage(
+            channel=person, text=fallback_text(reply.text), blocks=reply_blocks(reply)
+        )
 
     # -- auto-hold -----------------------------------------------------------------------------
 
@@ -448,7 +444,7 @@ class SlackInteractions:
         )
         try:
             await client.chat_postMessage(
-                channel=person, text=reply.text, blocks=reply_blocks(reply)
+                channel=person, text=fallback_text(reply.text), blocks=reply_blocks(reply)
             )
         except Exception:
             log.warning("could not tell an author that their message is held")
@@ -477,40 +473,6 @@ class SlackInteractions:
             return
         reply = await self._home.home("slack", team, person)
         await client.views_publish(user_id=person, view=home_view(reply))
-
-
-async def _display_name(client: AsyncWebClient, person: str) -> str:
-    """A person's name as people read it (``users.info``), or their id if Slack cannot say."""
-    try:
-        found = await client.users_info(user=person)
-    except Exception:
-        return person
-    user = found.get("user") or {}
-    return str(user.get("real_name") or user.get("name") or person)
-
-
-async def _names(client: AsyncWebClient, text: str) -> dict[str, str]:
-    """Names of the people and channels ``text`` mentions by id (``U1`` → ``Kari``), as far as
-    Slack tells; what it does not tell stays an id."""
-    people, channels = mentioned(text)
-    names: dict[str, str] = {}
-    for user in sorted(people)[:50]:
-        try:
-            found = (await client.users_info(user=user)).get("user") or {}
-        except Exception:  # not found, or no scope: the id stays
-            continue
-        profile = found.get("profile") or {}
-        name = profile.get("display_name") or found.get("real_name") or found.get("name")
-        if name:
-            names[user] = str(name)
-    for channel in sorted(channels)[:50]:
-        try:
-            found = (await client.conversations_info(channel=channel)).get("channel") or {}
-        except Exception:
-            continue
-        if found.get("name"):
-            names[channel] = str(found["name"])
-    return names
 
 
 def _value(view: dict[str, Any], block: str) -> str:

@@ -12,16 +12,23 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import digest_blocks, text_sections
+from adapters.slack.blocks import digest_blocks, fallback_text, text_sections
 from adapters.slack.limits import FALLBACK_TEXT, MESSAGE_BLOCKS
-from adapters.slack.mrkdwn import conversation_link, shorten_mrkdwn
+from adapters.slack.mrkdwn import conversation_link
 from bot.domain.digest import DigestView
 from bot.domain.markup import user_text
 from bot.i18n import translate
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
 from bot.services.directory import zone_or_utc
 
-__all__ = ["DELIVERY_EVENT", "PERMANENT_ERRORS", "SlackPlatform", "classify"]
+__all__ = [
+    "DELIVERY_EVENT",
+    "PERMANENT_ERRORS",
+    "SlackPlatform",
+    "attributed_blocks",
+    "classify",
+    "fallback_text",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +86,6 @@ def attributed_text(message: OutgoingMessage) -> str:
     what — the author first, as a real mention, so the text cannot pass for someone else's;
     within Slack's recommended 4,000 characters."""
     return fallback_text(f"<@{message.author}>: {user_text(message.text)}")
-
-
-def fallback_text(text: str) -> str:
-    """A message's ``text`` beside its blocks: what notifications show, kept under Slack's
-    recommended 4,000 characters (the blocks carry the whole)."""
-    return shorten_mrkdwn(text, FALLBACK_TEXT)
 
 
 def classify(error: BaseException) -> DeliveryError:

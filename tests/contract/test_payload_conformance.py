@@ -32,6 +32,7 @@ from adapters.slack.blocks import (
     compose_modal,
     digest_blocks,
     edit_modal,
+    fallback_text,
     home_view,
     hours_modal,
     reply_blocks,
@@ -44,7 +45,7 @@ from adapters.slack.limits import (
     view_problems,
 )
 from adapters.slack.mrkdwn import to_plain
-from adapters.slack.platform import attributed_blocks, fallback_text
+from adapters.slack.platform import attributed_blocks
 from adapters.teams.activities import conversation_info, held_message_activity, text_activity
 from adapters.teams.cards import (
     dialog_response,
@@ -56,6 +57,7 @@ from adapters.teams.cards import (
 )
 from adapters.teams.digest_card import fitted_digest_activity
 from bot.domain.digest import DigestThread, DigestView
+from bot.domain.markup import user_text
 from bot.ports import OutgoingMessage
 from bot.services.commands import Button, Reply, Section, held_buttons
 from bot.storage.crypto import Cipher
@@ -127,6 +129,7 @@ def test_slack_replies_and_home_are_valid_block_kit(name: str) -> None:
     reply = REPLIES[name]
     assert block_kit_problems(reply_blocks(reply), surface="message") == []
     assert view_problems(home_view(reply)) == []
+    assert len(fallback_text(reply.text)) <= FALLBACK_TEXT
 
 
 @pytest.mark.parametrize("length", [0, 1, 2999, 3000, 3001, 4000, 12_000, MESSAGE_TEXT])
@@ -147,7 +150,7 @@ def test_slack_edit_modal_for_a_text_no_modal_can_hold_is_refused_not_broken() -
 
 @pytest.mark.parametrize("text", ["", MARKUP, "Forwarded from @Kari:\n" + "ø" * 3000])
 def test_slack_compose_and_hours_modals_are_valid(text: str) -> None:
-    modal = compose_modal("en", text=text, conversation="C123", restore={"@Kari": "<@U1>"})
+    modal = compose_modal("en", text=text, conversation="C123", hint="Shortened")
     assert view_problems(modal) == []
     assert view_problems(hours_modal("mon-fri 08:00-16:00 tz Europe/Oslo", "nb")) == []
     assert view_problems(hours_modal(None, "en")) == []
@@ -179,7 +182,7 @@ def test_slack_a_message_of_40000_characters_is_delivered_whole_in_valid_blocks(
     message = OutgoingMessage(workspace="T1", conversation="C1", text=text, author="U1")
     blocks = attributed_blocks(message)
     assert block_kit_problems(blocks) == []
-    assert "".join(b["text"]["text"] for b in blocks if b["type"] == "section") == text
+    assert "".join(b["text"]["text"] for b in blocks if b["type"] == "section") == user_text(text)
 
 
 # -- Slack: the app driven over HTTP ------------------------------------------------------------
