@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.limits import (
+    ACTIONS_ELEMENTS,
     BUTTON_TEXT,
     FALLBACK_TEXT,
     HEADER_TEXT,
@@ -84,7 +85,9 @@ def _section_blocks(section: Section, index: int) -> list[Block]:
             if button.style:
                 element["style"] = button.style
             elements.append(element)
-        blocks.append({"type": "actions", "block_id": f"s{index}", "elements": elements})
+        blocks.append(
+            {"type": "actions", "block_id": f"s{index}", "elements": elements[:ACTIONS_ELEMENTS]}
+        )
     return blocks
 
 

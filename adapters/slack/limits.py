@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 __all__ = [
+    "ACTIONS_ELEMENTS",
     "ACTION_ID",
     "BUTTON_TEXT",
     "FALLBACK_TEXT",
@@ -122,14 +123,15 @@ def block_kit_problems(blocks: Sequence[Json], *, surface: Surface = "message") 
         if not isinstance(raw, Mapping):
             problems.append(f"{path}: not an object")
             continue
-        parsed = Block.parse(dict(raw))
-        if parsed is None or type(parsed) is Block:
-            problems.append(f"{path}: unknown block type {raw.get('type')!r}")
-            continue
         try:
+            parsed = Block.parse(dict(raw))
+            if parsed is None or type(parsed) is Block:
+                problems.append(f"{path}: unknown block type {raw.get('type')!r}")
+                continue
             parsed.validate_json()
-        except SlackObjectFormationError as error:
+        except (SlackObjectFormationError, TypeError, ValueError) as error:
             problems.append(f"{path}: {error}")
+            continue
         problems += _lost_keys(raw, parsed.to_dict(), path)
         problems += _limits(raw, path)
     return problems

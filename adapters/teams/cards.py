@@ -43,6 +43,9 @@ EDIT_SAVE = "held.edit.save"
 #: takes several, split at safe places), so a reply stays far below Teams' ~100 KB message limit.
 MAX_ELEMENTS = 120
 MAX_BLOCK_TEXT = 4000
+#: Characters of text a reply card carries at most: 30,000 is 60 KB in UTF-16, under the
+#: 80 KB Microsoft recommends for a whole message ("Format your bot messages").
+MAX_CARD_TEXT = 30_000
 SUMMARY_LIMIT = 300
 #: Spans a split must not part: markdown links, bold, Teams mentions.
 _ATOMS = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)|\*\*[^*\n]+\*\*|<at>.*?</at>")
@@ -136,13 +139,16 @@ def reply_card(
     """A command's answer: each section's text, then its buttons."""
     names = names or {}
     body: list[Json] = []
+    carried = 0
     for index, section in enumerate(reply.sections):
         markdown = to_markdown(section.text, names, reply.locale)
         blocks = _text_blocks(markdown, attention=reply.error and index == 0)
         if blocks and body:
             blocks[0]["spacing"] = "Medium"
         actions = [_action(button, mode) for button in section.buttons]
-        if len(body) + len(blocks) + (1 if actions else 0) > MAX_ELEMENTS:
+        carried += sum(len(block["text"]) for block in blocks)
+        too_many = len(body) + len(blocks) + (1 if actions else 0) > MAX_ELEMENTS
+        if too_many or carried > MAX_CARD_TEXT:
             body.append({"type": "TextBlock", "text": "…", "wrap": True})
             break
         body += blocks

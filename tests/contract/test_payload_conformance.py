@@ -102,6 +102,8 @@ REPLIES = {
     "a long section": Reply.of(MARKUP * 120),
     "many sections": Reply(tuple(Section(f"*Heading {n}*\n{MARKUP}") for n in range(200))),
     "long labels": Reply((Section("x", (Button("a" * 255, "v" * 2000, "Label " * 40),)),)),
+    "huge": Reply(tuple(Section("word " * 20_000) for _ in range(30))),
+    "many buttons": Reply((Section("x", tuple(Button(f"b{n}", "v", "B") for n in range(30))),)),
 }
 
 
