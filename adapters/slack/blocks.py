@@ -100,10 +100,16 @@ def reply_blocks(reply: Reply, *, limit: int = MESSAGE_BLOCKS) -> list[Block]:
     for index, section in enumerate(reply.sections):
         more = _section_blocks(section, index)
         if len(blocks) + len(more) > limit - 1:
+            blocks += _text_only(more)[: limit - 1 - len(blocks)]
             blocks.append(_LEFT_OUT)
             break
         blocks += more
     return blocks
+
+
+def _text_only(blocks: list[Block]) -> list[Block]:
+    """A section's blocks without its buttons: what may be shown of a section cut short."""
+    return [block for block in blocks if block["type"] == "section"]
 
 
 def home_view(reply: Reply) -> Block:
@@ -113,6 +119,7 @@ def home_view(reply: Reply) -> Block:
     for index, section in enumerate(reply.sections):
         more = _section_blocks(section, index)
         if len(blocks) + len(more) + 2 > VIEW_BLOCKS:
+            blocks += _text_only(more)[: VIEW_BLOCKS - 1 - len(blocks)]
             blocks.append(_LEFT_OUT)
             break
         if index and section.text.startswith("*"):

@@ -134,6 +134,16 @@ def test_slack_replies_and_home_are_valid_block_kit(name: str) -> None:
     assert len(fallback_text(reply.text)) <= FALLBACK_TEXT
 
 
+def test_slack_a_reply_too_long_for_one_message_shows_its_beginning_and_says_so() -> None:
+    text = "word " * 40_000  # 200,000 characters: 67 sections' worth
+    blocks = reply_blocks(Reply.of(text))
+    sections = [block["text"]["text"] for block in blocks if block["type"] == "section"]
+    assert len(blocks) == 50 and blocks[-1]["elements"][0]["text"] == "…"
+    assert text.startswith("".join(sections)) and len(sections) == 49
+    home = home_view(Reply.of(text * 2))  # 134 sections: more than a Home tab holds
+    assert view_problems(home) == [] and len(home["blocks"]) == 100
+
+
 @pytest.mark.parametrize("length", [0, 1, 2999, 3000, 3001, 4000, 12_000, MESSAGE_TEXT])
 def test_slack_edit_modal_is_valid_for_any_length_slack_can_hold(length: int) -> None:
     stored = (MARKUP * (length // len(MARKUP) + 1))[:length]

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.slack.limits import INPUT_MAX_LENGTH, SECTION_TEXT
+from adapters.slack.mrkdwn import escape
 from bot.domain.markup import user_text
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
@@ -238,3 +239,32 @@ async def test_the_compose_shortcut_opens_a_modal_slack_accepts(harness: SlackHa
     await until(lambda: harness.slack.opened_views or harness.slack.refusals)
     assert harness.slack.refusals == []
     assert harness.slack.opened_views[-1]["view"]["callback_id"] == "compose"
+
+
+async def test_a_full_field_of_text_with_angle_brackets_is_accepted_as_the_person_counts_it(
+    harness: SlackHarness, sessions: Sessions, cipher: Cipher
+) -> None:
+    composed = await harness.compose.compose(
+        platform="slack",
+        workspace="T1",
+        author="U_OLA",
+        conversation="C_TEAM",
+        text="draft",
+        kind="auto_hold",
+        as_author=True,  # kept as Slack text: what is typed is escaped, and grows
+    )
+    assert composed.held_id is not None
+    modal = await _edit_modal(harness, composed.held_id)
+    full = ("a < b & c > d " * 300)[:INPUT_MAX_LENGTH]  # what the field allows, no more
+    status, answer = await harness.submit(
+        "U_OLA",
+        "held.edit",
+        {"text": {"type": "plain_text_input", "value": full}},
+        metadata=modal["private_metadata"],
+    )
+    assert (status, answer) == (200, "")
+    async with sessions() as session:
+        repository = HeldMessageRepository(session, cipher)
+        row = await repository.get(composed.held_id)
+        assert row is not None
+        assert repository.body(row) == escape(full)
