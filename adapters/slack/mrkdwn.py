@@ -6,6 +6,7 @@ text, ``&``, ``<`` and ``>`` must be written ``&amp;``, ``&lt;`` and ``&gt;``; e
 a date ``<!date^…|…>``, a link ``<https://…|label>``. None of these may be cut in two, and
 neither may an entity or an emoji code; :data:`ATOMS` names them for :mod:`bot.domain.text_split`.
 
+Escaping is :mod:`bot.domain.markup`'s (``inert``, ``unescape``): one function for it everywhere.
 Modal inputs (``plain_text_input``) hold plain text, not markup: :func:`to_plain` turns stored
 markup into what a person reads (``@Kari``, ``#general``, ``<``) and remembers how to restore
 what cannot be typed; :func:`from_plain` turns a submitted value back into message text.
@@ -16,18 +17,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from bot.domain.markup import inert, unescape
 from bot.domain.text_split import shorten, split_text
 
 __all__ = [
     "ATOMS",
     "conversation_link",
-    "escape",
     "from_plain",
     "mentioned",
     "shorten_mrkdwn",
     "split_mrkdwn",
     "to_plain",
-    "unescape",
 ]
 
 #: Spans that must stay whole: ``<…>`` markup, bare addresses (Slack links them), entities, emoji
@@ -46,17 +46,6 @@ ATOMS = re.compile(
 )
 
 _MARKUP = re.compile(r"<([^<>\n]*)>")
-_ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
-
-
-def escape(text: str) -> str:
-    """Plain text as Slack message text: ``&``, ``<``, ``>`` as entities (no markup survives)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def unescape(text: str) -> str:
-    """Slack's three entities back to characters (the inverse of :func:`escape`)."""
-    return re.sub(r"&(?:lt|gt|amp);", lambda match: _ENTITIES[match.group(0)], text)
 
 
 def conversation_link(conversation: str) -> str | None:
@@ -136,12 +125,13 @@ def to_plain(text: str, names: Mapping[str, str] | None = None) -> tuple[str, di
 
 
 def from_plain(value: str, restore: Mapping[str, str] | None = None) -> str:
-    """A submitted plain-text value as message text: escaped, with ``restore``'s markup put back
-    where its plain form still stands (``@Kari`` → ``<@U1>``)."""
-    escaped = escape(value)
+    """A submitted plain-text value as message text: made inert (:func:`bot.domain.markup.inert`,
+    the one escaping function), with ``restore``'s markup put back where its plain form still
+    stands (``@Kari`` → ``<@U1>``)."""
+    escaped = inert(value)
     if not restore:
         return escaped
-    wanted = {escape(plain): markup for plain, markup in restore.items() if plain}
+    wanted = {inert(plain): markup for plain, markup in restore.items() if plain}
     keys = "|".join(re.escape(key) for key in sorted(wanted, key=len, reverse=True))
     pattern = re.compile(f"(?:{keys})(?!\\w)")
     return pattern.sub(lambda match: wanted[match.group(0)], escaped)

@@ -15,8 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.slack.limits import INPUT_MAX_LENGTH, SECTION_TEXT
-from adapters.slack.mrkdwn import escape
-from bot.domain.markup import user_text
+from bot.domain.markup import inert, user_text
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from tests.support.slack import fake_slack, install_workspace
@@ -267,4 +266,4 @@ async def test_a_full_field_of_text_with_angle_brackets_is_accepted_as_the_perso
         repository = HeldMessageRepository(session, cipher)
         row = await repository.get(composed.held_id)
         assert row is not None
-        assert repository.body(row) == escape(full)
+        assert repository.body(row) == inert(full)

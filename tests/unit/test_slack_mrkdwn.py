@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.slack.mrkdwn import escape, from_plain, mentioned, to_plain, unescape
+from adapters.slack.mrkdwn import from_plain, mentioned, to_plain
+from bot.domain.markup import WORD_JOINER, unescape
+from bot.domain.markup import inert as escape
 
 NAMES = {"U1": "Kari", "U2": "Ola Nordmann", "C1": "general"}
 
@@ -42,7 +44,7 @@ def test_mentions_and_links_come_back_after_an_unchanged_submit() -> None:
 
 def test_a_broadcast_is_never_restored_and_typed_markup_stays_text() -> None:
     plain, restore = to_plain("<!channel> heads up", NAMES)
-    assert from_plain(plain, restore) == "@channel heads up"
+    assert from_plain(plain, restore) == f"@{WORD_JOINER}channel heads up"
     assert from_plain("<!everyone> <@U1>", restore) == "&lt;!everyone&gt; &lt;@U1&gt;"
 
 
