@@ -1,7 +1,7 @@
 """``quiet-hours doctor``: is this installation able to run? One ✓/✗ line per check.
 
 Checks, in order: the settings parse; ``QUIET_HOURS_SECRET_KEY`` is set and a proper key; the
-database answers and its schema is the newest; and, for each
+database answers and its schema is the newest; the keys can read the stored data; and, for each
 chat platform configured, its credentials: Slack's ``auth.test`` with ``SLACK_BOT_TOKEN`` (at
 ``SLACK_API_URL``), Microsoft's token endpoint with ``MICROSOFT_APP_ID`` and
 ``MICROSOFT_APP_PASSWORD`` (the client-credentials grant for the Bot Connector, as the bot makes
@@ -88,6 +88,23 @@ async def _database(settings: Settings) -> tuple[list[Check], bool]:
         await engine.dispose()
 
 
+async def _keys(settings: Settings, cipher: Cipher) -> Check:
+    """The configured keys decrypt a sample of each kind of stored secret (the probe ``serve``
+    and ``/readyz`` run: bot.storage.keycheck)."""
+    from bot.storage.db import create_engine
+    from bot.storage.keycheck import check_keys
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            found = await check_keys(connection, cipher)
+    finally:
+        await engine.dispose()
+    if found.ok:
+        return Check("keys", True, "QUIET_HOURS_SECRET_KEY reads the stored data")
+    return Check("keys", False, found.describe())
+
+
 async def _slack(settings: Settings) -> Check:
     from adapters.slack.tokens import check_bot_token
 
@@ -154,13 +171,20 @@ async def run_checks(settings: Settings) -> list[Check]:
     """Every check for ``settings``, in order (see the module docstring); never raises for a
     failed check."""
     checks: list[Check] = [Check("settings", True, "parsed")]
+    cipher: Cipher | None = None
     try:
-        Cipher.from_secret(settings.require_secret_key())
+        cipher = Cipher.from_secret(settings.require_secret_key())
         checks.append(Check("secret key", True, "QUIET_HOURS_SECRET_KEY is a proper key"))
     except StartupError as error:
         checks.append(Check("secret key", False, str(error)))
-    found, _ = await _database(settings)
+    found, schema_ok = await _database(settings)
     checks.extend(found)
+    if cipher is None:
+        checks.append(_skipped("keys", "no usable QUIET_HOURS_SECRET_KEY"))
+    elif not schema_ok:
+        checks.append(_skipped("keys", "the database is not ready"))
+    else:
+        checks.append(await _keys(settings, cipher))
     if settings.slack_bot_token or settings.slack_client_id:
         checks.append(await _slack(settings))
     if settings.microsoft_app_id:

@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sandbox.slack_api import FakeSlack
+from bot.storage.crypto import Cipher
+from bot.storage.db import session_factory
 from tests.conftest import TEST_KEY
 from tests.support.cli import clean_env, run_cli
-from tests.support.slack import fake_slack
+from tests.support.slack import fake_slack, install_workspace
 
 TOKEN = "xoxb-doctor-token"
 APP_ID = "0f3c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a098"
@@ -98,7 +102,7 @@ async def test_all_good_is_exit_0(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     found = lines(result)
-    assert list(found) == ["settings", "secret key", "database", "schema", "Slack", "Teams"]
+    assert list(found) == ["settings", "secret key", "database", "schema", "keys", "Slack", "Teams"]
     assert all(line.startswith("✓") for line in found.values())
     assert "T_DOC" in found["Slack"]
     assert TOKEN not in result.stdout and APP_PASSWORD not in result.stdout
@@ -121,7 +125,7 @@ async def test_revoked_slack_token_and_wrong_teams_secret_say_what_to_do(
     )
     assert result.returncode == 1
     found = lines(result)
-    assert found["database"].startswith("✓") and found["schema"].startswith("✓")
+    assert found["database"].startswith("✓") and found["keys"].startswith("✓")
     assert found["Slack"].startswith("✗ Slack: Slack refused SLACK_BOT_TOKEN (token_revoked)")
     assert "api.slack.com/apps" in found["Slack"]
     assert found["Teams"].startswith("✗ Teams: Microsoft refused")
@@ -142,7 +146,27 @@ async def test_unmigrated_database_and_missing_key(
     assert found["schema"].startswith("✗")
     # SQLite: the file is not there yet; PostgreSQL: the database is there, without tables
     assert "run `quiet-hours migrate`" in found["database"] + found["schema"]
+    assert found["keys"] == "✗ keys: not checked: no usable QUIET_HOURS_SECRET_KEY"
     assert found["Slack"].startswith("✓")
+
+
+async def test_a_key_that_cannot_read_the_stored_data(
+    engine: AsyncEngine, database_url: str, slack: FakeSlack, tmp_path: Path
+) -> None:
+    other = Cipher.from_secret(Cipher.generate_key())  # what the data was written with
+    await install_workspace(session_factory(engine), other, token=TOKEN, now=datetime.now(UTC))
+    result = await doctor(
+        tmp_path,
+        QUIET_HOURS_SECRET_KEY=TEST_KEY,
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_API_URL=slack.url,
+    )
+    assert result.returncode == 1
+    found = lines(result)
+    assert found["schema"].startswith("✓")
+    assert found["keys"].startswith("✗ keys: QUIET_HOURS_SECRET_KEY cannot read the stored data")
+    assert "NEW,OLD" in found["keys"]
 
 
 async def test_unreachable_database_and_no_platform(tmp_path: Path) -> None:
