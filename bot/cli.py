@@ -154,6 +154,18 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
 def cmd_erase(args: argparse.Namespace) -> int:
     from bot.cli_data import WorkspaceNotFound, erase
 
+    if not args.yes:  # it cannot be undone: a typed id at a terminal, or --yes in scripts
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"erasing workspace {args.workspace} cannot be undone: add --yes to go ahead"
+            )
+        typed = input(
+            f"Erase everything stored about workspace {args.workspace}? It cannot be undone. "
+            "Type its id to confirm: "
+        )
+        if typed.strip() != args.workspace:
+            print("nothing erased")
+            return 1
     try:
         return erase(args, _settings(args).database_url)
     except WorkspaceNotFound as error:
@@ -365,6 +377,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     erase.add_argument("--workspace", required=True, metavar="ID", help="e.g. T0123ABCD")
     erase.add_argument("--platform", choices=["slack", "teams", "sandbox"], help="if ID is on both")
+    erase.add_argument(
+        "--yes", action="store_true", help="do not ask (scripts); it cannot be undone"
+    )
     erase.add_argument("--database-url", help=db_help)
 
     policy = commands.add_parser(

@@ -253,7 +253,15 @@ async def test_the_erase_command_says_what_it_erased_in_one_line(
     def erase(*args: str) -> int:
         return main(["erase", *args, "--database-url", database_url])
 
-    assert await asyncio.to_thread(erase, "--workspace", GONE) == 0
+    # not a terminal (stdin is not one here) and no --yes: refused, nothing erased
+    assert await asyncio.to_thread(erase, "--workspace", GONE) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "quiet-hours: erasing workspace T_GONE cannot be undone: add --yes to go ahead\n"
+    async with engine.connect() as connection:
+        assert len((await connection.run_sync(snapshot))["workspaces"]) == 2
+
+    assert await asyncio.to_thread(erase, "--workspace", GONE, "--yes") == 0
     out, err = capsys.readouterr()
     assert out == "erased workspace slack:T_GONE: 17 row(s), 1 held message(s) among them\n"
     assert err == ""
@@ -262,6 +270,7 @@ async def test_the_erase_command_says_what_it_erased_in_one_line(
     assert [row["external_id"] for row in left["workspaces"]] == [KEPT]
 
     for args in (["--workspace", GONE], ["--workspace", KEPT, "--platform", "teams"]):
+        args = [*args, "--yes"]
         assert await asyncio.to_thread(erase, *args) == 2
         out, err = capsys.readouterr()
         assert out == ""
