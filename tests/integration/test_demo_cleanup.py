@@ -32,6 +32,8 @@ def test_the_demo_cleans_up_on_ctrl_c(tmp_path: Path) -> None:
         [sys.executable, "-m", "bot", "demo"],
         cwd=tmp_path,
         env={**SUBPROCESS_ENV, **env, "PYTHONUNBUFFERED": "1"},  # each line as it is printed
+        # a test run started in the background ignores SIGINT, and children inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
