@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.storage.models import Base
+from bot.storage.crypto import Cipher
+from bot.storage.models import Base, WorkspaceRow
+from bot.storage.outbox import HeldMessageRepository
 from tests.integration import test_slack_commands as commands
 from tests.support.slack_app import SlackHarness
 
@@ -75,3 +77,25 @@ async def test_erase_speaks_bokmal(harness: SlackHarness) -> None:
     assert "Det kan ikke angres" in ask
     done = texts(await harness.command("U_KARI", "me erase confirm"))
     assert done.startswith("Slettet.")
+
+
+async def test_an_export_too_big_for_a_reply_says_whom_to_ask(
+    harness: SlackHarness, sessions: Sessions, cipher: Cipher
+) -> None:
+    await harness.command("U_OLA", "help")
+    async with sessions() as session, session.begin():
+        workspace = await session.scalar(select(WorkspaceRow.id))
+        assert workspace is not None
+        for number in range(40):  # 40 held messages of 1,000 characters: never cut, refused
+            await HeldMessageRepository(session, cipher).add(
+                workspace_id=workspace,
+                conversation_id="C_TEAM",
+                author_id="U_OLA",
+                body=f"{number} " + "x" * 1000,
+                deliver_at=commands.MONDAY_0800,
+                now=commands.FRIDAY_1730,
+            )
+    answer = await harness.command("U_OLA", "me export")
+    assert answer["response_type"] == "ephemeral"
+    assert "too much to show here" in texts(answer) and "quiet-hours export" in texts(answer)
+    assert "xxxx" not in texts(answer)

@@ -2,7 +2,7 @@
 
 The export is a private reply (ephemeral in Slack, a card in the personal chat in Teams) with
 the JSON in code blocks of at most ``CHUNK`` characters — Slack's section text limit is 3,000
-(api.slack.com/reference/block-kit/blocks#section); larger than ``MAX_SECTIONS`` of them, the
+(api.slack.com/reference/block-kit/blocks#section); more than ``MAX_SECTIONS`` of them, the
 person is asked to get it from their admin (``quiet-hours export``). Erasing needs a second
 command, ``/quiet me erase confirm``: it cannot be undone.
 """
@@ -19,7 +19,10 @@ from bot.services.personal_data import erase_person, export_person, open_held
 __all__ = ["CHUNK", "MAX_SECTIONS", "MyDataVerbs"]
 
 CHUNK = 2_800  # characters of JSON per section, under Slack's 3,000 with the code fence
-MAX_SECTIONS = 40  # Slack allows 50 blocks per message; the rest say what this is
+#: 8 × 2,800 = 22,400 characters: whole under the 30,000 a Teams reply card carries
+#: (adapters/teams/cards.py MAX_CARD_TEXT, which cuts a longer one with "…" — a cut JSON is of
+#: no use), with room for the intro and for markup escaping.
+MAX_SECTIONS = 8
 
 
 class MyDataVerbs(CommandBase):
