@@ -1,24 +1,40 @@
-"""`POST /slack/events` on slack-bolt: verify, de-duplicate, acknowledge first, then work.
+"""`POST /slack/events` on slack-bolt: verify, make durable, acknowledge, then work.
 
-Bad requests never reach bolt: a tampered or stale signature gets 401 and a body that is not
-what Slack sends gets 400 (a bare bolt app answers some of those with 500). A retried event
-(same ``event_id``) is acknowledged like the first and then dropped, so it has one effect; a
-replayed slash command or interactive payload (``adapters.slack.replay``) is answered kindly and
-has none.
+Our checks in front of bolt, in this order, so a bad request costs neither memory nor a 500:
+1. the signature headers, before the body is read: exactly one ``X-Slack-Request-Timestamp``
+   (ASCII digits, within 5 minutes of now, as Slack's "Verifying requests from Slack" asks) and
+   one ``X-Slack-Signature`` shaped ``v0=<64 hex>``, else 401;
+2. the body, read only up to ``bot.webio.MAX_BODY`` (413 past it), then the HMAC (401);
+3. a body that is not what Slack sends (not UTF-8, not a JSON object, nested too deep, a form
+   without a payload) gets 400 — each refusal is one log line, never a traceback.
+
+Events that have an effect (messages, ``app_uninstalled``, ``tokens_revoked``) are handled here,
+not by bolt: the effect's durable part (the activity, the held copy, the erasure) and the
+event's de-duplication row are written in one transaction *before* the 200 (within
+:data:`DURABLE_BUDGET_SECONDS` of Slack's 3 s); platform calls (labels, taking a message down,
+private notes) follow the acknowledgement. When the database cannot be reached the answer is a
+deliberate 503 with ``Retry-After`` (Slack retries any non-2xx; see ``bot.webio``), and the
+retry, once stored, has exactly one effect. Socket Mode still goes through bolt's listeners
+(acknowledged on the socket first). A replayed slash command or interactive payload
+(``adapters.slack.replay``) is answered kindly and has no effect.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,6 +47,7 @@ from bot.clock import Clock
 from bot.i18n import translate
 from bot.services.autohold import AutoHoldService, OwnMessage
 from bot.services.erase import erase_workspace
+from bot.services.once import Duplicate, EventKey, claim_event
 from bot.services.watch import ChannelMessage, OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
@@ -39,13 +56,30 @@ from bot.storage.repositories import (
     SeenEventRepository,
     WorkspaceRepository,
 )
+from bot.webio import (
+    BodyTooLarge,
+    database_unavailable,
+    load_json,
+    read_body,
+    refuse,
+    try_again,
+)
 
 __all__ = ["SlackEvents"]
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1024 * 1024
 BOLT_KEY: web.AppKey[AsyncApp] = web.AppKey("slack_bolt", AsyncApp)
+#: Slack wants its 200 within 3 s; the durable part of an event must be done well before that.
+DURABLE_BUDGET_SECONDS = 2.0
+#: Slack's replay window: "more than five minutes from local time" is refused.
+MAX_SKEW_SECONDS = 60 * 5
+_TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}", re.ASCII)
+#: Event types whose effect must be durable before Slack hears 200.
+DURABLE_EVENTS = frozenset({"message", "app_uninstalled", "tokens_revoked"})
+
+After = Callable[[], Awaitable[None]]
 
 
 def _instant(ts: str) -> datetime:
@@ -84,36 +118,69 @@ class SlackEvents:
             process_before_response=False,  # acknowledge first, listeners run after
             raise_error_for_unhandled_request=False,
         )
-        self.bolt.event("message")(self._on_message)
-        self.bolt.event("app_uninstalled")(self._on_uninstalled)
-        self.bolt.event("tokens_revoked")(self._on_tokens_revoked)
+        self._tasks: set[asyncio.Future[None]] = set()
+        for kind in sorted(DURABLE_EVENTS):  # Socket Mode's way in; HTTP is handled in front
+            self.bolt.event(kind)(self._on_event)
         if interactions is not None:
             interactions.register(self.bolt)
 
     def mount(self, app: web.Application) -> None:
+        """Add ``POST /slack/events``; follow-ups still running are awaited on shutdown."""
         app.router.add_post("/slack/events", self.handle)
+        app.on_shutdown.append(self._drain)
+
+    async def _drain(self, app: web.Application) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=5)
 
     # -- HTTP ---------------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return web.json_response({"error": "request too large"}, status=413)
-        raw = await request.read()
-        if len(raw) > MAX_BODY:
-            return web.json_response({"error": "request too large"}, status=413)
+        """One Slack request: checked as the module docstring says, then acknowledged."""
+        why = _unsigned(request.headers.getall("X-Slack-Request-Timestamp", []), time.time())
+        signatures = request.headers.getall("X-Slack-Signature", [])
+        if why is None and (len(signatures) != 1 or not _SIGNATURE.fullmatch(signatures[0])):
+            why = "no or malformed X-Slack-Signature"
+        if why is not None:  # refused before a byte of the body is read
+            return refuse(401, "invalid signature", why, request)
+        try:
+            raw = await read_body(request)
+        except BodyTooLarge:
+            return refuse(413, "request too large", "body over the limit", request)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return web.json_response({"error": "not a Slack request body"}, status=400)
-        if not self._verifier.is_valid_request(text, dict(request.headers)):
-            return web.json_response({"error": "invalid signature"}, status=401)
-        body = _parse(raw, request.content_type)
+            return refuse(400, "not a Slack request body", "body is not UTF-8", request)
+        timestamp = request.headers["X-Slack-Request-Timestamp"]
+        if not self._verifier.is_valid(text, timestamp, signatures[0]):
+            return refuse(401, "invalid signature", "signature does not match", request)
+        body = _parse(text, request.content_type)
         if body is None:
-            return web.json_response({"error": "not a Slack request body"}, status=400)
-        if needs_replay_check(body) and not await self._first_request(request, raw):
-            return await self._replayed(body)
+            return refuse(400, "not a Slack request body", "not what Slack sends", request)
+        event = body.get("event")
+        if (
+            body.get("type") == "event_callback"
+            and isinstance(event, dict)
+            and event.get("type") in DURABLE_EVENTS
+        ):
+            return await self._acknowledge_durably(request, body, event)
+        if needs_replay_check(body):
+            try:
+                first = await self._first_request(request, raw)
+            except Exception as error:
+                if database_unavailable(error):
+                    return try_again(request, f"database unavailable ({type(error).__name__})")
+                raise
+            if not first:
+                return await self._replayed(body)
         try:
-            response = await self.bolt.async_dispatch(await to_bolt_request(request))
+            response = await self.bolt.async_dispatch(
+                AsyncBoltRequest(
+                    body=text,
+                    query=request.query_string,
+                    headers=request.headers,  # type: ignore[arg-type]
+                )
+            )
         except Exception:  # never a 500 for what a client sent
             log.exception("Slack request could not be dispatched")
             return web.json_response({"error": "bad request"}, status=400)
@@ -137,6 +204,65 @@ class SlackEvents:
             {"response_type": "ephemeral", "text": translate("cmd.replayed", locale)}
         )
 
+    async def _acknowledge_durably(
+        self, request: web.Request, body: dict[str, Any], event: dict[str, Any]
+    ) -> web.Response:
+        """200 once the event's effect is stored; 503 (Slack retries) when it cannot be."""
+        work = asyncio.ensure_future(self.durable(body, event))
+        done, _ = await asyncio.wait({work}, timeout=DURABLE_BUDGET_SECONDS)
+        if not done:
+            # Still storing: answer "try again", and let the work finish (what it then stores,
+            # the retry finds as a duplicate; what follows the store still runs).
+            work.add_done_callback(self._run_after)
+            return try_again(request, "storing the event took too long")
+        try:
+            after = work.result()
+        except Duplicate:
+            return web.json_response({"ok": True})  # a retry of what we already stored
+        except Exception as error:
+            if database_unavailable(error):
+                return try_again(request, f"database unavailable ({type(error).__name__})")
+            log.exception("a Slack event could not be handled")
+            return web.json_response({"ok": True})  # our fault; a retry would fail alike
+        if after is not None:
+            self._spawn(after())
+        return web.json_response({"ok": True})
+
+    def _run_after(self, work: asyncio.Future[After | None]) -> None:
+        if work.cancelled() or work.exception() is not None:
+            return
+        after = work.result()
+        if after is not None:
+            self._spawn(after())
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Future[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Slack event follow-up failed", exc_info=task.exception())
+
+    async def durable(self, body: dict[str, Any], event: dict[str, Any]) -> After | None:
+        """Store the event's effect with its de-duplication row; return what follows the ack.
+
+        Raises :class:`~bot.services.once.Duplicate` for a retried event already stored, and
+        database errors as they come (the caller answers 503 then).
+        """
+        team = str(body.get("team_id", ""))
+        key: EventKey | None = (
+            ("slack", body["event_id"]) if isinstance(body.get("event_id"), str) else None
+        )
+        kind = event.get("type")
+        if kind == "app_uninstalled":
+            await self._forget(team, event=key)
+            return None
+        if kind == "tokens_revoked":
+            return await self._revoked(team, event, key)
+        return await self._message(team, event, key)
+
     def _authorizer(self) -> Any:
         tokens = self._tokens
 
@@ -149,107 +275,133 @@ class SlackEvents:
 
         return authorize
 
-    # -- listeners (they run after the acknowledgement) ------------------------------------------
+    # -- Socket Mode: bolt's listeners (acknowledged on the socket first) run the same path ----
 
-    async def _first_time(self, body: dict[str, Any]) -> bool:
-        """Slack retries an event it did not see acknowledged in time; act on it once.
-
-        Checked here, after the acknowledgement, so the request path never waits on the
-        database; a retry is acknowledged like the original and then dropped.
-        """
-        event_id = body.get("event_id")
-        if not isinstance(event_id, str):
-            return True
-        async with self._sessions() as session, session.begin():
-            return await SeenEventRepository(session).first_time(
-                "slack", event_id, self._clock.now()
-            )
-
-    async def _on_message(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+    async def _on_event(self, body: dict[str, Any]) -> None:
+        event = body.get("event")
+        if not isinstance(event, dict):
             return
+        try:
+            after = await self.durable(body, event)
+        except Duplicate:
+            return
+        if after is not None:
+            await after()
+
+    # -- the effects ------------------------------------------------------------------------------
+
+    async def _message(
+        self, team: str, event: dict[str, Any], key: EventKey | None
+    ) -> After | None:
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return None
         channel_type = event.get("channel_type")
         ts = str(event.get("ts", ""))
-        team = str(body.get("team_id", ""))
-        first: bool | None = None
+        user, channel = str(event["user"]), str(event.get("channel", ""))
+        try:
+            at = _instant(ts)
+        except (ValueError, OverflowError, OSError):
+            return None  # not a message Slack would send
+        autohold = self._autohold
         if (
-            self._autohold is not None
+            autohold is not None
             and channel_type in ("channel", "group", "im")
-            and await self._autohold.opted_in("slack", team, str(event["user"]))
+            and await autohold.opted_in("slack", team, user)
         ):
-            first = await self._first_time(body)
-            if not first:
-                return
-            held = await self._autohold.on_own_message(
+            pending = await autohold.hold(
                 OwnMessage(
                     platform="slack",
                     workspace=team,
-                    conversation=str(event.get("channel", "")),
+                    conversation=channel,
                     message_id=ts,
-                    author=str(event["user"]),
-                    at=_instant(ts),
+                    author=user,
+                    at=at,
                     text=str(event.get("text", "")),
                     thread=event.get("thread_ts") or None,
                     is_direct=channel_type == "im",
-                )
+                ),
+                event=key,
             )
-            if held is not None:
-                if self._interactions is not None:
-                    await self._interactions.tell_auto_held(
-                        client, team, str(event["user"]), str(event.get("channel", "")), held
-                    )
-                return
+            if pending is not None:
+
+                async def settle() -> None:
+                    held = await autohold.settle(pending)
+                    if held is not None and self._interactions is not None:
+                        client = await self._client(team)
+                        if client is not None:
+                            await self._interactions.tell_auto_held(
+                                client, team, user, channel, held
+                            )
+
+                return settle
         if channel_type not in ("channel", "group"):
-            return
+            return None
         thread = str(event.get("thread_ts") or ts)
         message = ChannelMessage(
             platform="slack",
-            workspace=str(body.get("team_id", "")),
-            conversation=str(event.get("channel", "")),
+            workspace=team,
+            conversation=channel,
             thread=thread,
-            author=str(event["user"]),
-            at=_instant(ts),
+            author=user,
+            at=at,
             text=str(event.get("text", "")),
             is_thread_root=thread == ts,
         )
-        # Only off-hours messages in watched channels have an effect; only they need the
-        # (database) de-duplication.
-        if await self._watcher.relevant(message) and (
-            first if first is not None else await self._first_time(body)
-        ):
-            await self._watcher.on_message(message)
+        # Only off-hours messages in watched channels have an effect (the check is cheap).
+        if not await self._watcher.relevant(message):
+            return None
+        recorded = await self._watcher.record(message, event=key)
+        if recorded is None:
+            return None
 
-    async def _on_uninstalled(self, body: dict[str, Any]) -> None:
-        if await self._first_time(body):
-            await self._forget(str(body.get("team_id", "")))
+        async def label() -> None:
+            await self._watcher.label(recorded)
 
-    async def _on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        tokens = event.get("tokens") or {}
-        if not await self._first_time(body):
-            return
-        team = str(body.get("team_id", ""))
+        return label
+
+    async def _client(self, team: str) -> AsyncWebClient | None:
+        token = await self._tokens(team, None)
+        return None if token is None else AsyncWebClient(token=token, base_url=self._api_url)
+
+    async def _revoked(
+        self, team: str, event: dict[str, Any], key: EventKey | None
+    ) -> After | None:
+        tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
+        assert isinstance(tokens, dict)
         if tokens.get("bot"):
-            await self._forget(team)
-            return  # nobody can be told: the app has no token left in the workspace
+            await self._forget(team, event=key)
+            return None  # nobody can be told: the app has no token left in the workspace
         people = [str(person) for person in tokens.get("oauth") or []]
-        if people:
-            await self._auto_hold_revoked(team, people)
+        if not people:
+            return None
+        told = await self._auto_hold_revoked(team, people, key)
 
-    async def _auto_hold_revoked(self, team: str, people: list[str]) -> None:
+        async def tell() -> None:
+            # bolt does not authorise tokens_revoked events (its client has no token): use ours
+            client = await self._client(team)
+            if client is None or self._interactions is None:
+                return
+            for person, moved in told:
+                await self._interactions.tell_auto_hold_off(client, team, person, moved)
+
+        return tell if told else None
+
+    async def _auto_hold_revoked(
+        self, team: str, people: list[str], key: EventKey | None
+    ) -> list[tuple[str, int]]:
         """People took back their user token: auto-hold stops, nothing they wrote is lost.
 
         Their held messages the outbox would have posted as them are posted by the bot naming
         them instead (the token to post as them is gone); ones Slack already has scheduled stay
-        with Slack. Each person is told privately.
+        with Slack. Returns who is to be told privately, and how many of theirs moved.
         """
         now = self._clock.now()
         told: list[tuple[str, int]] = []
         async with self._sessions() as session, session.begin():
+            await claim_event(session, key, now)
             workspace = await WorkspaceRepository(session).find("slack", team)
             if workspace is None:
-                return
+                return []
             repo = PersonRepository(session, self._cipher)
             held = HeldMessageRepository(session, self._cipher)
             await erase_slack_user_tokens(session, team, people)
@@ -263,19 +415,14 @@ class SlackEvents:
         if self._autohold is not None:
             self._autohold.forget("slack", team)
         self._tokens.forget(team)
-        # bolt does not authorise tokens_revoked events (its client has no token): use ours
-        token = await self._tokens(team, None)
-        if token is None:
-            return
-        client = AsyncWebClient(token=token, base_url=self._api_url)
-        for person, moved in told:
-            if self._interactions is not None:
-                await self._interactions.tell_auto_hold_off(client, team, person, moved)
+        return told
 
-    async def _forget(self, team: str) -> None:
+    async def _forget(self, team: str, *, event: EventKey | None = None) -> None:
         """The app was uninstalled: erase every row of the workspace (tokens, held messages,
-        first lines, people, teams, activity; see bot.services.erase)."""
+        first lines, people, teams, activity; see bot.services.erase), with the event's
+        de-duplication row in the same transaction."""
         async with self._sessions() as session, session.begin():
+            await claim_event(session, event, self._clock.now())
             erased = await erase_workspace(session, "slack", team)
         if self._autohold is not None:
             self._autohold.forget("slack", team)
@@ -289,17 +436,25 @@ class SlackEvents:
             )
 
 
-def _parse(raw: bytes, content_type: str) -> dict[str, Any] | None:
+def _unsigned(timestamps: list[str], now: float) -> str | None:
+    """Why the timestamp header does not pass (checked before the body), or None."""
+    if len(timestamps) != 1 or not _TIMESTAMP.fullmatch(timestamps[0]):
+        return "no or malformed X-Slack-Request-Timestamp"
+    if abs(now - int(timestamps[0])) > MAX_SKEW_SECONDS:
+        return "stale X-Slack-Request-Timestamp"
+    return None
+
+
+def _parse(text: str, content_type: str) -> dict[str, Any] | None:
     """The request body as Slack sends it (JSON, or a form with a JSON ``payload``), or None."""
     try:
-        text = raw.decode("utf-8")
         if content_type == "application/json":
-            value = json.loads(text)
+            value = load_json(text)
             return value if isinstance(value, dict) else None
         form = {key: values[-1] for key, values in parse_qs(text, strict_parsing=False).items()}
         if "payload" in form:
-            payload = json.loads(form["payload"])
+            payload = load_json(form["payload"])
             return payload if isinstance(payload, dict) else None
         return form if form.get("command") or form.get("ssl_check") else None
-    except (UnicodeDecodeError, ValueError):
+    except ValueError:
         return None

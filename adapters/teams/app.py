@@ -1,7 +1,14 @@
 """``POST /api/messages`` on the Microsoft 365 Agents SDK: JWT-checked, stores references.
 
-Only this route is guarded (the SDK's decorator, not its app-wide middleware, which would lock
-out ``/slack/events`` and ``/healthz``). Every turn remembers where it happened, so the bot can
+Only this route is guarded, and before its body is read: with an app id, a request needs one
+``Authorization: Bearer`` token that passes ``adapters.teams.auth`` (issuer, audience, expiry,
+signature — as Microsoft documents them), else 401; the body is read up to
+``bot.webio.MAX_BODY`` (413) and must be a JSON activity (400) whose ``serviceUrl`` is the one
+the token names (401). Anonymous (no app id, ``QH_TEAMS_ANONYMOUS=1``, local testing only):
+only loopback peers (the socket's address, never ``X-Forwarded-For``) and loopback
+``serviceUrl``s are served (403 otherwise, and nothing is sent). A turn that cannot reach the
+database gets 503 + ``Retry-After`` so the Bot Connector retries (``bot.webio``).
+Every turn remembers where it happened, so the bot can
 post there later; an uninstall cancels and erases what was held for that chat or team.
 Commands, card buttons and the Send later message extension are answered by
 ``adapters.teams.interactions`` (invokes always get a card back, never an HTTP error).
@@ -13,10 +20,9 @@ import hashlib
 import logging
 import re
 import time
-import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
 from microsoft_agents.activity import (
@@ -26,17 +32,14 @@ from microsoft_agents.activity import (
     InvokeResponse,
 )
 from microsoft_agents.authentication.msal import MsalAuth
-from microsoft_agents.hosting.aiohttp import (
-    CloudAdapter,
-    jwt_authorization_decorator,
-    start_agent_process,
-)
+from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
     AccessTokenProviderBase,
     AgentApplication,
     AgentAuthConfiguration,
     AnonymousTokenProvider,
     ApplicationOptions,
+    ClaimsIdentity,
     ConnectionManager,
     OutboundHostValidator,
     Storage,
@@ -59,6 +62,7 @@ from adapters.teams.activities import (
     parse_reference,
     sender,
 )
+from adapters.teams.auth import TokenRejected, TokenRules, bearer_token, service_url_matches
 from adapters.teams.cache import TtlCache
 from adapters.teams.cards import dialog_response, notice_card
 from adapters.teams.connector import Anonymous, ProviderTokens, TokenSource
@@ -85,22 +89,51 @@ from bot.storage.repositories import (
     TeamRepository,
     WorkspaceRepository,
 )
+from bot.webio import (
+    BodyTooLarge,
+    database_unavailable,
+    load_json,
+    loopback_peer,
+    loopback_url,
+    read_body,
+    refuse,
+    try_again,
+)
 
 __all__ = ["ROUTE", "TeamsBot", "auth_configuration", "connection_manager", "outbound_tokens"]
 
 log = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
-MAX_BODY = 1024 * 1024
 #: A busy channel sends a message a second; its reference is written once in this long.
 REMEMBER_SECONDS = 3600.0
 
 ProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
 Json = dict[str, Any]
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-#: The SDK's JWT check for one route (its own type hints stop short of this function).
-_jwt_guard = cast(Callable[[Handler], Handler], jwt_authorization_decorator)
+
+class _Parsed:
+    """The SDK's view of a request (``HttpRequestProtocol``) over a body we already read."""
+
+    def __init__(self, request: web.Request, body: Json, identity: ClaimsIdentity) -> None:
+        self._request, self._body, self._identity = request, body, identity
+
+    @property
+    def method(self) -> str:
+        return self._request.method
+
+    @property
+    def headers(self) -> Any:
+        return self._request.headers
+
+    async def json(self) -> Json:
+        return self._body
+
+    def get_claims_identity(self) -> ClaimsIdentity:
+        return self._identity
+
+    def get_path_param(self, name: str) -> str:
+        return self._request.match_info[name]
 
 
 def auth_configuration(
@@ -184,13 +217,7 @@ class TeamsBot:
         self._cipher = cipher
         self._clock = clock
         self.anonymous = not app_id
-        if self.anonymous:
-            log.warning(
-                "MICROSOFT_APP_ID is not set: %s accepts UNAUTHENTICATED requests. "
-                "Only for a local emulator; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
-                "before Teams can reach this server.",
-                ROUTE,
-            )
+        self._rules = TokenRules(app_id or "", tenant_id)
         self.auth = auth_configuration(app_id, app_password, tenant_id)
         self.connections = connections or connection_manager(self.auth, provider_factory)
         # With tokens checked, only Microsoft's connector hosts (https) may be a serviceUrl, so
@@ -237,43 +264,55 @@ class TeamsBot:
         return outbound_tokens(self.connections, anonymous=self.anonymous)
 
     def mount(self, app: web.Application) -> None:
-        # The SDK's JWT check reads its configuration from this (string) key of the app.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", web.NotAppKeyWarning)
-            app["agent_configuration"] = self.auth
-        # ... and keeps the checked claims under a string key of each request.
-        warnings.filterwarnings(
-            "ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.hosting\.aiohttp"
-        )
+        """Add ``POST /api/messages``."""
         app.router.add_post(ROUTE, self.handle)
 
     # -- HTTP -----------------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return web.json_response({"error": "request too large"}, status=413)
-        reached = False
-
-        async def process(checked: web.Request) -> web.StreamResponse:
-            nonlocal reached
-            reached = True
-            try:
-                response = await start_agent_process(checked, self.agent, self.adapter)
-            except ValidationError:
-                return web.json_response({"error": "not an activity"}, status=400)
-            return response if response is not None else web.Response(status=202)
-
+        """One activity: checked as the module docstring says, then handed to the SDK."""
+        token: str | None = None
+        claims: dict[str, Any] = {}
+        if self.anonymous:
+            if not loopback_peer(request):
+                return refuse(403, "forbidden", "anonymous Teams serves loopback only", request)
+        else:
+            try:  # before the body is read
+                token = bearer_token(request.headers.getall("Authorization", []))
+                claims = await self._rules.check(token)
+            except TokenRejected as error:
+                return refuse(401, "unauthorized", f"token refused: {error}", request)
         try:
-            return await _jwt_guard(process)(request)
-        except Exception:
-            if reached:
-                raise
-            # e.g. a token without a key id: the SDK raises instead of refusing
-            log.warning("Teams request refused: its token could not be checked", exc_info=True)
-            return web.json_response({"error": "unauthorized"}, status=401)
+            activity = load_json(await read_body(request))
+        except BodyTooLarge:
+            return refuse(413, "request too large", "body over the limit", request)
+        except ValueError:
+            return refuse(400, "not an activity", "body is not JSON", request)
+        conversation = activity.get("conversation") if isinstance(activity, dict) else None
+        if not isinstance(conversation, dict) or not activity.get("type"):
+            return refuse(400, "not an activity", "no type or conversation", request)
+        service_url = activity.get("serviceUrl")
+        if not self.anonymous and not service_url_matches(claims, service_url):
+            return refuse(401, "unauthorized", "serviceUrl is not the token's", request)
+        if self.anonymous and not loopback_url(service_url):
+            return refuse(403, "forbidden", "anonymous Teams answers loopback only", request)
+        identity = ClaimsIdentity(claims, security_token=token) if token else ClaimsIdentity()
+        try:
+            response = await self.adapter.process_request(
+                _Parsed(request, activity, identity), self.agent
+            )
+        except (ValidationError, RecursionError):
+            return refuse(400, "not an activity", "not a Bot Framework activity", request)
+        except Exception as error:
+            if database_unavailable(error):
+                return try_again(request, f"database unavailable ({type(error).__name__})")
+            raise
+        return CloudAdapter._to_aiohttp_response(response)
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         # The SDK's default would post the exception text into the chat.
+        if database_unavailable(error):
+            raise error  # answered 503: the Bot Connector retries the activity
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
 
     # -- turns ----------------------------------------------------------------------------------

@@ -24,12 +24,13 @@ from bot.domain.decisions import Audience, ChannelAudience, Decision, PersonAudi
 from bot.domain.policy import Person
 from bot.ports import AuthorActions, DeliveryError, OutgoingMessage
 from bot.services.directory import person_from_row, policy_from_row
+from bot.services.once import EventKey, claim_event
 from bot.storage.crypto import Cipher
 from bot.storage.models import PersonRow, WorkspaceRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import PersonRepository, TeamRepository, WorkspaceRepository
 
-__all__ = ["SCHEDULE_HORIZON", "AutoHeld", "AutoHoldService", "OwnMessage"]
+__all__ = ["SCHEDULE_HORIZON", "AutoHeld", "AutoHoldService", "OwnMessage", "PendingHold"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,16 @@ class AutoHeld:
     held_id: str
     decision: Decision
     scheduled: bool
+
+
+@dataclass(frozen=True)
+class PendingHold:
+    """A held copy made durable by :meth:`AutoHoldService.hold`; the original is still up."""
+
+    message: OwnMessage
+    held_id: str
+    workspace_id: int
+    decision: Decision
 
 
 class AutoHoldService:
@@ -111,6 +122,16 @@ class AutoHoldService:
 
     async def on_own_message(self, message: OwnMessage) -> AutoHeld | None:
         """Hold the message if its audience is off; None when it may stay where it is."""
+        pending = await self.hold(message)
+        return None if pending is None else await self.settle(pending)
+
+    async def hold(
+        self, message: OwnMessage, *, event: EventKey | None = None
+    ) -> PendingHold | None:
+        """The durable part: decide and store the held copy (encrypted), with the event's
+        de-duplication row in the same transaction (raises :class:`~bot.services.once.Duplicate`
+        for a retried event that was held). None when the message may stay; nothing is
+        written then. Database errors propagate: the caller must not acknowledge the event."""
         actions = self._actions.get(message.platform)
         if actions is None or not await self.opted_in(
             message.platform, message.workspace, message.author
@@ -141,6 +162,7 @@ class AutoHoldService:
             )
             if not decision.held:
                 return None
+            await claim_event(session, event, now)
             held = await HeldMessageRepository(session, self._cipher).add(
                 workspace_id=workspace.id,
                 conversation_id=message.conversation,
@@ -152,7 +174,13 @@ class AutoHoldService:
                 kind="auto_hold",
                 as_author=True,
             )
-            held_id, workspace_id = held.id, workspace.id
+            pending = PendingHold(message, held.id, workspace.id, decision)
+        return pending
+
+    async def settle(self, pending: PendingHold) -> AutoHeld | None:
+        """Take the original down (the copy is stored), then let the platform schedule it."""
+        message, held_id = pending.message, pending.held_id
+        actions = self._actions[message.platform]
         # Stored first; now take the original down. If that fails the message stays visible, so
         # the copy must go: never both visible and held.
         try:
@@ -166,8 +194,10 @@ class AutoHoldService:
                     held_id, self._clock.now()
                 )
             return None
-        scheduled = await self._schedule(actions, message, held_id, workspace_id, decision)
-        return AutoHeld(held_id=held_id, decision=decision, scheduled=scheduled)
+        scheduled = await self._schedule(
+            actions, message, held_id, pending.workspace_id, pending.decision
+        )
+        return AutoHeld(held_id=held_id, decision=pending.decision, scheduled=scheduled)
 
     async def _audience(
         self,

@@ -17,6 +17,7 @@ from bot.i18n import format_instant, translate
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform, Delivered, DeliveryError
 from bot.services.directory import policy_from_row
+from bot.services.once import EventKey, claim_event
 from bot.storage.crypto import Cipher
 from bot.storage.repositories import (
     ActivityRepository,
@@ -26,7 +27,7 @@ from bot.storage.repositories import (
     WorkspaceRepository,
 )
 
-__all__ = ["ChannelMessage", "OffHoursWatcher", "Watched"]
+__all__ = ["ChannelMessage", "OffHoursWatcher", "PendingLabel", "Watched"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,17 @@ class Watched:
     recorded: bool
     labelled: bool
     replies_due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PendingLabel:
+    """What :meth:`OffHoursWatcher.record` made durable; the label is still to be posted."""
+
+    message: ChannelMessage
+    workspace_id: int
+    opening: datetime | None
+    claimed: bool
+    text: str
 
 
 @dataclass(frozen=True)
@@ -149,7 +161,10 @@ class OffHoursWatcher:
     async def on_message(self, message: ChannelMessage) -> Watched:
         """Record an off-hours message in a watched channel for the digest, and label its
         thread when the team labels (or it was urgent); counted in ``quiet_hours_events``."""
-        watched = await self._on_message(message)
+        return self.count(await self._on_message(message))
+
+    def count(self, watched: Watched) -> Watched:
+        """Count a handled channel message in ``quiet_hours_events``; returns it."""
         outcome = "labelled" if watched.labelled else "recorded" if watched.recorded else "ignored"
         self._metrics.events.labels(kind="channel_message", outcome=outcome).inc()
         return watched
@@ -157,22 +172,33 @@ class OffHoursWatcher:
     async def _on_message(self, message: ChannelMessage) -> Watched:
         if not await self.relevant(message):
             return Watched(False, False)
+        pending = await self.record(message)
+        return Watched(False, False) if pending is None else await self.label(pending)
+
+    async def record(
+        self, message: ChannelMessage, *, event: EventKey | None = None
+    ) -> PendingLabel | None:
+        """The durable part, in one transaction: the event's de-duplication row (raises
+        :class:`~bot.services.once.Duplicate` for a retried one), the activity, the excerpt
+        and the label claim. None when the message is not off-hours in a watched channel.
+        Database errors propagate: the caller must not acknowledge the event then."""
         async with self._sessions() as session, session.begin():
+            await claim_event(session, event, message.at)
             workspace = await WorkspaceRepository(session).find(message.platform, message.workspace)
             if workspace is None:
-                return Watched(False, False)
+                return None
             teams = TeamRepository(session)
             team_row = await teams.for_channel(workspace.id, message.conversation)
             if team_row is None:
-                return Watched(False, False)
+                return None
             channels = await teams.channels(team_row.id)
             if message.conversation not in channels:
-                return Watched(False, False)
+                return None
             policy = policy_from_row(
                 team_row, leaders=await teams.leaders(team_row.id), channels=channels
             )
             if policy.mode is Mode.OFF or policy.hours.is_open(message.at):
-                return Watched(False, False)
+                return None
             # The activity counts (it was off-hours when written); the label only if it is
             # still off-hours now: a retried or late event must not mark a thread whose hours
             # have begun, with an "until" in the past.
@@ -213,19 +239,26 @@ class OffHoursWatcher:
                     now=message.at,
                 )
             )
-        if not claimed or opening is None:
+            text = ""
+            if claimed and opening is not None:
+                text = translate(
+                    "decision.label",
+                    policy.locale,
+                    when=format_instant(opening, policy.hours.tz, policy.locale, now=handled),
+                )
+        return PendingLabel(message, workspace.id, opening, bool(claimed), text)
+
+    async def label(self, pending: PendingLabel) -> Watched:
+        """Post the claimed label (after the acknowledgement: a platform call may be slow)."""
+        message, opening = pending.message, pending.opening
+        if not pending.claimed or opening is None:
             return Watched(True, False, opening)
-        text = translate(
-            "decision.label",
-            policy.locale,
-            when=format_instant(opening, policy.hours.tz, policy.locale, now=handled),
-        )
         platform = self._platforms.get(message.platform)
         if platform is None:
             return Watched(True, False, opening)
         try:
             label_id = await platform.add_label(
-                message.workspace, message.conversation, message.thread, text
+                message.workspace, message.conversation, message.thread, pending.text
             )
         except DeliveryError as error:
             self._metrics.platform_errors.labels(
@@ -234,13 +267,13 @@ class OffHoursWatcher:
             log.warning("could not label a thread; will try again on its next message")
             async with self._sessions() as session, session.begin():
                 await LabelRepository(session).unclaim(
-                    workspace.id, message.conversation, message.thread, opening
+                    pending.workspace_id, message.conversation, message.thread, opening
                 )
             return Watched(True, False, opening)
         if label_id is not None:
             async with self._sessions() as session, session.begin():
                 await LabelRepository(session).set_message(
-                    workspace.id, message.conversation, message.thread, opening, label_id
+                    pending.workspace_id, message.conversation, message.thread, opening, label_id
                 )
         self._metrics.labels_posted.inc()
         self._metrics.decisions.labels(decision="labelled").inc()

@@ -25,10 +25,13 @@ from bot.metrics import DeliveryMetrics
 from bot.services.erase import NO_WORKSPACE_DATA
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
+from bot.storage.db import create_engine, session_factory
 from bot.storage.models import ActivityRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import WorkspaceRepository
 from bot.web import build_app
+from tests.support.outage import DatabaseOutage
+from tests.support.rawhttp import raw_request
 from tests.support.signing import slack_headers
 from tests.support.slack import fake_slack, install_workspace
 from tests.support.slack_app import shared_payload
@@ -224,3 +227,125 @@ async def test_uninstalling_erases_everything_of_the_workspace(
 async def rows_left_in(engine: AsyncEngine, name: str, *, none: bool = False) -> bool:
     left = (await rows_left(engine))[name]
     return left == 0 if none else left > 0
+
+
+def deep_json(levels: int) -> bytes:
+    return b'{"a":' * levels + b"1" + b"}" * levels
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["timestamp-abc", "non-ascii-signature", "duplicated-headers", "deep-json", "deep-form"],
+)
+async def test_malformed_requests_get_a_4xx_and_one_line_without_a_traceback(
+    client: tuple[aiohttp.ClientSession, str, FakeSlack],
+    case: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    http, url, _ = client
+    body = json.dumps(saturday_message()).encode()
+    headers: Any = slack_headers(SECRET, body)
+    if case == "timestamp-abc":
+        headers["X-Slack-Request-Timestamp"] = "abc"
+    elif case == "non-ascii-signature":
+        headers["X-Slack-Signature"] = "v0=" + "é" * 64
+    elif case == "duplicated-headers":
+        headers = [*headers.items(), ("X-Slack-Signature", headers["X-Slack-Signature"])]
+    elif case == "deep-json":
+        body = deep_json(100_000)
+        headers = slack_headers(SECRET, body)
+    else:
+        body = b"payload=" + deep_json(100_000).replace(b"{", b"%7B").replace(b"}", b"%7D")
+        headers = slack_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
+    with caplog.at_level("INFO"):
+        async with http.post(url, data=body, headers=headers) as response:
+            status = response.status
+    assert 400 <= status < 500
+    assert [record for record in caplog.records if record.exc_info] == []
+    refusals = [record for record in caplog.records if "refused" in record.getMessage()]
+    assert len(refusals) == 1
+
+
+async def _raw_post(url: str, head: dict[str, str], body_prefix: bytes, length: int) -> bytes:
+    """Send the headers and only the start of a ``length``-byte body; the status line."""
+    pairs = [(name.encode(), value.encode()) for name, value in head.items()]
+    return await raw_request(url, pairs, body_prefix, length=length, wait=5)
+
+
+@pytest.mark.parametrize("tamper", ["unsigned", "stale", "signature-shaped-wrong"])
+async def test_unsigned_or_stale_posts_are_refused_before_their_body_is_read(
+    client: tuple[aiohttp.ClientSession, str, FakeSlack], tamper: str
+) -> None:
+    """The server answers while the client is still sending: the body was never waited for."""
+    _, url, _ = client
+    head = {"Content-Type": "application/json"}
+    if tamper == "stale":
+        head.update(slack_headers(SECRET, b"{}", timestamp=int(time.time()) - 600))
+    elif tamper == "signature-shaped-wrong":
+        head.update({"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "x"})
+    status_line = await _raw_post(url, head, b'{"type": "event_callback", ', 1024 * 1024)
+    assert status_line.startswith(b"HTTP/1.1 401"), status_line
+
+
+async def test_a_body_over_the_limit_is_refused_by_its_length(
+    client: tuple[aiohttp.ClientSession, str, FakeSlack],
+) -> None:
+    _, url, _ = client
+    head = slack_headers(SECRET, b"{}")
+    status_line = await _raw_post(url, head, b"{", 50 * 1024 * 1024)
+    assert status_line.startswith(b"HTTP/1.1 413"), status_line
+
+
+async def test_an_event_arriving_while_the_database_is_down_is_retried_and_stored_once(
+    database_url: str, engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    """Never acknowledge what is not durable: 503 + Retry-After while the database is away
+    (so Slack retries), then the retry is stored — once, however often Slack sends it."""
+    outage = DatabaseOutage(database_url)
+    app_engine = create_engine(await outage.url())
+    app_sessions = session_factory(app_engine)
+    slack = fake_slack(bot_token=TOKEN, team_id="T1")
+    slack.add_channel("C_TEAM")
+    await slack.start()
+    await install_workspace(sessions, cipher, token=TOKEN, now=SATURDAY, mode="label")
+    tokens = StoredTokens(app_sessions, cipher)
+    platform = SlackPlatform(token_for=tokens, base_url=slack.url)
+    app = build_app(engine=app_engine, delivery_metrics=DeliveryMetrics())
+    SlackEvents(
+        signing_secret=SECRET,
+        sessions=app_sessions,
+        cipher=cipher,
+        tokens=tokens,
+        watcher=OffHoursWatcher(sessions=app_sessions, platforms={"slack": platform}),
+        clock=FixedClock(SATURDAY),
+        api_url=slack.url,
+    ).mount(app)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    url = str(server.make_url("/slack/events"))
+    try:
+        async with aiohttp.ClientSession() as http:
+            warm = json.dumps(saturday_message("EvWarm", thread_ts="1700000000.000100")).encode()
+            assert (await post(http, url, warm, slack_headers(SECRET, warm)))[0] == 200
+            body = json.dumps(saturday_message("EvBlip")).encode()
+            await outage.down(app_engine)
+            async with http.post(url, data=body, headers=slack_headers(SECRET, body)) as response:
+                assert response.status == 503
+                assert int(response.headers["Retry-After"]) > 0
+            await outage.up()
+            for retry in ("1", "2"):
+                headers = {**slack_headers(SECRET, body), "X-Slack-Retry-Num": retry}
+                assert (await post(http, url, body, headers))[0] == 200
+            ts = saturday_message()["event"]["ts"]
+            await until(lambda: any(m.thread_ts == ts for m in slack.posted("C_TEAM")))
+            await asyncio.sleep(0.3)
+    finally:
+        await server.close()
+        await platform.close()
+        await slack.stop()
+        await app_engine.dispose()
+        await outage.close()
+    assert len([m for m in slack.posted("C_TEAM") if m.thread_ts == ts]) == 1
+    async with sessions() as session:
+        threads = (await session.scalars(select(ActivityRow.thread_id))).all()
+    assert sorted(threads) == sorted(["1700000000.000100", ts])

@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,7 @@ from bot.storage.repositories import ExcerptRepository, TeamRepository
 from bot.web import build_app
 from tests.conftest import TEST_KEY
 from tests.integration.test_serve_faults import ROOT, free_port
+from tests.support.rawhttp import raw_request, status_of
 from tests.support.teams import (
     APP_ID,
     CHANNEL,
@@ -58,6 +60,7 @@ from tests.support.teams import (
 )
 
 SUNDAY = datetime(2026, 11, 29, 20, 14, tzinfo=UTC)
+OTHER_TENANT = "11111111-2222-4333-8444-555555555555"
 OUTBOUND = "outbound-token"
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -328,6 +331,27 @@ async def test_a_valid_token_is_served_and_the_reply_carries_our_token(
         ),
         pytest.param(lambda keys: "not.a.jwt", id="garbage"),
         pytest.param(lambda keys: None, id="missing"),
+        pytest.param(lambda keys: keys.token(issuer="https://evil.example.com"), id="any-issuer"),
+        pytest.param(lambda keys: keys.token(without=("iss",)), id="no-issuer"),
+        pytest.param(
+            lambda keys: keys.token(issuer=f"https://sts.windows.net/{OTHER_TENANT}/"),
+            id="another-tenant-v1",
+        ),
+        pytest.param(
+            lambda keys: keys.token(
+                issuer=f"https://login.microsoftonline.com/{OTHER_TENANT}/v2.0"
+            ),
+            id="another-tenant-v2",
+        ),
+        pytest.param(lambda keys: keys.token(without=("exp",)), id="no-expiry"),
+        pytest.param(lambda keys: keys.token(without=("nbf",)), id="no-not-before"),
+        pytest.param(
+            lambda keys: keys.token(extra={"nbf": int(time.time()) + 3600}), id="not-yet-valid"
+        ),
+        pytest.param(
+            lambda keys: keys.token(service_url="https://smba.trafficmanager.net/amer/"),
+            id="another-service-url",
+        ),
     ],
 )
 async def test_bad_tokens_are_refused(
@@ -340,6 +364,25 @@ async def test_bad_tokens_are_refused(
     assert await secured.send(activity, make_token(keys)) == 401
     assert secured.connector.calls == []
     assert await conversations(sessions) == {}
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "https://api.botframework.com",
+        f"https://sts.windows.net/{TENANT}/",
+        f"https://login.microsoftonline.com/{TENANT}/v2.0",
+    ],
+)
+async def test_bot_connector_and_our_tenants_entra_tokens_are_served(
+    secured: Bot, keys: SigningKeys, issuer: str
+) -> None:
+    """Microsoft's documented issuers: the Bot Connector's, and Entra v1/v2 for our tenant."""
+    service_url = secured.connector.service_url
+    activity = personal_message(service_url)
+    token = keys.token(issuer=issuer, service_url=service_url, extra={"tid": TENANT})
+    assert await secured.send(activity, token) == 202
+    assert len(secured.connector.posted(PERSONAL_KARI)) == 1
 
 
 async def test_in_production_only_microsoft_service_urls_are_accepted(
@@ -360,6 +403,25 @@ async def test_in_production_only_microsoft_service_urls_are_accepted(
             assert await bot.send(activity, keys.token(service_url=service_url)) == 401
         assert await conversations(sessions) == {}
         assert bot.connector.calls == []
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Basic a2FyaTpwYXNz", "Bearer", "Bearer a b", "Bearer é"],
+    ids=["missing", "basic", "empty", "two-words", "non-ascii"],
+)
+async def test_a_request_without_a_bearer_token_is_refused_before_its_body_is_read(
+    secured: Bot, authorization: str | None
+) -> None:
+    """The answer comes while the client is still sending a 1 MiB body."""
+    headers = [(b"Content-Type", b"application/json")]
+    if authorization is not None:
+        headers.append((b"Authorization", authorization.encode()))
+    status_line = await raw_request(
+        secured.url + ROUTE, headers, b'{"type": "message", ', length=1024 * 1024, wait=5
+    )
+    assert status_of(status_line) == 401, status_line
+    assert secured.connector.calls == []
 
 
 async def test_only_the_teams_route_is_guarded(secured: Bot) -> None:

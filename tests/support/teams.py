@@ -506,7 +506,10 @@ class SigningKeys:
         expires_in: float = 3600,
         service_url: str | None = None,
         key: rsa.RSAPrivateKey | None = None,
+        without: tuple[str, ...] = (),
+        extra: dict[str, Any] | None = None,
     ) -> str:
+        """A token as the Bot Connector signs it; ``without`` drops claims, ``extra`` adds."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "aud": audience,
@@ -517,6 +520,9 @@ class SigningKeys:
         }
         if service_url is not None:
             claims["serviceurl"] = service_url
+        claims.update(extra or {})
+        for name in without:
+            claims.pop(name, None)
         return jwt.encode(
             claims, key or self.private_key, algorithm="RS256", headers={"kid": self.kid}
         )
