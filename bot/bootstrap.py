@@ -62,6 +62,27 @@ RETENTION_TICK_SECONDS = 24 * 3600
 RETENTION_FIRST_DELAY_SECONDS = 60
 
 
+def _teams_mode(settings: Settings) -> str:
+    """``on`` (an app id: JWT-checked), ``anonymous`` (the local-testing switch) or ``off``;
+    says which at start: one INFO line when off, one WARNING line when anonymous."""
+    if settings.microsoft_app_id:
+        if settings.teams_anonymous:
+            log.info("QH_TEAMS_ANONYMOUS is ignored: MICROSOFT_APP_ID is set, tokens are checked")
+        return "on"
+    if settings.teams_anonymous:
+        log.warning(
+            "QH_TEAMS_ANONYMOUS=1: /api/messages accepts UNAUTHENTICATED Teams activities from "
+            "this machine (loopback) and replies only to loopback serviceUrls. Local testing "
+            "only (Microsoft 365 Agents Playground); never expose it."
+        )
+        return "anonymous"
+    log.info(
+        "Teams is off: MICROSOFT_APP_ID is not set, so /api/messages is not served "
+        "(set it, or QH_TEAMS_ANONYMOUS=1 to try the bot locally without one)."
+    )
+    return "off"
+
+
 def process_owner(port: int) -> str:
     """The lease owner name of the ``serve`` process on this host and ``port``.
 
@@ -152,12 +173,15 @@ async def build_runtime(
                 token_for=slack_tokens, base_url=settings.slack_api_url
             )
         teams_connections = None
-        if settings.microsoft_app_id:  # Teams: a bot registration is configured
+        teams_mode = _teams_mode(settings)
+        if teams_mode != "off":  # a bot registration, or the local-testing switch
             from adapters.teams.app import auth_configuration, connection_manager, outbound_tokens
             from adapters.teams.connector import BotConnector, ProviderTokens
             from adapters.teams.graph import GRAPH, GRAPH_SCOPE, GraphClient
             from adapters.teams.platform import TeamsPlatform
+            from bot.webio import loopback_url
 
+            anonymous = teams_mode == "anonymous"
             # one set of SDK connections (one token cache) for inbound turns and our posts; the
             # bot itself is built below, once the watcher and the services it calls exist
             teams_connections = connection_manager(
@@ -170,10 +194,16 @@ async def build_runtime(
             platforms["teams"] = TeamsPlatform(
                 sessions=sessions,
                 cipher=cipher,
-                connector=BotConnector(tokens=outbound_tokens(teams_connections, anonymous=False)),
+                connector=BotConnector(
+                    tokens=outbound_tokens(teams_connections, anonymous=anonymous),
+                    # anonymous: nothing is ever sent beyond this machine
+                    allow=loopback_url if anonymous else None,
+                ),
                 clock=clock,
                 # Outlook working hours as people's default (needs MailboxSettings.Read)
-                graph=GraphClient(
+                graph=None
+                if anonymous
+                else GraphClient(
                     tokens=ProviderTokens(
                         teams_connections.get_default_connection(),
                         resource=GRAPH,

@@ -61,6 +61,15 @@ def _days(env: Mapping[str, str | None], name: str, default: int) -> int:
     return int(text)
 
 
+def _switch(env: Mapping[str, str | None], name: str) -> bool:
+    text = (_get(env, name) or "0").lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {text!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the composition root needs; see the configuration table in the README."""
@@ -88,6 +97,9 @@ class Settings:
     )
     #: Slack publishes no workspace-wide figure for chat.postMessage; see bot/delivery/ratelimit.py
     slack_workspace_rate: float = 20.0
+    #: ``QH_TEAMS_ANONYMOUS=1``: with no app id, serve /api/messages unauthenticated to loopback
+    #: clients only (local testing, e.g. Microsoft 365 Agents Playground)
+    teams_anonymous: bool = False
 
     @classmethod
     def from_env(
@@ -126,6 +138,7 @@ class Settings:
             operator_contact=_get(env, "QUIET_HOURS_CONTACT"),
             activity_retention_days=_days(env, "QUIET_HOURS_ACTIVITY_RETENTION_DAYS", 90),
             slack_workspace_rate=_positive(env, "QUIET_HOURS_SLACK_WORKSPACE_RATE", 20.0),
+            teams_anonymous=_switch(env, "QH_TEAMS_ANONYMOUS"),
         )
 
     def __post_init__(self) -> None:

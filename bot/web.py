@@ -42,6 +42,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ON, OFF = "on", "off"
+#: /readyz's word for Teams served without tokens (``QH_TEAMS_ANONYMOUS=1``).
+TEAMS_ANONYMOUS = "anonymous (local testing only)"
 NO_PLATFORM = (
     "no chat platform configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or "
     "SLACK_APP_TOKEN for Socket Mode, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install by "
@@ -68,7 +70,8 @@ def platform_modes(settings: Settings) -> dict[str, str]:
 
     ``slack``: ``oauth`` (installs by OAuth), ``socket-mode`` (events over SLACK_APP_TOKEN),
     ``http`` (signed events at /slack/events) or ``off`` (no way for events to arrive);
-    ``teams``: ``on`` (MICROSOFT_APP_ID set) or ``off``.
+    ``teams``: ``on`` (MICROSOFT_APP_ID set: tokens checked), ``anonymous (local testing only)``
+    (no app id and ``QH_TEAMS_ANONYMOUS=1``: loopback only) or ``off``.
     """
     slack = OFF
     has_slack = settings.slack_bot_token or settings.slack_client_id
@@ -79,7 +82,12 @@ def platform_modes(settings: Settings) -> dict[str, str]:
             slack = "socket-mode"
         else:
             slack = "http"
-    return {"slack": slack, "teams": ON if settings.microsoft_app_id else OFF}
+    teams = OFF
+    if settings.microsoft_app_id:
+        teams = ON
+    elif settings.teams_anonymous:
+        teams = TEAMS_ANONYMOUS
+    return {"slack": slack, "teams": teams}
 
 
 class QuietProbesAccessLogger(AccessLogger):

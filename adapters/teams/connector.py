@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
@@ -151,8 +151,12 @@ class BotConnector:
         tokens: TokenSource,
         timeout: float = 10.0,
         session: aiohttp.ClientSession | None = None,
+        allow: Callable[[str], bool] | None = None,
     ) -> None:
+        """``allow``: which service URLs may be called at all (anonymous mode: loopback only);
+        any other gets a permanent ``DeliveryError`` ``service_url_not_allowed``, unsent."""
         self._tokens = tokens
+        self._allow = allow
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session = session
         self._own_session = session is None
@@ -185,6 +189,9 @@ class BotConnector:
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> Any:
+        if self._allow is not None and not self._allow(str(url)):
+            log.warning("Bot Connector call to a service URL not allowed here: not sent")
+            raise DeliveryError(DeliveryErrorKind.PERMANENT, "service_url_not_allowed")
         refreshed = False
         while True:
             token = await self._tokens.token(refresh=refreshed)
