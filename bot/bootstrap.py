@@ -26,6 +26,7 @@ from bot.delivery.ratelimit import (
     slack_workspace,
 )
 from bot.errors import StartupError, one_line
+from bot.logs import QuietAccessLogger
 from bot.metrics import DeliveryMetrics
 from bot.pages import Operator, add_legal_pages
 from bot.ports import ChatPlatform
@@ -41,7 +42,6 @@ from bot.storage.reachable import require_database
 from bot.web import (
     NO_PLATFORM,
     PLATFORMS_KEY,
-    QuietProbesAccessLogger,
     add_readiness_check,
     build_app,
     keys_ready,
@@ -437,7 +437,10 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
     clock, delivery, digests, app = runtime.clock, runtime.delivery, runtime.digests, runtime.app
     try:
         runner = web.AppRunner(
-            app, shutdown_timeout=WEB_GRACE_SECONDS, access_log_class=QuietProbesAccessLogger
+            # no probe lines at INFO, no OAuth query strings (their one-time code) ever
+            app,
+            shutdown_timeout=WEB_GRACE_SECONDS,
+            access_log_class=QuietAccessLogger,
         )
         await runner.setup()
         try:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.logs import install_redaction
+
 __all__ = ["DEFAULT_LEVEL", "QUIETED", "configure_logging", "level_from"]
 
 DEFAULT_LEVEL = "INFO"
@@ -43,7 +45,9 @@ def _not_chatter(record: logging.LogRecord) -> bool:
 
 
 def configure_logging(level: str) -> None:
-    """Log to stderr at ``level`` (a level name), with the routine chatter above kept out."""
+    """Log to stderr at ``level`` (a level name), with the routine chatter above kept out, and
+    every record scrubbed of tokens, secrets and message text (``bot.logs``), at any level."""
+    install_redaction()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet = logging.getLevelNamesMapping()[level] > logging.DEBUG
     for name in QUIETED:

@@ -6,14 +6,8 @@ The fake Bot Connector in this test process plays Microsoft 365 Agents Playgroun
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import signal
 import socket
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,89 +21,11 @@ from bot.clock import FixedClock
 from bot.metrics import DeliveryMetrics
 from bot.storage.crypto import Cipher
 from bot.web import build_app
-from tests.conftest import TEST_KEY
-from tests.integration.test_serve_faults import ROOT, free_port
+from tests.support.serving import serve
 from tests.support.teams import PERSONAL_KARI, FakeConnector, personal_message
 
 Json = dict[str, object]
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@dataclass
-class Served:
-    base: str
-    http: aiohttp.ClientSession
-    stderr: list[str]
-
-    async def post(self, activity: object) -> int:
-        async with self.http.post(self.base + ROUTE, json=activity) as response:
-            await response.read()
-            return response.status
-
-    async def ready(self) -> Json:
-        """What /readyz says (503 too: with no platform on, the process is of no use)."""
-        async with self.http.get(self.base + "/readyz") as response:
-            return dict(await response.json())
-
-
-@contextlib.asynccontextmanager
-async def serve(tmp_path: Path, **extra: str) -> AsyncIterator[Served]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
-        "QUIET_HOURS_SECRET_KEY": TEST_KEY,
-        "PORT": str(port),
-        "LOG_LEVEL": "INFO",
-        **extra,
-    }
-    for name in (
-        "SLACK_BOT_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "SLACK_CLIENT_ID",
-        "SLACK_APP_TOKEN",
-        "MICROSOFT_APP_ID",
-        "MICROSOFT_APP_PASSWORD",
-    ):
-        if name not in extra:
-            env.pop(name, None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    lines: list[str] = []
-
-    async def drain() -> None:
-        assert process.stderr is not None
-        while line := await process.stderr.readline():
-            lines.append(line.decode(errors="replace"))
-
-    draining = asyncio.create_task(drain())
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(base + "/healthz") as response:
-                        if response.status == 200:
-                            break
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("serve did not come up:\n" + "".join(lines))
-            yield Served(base, http, lines)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 15) == 0
-        await draining
 
 
 @pytest.fixture
