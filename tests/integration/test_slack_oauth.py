@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,13 +13,14 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from multidict import CIMultiDictProxy
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.sandbox.slack_api import FakeSlack
 from adapters.slack.oauth import SlackInstall, manifest_scopes
 from adapters.slack.tokens import StoredTokens
 from bot.clock import FixedClock
+from bot.logs import QuietAccessLogger
 from bot.metrics import DeliveryMetrics
 from bot.services.erase import erase_workspace
 from bot.storage.crypto import Cipher
@@ -96,7 +98,7 @@ async def site(engine: AsyncEngine, sessions: Sessions, cipher: Cipher) -> Async
         on_installed=[forgotten.append],
     ).mount(app)
     server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    await server.start_server(access_log_class=QuietAccessLogger)  # as `serve` runs it
     try:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
             yield Site(http, str(server.make_url("")).rstrip("/"), slack, forgotten)
@@ -112,12 +114,19 @@ async def test_install_redirects_to_slack_with_a_state_cookie(
     assert params["client_id"] == [CLIENT_ID]
     assert params["scope"][0].split(",") == manifest_scopes()[0]
     assert params["user_scope"] == [""]  # user scopes only for people opting in to auto-hold
+    assert state.count(".") == 2  # issued.nonce.signature: nothing stored for it
+
+
+async def test_anonymous_install_starts_add_no_rows(site: Site, sessions: Sessions) -> None:
+    """A flood of GET /slack/install must not grow the database."""
+    states = {(await site.start_install())[0] for _ in range(200)}
+    assert len(states) == 200
     async with sessions() as session:
-        stored = (await session.execute(select(slack_oauth_states_table.c.state))).scalars()
-        assert list(stored) == [state]
+        count = await session.scalar(select(func.count()).select_from(slack_oauth_states_table))
+    assert count == 0
 
 
-async def test_expired_states_are_purged_when_a_new_one_is_issued(
+async def test_used_states_are_kept_only_while_they_could_pass(
     site: Site, sessions: Sessions
 ) -> None:
     async with sessions() as session, session.begin():
@@ -127,9 +136,44 @@ async def test_expired_states_are_purged_when_a_new_one_is_issued(
             )
         )
     state, _ = await site.start_install()
+    site.slack.approve_install(
+        "code-used", client_id=CLIENT_ID, installer="U_OLA", bot_token=BOT_TOKEN
+    )
+    path = f"/slack/oauth_redirect?code=code-used&state={state}"
+    assert (await site.get(path, cookie=state))[0] == 200
     async with sessions() as session:
         stored = (await session.execute(select(slack_oauth_states_table.c.state))).scalars()
         assert list(stored) == [state]
+
+
+async def test_a_forged_signature_or_an_old_state_is_refused(site: Site) -> None:
+    state, _ = await site.start_install()
+    issued, nonce, signature = state.split(".")
+    for bad in (
+        f"{issued}.{nonce}.{signature[:-2]}AA",
+        f"{int(issued) - 3600}.{nonce}.{signature}",
+        f"{issued}.other.{signature}",
+    ):
+        status, page, _ = await site.get(f"/slack/oauth_redirect?code=c&state={bad}", cookie=bad)
+        assert status == 400
+        assert "expired" in page
+
+
+async def test_the_access_log_never_prints_oauth_codes_or_states(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        state, _ = await site.start_install("?team=T0123ABCD")
+        site.slack.approve_install(
+            "code-secret-77", client_id=CLIENT_ID, installer="U_OLA", bot_token=BOT_TOKEN
+        )
+        path = f"/slack/oauth_redirect?code=code-secret-77&state={state}"
+        assert (await site.get(path, cookie=state))[0] == 200
+    access = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert any("/slack/oauth_redirect" in line for line in access)
+    assert any("/slack/install" in line for line in access)
+    for line in access:
+        assert "code-secret-77" not in line and state not in line and "?" not in line
 
 
 async def test_auto_hold_opt_in_asks_for_user_scopes(site: Site) -> None:
