@@ -16,6 +16,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
+import traceback
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,12 +94,17 @@ def try_again(request: web.Request, why: str) -> web.Response:
 
 
 def database_unavailable(error: BaseException) -> bool:
-    """Whether ``error`` means "the database could not be reached" (not "our query is wrong")."""
+    """Whether ``error`` means "the database could not be reached" (not "our query is wrong",
+    and not another service being down: a refused connection counts only when it was the
+    database driver's, seen by its frames under ``sqlalchemy``)."""
     if isinstance(error, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    return isinstance(error, ConnectionError | TimeoutError | OSError)
+    if isinstance(error, OSError | TimeoutError):
+        frames = traceback.extract_tb(error.__traceback__)
+        return any(f"{os.sep}sqlalchemy{os.sep}" in frame.filename for frame in frames)
+    return False
 
 
 def _is_loopback(host: str | None) -> bool:
