@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.teams.activities import bot_mentioned, split_thread
 from adapters.teams.platform import PLATFORM
 from bot.clock import Clock
+from bot.services.once import Duplicate
 from bot.services.watch import ChannelMessage, OffHoursWatcher, Watched
-from bot.storage.repositories import SeenEventRepository
+from bot.webio import database_unavailable
 
 __all__ = ["PLATFORM", "channel_message", "plain_text", "watch_channel_message"]
 
@@ -130,8 +131,10 @@ async def watch_channel_message(
 ) -> Watched | None:
     """Hand an inbound channel message to the watcher, once however often Teams sends it.
 
-    Never raises: a failure here must not cost the turn its answer (logged, not retried; the
-    thread's next message tries the label again).
+    The de-duplication row and the recorded activity are written in one transaction. When the
+    database is unreachable the error propagates (the turn is answered 503 and the Bot
+    Connector retries); any other failure is logged and must not cost the turn its answer
+    (the thread's next message tries the label again).
     """
     if watcher is None:
         return None
@@ -139,15 +142,15 @@ async def watch_channel_message(
         message = channel_message(activity, now=clock.now())
         if message is None or not await watcher.relevant(message):
             return None
-        activity_id = str(activity["id"])
-        async with sessions() as session, session.begin():
-            first = await SeenEventRepository(session).first_time(
-                PLATFORM, _event_id(message, activity_id), clock.now()
-            )
-        if not first:
+        key = (PLATFORM, _event_id(message, str(activity["id"])))
+        try:
+            recorded = await watcher.record(message, event=key)
+        except Duplicate:
             log.info("Teams sent a channel message again; it was handled the first time")
             return None
-        return await watcher.on_message(message)
-    except Exception:
+        return None if recorded is None else await watcher.label(recorded)
+    except Exception as error:
+        if database_unavailable(error):
+            raise
         log.exception("a Teams channel message could not be watched")
         return None

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.teams.watching import channel_message as channel_message_of
 from adapters.teams.watching import watch_channel_message
 from bot.clock import FixedClock
 from bot.ports import ChatPlatform
 from bot.services.watch import ChannelMessage, OffHoursWatcher
 from bot.storage.crypto import Cipher
+from bot.storage.db import create_engine, session_factory
 from bot.storage.models import ActivityRow
 from bot.storage.repositories import TeamRepository, WorkspaceRepository
+from bot.webio import database_unavailable
+from tests.support.outage import DatabaseOutage
 from tests.support.teams import CHANNEL, GENERAL, OLA, TENANT, channel_message
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -124,3 +129,45 @@ async def test_a_message_handled_after_hours_began_counts_but_gets_no_label(
     again["timestamp"] = "2026-11-30T06:58:00Z"
     await watch_channel_message(watcher, sessions, again, handled)
     assert platform.labels == [(TENANT, CHANNEL, again["id"])]
+
+
+async def raised(call: Awaitable[object]) -> Exception | None:
+    """What ``call`` raised (whatever the driver raises for "cannot connect"), or None."""
+    try:
+        await call
+    except Exception as error:
+        return error
+    return None
+
+
+async def test_a_database_outage_is_raised_so_the_turn_is_retried_and_counted_once(
+    database_url: str, sessions: Sessions, cipher: Cipher
+) -> None:
+    """Not swallowed: the turn answers 503, Teams retries, and the retry is recorded once."""
+    await watched(sessions, CHANNEL)
+    outage = DatabaseOutage(database_url)
+    app_engine = create_engine(await outage.url())
+    platform = Labels()
+    platforms: dict[str, ChatPlatform] = {"teams": platform}  # type: ignore[dict-item]
+    watcher = OffHoursWatcher(
+        sessions=session_factory(app_engine), platforms=platforms, cipher=cipher
+    )
+    clock = FixedClock(SATURDAY)
+    activity = saturday(channel_message(SERVICE, "Vi tar det mandag", sender=OLA))
+    try:
+        message = channel_message_of(activity, now=SATURDAY)
+        assert message is not None and await watcher.relevant(message)  # the snapshot is warm
+        await outage.down(app_engine)
+        error = await raised(watch_channel_message(watcher, sessions, activity, clock))
+        assert error is not None, "the outage was swallowed: the turn would answer 202"
+        assert database_unavailable(error)
+        await outage.up()
+        for _ in range(2):  # the Bot Connector's retry, and one more
+            await watch_channel_message(watcher, sessions, activity, clock)
+    finally:
+        await app_engine.dispose()
+        await outage.close()
+    async with sessions() as session:
+        rows = (await session.scalars(select(ActivityRow))).all()
+    assert [(row.conversation_id, row.thread_id) for row in rows] == [(CHANNEL, activity["id"])]
+    assert platform.labels == [(TENANT, CHANNEL, activity["id"])]
