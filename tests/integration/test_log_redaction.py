@@ -10,12 +10,14 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import bot.logs
 from adapters.sandbox.slack_api import FakeSlack
 from bot.logs import install_redaction, scrub
 from bot.storage.crypto import Cipher
@@ -100,10 +102,22 @@ def test_library_lines_lose_tokens_and_bodies(line: str) -> None:
     assert "eyJ" not in scrub(line)
 
 
+@pytest.fixture
+def redaction(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Redaction installed as `serve` installs it, and taken out again after the test."""
+    saved = logging.getLogRecordFactory()
+    monkeypatch.setattr(bot.logs, "_installed", None)
+    install_redaction()
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(saved)
+
+
+@pytest.mark.usefixtures("redaction")
 def test_a_record_is_scrubbed_for_every_handler_whatever_its_level(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    install_redaction()
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("slack_sdk.web.async_base_client").debug(
             "Sending a request - headers: %s, json_body: %s",
