@@ -463,7 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     level = "DEBUG" if args.debug else level_from(os.environ.get("LOG_LEVEL"))
-    configure_logging(level)
+    configure_logging(level, os.environ.get("LOG_FORMAT", "text"))
     debug = level == "DEBUG"
     try:
         result: int = args.func(args)

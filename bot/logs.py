@@ -18,9 +18,11 @@ OAuth routes (:class:`QuietAccessLogger`), so a ``code`` never reaches it.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp.abc import AbstractAccessLogger
@@ -29,7 +31,7 @@ from aiohttp.web_response import StreamResponse
 
 from bot.web import QuietProbesAccessLogger
 
-__all__ = ["OAUTH_PATHS", "QuietAccessLogger", "install_redaction", "scrub"]
+__all__ = ["OAUTH_PATHS", "JsonFormatter", "QuietAccessLogger", "install_redaction", "scrub"]
 
 #: Routes whose query string carries a one-time secret (OAuth ``code``, ``state``).
 OAUTH_PATHS = frozenset({"/slack/install", "/slack/oauth_redirect"})
@@ -98,6 +100,23 @@ def install_redaction() -> None:
 
     logging.setLogRecordFactory(redacting_record)
     _installed = redacting_record
+
+
+class JsonFormatter(logging.Formatter):
+    """``LOG_FORMAT=json``: one JSON object per line — ``time`` (UTC, ISO 8601), ``level``,
+    ``logger``, ``message`` and, for an error, ``exception``. Only these fields: what a library
+    passes as ``extra`` (aiohttp's access log passes the request line) is never printed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
 
 
 class QuietAccessLogger(QuietProbesAccessLogger):

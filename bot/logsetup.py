@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.logs import install_redaction
+from bot.logs import JsonFormatter, install_redaction
 
 __all__ = ["DEFAULT_LEVEL", "QUIETED", "configure_logging", "level_from"]
 
@@ -44,11 +44,16 @@ def _not_chatter(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith(_ALEMBIC_CHATTER)
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, fmt: str = "text") -> None:
     """Log to stderr at ``level`` (a level name), with the routine chatter above kept out, and
     every record scrubbed of tokens, secrets and message text (``bot.logs``), at any level."""
     install_redaction()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    if fmt.strip().lower() == "json":  # LOG_FORMAT=json: one object per line
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     quiet = logging.getLevelNamesMapping()[level] > logging.DEBUG
     for name in QUIETED:
         logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)

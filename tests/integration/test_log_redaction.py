@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.logs
 from adapters.sandbox.slack_api import FakeSlack
-from bot.logs import install_redaction, scrub
+from bot.logs import JsonFormatter, install_redaction, scrub
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import WorkspaceRepository
@@ -130,3 +130,15 @@ def test_a_record_is_scrubbed_for_every_handler_whatever_its_level(
             logging.getLogger("aiohttp.server").exception("failed")
     assert caplog.records
     assert TOKEN not in caplog.text and SAID not in caplog.text
+
+
+def test_log_format_json_prints_one_scrubbed_object_per_line_without_extras() -> None:
+    formatter = JsonFormatter()
+    record = logging.LogRecord(
+        "aiohttp.access", logging.INFO, __file__, 1, "%s", ("GET /x HTTP/1.1",), None
+    )
+    record.first_request_line = "GET /slack/oauth_redirect?code=secret HTTP/1.1"  # an extra
+    entry = json.loads(formatter.format(record))
+    assert set(entry) == {"time", "level", "logger", "message"}
+    assert entry["level"] == "INFO" and entry["message"] == "GET /x HTTP/1.1"
+    assert entry["time"].endswith("+00:00")
