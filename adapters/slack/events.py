@@ -119,8 +119,10 @@ class SlackEvents:
             raise_error_for_unhandled_request=False,
         )
         self._tasks: set[asyncio.Future[None]] = set()
-        for kind in sorted(DURABLE_EVENTS):  # Socket Mode's way in; HTTP is handled in front
-            self.bolt.event(kind)(self._on_event)
+        # Socket Mode's way in for DURABLE_EVENTS; over HTTP they are handled in front of bolt
+        self.bolt.event("message")(self._on_event)
+        self.bolt.event("app_uninstalled")(self._on_event)
+        self.bolt.event("tokens_revoked")(self._on_event)
         if interactions is not None:
             interactions.register(self.bolt)
 

@@ -25,7 +25,8 @@ from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import WorkspaceRepository
 from tests.support.serving import serve
 from tests.support.signing import slack_headers
-from tests.support.slack import SHARED, fake_slack
+from tests.support.slack import fake_slack
+from tests.support.slack_app import shared_payload
 from tests.support.waiting import until
 
 TOKEN = "xoxb-4242-debug-must-not-leak"
@@ -66,7 +67,7 @@ async def test_debug_logging_carries_no_token_secret_or_message_text(
                     deliver_at=now,
                     now=now,
                 )
-            event = json.loads((SHARED / "payloads/test_message__message_body.json").read_text())
+            event = shared_payload("test_message__message_body.json")
             event = copy.deepcopy(event) | {"team_id": "T_LOG", "event_id": "EvLog"}
             event["event"].update({"channel": "C_TEAM", "user": "U_KARI", "text": SAID})
             body = json.dumps(event).encode()
