@@ -62,7 +62,13 @@ from adapters.teams.activities import (
     parse_reference,
     sender,
 )
-from adapters.teams.auth import TokenRejected, TokenRules, bearer_token, service_url_matches
+from adapters.teams.auth import (
+    KeysUnavailable,
+    TokenRejected,
+    TokenRules,
+    bearer_token,
+    service_url_matches,
+)
 from adapters.teams.cache import TtlCache
 from adapters.teams.cards import dialog_response, notice_card
 from adapters.teams.connector import Anonymous, ProviderTokens, TokenSource
@@ -282,6 +288,8 @@ class TeamsBot:
                 claims = await self._rules.check(token)
             except TokenRejected as error:
                 return refuse(401, "unauthorized", f"token refused: {error}", request)
+            except KeysUnavailable:
+                return try_again(request, "Microsoft's signing keys could not be fetched")
         try:
             activity = load_json(await read_body(request))
         except BodyTooLarge:

@@ -45,6 +45,7 @@ from microsoft_agents.hosting.core.authorization.authentication_constants import
 __all__ = [
     "BOT_CONNECTOR_ISSUER",
     "CLOCK_SKEW_SECONDS",
+    "KeysUnavailable",
     "TokenRejected",
     "TokenRules",
     "bearer_token",
@@ -65,6 +66,11 @@ MAX_TOKEN_LENGTH = 16 * 1024
 
 class TokenRejected(Exception):
     """The request's token is missing, malformed or fails a check; the reason is for the log."""
+
+
+class KeysUnavailable(Exception):
+    """Microsoft's signing keys could not be fetched: the token cannot be judged now (the
+    request is answered 503, and the Bot Connector retries)."""
 
 
 def bearer_token(values: list[str]) -> str:
@@ -134,6 +140,8 @@ class TokenRules:
                 leeway=CLOCK_SKEW_SECONDS,
                 options={"require": ["exp", "nbf", "iss", "aud"]},
             )
+        except jwt.PyJWKClientConnectionError:
+            raise KeysUnavailable(allowed[issuer.lower()]) from None
         except (jwt.PyJWTError, jwt.PyJWKClientError) as error:
             raise TokenRejected(type(error).__name__) from None
         _check_tenant(issuer, claims.get("tid"))

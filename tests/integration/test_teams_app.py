@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import jwt
 import pytest
 from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -421,6 +422,25 @@ async def test_a_request_without_a_bearer_token_is_refused_before_its_body_is_re
         secured.url + ROUTE, headers, b'{"type": "message", ', length=1024 * 1024, wait=5
     )
     assert status_of(status_line) == 401, status_line
+    assert secured.connector.calls == []
+
+
+async def test_when_microsofts_keys_cannot_be_fetched_the_connector_is_asked_to_retry(
+    secured: Bot, keys: SigningKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a 401 (Teams would drop the activity): 503 + Retry-After, and nothing happens."""
+
+    class Unreachable:
+        async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> Any:
+            raise jwt.PyJWKClientConnectionError(f"Fail to fetch data from the url {jwks_uri}")
+
+    monkeypatch.setattr(JwtTokenValidator, "_jwk_client_manager", Unreachable())
+    service_url = secured.connector.service_url
+    activity = personal_message(service_url)
+    headers = {"Authorization": f"Bearer {keys.token(service_url=service_url)}"}
+    async with secured.http.post(secured.url + ROUTE, json=activity, headers=headers) as response:
+        assert response.status == 503
+        assert int(response.headers["Retry-After"]) > 0
     assert secured.connector.calls == []
 
 
