@@ -25,8 +25,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -39,22 +38,18 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.slack.effects import After, SlackEventEffects
 from adapters.slack.interactions import SlackInteractions
-from adapters.slack.oauth import erase_slack_user_tokens
 from adapters.slack.replay import needs_replay_check, replay_key
 from adapters.slack.tokens import StoredTokens
 from bot.clock import Clock
 from bot.i18n import translate
-from bot.services.autohold import AutoHoldService, OwnMessage
-from bot.services.erase import erase_workspace
-from bot.services.once import Duplicate, EventKey, claim_event
-from bot.services.watch import ChannelMessage, OffHoursWatcher
+from bot.services.autohold import AutoHoldService
+from bot.services.once import Duplicate
+from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
-from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
-    PersonRepository,
     SeenEventRepository,
-    WorkspaceRepository,
 )
 from bot.webio import (
     BodyTooLarge,
@@ -79,12 +74,6 @@ _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}", re.ASCII)
 #: Event types whose effect must be durable before Slack hears 200.
 DURABLE_EVENTS = frozenset({"message", "app_uninstalled", "tokens_revoked"})
 
-After = Callable[[], Awaitable[None]]
-
-
-def _instant(ts: str) -> datetime:
-    return datetime.fromtimestamp(float(ts), tz=UTC)
-
 
 class SlackEvents:
     """The Slack side of the web app: one bolt app, our checks in front of it."""
@@ -104,13 +93,19 @@ class SlackEvents:
     ) -> None:
         self._verifier = SignatureVerifier(signing_secret)
         self._sessions = sessions
-        self._cipher = cipher
         self._tokens = tokens
-        self._watcher = watcher
         self._clock = clock
         self._interactions = interactions
-        self._api_url = api_url
-        self._autohold = autohold
+        self.effects = SlackEventEffects(
+            sessions=sessions,
+            cipher=cipher,
+            tokens=tokens,
+            watcher=watcher,
+            clock=clock,
+            api_url=api_url,
+            interactions=interactions,
+            autohold=autohold,
+        )
         self.bolt = AsyncApp(
             signing_secret=signing_secret,
             client=AsyncWebClient(base_url=api_url),
@@ -210,7 +205,7 @@ class SlackEvents:
         self, request: web.Request, body: dict[str, Any], event: dict[str, Any]
     ) -> web.Response:
         """200 once the event's effect is stored; 503 (Slack retries) when it cannot be."""
-        work = asyncio.ensure_future(self.durable(body, event))
+        work = asyncio.ensure_future(self.effects.durable(body, event))
         done, _ = await asyncio.wait({work}, timeout=DURABLE_BUDGET_SECONDS)
         if not done:
             # Still storing: answer "try again", and let the work finish (what it then stores,
@@ -247,24 +242,6 @@ class SlackEvents:
         if not task.cancelled() and task.exception() is not None:
             log.error("Slack event follow-up failed", exc_info=task.exception())
 
-    async def durable(self, body: dict[str, Any], event: dict[str, Any]) -> After | None:
-        """Store the event's effect with its de-duplication row; return what follows the ack.
-
-        Raises :class:`~bot.services.once.Duplicate` for a retried event already stored, and
-        database errors as they come (the caller answers 503 then).
-        """
-        team = str(body.get("team_id", ""))
-        key: EventKey | None = (
-            ("slack", body["event_id"]) if isinstance(body.get("event_id"), str) else None
-        )
-        kind = event.get("type")
-        if kind == "app_uninstalled":
-            await self._forget(team, event=key)
-            return None
-        if kind == "tokens_revoked":
-            return await self._revoked(team, event, key)
-        return await self._message(team, event, key)
-
     def _authorizer(self) -> Any:
         tokens = self._tokens
 
@@ -284,158 +261,11 @@ class SlackEvents:
         if not isinstance(event, dict):
             return
         try:
-            after = await self.durable(body, event)
+            after = await self.effects.durable(body, event)
         except Duplicate:
             return
         if after is not None:
             await after()
-
-    # -- the effects ------------------------------------------------------------------------------
-
-    async def _message(
-        self, team: str, event: dict[str, Any], key: EventKey | None
-    ) -> After | None:
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
-            return None
-        channel_type = event.get("channel_type")
-        ts = str(event.get("ts", ""))
-        user, channel = str(event["user"]), str(event.get("channel", ""))
-        try:
-            at = _instant(ts)
-        except (ValueError, OverflowError, OSError):
-            return None  # not a message Slack would send
-        autohold = self._autohold
-        if (
-            autohold is not None
-            and channel_type in ("channel", "group", "im")
-            and await autohold.opted_in("slack", team, user)
-        ):
-            pending = await autohold.hold(
-                OwnMessage(
-                    platform="slack",
-                    workspace=team,
-                    conversation=channel,
-                    message_id=ts,
-                    author=user,
-                    at=at,
-                    text=str(event.get("text", "")),
-                    thread=event.get("thread_ts") or None,
-                    is_direct=channel_type == "im",
-                ),
-                event=key,
-            )
-            if pending is not None:
-
-                async def settle() -> None:
-                    held = await autohold.settle(pending)
-                    if held is not None and self._interactions is not None:
-                        client = await self._client(team)
-                        if client is not None:
-                            await self._interactions.tell_auto_held(
-                                client, team, user, channel, held
-                            )
-
-                return settle
-        if channel_type not in ("channel", "group"):
-            return None
-        thread = str(event.get("thread_ts") or ts)
-        message = ChannelMessage(
-            platform="slack",
-            workspace=team,
-            conversation=channel,
-            thread=thread,
-            author=user,
-            at=at,
-            text=str(event.get("text", "")),
-            is_thread_root=thread == ts,
-        )
-        # Only off-hours messages in watched channels have an effect (the check is cheap).
-        if not await self._watcher.relevant(message):
-            return None
-        recorded = await self._watcher.record(message, event=key)
-        if recorded is None:
-            return None
-
-        async def label() -> None:
-            await self._watcher.label(recorded)
-
-        return label
-
-    async def _client(self, team: str) -> AsyncWebClient | None:
-        token = await self._tokens(team, None)
-        return None if token is None else AsyncWebClient(token=token, base_url=self._api_url)
-
-    async def _revoked(
-        self, team: str, event: dict[str, Any], key: EventKey | None
-    ) -> After | None:
-        tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
-        assert isinstance(tokens, dict)
-        if tokens.get("bot"):
-            await self._forget(team, event=key)
-            return None  # nobody can be told: the app has no token left in the workspace
-        people = [str(person) for person in tokens.get("oauth") or []]
-        if not people:
-            return None
-        told = await self._auto_hold_revoked(team, people, key)
-
-        async def tell() -> None:
-            # bolt does not authorise tokens_revoked events (its client has no token): use ours
-            client = await self._client(team)
-            if client is None or self._interactions is None:
-                return
-            for person, moved in told:
-                await self._interactions.tell_auto_hold_off(client, team, person, moved)
-
-        return tell if told else None
-
-    async def _auto_hold_revoked(
-        self, team: str, people: list[str], key: EventKey | None
-    ) -> list[tuple[str, int]]:
-        """People took back their user token: auto-hold stops, nothing they wrote is lost.
-
-        Their held messages the outbox would have posted as them are posted by the bot naming
-        them instead (the token to post as them is gone); ones Slack already has scheduled stay
-        with Slack. Returns who is to be told privately, and how many of theirs moved.
-        """
-        now = self._clock.now()
-        told: list[tuple[str, int]] = []
-        async with self._sessions() as session, session.begin():
-            await claim_event(session, key, now)
-            workspace = await WorkspaceRepository(session).find("slack", team)
-            if workspace is None:
-                return []
-            repo = PersonRepository(session, self._cipher)
-            held = HeldMessageRepository(session, self._cipher)
-            await erase_slack_user_tokens(session, team, people)
-            for person in people:
-                row = await repo.find(workspace.id, person)
-                if row is None:
-                    continue
-                await repo.set_user_token(row, None, now=now)
-                moved = await held.post_as_bot(workspace.id, person, now)
-                told.append((person, moved))
-        if self._autohold is not None:
-            self._autohold.forget("slack", team)
-        self._tokens.forget(team)
-        return told
-
-    async def _forget(self, team: str, *, event: EventKey | None = None) -> None:
-        """The app was uninstalled: erase every row of the workspace (tokens, held messages,
-        first lines, people, teams, activity; see bot.services.erase), with the event's
-        de-duplication row in the same transaction."""
-        async with self._sessions() as session, session.begin():
-            await claim_event(session, event, self._clock.now())
-            erased = await erase_workspace(session, "slack", team)
-        if self._autohold is not None:
-            self._autohold.forget("slack", team)
-        self._tokens.forget(team)
-        if erased is not None:
-            log.info(
-                "workspace %s uninstalled: %d row(s) erased (%d held message(s))",
-                team,
-                erased.total,
-                erased.rows.get("held_messages", 0),
-            )
 
 
 def _unsigned(timestamps: list[str], now: float) -> str | None:

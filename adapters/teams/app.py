@@ -1,16 +1,10 @@
-"""``POST /api/messages`` on the Microsoft 365 Agents SDK: JWT-checked, stores references.
+"""``POST /api/messages`` on the Microsoft 365 Agents SDK: gated, stores references.
 
-Only this route is guarded, and before its body is read: with an app id, a request needs one
-``Authorization: Bearer`` token that passes ``adapters.teams.auth`` (issuer, audience, expiry,
-signature — as Microsoft documents them), else 401; the body is read up to
-``bot.webio.MAX_BODY`` (413) and must be a JSON activity (400) whose ``serviceUrl`` is the one
-the token names (401). Anonymous (no app id, ``QH_TEAMS_ANONYMOUS=1``, local testing only):
-only loopback peers (the socket's address, never ``X-Forwarded-For``) and loopback
-``serviceUrl``s are served (403 otherwise, and nothing is sent). A turn that cannot reach the
-database gets 503 + ``Retry-After`` so the Bot Connector retries (``bot.webio``).
-Every turn remembers where it happened, so the bot can
-post there later; an uninstall cancels and erases what was held for that chat or team.
-Commands, card buttons and the Send later message extension are answered by
+Only this route is guarded (``adapters.teams.gate``: the token, or loopback when anonymous, is
+checked before the body is read). A turn that cannot reach the database gets 503 +
+``Retry-After`` so the Bot Connector retries (``bot.webio``). Every turn remembers where it
+happened, so the bot can post there later; an uninstall cancels and erases what was held for
+that chat or team. Commands, card buttons and the Send later message extension are answered by
 ``adapters.teams.interactions`` (invokes always get a card back, never an HTTP error).
 """
 
@@ -39,7 +33,6 @@ from microsoft_agents.hosting.core import (
     AgentAuthConfiguration,
     AnonymousTokenProvider,
     ApplicationOptions,
-    ClaimsIdentity,
     ConnectionManager,
     OutboundHostValidator,
     Storage,
@@ -62,16 +55,11 @@ from adapters.teams.activities import (
     parse_reference,
     sender,
 )
-from adapters.teams.auth import (
-    KeysUnavailable,
-    TokenRejected,
-    TokenRules,
-    bearer_token,
-    service_url_matches,
-)
+from adapters.teams.auth import TokenRules
 from adapters.teams.cache import TtlCache
 from adapters.teams.cards import dialog_response, notice_card
 from adapters.teams.connector import Anonymous, ProviderTokens, TokenSource
+from adapters.teams.gate import Gate
 from adapters.teams.interactions import TeamsInteractions
 from adapters.teams.platform import PLATFORM
 from adapters.teams.watching import watch_channel_message
@@ -95,16 +83,7 @@ from bot.storage.repositories import (
     TeamRepository,
     WorkspaceRepository,
 )
-from bot.webio import (
-    BodyTooLarge,
-    database_unavailable,
-    load_json,
-    loopback_peer,
-    loopback_url,
-    read_body,
-    refuse,
-    try_again,
-)
+from bot.webio import database_unavailable, refuse, try_again
 
 __all__ = ["ROUTE", "TeamsBot", "auth_configuration", "connection_manager", "outbound_tokens"]
 
@@ -116,30 +95,6 @@ REMEMBER_SECONDS = 3600.0
 
 ProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
 Json = dict[str, Any]
-
-
-class _Parsed:
-    """The SDK's view of a request (``HttpRequestProtocol``) over a body we already read."""
-
-    def __init__(self, request: web.Request, body: Json, identity: ClaimsIdentity) -> None:
-        self._request, self._body, self._identity = request, body, identity
-
-    @property
-    def method(self) -> str:
-        return self._request.method
-
-    @property
-    def headers(self) -> Any:
-        return self._request.headers
-
-    async def json(self) -> Json:
-        return self._body
-
-    def get_claims_identity(self) -> ClaimsIdentity:
-        return self._identity
-
-    def get_path_param(self, name: str) -> str:
-        return self._request.match_info[name]
 
 
 def auth_configuration(
@@ -223,7 +178,7 @@ class TeamsBot:
         self._cipher = cipher
         self._clock = clock
         self.anonymous = not app_id
-        self._rules = TokenRules(app_id or "", tenant_id)
+        self._gate = Gate(anonymous=self.anonymous, rules=TokenRules(app_id or "", tenant_id))
         self.auth = auth_configuration(app_id, app_password, tenant_id)
         self.connections = connections or connection_manager(self.auth, provider_factory)
         # With tokens checked, only Microsoft's connector hosts (https) may be a serviceUrl, so
@@ -277,38 +232,11 @@ class TeamsBot:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """One activity: checked as the module docstring says, then handed to the SDK."""
-        token: str | None = None
-        claims: dict[str, Any] = {}
-        if self.anonymous:
-            if not loopback_peer(request):
-                return refuse(403, "forbidden", "anonymous Teams serves loopback only", request)
-        else:
-            try:  # before the body is read
-                token = bearer_token(request.headers.getall("Authorization", []))
-                claims = await self._rules.check(token)
-            except TokenRejected as error:
-                return refuse(401, "unauthorized", f"token refused: {error}", request)
-            except KeysUnavailable:
-                return try_again(request, "Microsoft's signing keys could not be fetched")
+        admitted = await self._gate.admit(request)
+        if isinstance(admitted, web.Response):
+            return admitted
         try:
-            activity = load_json(await read_body(request))
-        except BodyTooLarge:
-            return refuse(413, "request too large", "body over the limit", request)
-        except ValueError:
-            return refuse(400, "not an activity", "body is not JSON", request)
-        conversation = activity.get("conversation") if isinstance(activity, dict) else None
-        if not isinstance(conversation, dict) or not activity.get("type"):
-            return refuse(400, "not an activity", "no type or conversation", request)
-        service_url = activity.get("serviceUrl")
-        if not self.anonymous and not service_url_matches(claims, service_url):
-            return refuse(401, "unauthorized", "serviceUrl is not the token's", request)
-        if self.anonymous and not loopback_url(service_url):
-            return refuse(403, "forbidden", "anonymous Teams answers loopback only", request)
-        identity = ClaimsIdentity(claims, security_token=token) if token else ClaimsIdentity()
-        try:
-            response = await self.adapter.process_request(
-                _Parsed(request, activity, identity), self.agent
-            )
+            response = await self.adapter.process_request(admitted, self.agent)
         except (ValidationError, RecursionError):
             return refuse(400, "not an activity", "not a Bot Framework activity", request)
         except Exception as error:
