@@ -63,24 +63,29 @@ RETENTION_FIRST_DELAY_SECONDS = 60
 
 
 def _teams_mode(settings: Settings) -> str:
-    """``on`` (an app id: JWT-checked), ``anonymous`` (the local-testing switch) or ``off``;
-    says which at start: one INFO line when off, one WARNING line when anonymous."""
+    """``on`` (an app id: JWT-checked), ``anonymous`` (the local-testing switch) or ``off``."""
     if settings.microsoft_app_id:
-        if settings.teams_anonymous:
-            log.info("QH_TEAMS_ANONYMOUS is ignored: MICROSOFT_APP_ID is set, tokens are checked")
         return "on"
-    if settings.teams_anonymous:
+    return "anonymous" if settings.teams_anonymous else "off"
+
+
+def announce_teams(settings: Settings) -> None:
+    """Say how Teams is served, once the server listens (a start that fails says only why):
+    one WARNING line when anonymous, one INFO line when off and why."""
+    mode = _teams_mode(settings)
+    if mode == "on" and settings.teams_anonymous:
+        log.info("QH_TEAMS_ANONYMOUS is ignored: MICROSOFT_APP_ID is set, tokens are checked")
+    elif mode == "anonymous":
         log.warning(
             "QH_TEAMS_ANONYMOUS=1: /api/messages accepts UNAUTHENTICATED Teams activities from "
             "this machine (loopback) and replies only to loopback serviceUrls. Local testing "
             "only (Microsoft 365 Agents Playground); never expose it."
         )
-        return "anonymous"
-    log.info(
-        "Teams is off: MICROSOFT_APP_ID is not set, so /api/messages is not served "
-        "(set it, or QH_TEAMS_ANONYMOUS=1 to try the bot locally without one)."
-    )
-    return "off"
+    elif mode == "off":
+        log.info(
+            "Teams is off: MICROSOFT_APP_ID is not set, so /api/messages is not served "
+            "(set it, or QH_TEAMS_ANONYMOUS=1 to try the bot locally without one)."
+        )
 
 
 def process_owner(port: int) -> str:
@@ -449,6 +454,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             await runner.cleanup()
             raise
         log.info("Quiet Hours listening on %s:%d", host, settings.port)
+        announce_teams(settings)
         if all(mode == "off" for mode in app[PLATFORMS_KEY].values()):
             log.warning("%s; serving health endpoints only", NO_PLATFORM)
         # APScheduler only ticks; the digest job itself is idempotent and claim-based, so every
