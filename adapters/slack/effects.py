@@ -152,7 +152,7 @@ class SlackEventEffects:
             return None
 
         async def label() -> None:
-            await self._watcher.label(recorded)
+            self._watcher.count(await self._watcher.label(recorded))
 
         return label
 

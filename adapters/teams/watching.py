@@ -148,7 +148,7 @@ async def watch_channel_message(
         except Duplicate:
             log.info("Teams sent a channel message again; it was handled the first time")
             return None
-        return None if recorded is None else await watcher.label(recorded)
+        return None if recorded is None else watcher.count(await watcher.label(recorded))
     except Exception as error:
         if database_unavailable(error):
             raise
