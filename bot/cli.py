@@ -76,9 +76,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    logging.getLogger().setLevel(logging.WARNING)  # the timeline is the output
+    if args.platform == "teams":
+        from adapters.sandbox.teams_demo import run_teams_demo
+
+        # the local-testing mode's loud line is for operators; here it is the point
+        logging.getLogger("bot.bootstrap").setLevel(logging.ERROR)
+        # the Agents SDK warns on every turn that runs without an app id, which anonymous is
+        logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
+        return asyncio.run(run_teams_demo(database_url=args.database_url))
     from adapters.sandbox.demo import run_demo
 
-    logging.getLogger().setLevel(logging.WARNING)  # the timeline is the output
     return asyncio.run(run_demo(database_url=args.database_url))
 
 
@@ -335,7 +343,14 @@ def _parser() -> argparse.ArgumentParser:
     demo = add(
         "demo",
         cmd_demo,
-        "Watch a scripted week in a sandbox Slack workspace (no credentials, no network).",
+        "Watch a scripted week in a sandbox Slack workspace or Teams tenant "
+        "(no credentials, no network).",
+    )
+    demo.add_argument(
+        "--platform",
+        choices=("slack", "teams"),
+        default="slack",
+        help="the sandbox to run the week in (default: slack)",
     )
     demo.add_argument("--database-url", help="default: a new SQLite file in a temp directory")
 

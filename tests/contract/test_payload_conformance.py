@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.sandbox.bot_connector import MAX_MESSAGE_BYTES, message_bytes
 from adapters.slack.blocks import (
     compose_modal,
     digest_blocks,
@@ -63,14 +64,7 @@ from bot.services.commands import Button, Reply, Section, held_buttons
 from bot.storage.crypto import Cipher
 from tests.support.slack import fake_slack, install_workspace
 from tests.support.slack_app import SlackHarness
-from tests.support.teams import (
-    MAX_MESSAGE_BYTES,
-    card_errors,
-    cards_in,
-    channel_message,
-    message_bytes,
-    schema_errors,
-)
+from tests.support.teams import card_errors, cards_in, channel_message, schema_errors
 
 NOW = datetime(2026, 11, 30, 7, tzinfo=UTC)
 SATURDAY = datetime(2026, 11, 28, 10, tzinfo=UTC)

@@ -178,3 +178,29 @@ def test_demo_runs_a_week_in_the_sandbox(capsys: pytest.CaptureFixture[str]) -> 
     assert "Digest for Platform: 2 thread(s), posted in 1 channel(s)" in out
     assert "2 message(s) from 2 person(s) — it looks like something was decided" in out
     assert "“Skal vi bytte leverandør før nyttår?”" in out
+
+
+def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--platform", "teams"]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    # through the real Teams app (anonymous local-testing mode) over HTTP, as Teams drives it
+    assert "Lea adds Quiet Hours to the team Plattform (HTTP 202)" in out
+    assert "Kari (1:1 chat with Quiet Hours): hours man-fre 8-16 helligdager NO" in out
+    assert "    → Lagret. Arbeidstiden din er nå: mon-fri 08:00-16:00" in out
+    assert "    → Held. It will be delivered Mon 08:00 Europe/Oslo." in out
+    assert (
+        "[Sun 20:14 Europe/Oslo]     Quiet Hours replies in the thread: “No reply expected" in out
+    )
+    assert "(Teams delivers it twice): labels in the thread = 1" in out
+    assert "posted in the channel now: True" in out
+    assert "messages delivered to her: 0" in out
+    assert (
+        "[Mon 08:00 Europe/Oslo] Kari's hours begin: delivered in her chat with Quiet Hours: "
+        "“From Ola · written Fri 17:30 · Kan du se på kontrakten før mandag?” (once)"
+    ) in out
+    assert "Digest for Plattform: 2 thread(s), posted in 1 channel(s)" in out
+    assert "2 message(s) from 2 person(s) — it looks like something was decided" in out
+    assert "WARNING" not in captured.err  # the demo's output is the timeline, nothing else

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.bot_connector import message_bytes
 from adapters.teams.digest_card import MAX_THREADS
 from bot.clock import FixedClock
 from bot.domain.digest import DigestThread, DigestView
 from bot.storage.crypto import Cipher
 from tests.integration.test_teams_platform import connector, install, platform_for
-from tests.support.teams import CHANNEL, TENANT, FakeConnector, cards_in, message_bytes
+from tests.support.teams import CHANNEL, TENANT, FakeConnector, cards_in
 from tests.support.teams_app import card_text
 
 __all__ = ["connector"]  # the fixture, shared with test_teams_platform

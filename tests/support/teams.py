@@ -13,24 +13,20 @@ import copy
 import itertools
 import json
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import jwt
-from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jsonschema import Draft6Validator, Draft7Validator
 
+from adapters.sandbox.bot_connector import SandboxConnector
 from tests.support.shared import ROOT, external_json
 
 #: Microsoft's Adaptive Card 1.5 schema, vendored (see tests/schemas/README.md)
 CARD_SCHEMA = ROOT / "tests" / "schemas" / "adaptive-card-1.5.json"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-#: Teams refuses a bot message over about 100 KB, counted in UTF-16, with 413 MessageSizeTooBig
-#: (learn.microsoft.com, "Format your bot messages").
-MAX_MESSAGE_BYTES = 100 * 1024
 
 TENANT = "8a7b6c5d-1e2f-4a3b-9c8d-7e6f5a4b3c2d"
 APP_ID = "0f3c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a098"
@@ -111,11 +107,6 @@ def cards_in(payload: Any) -> list[Any]:
 
     walk(payload)
     return found
-
-
-def message_bytes(activity: Any) -> int:
-    """An activity's size as Teams counts it: its JSON in UTF-16."""
-    return len(json.dumps(activity, ensure_ascii=False).encode("utf-16-le"))
 
 
 def validated(activity: dict[str, Any]) -> dict[str, Any]:
@@ -288,197 +279,19 @@ def conversation_update(
 
 
 @dataclass
-class Call:
-    method: str
-    path: str
-    conversation: str | None
-    reply_to: str | None
-    body: Any
-    authorization: str | None
-    status: int = 200
-    answer_id: str | None = None  # the id the connector answered with (activity or chat)
-
-
-@dataclass
-class _Fault:
-    status: int
-    headers: dict[str, str]
-    body: dict[str, Any] | None
-
-
-@dataclass
-class FakeConnector:
-    """A Bot Connector region: ``{url}/emea/v3/conversations/…``."""
-
-    token: str | None = None  # the bearer token it insists on (None: anything, or nothing)
-    prefix: str = "/emea"
-    calls: list[Call] = field(default_factory=list)
-    violations: list[str] = field(default_factory=list)
-    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    #: Microsoft Graph, played by the same server: Entra object id -> Outlook working hours
-    working_hours: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: conversations the bot is not a member of: Teams refuses everything there with 403
-    outsider: set[str] = field(default_factory=set)
-    #: activities larger than this (UTF-16 bytes) are refused with 413, as Teams does
-    max_bytes: int = MAX_MESSAGE_BYTES
-    too_big: int = 0
-    _faults: deque[_Fault] = field(default_factory=deque)
-    _runner: web.AppRunner | None = None
-    url: str = ""
-
-    @property
-    def service_url(self) -> str:
-        return f"{self.url}{self.prefix}/"
+class FakeConnector(SandboxConnector):
+    """The sandbox's Bot Connector, checking every posted activity against the Bot Framework
+    schema and every Adaptive Card in it against the card schema."""
 
     async def start(self) -> str:
         _validator()  # checks what is posted against the schema: skip here if it is absent
-        app = web.Application()
-        base = f"{self.prefix}/v3/conversations"
-        app.router.add_post(base, self._create)
-        app.router.add_post(base + "/{conversation}/activities", self._activity)
-        app.router.add_post(base + "/{conversation}/activities/{reply_to}", self._activity)
-        app.router.add_get(base + "/{conversation}/members/{member}", self._member)
-        app.router.add_get(base + "/{conversation}/pagedmembers", self._paged)
-        app.router.add_get("/v1.0/users/{user}/mailboxSettings/workingHours", self._hours)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
-        return self.url
+        return await super().start()
 
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    @property
-    def graph_url(self) -> str:
-        return f"{self.url}/v1.0/"
-
-    async def _hours(self, request: web.Request) -> web.Response:
-        user = request.match_info["user"]
-        self.calls.append(
-            Call("GET", request.path, None, None, None, request.headers.get("Authorization"))
-        )
-        found = self.working_hours.get(user)
-        if found is None:
-            error = {"code": "ErrorItemNotFound", "message": "The specified object was not found."}
-            return web.json_response({"error": error}, status=404)
-        return web.json_response(found)
-
-    # -- what tests arrange and read --
-
-    def fail_next(
-        self,
-        status: int,
-        *,
-        times: int = 1,
-        retry_after: str | None = None,
-        code: str | None = None,
-    ) -> None:
-        headers = {"Retry-After": retry_after} if retry_after is not None else {}
-        body = {"error": {"code": code or f"E{status}", "message": "injected"}}
-        for _ in range(times):
-            self._faults.append(_Fault(status, headers, body))
-
-    def posted(self, conversation: str | None = None) -> list[Call]:
-        """Activities the connector accepted, in order (optionally in one conversation)."""
-        return [
-            call
-            for call in self.calls
-            if call.path.endswith("/activities") or "/activities/" in call.path
-            if call.method == "POST" and call.status < 300
-            if conversation is None or call.conversation == conversation
-        ]
-
-    # -- handlers --
-
-    def _record(self, request: web.Request, body: Any) -> Call:
-        call = Call(
-            method=request.method,
-            path=request.path,
-            conversation=request.match_info.get("conversation"),
-            reply_to=request.match_info.get("reply_to"),
-            body=body,
-            authorization=request.headers.get("Authorization"),
-        )
-        self.calls.append(call)
-        return call
-
-    def _refusal(self, call: Call) -> web.Response | None:
-        if self.token is not None and call.authorization != f"Bearer {self.token}":
-            call.status = 401
-            return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
-        if call.conversation is not None and call.conversation.split(";")[0] in self.outsider:
-            call.status = 403
-            error = {
-                "code": "BotNotInConversationRoster",
-                "message": "The bot is not part of the conversation roster.",
-            }
-            return web.json_response({"error": error}, status=403)
-        if self._faults:
-            fault = self._faults.popleft()
-            call.status = fault.status
-            return web.json_response(fault.body, status=fault.status, headers=fault.headers)
-        return None
-
-    async def _activity(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        call = self._record(request, body)
-        refusal = self._refusal(call)
-        if refusal is not None:
-            return refusal
-        if message_bytes(body) > self.max_bytes:
-            call.status = 413
-            self.too_big += 1
-            error = {"code": "MessageSizeTooBig", "message": "Message size too big"}
-            return web.json_response({"error": error}, status=413)
-        for problem in schema_errors(body):
-            self.violations.append(f"{request.path}: {problem}")
-        for card in cards_in(body):
-            for problem in card_errors(card):
-                self.violations.append(f"{request.path}: card {problem}")
-        call.status = 201
-        call.answer_id = str(next(_ids))
-        return web.json_response({"id": call.answer_id}, status=201)
-
-    async def _create(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        call = self._record(request, body)
-        refusal = self._refusal(call)
-        if refusal is not None:
-            return refusal
-        user = body["members"][0]["id"]
-        call.status = 201
-        call.answer_id = f"a:personal-{user}"
-        return web.json_response({"id": call.answer_id}, status=201)
-
-    async def _member(self, request: web.Request) -> web.Response:
-        call = self._record(request, None)
-        refusal = self._refusal(call)
-        if refusal is not None:
-            return refusal
-        wanted = request.match_info["member"]
-        roster = self.members.get(request.match_info["conversation"], [])
-        for member in roster:
-            if member["id"] == wanted:
-                return web.json_response(member)
-        call.status = 404
-        return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
-
-    async def _paged(self, request: web.Request) -> web.Response:
-        call = self._record(request, None)
-        refusal = self._refusal(call)
-        if refusal is not None:
-            return refusal
-        roster = self.members.get(request.match_info["conversation"], [])
-        size = int(request.query.get("pageSize", "500"))
-        start = int(request.query.get("continuationToken") or 0)
-        page: dict[str, Any] = {"members": roster[start : start + size]}
-        if start + size < len(roster):
-            page["continuationToken"] = str(start + size)
-        return web.json_response(page)
+    def check(self, activity: dict[str, Any]) -> list[str]:
+        problems = schema_errors(activity)
+        for card in cards_in(activity):
+            problems += [f"card {problem}" for problem in card_errors(card)]
+        return problems
 
 
 # -- tokens --------------------------------------------------------------------------------------
