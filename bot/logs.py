@@ -18,13 +18,12 @@ OAuth routes (:class:`QuietAccessLogger`), so a ``code`` never reaches it.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+import pythonjsonlogger.json
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
@@ -102,21 +101,40 @@ def install_redaction() -> None:
     _installed = redacting_record
 
 
-class JsonFormatter(logging.Formatter):
-    """``LOG_FORMAT=json``: one JSON object per line — ``time`` (UTC, ISO 8601), ``level``,
-    ``logger``, ``message`` and, for an error, ``exception``. Only these fields: what a library
-    passes as ``extra`` (aiohttp's access log passes the request line) is never printed."""
+class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
+    """``LOG_FORMAT=json`` (python-json-logger): one JSON object per line — ``time`` (UTC, ISO
+    8601), ``level``, ``logger``, ``message`` and, for an error, ``exception``. Only these fields:
+    what a library passes as ``extra`` (aiohttp's access log passes the request line, with an
+    OAuth ``code`` in it) is never printed, nor a dict logged as the message."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
+    def __init__(self) -> None:
+        super().__init__(
+            "{levelname}{name}{message}",
+            style="{",
+            rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
+            timestamp="time",
+            json_ensure_ascii=False,
+        )
+
+    def add_fields(
+        self,
+        log_data: dict[str, Any],
+        record: logging.LogRecord,
+        message_dict: dict[str, Any],
+    ) -> None:
+        """The fields above only: the library's extras and message dicts are left out."""
+        # The library renders the traceback afresh from record.exc_info; the record factory
+        # above has already rendered and scrubbed it into exc_text, which is what is printed.
+        kept: dict[str, Any] = {}
         if record.exc_info:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+            kept["exc_info"] = record.exc_text or scrub(str(message_dict.get("exc_info", "")))
+        super().add_fields(log_data, record, kept)
+        for key in list(log_data):
+            if key not in _JSON_FIELDS:
+                del log_data[key]
+
+
+_JSON_FIELDS = frozenset({"time", "level", "logger", "message", "exception"})
 
 
 class QuietAccessLogger(QuietProbesAccessLogger):

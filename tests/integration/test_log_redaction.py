@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -143,3 +144,19 @@ def test_log_format_json_prints_one_scrubbed_object_per_line_without_extras() ->
     assert set(entry) == {"time", "level", "logger", "message"}
     assert entry["level"] == "INFO" and entry["message"] == "GET /x HTTP/1.1"
     assert entry["time"].endswith("+00:00")
+
+
+def test_log_format_json_prints_the_scrubbed_traceback_and_text_as_written() -> None:
+    install_redaction()
+    formatter = JsonFormatter()
+    try:
+        raise ValueError(f"bad token {TOKEN}")
+    except ValueError:
+        record = logging.getLogger("bot.test").makeRecord(
+            "bot.test", logging.ERROR, __file__, 1, "feil på %s", ("Ø",), sys.exc_info()
+        )
+    entry = json.loads(formatter.format(record))
+    assert set(entry) == {"time", "level", "logger", "message", "exception"}
+    assert entry["message"] == "feil på Ø"
+    assert "ValueError" in entry["exception"] and TOKEN not in entry["exception"]
+    assert "feil på Ø" in formatter.format(record)  # not \u-escaped
