@@ -82,8 +82,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         # the local-testing mode's loud line is for operators; here it is the point
         logging.getLogger("bot.bootstrap").setLevel(logging.ERROR)
-        # the Agents SDK warns on every turn that runs without an app id, which anonymous is
-        logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
         return asyncio.run(run_teams_demo(database_url=args.database_url))
     from adapters.sandbox.demo import run_demo
 

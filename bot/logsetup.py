@@ -19,6 +19,10 @@ DEFAULT_LEVEL = "INFO"
 
 #: Alembic's per-start lines that say nothing about this database's schema.
 _ALEMBIC_CHATTER = ("Context impl ", "Will assume ")
+#: The Agents SDK warns on every Teams turn that runs without an app id; without one is exactly
+#: what QH_TEAMS_ANONYMOUS is, and serve has said so once, loudly, at start.
+_NO_APP_ID_LOGGER = "microsoft_agents.hosting.core.connector.client.user_token_client"
+_NO_APP_ID = "App ID is not provided"
 
 
 #: Loggers held at WARNING unless the level is DEBUG.
@@ -44,6 +48,10 @@ def _not_chatter(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith(_ALEMBIC_CHATTER)
 
 
+def _not_no_app_id(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(_NO_APP_ID)
+
+
 def configure_logging(level: str, fmt: str = "text") -> None:
     """Log to stderr at ``level`` (a level name), with the routine chatter above kept out, and
     every record scrubbed of tokens, secrets and message text (``bot.logs``), at any level."""
@@ -59,5 +67,8 @@ def configure_logging(level: str, fmt: str = "text") -> None:
         logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
     migration = logging.getLogger("alembic.runtime.migration")
     migration.removeFilter(_not_chatter)
+    no_app_id = logging.getLogger(_NO_APP_ID_LOGGER)
+    no_app_id.removeFilter(_not_no_app_id)
     if quiet:
         migration.addFilter(_not_chatter)
+        no_app_id.addFilter(_not_no_app_id)
