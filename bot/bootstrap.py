@@ -316,6 +316,7 @@ async def build_runtime(
             if settings.slack_signing_secret:
                 slack_events.mount(app)
             if settings.slack_app_token:
+                from adapters.slack.events import DURABLE_EVENTS
                 from adapters.slack.socket_mode import SlackSocketMode
 
                 # connects in runner.setup(), disconnects first in runner.cleanup()
@@ -323,6 +324,8 @@ async def build_runtime(
                     bolt=slack_events.bolt,
                     app_token=settings.slack_app_token,
                     api_url=settings.slack_api_url,
+                    store_first=slack_events.store_first,
+                    durable=DURABLE_EVENTS,
                 ).mount(app)
         if settings.slack_client_id and settings.slack_client_secret:
             from adapters.slack.oauth import SlackInstall

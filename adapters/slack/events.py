@@ -14,9 +14,9 @@ event's de-duplication row are written in one transaction *before* the 200 (with
 :data:`DURABLE_BUDGET_SECONDS` of Slack's 3 s); platform calls (labels, taking a message down,
 private notes) follow the acknowledgement. When the database cannot be reached the answer is a
 deliberate 503 with ``Retry-After`` (Slack retries any non-2xx; see ``bot.webio``), and the
-retry, once stored, has exactly one effect. Socket Mode still goes through bolt's listeners
-(acknowledged on the socket first). A replayed slash command or interactive payload
-(``adapters.slack.replay``) is answered kindly and has no effect.
+retry, once stored, has exactly one effect. Socket Mode stores them the same way before it
+acknowledges the envelope (``adapters.slack.socket_mode``). A replayed slash command or
+interactive payload (``adapters.slack.replay``) is answered kindly and has no effect.
 """
 
 from __future__ import annotations
@@ -205,25 +205,35 @@ class SlackEvents:
         self, request: web.Request, body: dict[str, Any], event: dict[str, Any]
     ) -> web.Response:
         """200 once the event's effect is stored; 503 (Slack retries) when it cannot be."""
+        retry = await self.store_first(body, event)
+        if retry is not None:
+            return try_again(request, retry)
+        return web.json_response({"ok": True})
+
+    async def store_first(self, body: dict[str, Any], event: dict[str, Any]) -> str | None:
+        """Store an effectful event's durable part (within :data:`DURABLE_BUDGET_SECONDS`) and
+        start what follows it; ``None`` when Slack may hear it was received, else why Slack
+        must send it again (the database is away, or storing took too long). HTTP answers the
+        latter with 503, Socket Mode by not acknowledging the envelope: both make Slack retry."""
         work = asyncio.ensure_future(self.effects.durable(body, event))
         done, _ = await asyncio.wait({work}, timeout=DURABLE_BUDGET_SECONDS)
         if not done:
             # Still storing: answer "try again", and let the work finish (what it then stores,
             # the retry finds as a duplicate; what follows the store still runs).
             work.add_done_callback(self._run_after)
-            return try_again(request, "storing the event took too long")
+            return "storing the event took too long"
         try:
             after = work.result()
         except Duplicate:
-            return web.json_response({"ok": True})  # a retry of what we already stored
+            return None  # a retry of what we already stored
         except Exception as error:
             if database_unavailable(error):
-                return try_again(request, f"database unavailable ({type(error).__name__})")
+                return f"database unavailable ({type(error).__name__})"
             log.exception("a Slack event could not be handled")
-            return web.json_response({"ok": True})  # our fault; a retry would fail alike
+            return None  # our fault; a retry would fail alike
         if after is not None:
             self._spawn(after())
-        return web.json_response({"ok": True})
+        return None
 
     def _run_after(self, work: asyncio.Future[After | None]) -> None:
         if work.cancelled() or work.exception() is not None:

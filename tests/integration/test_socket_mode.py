@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.sandbox.slack_api import FakeSlack
-from adapters.slack.events import SlackEvents
+from adapters.slack.events import DURABLE_EVENTS, SlackEvents
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.socket_mode import SlackSocketMode
 from adapters.slack.tokens import StoredTokens
@@ -31,9 +31,11 @@ from bot.clock import FixedClock
 from bot.metrics import DeliveryMetrics
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
+from bot.storage.db import create_engine, session_factory
 from bot.storage.models import ActivityRow
 from bot.web import build_app
 from tests.conftest import TEST_KEY
+from tests.support.outage import DatabaseOutage
 from tests.support.slack import check_call_with_socket_mode, fake_slack, install_workspace
 from tests.support.slack_app import shared_payload
 from tests.support.waiting import until
@@ -186,6 +188,53 @@ async def test_an_event_envelope_is_acknowledged_and_handled_like_http(
         count = (await session.execute(select(func.count()).select_from(ActivityRow))).scalar()
     assert count == 1
     assert not socket.connected
+
+
+async def test_an_event_during_a_database_outage_is_not_acknowledged_and_its_redelivery_counts(
+    database_url: str, setup: Setup, sessions: Sessions, cipher: Cipher
+) -> None:
+    """Socket Mode, like HTTP, acknowledges an effectful event only once it is stored: while
+    the database is away the envelope stays unacknowledged, so Slack sends it again."""
+    outage = DatabaseOutage(database_url)
+    app_engine = create_engine(await outage.url())
+    tokens = StoredTokens(session_factory(app_engine), cipher)
+    await tokens("T1", None)  # the token cache is warm, as in the field report
+    platform = SlackPlatform(token_for=tokens, base_url=setup.slack.url)
+    events = SlackEvents(
+        signing_secret="unused-in-socket-mode",
+        sessions=session_factory(app_engine),
+        cipher=cipher,
+        tokens=tokens,
+        watcher=OffHoursWatcher(
+            sessions=session_factory(app_engine), platforms={"slack": platform}
+        ),
+        clock=FixedClock(SATURDAY),
+        api_url=setup.slack.url,
+    )
+    socket = SlackSocketMode(
+        bolt=events.bolt,
+        app_token=APP_TOKEN,
+        api_url=setup.slack.url,
+        store_first=events.store_first,
+        durable=DURABLE_EVENTS,
+    )
+    await socket.start()
+    try:
+        await outage.down(app_engine)
+        await setup.server.push(envelope("env-down", saturday_message("EvOutage")))
+        with pytest.raises(TimeoutError):
+            await setup.server.ack(within=3.0)
+        await outage.up()
+        await setup.server.push(envelope("env-again", saturday_message("EvOutage"), retry=1))
+        assert await setup.server.ack() == {"envelope_id": "env-again"}
+        await until(lambda: any(m.thread_ts for m in setup.slack.posted("C_TEAM")))
+    finally:
+        await socket.stop()
+        await platform.close()
+        await app_engine.dispose()
+    async with sessions() as session:
+        count = (await session.execute(select(func.count()).select_from(ActivityRow))).scalar()
+    assert count == 1
 
 
 async def test_mounted_it_runs_alongside_the_web_app(setup: Setup, engine: AsyncEngine) -> None:
