@@ -14,10 +14,11 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import aiohttp
 import pytest
+import yaml
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.sandbox.slack_api import FakeSlack, Faults
@@ -25,6 +26,7 @@ from adapters.slack.tokens import install_single_workspace
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from tests.conftest import TEST_KEY
+from tests.support.deploy import CHART
 from tests.support.pg_faults import fail_lease_renewals, fail_recording
 from tests.support.slack import fake_slack
 from tests.support.waiting import until
@@ -262,6 +264,67 @@ async def test_two_replicas_deliver_every_message_and_digest_once(
     digests = [m for m in slack.posted("C00") if m.text.startswith("While you were off")]
     assert len(digests) == 1
     assert "2 thread(s)" in digests[0].text
+
+
+def chart_deployment(values: dict[str, object]) -> dict[str, Any]:
+    """The Deployment the Helm chart renders for ``values`` (Helm's own engine)."""
+    helm = pytest.importorskip("helm_python", reason="helm-python-sdk (the test extra) is missing")
+    files = helm.Chart.load(CHART).render(values, name="qh", namespace="qh", is_install=True)
+    for path, text in files.items():
+        if not path.endswith(".yaml"):
+            continue  # NOTES.txt
+        for item in yaml.safe_load_all(str(text)):
+            if item and item.get("kind") == "Deployment":
+                return dict(item)
+    raise AssertionError("the chart renders no Deployment")
+
+
+async def test_two_replicas_with_the_charts_settings_deliver_every_message_and_digest_once(
+    database_url: str, engine: object, sessions: Sessions, cipher: Cipher, slack: FakeSlack
+) -> None:
+    """The chart's Deployment run as processes: its replica count, its container's arguments and
+    environment (the Secret's keys given test values), and its readiness probe answered by each
+    replica before Monday's herd and digest, which go out once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replicas share PostgreSQL; SQLite is a one-process database")
+    deployment = chart_deployment({"config": {"LOG_LEVEL": "INFO"}})
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    assert deployment["spec"]["replicas"] >= 2
+    assert container["args"][:2] == ["serve", "--no-migrate"]
+    secrets = {"DATABASE_URL": database_url, "QUIET_HOURS_SECRET_KEY": TEST_KEY}
+    secrets |= {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": "s3cret",
+        "SLACK_API_URL": slack.url,
+    }
+    env = {item["name"]: str(item["value"]) for item in container.get("env", []) if "value" in item}
+    for item in container.get("envFrom", []) + container.get("env", []):
+        assert "value" in item or "valueFrom" in item or "secretRef" in item, item
+    env.pop("PORT", None)  # each process gets its own port on this one host
+    env.pop("QUIET_HOURS_LEASE_SECONDS", None)  # the chart leaves it to the app's default
+    probe = container["readinessProbe"]["httpGet"]["path"]
+    slack.faults = Faults(error_rate=0.05, seed=5)
+    texts = await herd(sessions, cipher, slack, per_channel=5)
+    await digest_due_now(sessions)
+    replicas = [
+        Serve(database_url, slack, QUIET_HOURS_LEASE_SECONDS="60", **env, **secrets)
+        for _ in range(deployment["spec"]["replicas"])
+    ]
+    try:
+        await asyncio.gather(*(replica.start() for replica in replicas))
+        async with aiohttp.ClientSession() as client:
+            for replica in replicas:
+                url = f"http://127.0.0.1:{replica.port}{probe}"
+                async with client.get(url) as response:
+                    assert response.status == 200, await response.text()
+        await until(lambda: sum(delivered_texts(slack).values()) >= len(texts), within=90)
+        await asyncio.sleep(2.5)
+    finally:
+        for replica in replicas:
+            await replica.kill()
+    assert delivered_texts(slack) == Counter(texts)
+    digests = [m for m in slack.posted("C00") if m.text.startswith("While you were off")]
+    assert len(digests) == 1
 
 
 async def test_two_replicas_never_post_twice_when_leases_lapse_under_429s(
