@@ -17,19 +17,17 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import func, select
 
 from adapters.sandbox.driver import SlackDriver
+from adapters.sandbox.loopback import in_demo_database, served
 from adapters.sandbox.slack_api import FakeSlack, Message
 from bot.bootstrap import build_runtime
 from bot.clock import FixedClock
@@ -58,11 +56,7 @@ async def run_demo(*, database_url: str | None = None, say: Callable[[str], None
     Without ``database_url`` the week is kept in a SQLite file in a new temporary directory,
     removed when the demo ends, however it ends (done, failed, or Ctrl-C).
     """
-    if database_url is not None:
-        return await _run(database_url, database_url, say)
-    with tempfile.TemporaryDirectory(prefix="quiet-hours-demo-") as scratch:
-        url = f"sqlite+aiosqlite:///{Path(scratch) / 'demo.db'}"
-        return await _run(url, "a temporary SQLite file, removed at the end", say)
+    return await in_demo_database(database_url, lambda url, shown: _run(url, shown, say))
 
 
 async def _run(database_url: str, shown: str, say: Callable[[str], None]) -> int:
@@ -97,28 +91,25 @@ async def _serve(
         slack_api_url=api_url,
     )
     runtime = await build_runtime(settings, clock=clock, owner="demo")
-    runner = web.AppRunner(runtime.app, access_log=None)
 
     def at(text: str) -> None:
         say(f"[{format_instant(clock.now(), OSLO, 'en', now=clock.now())}] {text}")
 
     try:
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        app_url = f"http://127.0.0.1:{port}/slack/events"
-        say(f"Sandbox Slack workspace at {api_url} · Quiet Hours at {app_url}")
-        say(f"Database: {shown}")
-        async with aiohttp.ClientSession() as http:
-            driver = SlackDriver(slack=slack, url=app_url, signing_secret=signing_secret, http=http)
-            await _week(driver, runtime, clock, slack, at, say)
+        async with served(runtime.app) as base:
+            app_url = f"{base}/slack/events"
+            say(f"Sandbox Slack workspace at {api_url} · Quiet Hours at {app_url}")
+            say(f"Database: {shown}")
+            async with aiohttp.ClientSession() as http:
+                driver = SlackDriver(
+                    slack=slack, url=app_url, signing_secret=signing_secret, http=http
+                )
+                await _week(driver, runtime, clock, slack, at, say)
         calls = Counter(call.method for call in slack.calls)
         say("Slack Web API calls: " + ", ".join(f"{m} ×{n}" for m, n in sorted(calls.items())))
         delivered = [m for m in slack.posted("U_KARI") if "kontrakten" in m.text]
         return 0 if len(delivered) == 1 and not slack.violations else 1
     finally:
-        await runner.cleanup()
         await runtime.close()
 
 

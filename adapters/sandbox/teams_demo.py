@@ -16,18 +16,16 @@ message once, and the digest card lists the Sunday thread.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import func, select
 
 from adapters.sandbox.bot_connector import SandboxConnector
+from adapters.sandbox.loopback import in_demo_database, served
 from adapters.sandbox.teams_driver import Member, TeamsDriver, card_text
 from bot.bootstrap import Runtime, build_runtime
 from bot.clock import FixedClock
@@ -61,11 +59,7 @@ async def run_teams_demo(
     Without ``database_url`` the week is kept in a SQLite file in a new temporary directory,
     removed when the demo ends, however it ends.
     """
-    if database_url is not None:
-        return await _run(database_url, database_url, say)
-    with tempfile.TemporaryDirectory(prefix="quiet-hours-demo-") as scratch:
-        url = f"sqlite+aiosqlite:///{Path(scratch) / 'demo.db'}"
-        return await _run(url, "a temporary SQLite file, removed at the end", say)
+    return await in_demo_database(database_url, lambda url, shown: _run(url, shown, say))
 
 
 async def _run(database_url: str, shown: str, say: Callable[[str], None]) -> int:
@@ -82,31 +76,26 @@ async def _run(database_url: str, shown: str, say: Callable[[str], None]) -> int
         microsoft_graph_url=connector.graph_url,
     )
     runtime = await build_runtime(settings, clock=clock, owner="demo")
-    runner = web.AppRunner(runtime.app, access_log=None)
     try:
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        app_url = f"http://127.0.0.1:{port}/api/messages"
-        say(f"Sandbox Bot Connector at {connector.service_url} · Quiet Hours at {app_url}")
-        say(f"Database: {shown}")
-        async with aiohttp.ClientSession() as http:
-            driver = TeamsDriver(
-                url=app_url,
-                connector=connector,
-                http=http,
-                bot_id=BOT_ID,
-                tenant=TENANT,
-                team=TEAM,
-                team_name="Plattform",
-            )
-            await _week(driver, runtime, clock, say)
+        async with served(runtime.app) as base:
+            app_url = f"{base}/api/messages"
+            say(f"Sandbox Bot Connector at {connector.service_url} · Quiet Hours at {app_url}")
+            say(f"Database: {shown}")
+            async with aiohttp.ClientSession() as http:
+                driver = TeamsDriver(
+                    url=app_url,
+                    connector=connector,
+                    http=http,
+                    bot_id=BOT_ID,
+                    tenant=TENANT,
+                    team=TEAM,
+                    team_name="Plattform",
+                )
+                await _week(driver, runtime, clock, say)
         calls = Counter(f"{call.method} {_kind(call.path)}" for call in connector.calls)
         say("Bot Connector calls: " + ", ".join(f"{k} ×{n}" for k, n in sorted(calls.items())))
         return 0 if len(_to_kari(driver)) == 1 and not connector.violations else 1
     finally:
-        await runner.cleanup()
         await runtime.close()
         await connector.stop()
 
