@@ -42,18 +42,18 @@ class _StoringHandler(AsyncSocketModeHandler):
         self._store_first = store_first
         self._durable = durable
 
-    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+    async def handle(self, socket: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         body = req.payload if req.type == "events_api" else None
         event = body.get("event") if isinstance(body, dict) else None
         if not isinstance(event, dict) or event.get("type") not in self._durable:
-            await super().handle(client, req)
+            await super().handle(socket, req)
             return
         assert isinstance(body, dict)
         retry = await self._store_first(body, event)
         if retry is not None:
             log.warning("Slack event not acknowledged, Slack will send it again: %s", retry)
             return
-        await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+        await socket.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
 
 
 class SlackSocketMode:
