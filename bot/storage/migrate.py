@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.errors import StartupError
 from bot.storage.db import create_engine
 from bot.storage.reachable import require_database
+from bot.storage.retry import retrying
 
 __all__ = [
     "MIGRATION_LOCK_ID",
@@ -66,9 +67,21 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the schema to ``revision`` in one transaction (PostgreSQL: DDL is transactional)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision)
+    """Upgrade the schema to ``revision`` in one transaction (PostgreSQL: DDL is transactional).
+
+    Two processes may start at once (replicas, ``migrate`` next to ``serve``). PostgreSQL makes
+    the second wait on an advisory lock; SQLite makes it wait at most its busy timeout (5 s) and
+    then answers "database is locked", so the whole upgrade is tried again (up to 8 times,
+    about 30 s of back-off in all) and then finds nothing left to do.
+
+    Raises ``sqlalchemy.exc.DBAPIError`` when the database stays locked or refuses the DDL.
+    """
+
+    async def once() -> None:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade, revision)
+
+    await retrying(once, what="schema upgrade", attempts=8, base_delay=0.25)
 
 
 def upgrade_url(url: str) -> None:
