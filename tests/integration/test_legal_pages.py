@@ -106,3 +106,19 @@ async def test_operator_settings_are_text_never_markup(tmp_path: Path) -> None:
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in body
         assert 'href="javascript:' not in body  # not an address or an http(s) URL: no link
         assert "default-src 'none'" in headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/", "<title>Quiet Hours</title>"),
+        ("/privacy", "<title>Privacy — Quiet Hours</title>"),
+        ("/terms?lang=nb", "<title>Vilkår for bruk — Quiet Hours</title>"),
+    ],
+)
+async def test_each_page_names_the_product_once_in_its_title(
+    bare_site: str, path: str, title: str
+) -> None:
+    status, _, page = await fetch(bare_site + path)
+    assert status == 200
+    assert title in page
