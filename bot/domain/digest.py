@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.guard import reads_like_decision
 from bot.i18n import format_instant, translate
 
 __all__ = [
@@ -19,31 +20,12 @@ __all__ = [
     "summarise",
 ]
 
-# Phrases that suggest a discussion reached a decision, in English and Norwegian. Only a yes/no
-# signal is kept from a message; its text is never stored.
-_DECISION_PHRASES = [
-    r"decided",
-    r"decision (?:is|was) made",
-    r"let'?s go with",
-    r"we(?:'ll| will) go with",
-    r"agreed",
-    r"final answer",
-    r"approved",
-    r"vi går for",
-    r"vi gjør det slik",
-    r"bestemt",
-    r"besluttet",
-    r"vedtatt",
-    r"enige om",
-    r"konklusjon",
-    r"godkjent",
-]
-_DECISION = re.compile(r"\b(?:" + "|".join(_DECISION_PHRASES) + r")\b", re.IGNORECASE)
-
 
 def looks_decided(text: str) -> bool:
-    """Whether ``text`` reads like a decision ("let's go with", "vi går for", "bestemt" …)."""
-    return bool(_DECISION.search(text or ""))
+    """Whether ``text`` reads like a decision ("let's go with", "vi går for", "godkjent" …);
+    the rule lives in :func:`bot.domain.guard.reads_like_decision`. Only this yes/no is kept
+    from a message; its text is never stored."""
+    return reads_like_decision(text)
 
 
 @dataclass(frozen=True)
