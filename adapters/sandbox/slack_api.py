@@ -227,6 +227,7 @@ class FakeSlack:
         locale: str = "en-US",
         *,
         is_admin: bool = False,
+        is_bot: bool = False,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
@@ -236,6 +237,7 @@ class FakeSlack:
             "locale": locale,
             "is_admin": is_admin,
             "is_owner": False,
+            "is_bot": is_bot,
         }
 
     def add_channel(
@@ -656,6 +658,20 @@ class FakeSlack:
         if found is None:
             return {"ok": False, "error": "user_not_found"}
         return {"user": found}
+
+    def _m_users_list(self, params: JSONDict, user: str) -> JSONDict:
+        """Every user of the workspace (the app's own bot user too, ``is_bot``), paged by
+        ``limit``/``cursor`` like ``conversations.members``."""
+        everyone = [*self.users.values()]
+        if self.bot_user not in self.users:
+            everyone.append({"id": self.bot_user, "name": "quiet-hours", "is_bot": True})
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        start = int(params.get("cursor") or 0)
+        following = str(start + limit) if start + limit < len(everyone) else ""
+        return {
+            "members": everyone[start : start + limit],
+            "response_metadata": {"next_cursor": following},
+        }
 
     def _m_dnd_teamInfo(self, params: JSONDict, user: str) -> JSONDict:
         wanted = [u for u in str(params.get("users", "")).split(",") if u]

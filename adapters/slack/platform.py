@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import digest_blocks, fallback_text, text_sections
+from adapters.slack.bots import BotDirectory
 from adapters.slack.limits import FALLBACK_TEXT, MESSAGE_BLOCKS
 from adapters.slack.mrkdwn import conversation_link
 from bot.domain.digest import DigestView
@@ -146,6 +147,7 @@ class SlackPlatform:
         self._session = session
         self._own_session = session is None
         self._clients: dict[str, AsyncWebClient] = {}
+        self._bots = BotDirectory(self._client)
 
     def _http(self) -> aiohttp.ClientSession:
         # One pooled HTTP session for every call: a Monday herd must not open a connection
@@ -389,3 +391,11 @@ class SlackPlatform:
         except Exception as error:
             raise classify(error) from error
         return members
+
+    async def bot_users(self, workspace: str) -> frozenset[str]:
+        """The workspace's bots and deactivated users (``users.list``, cached an hour): a
+        channel's audience is its human members. Raises :class:`DeliveryError`."""
+        try:
+            return await self._bots.bots(workspace)
+        except Exception as error:
+            raise classify(error) from error

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.hours import WorkingHours
+from bot.domain.audience import MembersHours
 from bot.domain.policy import Mode, Person, TeamPolicy, UrgentWho
 from bot.domain.timeutil import ensure_utc
 from bot.i18n import format_instant, translate
@@ -16,6 +18,7 @@ __all__ = [
     "Action",
     "ChannelAudience",
     "Decision",
+    "MembersAudience",
     "PersonAudience",
     "Reason",
     "decide",
@@ -51,7 +54,24 @@ class ChannelAudience:
         return self.team.name if self.team is not None else self.channel_id
 
 
-Audience = PersonAudience | ChannelAudience
+@dataclass(frozen=True)
+class MembersAudience:
+    """A conversation decided by its human members' own hours: a channel whose team chose
+    ``audience members``, or a group DM. It is "in hours" when at least half of them are
+    (:class:`~bot.domain.audience.MembersHours`). ``team`` gives the mode and urgent rules
+    (None for a group DM no team covers: held, like a DM)."""
+
+    conversation: str
+    members: MembersHours
+    team: TeamPolicy | None = None
+    group: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.team.name if self.team is not None else self.conversation
+
+
+Audience = PersonAudience | ChannelAudience | MembersAudience
 
 
 @dataclass(frozen=True)
@@ -101,8 +121,20 @@ class Decision:
         return self.reason.text(locale, now=now)
 
 
-def _hours_and_mode(audience: Audience) -> tuple[WorkingHours | None, Mode]:
+class Hours(Protocol):
+    """What a decision asks of hours: one person's or team's, or a conversation's members'."""
+
+    @property
+    def tz(self) -> ZoneInfo: ...
+
+    def next_open(self, instant: datetime) -> datetime | None: ...
+
+
+def _hours_and_mode(audience: Audience) -> tuple[Hours | None, Mode]:
     team = audience.team
+    if isinstance(audience, MembersAudience):
+        # a group DM is held by default, like a DM: its members are the people it would reach
+        return audience.members, team.mode if team is not None else Mode.HOLD
     if isinstance(audience, PersonAudience):
         hours = team.hours_for(audience.person) if team is not None else audience.person.hours
         # A DM is held by default: the recipient is one person whose evening it would interrupt.
@@ -135,6 +167,7 @@ def decide(
     at = ensure_utc(at)
     now = at if handled_at is None else max(at, ensure_utc(handled_at))
     name = audience.display_name
+    whose = _whose(audience)
     hours, mode = _hours_and_mode(audience)
     if hours is None:
         return Decision(Action.DELIVER, at, Reason("decision.deliver.no_policy"))
@@ -142,11 +175,9 @@ def decide(
         return Decision(Action.DELIVER, at, Reason("decision.deliver.mode_off", {"audience": name}))
     opening = hours.next_open(now)
     if opening is None:
-        return Decision(
-            Action.DELIVER, at, Reason("decision.deliver.never_opens", {"audience": name})
-        )
+        return Decision(Action.DELIVER, at, Reason(*whose("decision.deliver.never_opens", name)))
     if opening == now:
-        return Decision(Action.DELIVER, at, Reason("decision.deliver.open", {"audience": name}))
+        return Decision(Action.DELIVER, at, Reason(*whose("decision.deliver.open", name)))
     if urgent:
         team = audience.team
         if team is None or team.may_mark_urgent(sender):
@@ -159,16 +190,35 @@ def decide(
             )
         fallback = "decision.hold" if mode is Mode.HOLD else "decision.label"
         who = team.urgent.who if team.urgent.who is not UrgentWho.ANYONE else UrgentWho.NOBODY
+        key, params = whose(fallback, name)
         refused = Reason(
             "decision.urgent_refused",
-            {"audience": name, "who": who.value, "fallback": fallback},
+            {**params, "who": who.value, "fallback": key},
             when=opening,
             tz=hours.tz,
         )
         return _off_hours(mode, at, opening, refused, urgent_refused=True)
     reason_key = "decision.hold" if mode is Mode.HOLD else "decision.label"
-    reason = Reason(reason_key, {"audience": name}, when=opening, tz=hours.tz)
+    reason = Reason(*whose(reason_key, name), when=opening, tz=hours.tz)
     return _off_hours(mode, at, opening, reason, urgent_refused=False)
+
+
+def _whose(audience: Audience) -> Callable[[str, str], tuple[str, dict[str, str]]]:
+    """The reason's key and parameters, saying whose hours were used: for members, the
+    ``….members`` (channel) or ``….group`` (group DM) variant with how many people they are."""
+
+    def plain(key: str, name: str) -> tuple[str, dict[str, str]]:
+        return key, {"audience": name}
+
+    if not isinstance(audience, MembersAudience):
+        return plain
+    suffix = ".group" if audience.group else ".members"
+    count = str(audience.members.count)
+
+    def members(key: str, name: str) -> tuple[str, dict[str, str]]:
+        return key + suffix, {"audience": name, "count": count}
+
+    return members
 
 
 def _off_hours(

@@ -10,6 +10,7 @@ from bot.domain.hours import WorkingHours
 from bot.domain.timeutil import ensure_utc, local_date, resolve_wall_time
 
 __all__ = [
+    "AudienceKind",
     "DigestSchedule",
     "DigestTarget",
     "Mode",
@@ -31,6 +32,13 @@ class Mode(StrEnum):
     HOLD = "hold"  # held and delivered when hours open
     LABEL = "label"  # delivered, thread marked "no reply expected until …"
     OFF = "off"  # quiet hours not enforced
+
+
+class AudienceKind(StrEnum):
+    """Whose hours decide for a team's channels."""
+
+    TEAM = "team"  # the team policy's hours
+    MEMBERS = "members"  # at least half of each channel's human members, each in their own hours
 
 
 class UrgentWho(StrEnum):
@@ -105,6 +113,7 @@ class TeamPolicy:
     allowed_modes: frozenset[Mode] = frozenset(Mode)
     mode_restriction_reason: str = ""
     locale: str = "en"
+    audience: AudienceKind = AudienceKind.TEAM
 
     def __post_init__(self) -> None:
         if self.mode not in self.allowed_modes:

@@ -78,6 +78,25 @@ MESSAGES: dict[str, str] = {
     "decision.label": "No reply expected — replies are due from {when}.",
     "decision.urgent": "Marked urgent by {sender}: delivered now.",
     "decision.urgent_refused": "Only {who} may mark messages urgent here. {fallback}",
+    # whose hours: at least half of a conversation's members (audience members, group DMs)
+    "decision.deliver.open.members": "At least half of the channel's {count} members are within their working hours.",
+    "decision.deliver.never_opens.members": (
+        "Half of the channel's {count} members are never at work at the same time in the next "
+        "60 days, so it is delivered now."
+    ),
+    "decision.hold.members": "Held until half of the channel's {count} members are at work: {when}.",
+    "decision.label.members": (
+        "No reply expected — half of the channel's {count} members are at work from {when}."
+    ),
+    "decision.deliver.open.group": "At least half of the group's {count} members are within their working hours.",
+    "decision.deliver.never_opens.group": (
+        "Half of the group's {count} members are never at work at the same time in the next "
+        "60 days, so it is delivered now."
+    ),
+    "decision.hold.group": "Held until half of the group's {count} members are at work: {when}.",
+    "decision.label.group": (
+        "No reply expected — half of the group's {count} members are at work from {when}."
+    ),
     "urgent.who.leaders": "team leaders",
     "urgent.who.listed": "the people the team policy names",
     "urgent.who.nobody": "nobody",

@@ -75,6 +75,25 @@ MESSAGES: dict[str, str] = {
     "decision.label": "Ingen svar forventes — svar ventes fra {when}.",
     "decision.urgent": "Merket som haster av {sender}: leveres nå.",
     "decision.urgent_refused": "Bare {who} kan merke meldinger som haster her. {fallback}",
+    # whose hours: at least half of a conversation's members (audience members, group DMs)
+    "decision.deliver.open.members": "Minst halvparten av kanalens {count} medlemmer er innenfor arbeidstiden sin.",
+    "decision.deliver.never_opens.members": (
+        "Halvparten av kanalens {count} medlemmer er aldri på jobb samtidig de neste 60 dagene, "
+        "så meldingen leveres nå."
+    ),
+    "decision.hold.members": "Holdes til halvparten av kanalens {count} medlemmer er på jobb: {when}.",
+    "decision.label.members": (
+        "Ingen svar forventes — halvparten av kanalens {count} medlemmer er på jobb fra {when}."
+    ),
+    "decision.deliver.open.group": "Minst halvparten av gruppens {count} medlemmer er innenfor arbeidstiden sin.",
+    "decision.deliver.never_opens.group": (
+        "Halvparten av gruppens {count} medlemmer er aldri på jobb samtidig de neste 60 dagene, "
+        "så meldingen leveres nå."
+    ),
+    "decision.hold.group": "Holdes til halvparten av gruppens {count} medlemmer er på jobb: {when}.",
+    "decision.label.group": (
+        "Ingen svar forventes — halvparten av gruppens {count} medlemmer er på jobb fra {when}."
+    ),
     "urgent.who.leaders": "teamlederne",
     "urgent.who.listed": "de som teamets regler nevner",
     "urgent.who.nobody": "ingen",

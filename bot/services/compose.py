@@ -14,6 +14,7 @@ from bot.domain.policy import Person
 from bot.metrics import DeliveryMetrics
 from bot.ports import AuthorActions, DeliveryError
 from bot.services.access import Membership, MembersSource
+from bot.services.audience import ConversationAudiences
 from bot.services.directory import person_from_row, policy_from_row
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow
@@ -101,6 +102,8 @@ class ComposeService:
         # in (Slack: a slash command works in any channel or group DM). Elsewhere the bot was
         # reached there (a Teams command), or the adapter asks first (the Teams extension).
         self._bot_presence = frozenset(bot_presence) & frozenset(members or {})
+        # a channel with ``audience members`` and a group DM: their members' hours decide
+        self.audiences = ConversationAudiences(membership=self.membership, sources=members)
 
     def membership(self, platform: str) -> Membership:
         """Who is in which conversation on ``platform`` (cached); nobody when unknown."""
@@ -168,6 +171,9 @@ class ComposeService:
             if row is None or row.uninstalled_at is not None:
                 raise NotInstalledError(workspace)
             audience = await self._audience(session, row.id, conversation, recipient, now)
+            audience = await self.audiences.widen(
+                session, audience, platform=platform, workspace=workspace, workspace_id=row.id
+            )
             decision = decide(
                 sender=author, audience=audience, at=now, urgent=urgent, sender_name=author_name
             )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
 from bot.domain.policy import (
+    AudienceKind,
     DigestSchedule,
     DigestTarget,
     Mode,
@@ -100,4 +101,5 @@ def policy_from_row(team: TeamRow, *, leaders: list[str], channels: list[str]) -
             weekday=team.digest_weekday, at=digest_at, target=DigestTarget(team.digest_target)
         ),
         locale=team.locale,
+        audience=AudienceKind(team.audience or AudienceKind.TEAM),
     )

@@ -156,6 +156,9 @@ class TeamRow(Base):
     digest_target: Mapped[str] = mapped_column(String(8), default="channel")  # "channel" | "dm"
     preset: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    # whose hours decide for its channels: "team" (its policy) | "members" (half of each
+    # channel's human members, each in their own hours)
+    audience: Mapped[str] = mapped_column(String(8), default="team", server_default="team")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

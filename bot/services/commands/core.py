@@ -249,6 +249,11 @@ class CommandBase:
                 locale,
                 who=translate(f"cmd.urgent_who.{policy.urgent.who.value}", locale),
             ),
+            translate(
+                "cmd.team.audience",
+                locale,
+                audience=translate(f"cmd.audience.{policy.audience.value}", locale),
+            ),
         ]
         if team.preset:
             lines.append(translate("cmd.team.preset", locale, preset=team.preset))

@@ -8,7 +8,7 @@ from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.policy import Mode, ModeNotAllowedError, TeamPolicy, UrgentWho
 from bot.i18n import translate
 from bot.presets import PresetError, list_presets, load_preset
-from bot.services.commands.core import Caller, CommandBase
+from bot.services.commands.core import Caller
 from bot.services.commands.replies import (
     CHANNEL,
     CLOCK,
@@ -18,6 +18,7 @@ from bot.services.commands.replies import (
     Invocation,
     Reply,
 )
+from bot.services.commands.team_audience import TeamAudienceVerbs
 from bot.services.directory import policy_from_row
 from bot.services.team_rules import vet_team_hours
 from bot.storage.repositories import (
@@ -26,7 +27,7 @@ from bot.storage.repositories import (
 )
 
 
-class TeamVerbs(CommandBase):
+class TeamVerbs(TeamAudienceVerbs):
     async def _team(self, call: Invocation, caller: Caller, rest: str) -> Reply:
         locale = caller.locale
         sub, _, args = rest.strip().partition(" ")
@@ -58,6 +59,8 @@ class TeamVerbs(CommandBase):
             "leader": self._team_leader,
             "leder": self._team_leader,
             "urgent": self._team_urgent,
+            "audience": self._team_audience,
+            "publikum": self._team_audience,
             "language": self._team_language,
             "språk": self._team_language,
         }

@@ -1,0 +1,230 @@
+"""A conversation's members as its audience: who they are, and the hours of each (cached).
+
+Used where a message's audience is the people in a conversation rather than one policy: a
+channel whose team chose ``audience members``, and a group DM (issue #9 parts 3 and 4). The
+platform names the members (Slack ``conversations.members``, a Teams roster — every page, via
+:class:`~bot.services.access.Membership`, cached :data:`~bot.services.access.MEMBERS_TTL`
+seconds); bots are left out (:class:`BotSource`); each member's hours come from their stored
+person row through :func:`member_hours`. The result is kept for the same TTL, so a burst of
+posts to a channel of 5,000 costs one member list, one read of their rows and one parse per
+distinct set of hours: after that only the sweep of :func:`~bot.domain.audience.first_quorum_open`.
+A person's new hours reach a cached audience within that TTL.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.audience import MembersHours
+from bot.domain.decisions import Audience, ChannelAudience, MembersAudience
+from bot.domain.hours import WorkingHours
+from bot.domain.policy import AudienceKind, TeamPolicy
+from bot.services.access import MEMBERS_TTL, Membership
+from bot.services.directory import person_from_row, zone_or_utc
+from bot.storage.models import PersonRow
+
+__all__ = ["BotSource", "ConversationAudiences", "GroupChats", "member_hours"]
+
+log = logging.getLogger(__name__)
+
+#: Person rows read per query (well under every database's limit on bound parameters).
+ROWS_PER_QUERY = 500
+#: Audiences kept at most (least recently computed go first).
+MAX_CACHED = 500
+
+
+@runtime_checkable
+class BotSource(Protocol):
+    """Platforms whose member lists include bots (Slack) say which users are bots."""
+
+    async def bot_users(self, workspace: str) -> frozenset[str]: ...
+
+
+@runtime_checkable
+class GroupChats(Protocol):
+    """Platforms that can tell a group DM (Slack ``mpim``, a Teams group chat) from a channel."""
+
+    async def is_group_chat(self, workspace: str, conversation: str) -> bool: ...
+
+
+def _row_key(row: PersonRow) -> tuple[object, ...]:
+    return (row.hours_spec, row.hours_source, row.tz, row.days_off)
+
+
+@lru_cache(maxsize=8192)
+def _hours_of(key: tuple[object, ...], team_hours: WorkingHours | None) -> WorkingHours | None:
+    hours_spec, hours_source, tz, days_off = key
+    row = PersonRow(
+        external_id="",
+        hours_spec=hours_spec,
+        hours_source=hours_source,
+        tz=tz,
+        days_off=days_off,
+    )
+    own = person_from_row(row).hours
+    if own is not None or team_hours is None:
+        return own
+    # no hours of their own: the team's windows in the member's own zone (an Oslo team's 08:00
+    # is a New York member's 08:00 in New York), with the team's holidays
+    zone = zone_or_utc(str(tz)) if tz else team_hours.tz
+    return replace(team_hours, tz=zone) if zone != team_hours.tz else team_hours
+
+
+def member_hours(row: PersonRow | None, team: TeamPolicy | None) -> WorkingHours | None:
+    """The hours that count for one member of a conversation; None when none apply.
+
+    INTERIM SEAM (issue #9 part 2 brings the full precedence — own hours > platform schedule
+    with the policy's days > team policy > workspace default): the member's stored hours, else
+    ``team``'s windows in the member's zone, else ``team``'s hours. Cached per distinct input.
+    """
+    team_hours = team.hours if team is not None else None
+    if row is None:
+        return team_hours
+    return _hours_of(_row_key(row), team_hours)
+
+
+@dataclass(frozen=True)
+class _Cached:
+    expires: float
+    members: frozenset[str]
+    team: TeamPolicy | None
+    hours: MembersHours | None
+
+
+class ConversationAudiences:
+    """Turns a conversation's audience into its members' when its team (or its being a group
+    DM) says so; see the module docstring for what is cached."""
+
+    def __init__(
+        self,
+        *,
+        membership: Callable[[str], Membership],
+        sources: Mapping[str, object] | None = None,
+        ttl: float = MEMBERS_TTL,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._membership = membership
+        self._sources = dict(sources or {})
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._cached: dict[tuple[str, str, str], _Cached] = {}
+
+    async def is_group_chat(self, platform: str, workspace: str, conversation: str) -> bool:
+        """Whether the platform says ``conversation`` is a group DM (False when it cannot)."""
+        source = self._sources.get(platform)
+        if not isinstance(source, GroupChats):
+            return False
+        try:
+            return await source.is_group_chat(workspace, conversation)
+        except Exception as error:  # a channel, as far as we can tell
+            log.info("could not tell whether a conversation is a group DM (%s)", error)
+            return False
+
+    async def widen(
+        self,
+        session: AsyncSession,
+        audience: Audience,
+        *,
+        platform: str,
+        workspace: str,
+        workspace_id: int,
+        group: bool = False,
+    ) -> Audience:
+        """``audience`` itself, or — for a channel whose team chose ``audience members``, or a
+        group DM (``group``) — a :class:`MembersAudience` of its human members. Stays a
+        :class:`ChannelAudience` when the platform names no members (the team's hours then)."""
+        if not isinstance(audience, ChannelAudience):
+            return audience
+        team = audience.team
+        wanted = group or (team is not None and team.audience is AudienceKind.MEMBERS)
+        if not wanted:
+            return audience
+        hours = await self.members_hours(
+            session,
+            platform=platform,
+            workspace=workspace,
+            workspace_id=workspace_id,
+            conversation=audience.channel_id,
+            team=team,
+        )
+        if hours is None:
+            return audience
+        return MembersAudience(audience.channel_id, hours, team, group=group)
+
+    async def members_hours(
+        self,
+        session: AsyncSession,
+        *,
+        platform: str,
+        workspace: str,
+        workspace_id: int,
+        conversation: str,
+        team: TeamPolicy | None,
+    ) -> MembersHours | None:
+        """The hours of ``conversation``'s human members, each by :func:`member_hours`; None
+        when the platform names none, or none of them has hours."""
+        members = await self._membership(platform).members(workspace, conversation)
+        if not members:
+            return None
+        key = (platform, workspace, conversation)
+        now = self._monotonic()
+        cached = self._cached.get(key)
+        if (
+            cached is not None
+            and cached.expires > now
+            and cached.members == members
+            and cached.team == team
+        ):
+            return cached.hours
+        humans = sorted(members - await self._bots(platform, workspace))
+        rows = await _person_rows(session, workspace_id, humans)
+        found = [member_hours(rows.get(person), team) for person in humans]
+        hours_list = [hours for hours in found if hours is not None]
+        result = None
+        if hours_list:
+            tz = team.hours.tz if team is not None else _most_common_zone(hours_list)
+            result = MembersHours.of(hours_list, tz)
+        self._cached.pop(key, None)
+        self._cached[key] = _Cached(now + self._ttl, members, team, result)
+        while len(self._cached) > MAX_CACHED:
+            self._cached.pop(next(iter(self._cached)))
+        return result
+
+    async def _bots(self, platform: str, workspace: str) -> frozenset[str]:
+        source = self._sources.get(platform)
+        if not isinstance(source, BotSource):
+            return frozenset()
+        try:
+            return await source.bot_users(workspace)
+        except Exception as error:  # counted as people rather than not deciding at all
+            log.warning("could not list the workspace's bots (%s)", error)
+            return frozenset()
+
+
+def _most_common_zone(hours: Sequence[WorkingHours]) -> ZoneInfo:
+    return Counter(h.tz for h in hours).most_common(1)[0][0]
+
+
+async def _person_rows(
+    session: AsyncSession, workspace_id: int, people: Sequence[str]
+) -> dict[str, PersonRow]:
+    rows: dict[str, PersonRow] = {}
+    for start in range(0, len(people), ROWS_PER_QUERY):
+        chunk = people[start : start + ROWS_PER_QUERY]
+        found = await session.scalars(
+            select(PersonRow).where(
+                PersonRow.workspace_id == workspace_id, PersonRow.external_id.in_(chunk)
+            )
+        )
+        rows.update((row.external_id, row) for row in found)
+    return rows
