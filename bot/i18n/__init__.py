@@ -1,22 +1,32 @@
-"""One translation layer for every user-facing string: English and Norwegian bokmål catalogs."""
+"""One translation layer for every user-facing string: gettext catalogs in English and
+Norwegian bokmål (``bot/i18n/locale/<lang>/LC_MESSAGES/messages.po``, see README, Translations).
+
+A message is looked up by its key (the ``msgid``); the English catalog holds the English text.
+Text is a Python format string with ``{name}`` fields, filled from the keyword arguments.
+"""
 
 from __future__ import annotations
 
-import string
+import copy
+import functools
+import logging
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.i18n import en, en_app, nb, nb_app
+from babel.support import Translations
+
+from bot.i18n.catalogs import load_translations
 
 __all__ = [
     "DEFAULT_LOCALE",
     "SUPPORTED_LOCALES",
     "Locale",
     "format_instant",
+    "has_message",
     "normalize_locale",
-    "placeholders",
     "translate",
+    "translate_plural",
     "weekday_name",
 ]
 
@@ -24,10 +34,7 @@ Locale = Literal["en", "nb"]
 DEFAULT_LOCALE: Locale = "en"
 SUPPORTED_LOCALES: tuple[Locale, ...] = ("en", "nb")
 
-CATALOGS: dict[Locale, dict[str, str]] = {
-    "en": {**en.MESSAGES, **en_app.MESSAGES},
-    "nb": {**nb.MESSAGES, **nb_app.MESSAGES},
-}
+_log = logging.getLogger(__name__)
 
 # Norwegian users may report "no", "nb", "nn" or a region variant; all read bokmål well.
 _ALIASES: dict[str, Locale] = {"nb": "nb", "no": "nb", "nn": "nb", "nob": "nb", "nno": "nb"}
@@ -41,20 +48,56 @@ def normalize_locale(raw: str | None) -> Locale:
     return _ALIASES.get(language, DEFAULT_LOCALE)
 
 
+@functools.cache
+def _own(locale: Locale) -> Translations:
+    """``locale``'s own catalog, loaded once per process."""
+    return load_translations(locale)
+
+
+@functools.cache
+def _translations(locale: Locale) -> Translations:
+    """``locale``'s catalog, falling back to English for a message it lacks (or leaves empty)."""
+    if locale == DEFAULT_LOCALE:
+        return _own(locale)
+    chain = copy.copy(_own(locale))  # shares the messages; the fallback is this copy's own
+    chain.add_fallback(_own(DEFAULT_LOCALE))
+    return chain
+
+
+def has_message(key: str, locale: str | None = None) -> bool:
+    """Whether ``locale``'s own catalog translates ``key`` (singular or plural), no fallback."""
+    own = _own(normalize_locale(locale))
+    return own.gettext(key) != key or own.ngettext(key, "", 2) != ""
+
+
+def _missing(key: str) -> str:
+    # the check test (tests/unit/test_i18n_catalogs.py) finds every key the code names; this is
+    # for a key built at run time that the catalogs lack: show the key rather than fail
+    _log.warning("no message %r in the catalogs", key)
+    return key
+
+
 def translate(key: str, locale: str | None = None, /, **params: object) -> str:
-    """The message ``key`` in ``locale`` (English fallback), formatted with ``params``."""
-    catalog = CATALOGS[normalize_locale(locale)]
-    template = catalog.get(key) or CATALOGS[DEFAULT_LOCALE].get(key)
-    if template is None:
-        raise KeyError(f"no message {key!r} in any catalog")
+    """The message ``key`` in ``locale`` (English, then the key itself, as fallbacks),
+    formatted with ``params`` (``str.format``; a missing parameter raises ``KeyError``)."""
+    template = _translations(normalize_locale(locale)).gettext(key)
+    if template == key:
+        return _missing(key)
     return template.format(**params)
 
 
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+def translate_plural(key: str, count: int, locale: str | None = None, /, **params: object) -> str:
+    """The plural message ``key`` in the form ``locale``'s ``Plural-Forms`` rule picks for
+    ``count`` (English: 1 → singular, 0 and 2+ → plural; bokmål the same), formatted with
+    ``count`` and ``params``. Fallbacks as in :func:`translate`."""
+    template = _translations(normalize_locale(locale)).ngettext(key, key, count)
+    if template == key:
+        return _missing(key)
+    return template.format(**{"count": count, **params})
 
 
 def weekday_name(weekday: int, locale: str | None = None, *, short: bool = True) -> str:
+    """The name of ``weekday`` (0 = Monday), abbreviated when ``short``."""
     kind = "short" if short else "long"
     return translate(f"weekday.{kind}.{weekday}", locale)
 

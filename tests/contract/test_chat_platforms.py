@@ -40,7 +40,7 @@ from adapters.teams.platform import TeamsPlatform
 from bot.bootstrap import build_runtime
 from bot.clock import FixedClock
 from bot.domain.digest import DigestThread, DigestView
-from bot.i18n import CATALOGS, normalize_locale
+from bot.i18n import has_message, normalize_locale
 from bot.ports import (
     ChatPlatform,
     DeliveryError,
@@ -475,7 +475,7 @@ async def test_a_channel_that_is_not_there_fails_for_good_with_a_reason_people_c
         )
     assert failed.value.kind is DeliveryErrorKind.PERMANENT
     for locale in ("en", "nb"):
-        assert f"delivery.failed.{failed.value.code}" in CATALOGS[locale]
+        assert has_message(f"delivery.failed.{failed.value.code}", locale)
 
 
 async def test_notify_reaches_the_person_privately(case: Case) -> None:

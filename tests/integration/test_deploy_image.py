@@ -62,6 +62,10 @@ def test_package_built_from_the_copied_files_has_its_data_and_command(tmp_path: 
     assert {f"migrations/versions/{name}" for name in versions} <= names
     assert {f"policies/{p.name}" for p in (ROOT / "policies").glob("*.yaml")} <= names
     assert {"adapters/slack/manifest.yml", "migrations/env.py", "bot/py.typed"} <= names
+    # the translations, compiled by setup.py at build time; their .po sources stay behind
+    catalogs = {f"bot/i18n/locale/{lang}/LC_MESSAGES/messages.mo" for lang in ("en", "nb")}
+    assert catalogs <= names
+    assert not [n for n in names if n.endswith(".po")]
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "quiet-hours = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

@@ -136,6 +136,7 @@ def test_every_package_setuptools_finds_is_copied_into_the_build() -> None:
     includes = PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]
     assert {pattern.rstrip("*") for pattern in includes} <= copied
     assert PYPROJECT["project"]["readme"] in copied  # setuptools reads it to build
+    assert "setup.py" in copied  # it compiles the translations (.po -> .mo) into the package
 
 
 # -- .dockerignore -------------------------------------------------------------------------

@@ -1,0 +1,81 @@
+"""The gettext catalogs (bot/i18n/locale/*/LC_MESSAGES/messages.po): every message in both
+languages with the same placeholders, every key the code names present, and the checker itself
+catches what it must (a key in one language only, a placeholder that differs, a lost plural)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Message
+from babel.messages.pofile import write_po
+
+from bot.i18n.catalogs import LOCALE_DIR, load_translations, read_catalog
+from bot.i18n.tooling import Usage, check, extract, update
+
+
+def test_the_catalogs_are_complete_and_consistent() -> None:
+    assert check() == []
+
+
+def test_the_code_names_its_keys_where_the_check_can_see_them() -> None:
+    usage = extract()
+    assert "cmd.hours.saved" in usage.places
+    # a conditional key: both branches are seen
+    assert {"held.sent_now", "held.gone"} <= set(usage.places)
+
+
+@pytest.fixture
+def catalogs(tmp_path: Path) -> Path:
+    shutil.copytree(LOCALE_DIR, tmp_path / "locale")
+    return tmp_path / "locale"
+
+
+def _edit(root: Path, locale: str, message: Message) -> None:
+    catalog = read_catalog(locale, root)
+    key = message.id if isinstance(message.id, str) else message.id[0]
+    if key in catalog:
+        del catalog[key]  # Catalog.__setitem__ would merge into the old entry, keeping its text
+    catalog[key] = message
+    with (root / locale / "LC_MESSAGES" / "messages.po").open("wb") as out:
+        write_po(out, catalog, width=0)
+
+
+def test_a_key_in_one_language_only_is_caught(catalogs: Path) -> None:
+    _edit(catalogs, "en", Message("cmd.new_thing", "A new thing"))
+    assert check(catalogs, Usage()) == ["nb: cmd.new_thing is missing (it is in en)"]
+
+
+def test_a_placeholder_that_differs_is_caught(catalogs: Path) -> None:
+    _edit(catalogs, "nb", Message("cmd.hours.saved", "Lagret: `{spek}`"))
+    assert check(catalogs, Usage()) == ["nb: cmd.hours.saved uses ['spek'], English uses ['spec']"]
+
+
+def test_an_empty_translation_is_caught_and_falls_back_to_english(catalogs: Path) -> None:
+    _edit(catalogs, "nb", Message("cmd.working", ""))
+    assert check(catalogs, Usage()) == ["nb: cmd.working has no text"]
+    # compiled, the empty entry is left out, so the chain falls back to English
+    assert load_translations("nb", catalogs).gettext("cmd.working") == "cmd.working"
+
+
+def test_a_key_the_code_names_but_no_catalog_has_is_caught(catalogs: Path) -> None:
+    usage = Usage(places={"cmd.not_written_yet": ["bot/x.py:1"]})
+    assert check(catalogs, usage) == [
+        "code: cmd.not_written_yet is not in the catalogs (bot/x.py:1)"
+    ]
+
+
+def test_update_adds_new_keys_to_both_catalogs_and_keeps_the_rest(catalogs: Path) -> None:
+    before = {m.id for m in read_catalog("en", catalogs)}
+    usage = Usage(places={"cmd.brand_new": ["bot/x.py:1"], "digest.count": ["bot/y.py:2"]})
+    usage.plural.add("digest.count")
+    changes = update(catalogs, usage)
+    assert "en: added cmd.brand_new" in changes and "nb: added digest.count" in changes
+    for locale in ("en", "nb"):
+        catalog = read_catalog(locale, catalogs)
+        assert before <= {m.id if isinstance(m.id, str) else m.id[0] for m in catalog}
+        assert catalog["digest.count"].pluralizable
+        assert catalog["digest.count"].string == ("", "")
+    # until someone writes them, the check says so
+    assert "en: cmd.brand_new has no text" in check(catalogs, usage)
