@@ -132,6 +132,8 @@ class FakeSlack:
         #: channel -> its members, for channels created with named members
         self.members: dict[str, list[str]] = {}
         self.private: set[str] = set()
+        #: group DMs (``is_mpim``) among the private conversations
+        self.group_dms: set[str] = set()
         self.revoked: set[str] = set()
         self.ephemeral: list[JSONDict] = []
         self.scheduled: dict[str, JSONDict] = {}
@@ -250,10 +252,15 @@ class FakeSlack:
         if private:
             self.private.add(channel)
 
-    def add_private(self, channel: str, members: list[str], *, bot_member: bool = False) -> None:
-        """A private channel or group DM (``G…``) of ``members``; the bot is in it only when
-        ``bot_member``. Like Slack, it answers ``channel_not_found`` to anyone not in it."""
+    def add_private(
+        self, channel: str, members: list[str], *, bot_member: bool = False, group_dm: bool = False
+    ) -> None:
+        """A private channel or, with ``group_dm``, a group DM (``G…``) of ``members``; the bot
+        is in it only when ``bot_member``. Like Slack, it answers ``channel_not_found`` to
+        anyone not in it."""
         self.channels.setdefault(channel, [])
+        if group_dm:
+            self.group_dms.add(channel)
         self.members[channel] = [*members, *([self.bot_user] if bot_member else [])]
         self.private.add(channel)
 
@@ -590,6 +597,8 @@ class FakeSlack:
                 "id": channel,
                 "is_channel": channel not in self.private,
                 "is_private": channel in self.private,
+                "is_mpim": channel in self.group_dms,
+                "is_group": channel in self.private and channel not in self.group_dms,
                 "is_archived": channel in self.archived,
             }
         }

@@ -12,8 +12,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.audience import BotDirectory, GroupDms
 from adapters.slack.blocks import digest_blocks, fallback_text, text_sections
-from adapters.slack.bots import BotDirectory
 from adapters.slack.limits import FALLBACK_TEXT, MESSAGE_BLOCKS
 from adapters.slack.mrkdwn import conversation_link
 from bot.domain.digest import DigestView
@@ -148,6 +148,7 @@ class SlackPlatform:
         self._own_session = session is None
         self._clients: dict[str, AsyncWebClient] = {}
         self._bots = BotDirectory(self._client)
+        self._group_dms = GroupDms(self._client)
 
     def _http(self) -> aiohttp.ClientSession:
         # One pooled HTTP session for every call: a Monday herd must not open a connection
@@ -397,5 +398,13 @@ class SlackPlatform:
         channel's audience is its human members. Raises :class:`DeliveryError`."""
         try:
             return await self._bots.bots(workspace)
+        except Exception as error:
+            raise classify(error) from error
+
+    async def is_group_chat(self, workspace: str, conversation: str) -> bool:
+        """Whether ``conversation`` is a group DM (``mpim``): its members are its audience.
+        Raises :class:`DeliveryError`."""
+        try:
+            return await self._group_dms.is_group_dm(workspace, conversation)
         except Exception as error:
             raise classify(error) from error

@@ -464,6 +464,11 @@ class TeamsPlatform:
             return error.code not in ("bot_not_in_conversation", "blocked")
         return True
 
+    async def is_group_chat(self, workspace: str, conversation: str) -> bool:
+        """Whether ``conversation`` is a group chat (its members are its audience)."""
+        conversation, _ = split_thread(conversation)
+        return (await self._target(workspace, conversation)).kind == "group"
+
     async def channel_members(self, workspace: str, conversation: str) -> list[str]:
         """A channel's members are its team's roster; a chat's are its own."""
         conversation, _ = split_thread(conversation)

@@ -117,7 +117,7 @@ class ConversationAudiences:
         self._sources = dict(sources or {})
         self._ttl = ttl
         self._monotonic = monotonic
-        self._cached: dict[tuple[str, str, str], _Cached] = {}
+        self._cached: dict[tuple[str, str, str, frozenset[str]], _Cached] = {}
 
     async def is_group_chat(self, platform: str, workspace: str, conversation: str) -> bool:
         """Whether the platform says ``conversation`` is a group DM (False when it cannot)."""
@@ -139,10 +139,14 @@ class ConversationAudiences:
         workspace: str,
         workspace_id: int,
         group: bool = False,
+        author: str | None = None,
     ) -> Audience:
         """``audience`` itself, or — for a channel whose team chose ``audience members``, or a
         group DM (``group``) — a :class:`MembersAudience` of its human members. Stays a
-        :class:`ChannelAudience` when the platform names no members (the team's hours then)."""
+        :class:`ChannelAudience` when the platform names no members (the team's hours then).
+
+        A group DM's audience is the people it reaches: its members but its ``author``. A
+        channel's is all of its human members, as the team chose."""
         if not isinstance(audience, ChannelAudience):
             return audience
         team = audience.team
@@ -156,6 +160,7 @@ class ConversationAudiences:
             workspace_id=workspace_id,
             conversation=audience.channel_id,
             team=team,
+            exclude=frozenset({author}) if group and author else frozenset(),
         )
         if hours is None:
             return audience
@@ -170,13 +175,14 @@ class ConversationAudiences:
         workspace_id: int,
         conversation: str,
         team: TeamPolicy | None,
+        exclude: frozenset[str] = frozenset(),
     ) -> MembersHours | None:
-        """The hours of ``conversation``'s human members, each by :func:`member_hours`; None
-        when the platform names none, or none of them has hours."""
+        """The hours of ``conversation``'s human members but ``exclude``, each by
+        :func:`member_hours`; None when the platform names none, or none of them has hours."""
         members = await self._membership(platform).members(workspace, conversation)
         if not members:
             return None
-        key = (platform, workspace, conversation)
+        key = (platform, workspace, conversation, exclude)
         now = self._monotonic()
         cached = self._cached.get(key)
         if (
@@ -186,7 +192,7 @@ class ConversationAudiences:
             and cached.team == team
         ):
             return cached.hours
-        humans = sorted(members - await self._bots(platform, workspace))
+        humans = sorted(members - exclude - await self._bots(platform, workspace))
         rows = await _person_rows(session, workspace_id, humans)
         found = [member_hours(rows.get(person), team) for person in humans]
         hours_list = [hours for hours in found if hours is not None]

@@ -165,6 +165,9 @@ class ComposeService:
             and not await self.membership(platform).is_member(workspace, conversation, author)
         ):
             raise NotMemberError(conversation)
+        group = recipient is None and await self.audiences.is_group_chat(
+            platform, workspace, conversation
+        )
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             row = await WorkspaceRepository(session).find(platform, workspace)
@@ -172,7 +175,13 @@ class ComposeService:
                 raise NotInstalledError(workspace)
             audience = await self._audience(session, row.id, conversation, recipient, now)
             audience = await self.audiences.widen(
-                session, audience, platform=platform, workspace=workspace, workspace_id=row.id
+                session,
+                audience,
+                platform=platform,
+                workspace=workspace,
+                workspace_id=row.id,
+                group=group,
+                author=author,
             )
             decision = decide(
                 sender=author, audience=audience, at=now, urgent=urgent, sender_name=author_name

@@ -37,6 +37,7 @@ from bot.storage.repositories import (
 from tests.support.slack import fake_slack
 from tests.support.teams import (
     CHANNEL,
+    GROUP_CHAT,
     TEAM,
     TENANT,
     FakeConnector,
@@ -66,6 +67,7 @@ class Case:
     compose: ComposeService
     calls: Any  # () -> how many member-list calls the platform has answered
     crowd: Any  # (ids) -> the channel's members are now these people
+    group: str  # a group DM (Slack mpim, Teams group chat) of the three, the app in it
     closers: list[Any] = field(default_factory=list)
 
 
@@ -99,6 +101,7 @@ async def _slack_case(sessions: Sessions, cipher: Cipher) -> Case:
         slack.add_user(ids[name], name.title(), tz=zone)
     slack.add_user("U_BUILDBOT", "build", is_bot=True)
     slack.add_channel("C_PLATFORM", members=[*ids.values(), "U_BUILDBOT"])
+    slack.add_private("G_TRIO", [*ids.values()], bot_member=True, group_dm=True)
     url = await slack.start()
     workspace_id = await _workspace(sessions, "slack", "T1", "C_PLATFORM")
     async with sessions() as session, session.begin():
@@ -132,6 +135,7 @@ async def _slack_case(sessions: Sessions, cipher: Cipher) -> Case:
         compose=compose,
         calls=lambda: len(slack.calls_to("conversations.members")),
         crowd=crowd,
+        group="G_TRIO",
         closers=[platform.close, slack.stop],
     )
 
@@ -141,10 +145,12 @@ async def _teams_case(sessions: Sessions, cipher: Cipher) -> Case:
     await connector.start()
     ids = {name: f"29:{name}-aad" for name in PEOPLE}
     connector.members[TEAM] = [{"id": ids[name], "name": name.title()} for name in PEOPLE]
+    connector.members[GROUP_CHAT] = list(connector.members[TEAM])
     workspace_id = await _workspace(sessions, "teams", TENANT, CHANNEL)
     async with sessions() as session, session.begin():
         for activity in (
             installation_update(connector.service_url),
+            installation_update(connector.service_url, scope="groupChat"),
             channel_message(connector.service_url),
         ):
             info = conversation_info(activity)
@@ -182,6 +188,7 @@ async def _teams_case(sessions: Sessions, cipher: Cipher) -> Case:
         compose=compose,
         calls=lambda: sum(1 for call in connector.calls if call.path.endswith("/pagedmembers")),
         crowd=crowd,
+        group=GROUP_CHAT,
         closers=[platform.close, connector.stop],
     )
 
@@ -198,14 +205,14 @@ async def case(
             await close()
 
 
-async def _later(case: Case, text: str) -> tuple[datetime, str, str]:
+async def _later(case: Case, text: str, where: str | None = None) -> tuple[datetime, str, str]:
     composed = await case.compose.compose(
         platform=case.platform_name,
         workspace=case.workspace,
         author=case.ids["kari"],
-        conversation=case.channel,
+        conversation=where or case.channel,
         text=text,
-        acting_in=case.channel,
+        acting_in=where or case.channel,
     )
     return (
         composed.decision.deliver_at,
@@ -296,3 +303,24 @@ async def test_a_channel_of_5000_is_paged_and_asked_once_a_minute(
     )
     assert again.decision.deliver_at == MONDAY_0800_NEW_YORK
     assert case.calls() == pages
+
+
+async def test_a_group_dm_waits_for_half_of_the_people_it_reaches(
+    case: Case, sessions: Sessions
+) -> None:
+    """Kari (Oslo) writes to the group DM she shares with Nina and Sam (New York), who set
+    their hours: no team covers it, and its audience is the two people it reaches — one of two
+    is enough, at 08:00 in New York."""
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).find(case.platform_name, case.workspace)
+        assert workspace is not None
+        for name in ("nina", "sam"):
+            row = await PersonRepository(session).find(workspace.id, case.ids[name])
+            assert row is not None
+            row.hours_spec, row.hours_source = "mon-fri 08:00-16:00", "personal"
+    deliver_at, english, norwegian = await _later(case, "Lunsj mandag?", where=case.group)
+    assert deliver_at == MONDAY_0800_NEW_YORK
+    assert english == (
+        "Held until half of the group's 2 members are at work: Mon 08:00 America/New_York."
+    )
+    assert "halvparten av gruppens 2 medlemmer" in norwegian

@@ -1,4 +1,6 @@
-"""Which of a Slack workspace's users are bots (or deactivated): not people whose hours count.
+"""A Slack conversation's audience: which users are bots, and which conversations are group DMs.
+
+Bots (and deactivated users) are not people whose hours count.
 
 ``conversations.members`` lists a channel's bot users with its people. A channel's audience
 (issue #9 part 3) is its *human* members, so the workspace's bots are read once with
@@ -15,7 +17,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-__all__ = ["BOTS_TTL", "USERS_PAGES", "BotDirectory", "read_bots"]
+__all__ = ["BOTS_TTL", "USERS_PAGES", "BotDirectory", "GroupDms", "read_bots"]
 
 #: How long a workspace's list of bots is trusted, in seconds.
 BOTS_TTL = 3600.0
@@ -71,3 +73,27 @@ class BotDirectory:
             self._cached.clear()
         self._cached[workspace] = (self._monotonic() + self._ttl, bots)
         return bots
+
+
+class GroupDms:
+    """Whether a conversation is a group DM (``conversations.info``: ``is_mpim``), remembered
+    (a conversation never changes kind). Channel ids (``C…``) and DMs (``D…``) are never asked."""
+
+    def __init__(self, client_for: Callable[[str], Awaitable[AsyncWebClient]]) -> None:
+        self._client_for = client_for
+        self._known: dict[tuple[str, str], bool] = {}
+
+    async def is_group_dm(self, workspace: str, conversation: str) -> bool:
+        if not conversation.startswith("G"):
+            return False  # public channels are C…, direct messages D…; group DMs and private
+            # channels G… (newer private channels are C… too, and never group DMs)
+        key = (workspace, conversation)
+        known = self._known.get(key)
+        if known is None:
+            client = await self._client_for(workspace)
+            response = await client.conversations_info(channel=conversation)
+            known = bool((response.get("channel") or {}).get("is_mpim"))
+            if len(self._known) > 50_000:
+                self._known.clear()
+            self._known[key] = known
+        return known
