@@ -6,32 +6,33 @@ first instant at which at least half of them — ``ceil(n / 2)`` of ``n`` human 
 inside their own hours.
 
 The answer is found by a sweep over the members' open/close transitions, never by stepping
-through minutes: each member's merged open intervals (:meth:`WorkingHours.open_intervals`) are
-read lazily, the transitions go through one heap in time order, and the first transition after
-which enough members are open is the answer. Members with equal hours (same windows, zone and
-days off — most of a channel) are swept once, weighted by how many they are, so a channel of
-5,000 people costs as much as the number of *distinct* hours among them. The result is exact:
-an interval's edges are exact UTC instants (half-open, ``[start, end)``), and at an instant
-where one member closes and another opens both count as they are *at* that instant.
+through minutes: each member's open intervals in a stretch of time are merged (one person counts
+once), their edges sorted, and the first edge after which enough members are open is the answer.
+Members with equal hours (same windows, zone and days off — most of a channel) are swept once,
+weighted by how many they are, so a channel of 5,000 people costs as much as the number of
+*distinct* hours among them. The result is exact: an interval's edges are exact UTC instants
+(half-open, ``[start, end)``), and at an instant where one member closes and another opens both
+count as they are *at* that instant.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.hours import WorkingHours
-from bot.domain.timeutil import ensure_utc
+from bot.domain.hours import DAY, Interval, WorkingHours
+from bot.domain.timeutil import ensure_utc, local_date
 
 __all__ = ["QUORUM_HORIZON", "MembersHours", "first_quorum_open", "grouped", "quorum"]
 
 #: How far ahead the sweep looks for an instant when enough members are in their hours; past
 #: it the answer is "not within reach" (``None``) and the caller falls back to the team's hours.
 QUORUM_HORIZON = timedelta(days=60)
+#: The first stretch the sweep looks at (doubled each time nothing is found).
+FIRST_STRETCH = timedelta(days=2)
 
 
 def quorum(members: int) -> int:
@@ -59,6 +60,9 @@ def first_quorum_open(
     itself when enough are open already, and ``None`` when no such instant comes before
     ``at + horizon``, or there are fewer members than ``needed`` (none at all included). Exact:
     every other candidate is a window or day-off edge, an exact UTC instant.
+
+    The search goes in stretches (2 days, then twice as long each time, up to ``horizon``), so
+    the common answer — within a weekend — never looks at the weeks after it.
     """
     at = ensure_utc(at)
     total = sum(weight for _, weight in members)
@@ -68,50 +72,63 @@ def first_quorum_open(
     if wanted <= 0:
         return at
     limit = at + horizon
-    open_weight = 0
-    streams: list[Iterator[tuple[datetime, datetime | None]]] = []
-    ends: list[datetime | None] = []
-    # (instant, kind, group): kind 0 closes, 1 opens. Every event at one instant is applied
-    # before the count is read (intervals are half-open), so the kind only orders the tuples.
-    events: list[tuple[datetime, int, int]] = []
-    for index, (hours, weight) in enumerate(members):
-        stream = hours.open_intervals(at)
-        streams.append(stream)
-        first = next(stream, None)
-        ends.append(None if first is None else first[1])
-        if first is None:
-            continue
-        start, end = first
-        if start > at:
-            events.append((start, 1, index))
-            continue
-        open_weight += weight
-        if end is not None:
-            events.append((end, 0, index))
-    if open_weight >= wanted:
-        return at
-    heapq.heapify(events)
-    while events:
-        instant = events[0][0]
-        if instant >= limit:
-            return None
-        while events and events[0][0] == instant:
-            _, kind, index = heapq.heappop(events)
-            weight = members[index][1]
-            if kind == 1:  # opens now; closes at the end of this interval (None: never)
-                open_weight += weight
-                end = ends[index]
-                if end is not None:
-                    heapq.heappush(events, (end, 0, index))
-                continue
-            open_weight -= weight  # closes now; opens again at its next interval
-            following = next(streams[index], None)
-            if following is not None:
-                ends[index] = following[1]
-                heapq.heappush(events, (following[0], 1, index))
-        if open_weight >= wanted:
+    start, span = at, FIRST_STRETCH
+    while start < limit:
+        end = min(start + span, limit)
+        found = _first_in(members, start, end, wanted)
+        if found is not None:
+            return found
+        start, span = end, span * 2
+    return None
+
+
+def _first_in(
+    members: Sequence[tuple[WorkingHours, int]], start: datetime, end: datetime, wanted: int
+) -> datetime | None:
+    """The sweep over ``[start, end)``: every member's opening (+weight) and closing (-weight)
+    in time order; all changes at one instant are applied before the count is read."""
+    events: list[tuple[datetime, int]] = []
+    for hours, weight in members:
+        for opens, closes in _merged(hours, start, end):
+            events.append((opens, weight))
+            if closes < end:
+                events.append((closes, -weight))
+    events.sort(key=_instant)
+    count = 0
+    index, size = 0, len(events)
+    while index < size:
+        instant = events[index][0]
+        while index < size and events[index][0] == instant:
+            count += events[index][1]
+            index += 1
+        if count >= wanted:
             return instant
     return None
+
+
+def _instant(event: tuple[datetime, int]) -> datetime:
+    return event[0]
+
+
+def _merged(hours: WorkingHours, start: datetime, end: datetime) -> list[Interval]:
+    """``hours``' open intervals clipped to ``[start, end)``, overlapping and touching ones
+    merged (one person is open or not: two windows at once count once). Windows start in local
+    date order and last at most a day, so one pass from the day before ``start`` merges them."""
+    found: list[Interval] = []
+    day = local_date(start, hours.tz) - DAY
+    last = local_date(end, hours.tz)
+    while day <= last:
+        for opens, closes in hours.day_intervals(day):
+            if closes <= start or opens >= end:
+                continue
+            opens, closes = max(opens, start), min(closes, end)
+            if found and opens <= found[-1][1]:
+                if closes > found[-1][1]:
+                    found[-1] = (found[-1][0], closes)
+            else:
+                found.append((opens, closes))
+        day += DAY
+    return found
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,11 @@ class WorkingHours:
         result.sort()
         return result
 
+    def day_intervals(self, day: date) -> tuple[Interval, ...]:
+        """The open intervals of the windows that start on local date ``day`` (days off
+        subtracted), in order of start; not merged with each other or the next day's."""
+        return self._day_intervals(day)
+
     def open_intervals(self, since: datetime) -> Iterator[tuple[datetime, datetime | None]]:
         """Merged open intervals that end after ``since``, in order.
 
