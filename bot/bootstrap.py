@@ -318,6 +318,7 @@ async def build_runtime(
                     clock=clock,
                     actions={"slack": slack_platform},
                     wake=delivery.wake,
+                    audiences=compose.audiences,
                 ),
             )
             extras["slack_events"] = slack_events

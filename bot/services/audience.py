@@ -29,7 +29,7 @@ from bot.domain.audience import MembersHours
 from bot.domain.decisions import Audience, ChannelAudience, MembersAudience
 from bot.domain.hours import WorkingHours
 from bot.domain.policy import AudienceKind, TeamPolicy
-from bot.services.access import MEMBERS_TTL, Membership
+from bot.services.access import MEMBERS_TTL, Membership, MembersSource
 from bot.services.directory import person_from_row, zone_or_utc
 from bot.storage.models import PersonRow
 
@@ -118,6 +118,40 @@ class ConversationAudiences:
         self._ttl = ttl
         self._monotonic = monotonic
         self._cached: dict[tuple[str, str, str, frozenset[str]], _Cached] = {}
+
+    @classmethod
+    def of_platforms(cls, platforms: Mapping[str, MembersSource]) -> ConversationAudiences:
+        """Its own member lists (cached like :class:`Membership`), asked of ``platforms``."""
+        memberships = {name: Membership(source) for name, source in platforms.items()}
+
+        def membership(platform: str) -> Membership:
+            return memberships.get(platform) or Membership(None)
+
+        return cls(membership=membership, sources=platforms)
+
+    async def hours_for_channel(
+        self,
+        session: AsyncSession,
+        *,
+        platform: str,
+        workspace: str,
+        workspace_id: int,
+        conversation: str,
+        policy: TeamPolicy,
+    ) -> WorkingHours | MembersHours:
+        """The hours that make ``conversation`` "in hours" for its team: the team's own, or
+        with ``audience members`` its members' (the team's when the platform names none)."""
+        if policy.audience is not AudienceKind.MEMBERS:
+            return policy.hours
+        found = await self.members_hours(
+            session,
+            platform=platform,
+            workspace=workspace,
+            workspace_id=workspace_id,
+            conversation=conversation,
+            team=policy,
+        )
+        return policy.hours if found is None else found
 
     async def is_group_chat(self, platform: str, workspace: str, conversation: str) -> bool:
         """Whether the platform says ``conversation`` is a group DM (False when it cannot)."""

@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.domain.decisions import Audience, ChannelAudience, Decision, PersonAudience, decide
 from bot.domain.policy import Person
 from bot.ports import AuthorActions, DeliveryError, OutgoingMessage
+from bot.services.audience import ConversationAudiences
 from bot.services.directory import person_from_row, policy_from_row
 from bot.services.once import EventKey, claim_event
 from bot.storage.crypto import Cipher
@@ -87,6 +88,7 @@ class AutoHoldService:
         wake: Callable[[], None] = lambda: None,
         monotonic: Callable[[], float] = time.monotonic,
         opt_in_ttl: float = OPT_IN_TTL,
+        audiences: ConversationAudiences | None = None,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
@@ -96,6 +98,8 @@ class AutoHoldService:
         self._monotonic = monotonic
         self._ttl = opt_in_ttl
         self._opted_in: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+        # a watched channel whose team chose ``audience members``: its members' hours decide
+        self._audiences = audiences
 
     async def opted_in(self, platform: str, workspace: str, person: str) -> bool:
         """Cheap check for every incoming message: is this author using auto-hold?"""
@@ -156,6 +160,14 @@ class AutoHoldService:
             audience = await self._audience(session, workspace.id, message, recipient)
             if audience is None:
                 return None
+            if self._audiences is not None:
+                audience = await self._audiences.widen(
+                    session,
+                    audience,
+                    platform=message.platform,
+                    workspace=message.workspace,
+                    workspace_id=workspace.id,
+                )
             # against the time of handling too: hours that began meanwhile leave it alone
             decision = decide(
                 sender=message.author, audience=audience, at=message.at, handled_at=now

@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.domain.audience import MembersHours
 from bot.domain.digest import excerpt, looks_decided
-from bot.domain.policy import Mode, TeamPolicy
+from bot.domain.hours import WorkingHours
+from bot.domain.policy import AudienceKind, Mode, TeamPolicy
 from bot.i18n import format_instant, translate
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform, Delivered, DeliveryError
+from bot.services.audience import ConversationAudiences
 from bot.services.directory import policy_from_row
 from bot.services.once import EventKey, claim_event
 from bot.storage.crypto import Cipher
@@ -102,6 +105,9 @@ class OffHoursWatcher:
         self._ttl = ttl
         self._monotonic = monotonic
         self._snapshots: dict[tuple[str, str], tuple[float, dict[str, _Watch]]] = {}
+        # a team with ``audience members``: its channels are off-hours while fewer than half of
+        # their members are in their own hours (member lists asked of the platform, cached)
+        self._audiences = ConversationAudiences.of_platforms(platforms)
 
     async def _snapshot(self, platform: str, workspace: str) -> dict[str, _Watch]:
         key = (platform, workspace)
@@ -134,10 +140,24 @@ class OffHoursWatcher:
         watch = (await self._snapshot(message.platform, message.workspace)).get(
             message.conversation
         )
-        return (
-            watch is not None
-            and watch.policy.mode is not Mode.OFF
-            and not watch.policy.hours.is_open(message.at)
+        if watch is None or watch.policy.mode is Mode.OFF:
+            return False
+        if watch.policy.audience is not AudienceKind.MEMBERS:
+            return not watch.policy.hours.is_open(message.at)
+        async with self._sessions() as session:
+            hours = await self._hours(session, message, watch.workspace_id, watch.policy)
+        return not hours.is_open(message.at)
+
+    async def _hours(
+        self, session: AsyncSession, message: ChannelMessage, workspace_id: int, policy: TeamPolicy
+    ) -> WorkingHours | MembersHours:
+        return await self._audiences.hours_for_channel(
+            session,
+            platform=message.platform,
+            workspace=message.workspace,
+            workspace_id=workspace_id,
+            conversation=message.conversation,
+            policy=policy,
         )
 
     async def after_urgent(self, delivered: Delivered) -> None:
@@ -197,14 +217,15 @@ class OffHoursWatcher:
             policy = policy_from_row(
                 team_row, leaders=await teams.leaders(team_row.id), channels=channels
             )
-            if policy.mode is Mode.OFF or policy.hours.is_open(message.at):
+            hours = await self._hours(session, message, workspace.id, policy)
+            if policy.mode is Mode.OFF or hours.is_open(message.at):
                 return None
             # The activity counts (it was off-hours when written); the label only if it is
             # still off-hours now: a retried or late event must not mark a thread whose hours
             # have begun, with an "until" in the past.
             handled = message.at if self._clock is None else max(message.at, self._clock.now())
-            still_off = not policy.hours.is_open(handled)
-            opening = policy.hours.next_open(handled)
+            still_off = not hours.is_open(handled)
+            opening = hours.next_open(handled)
             await ActivityRepository(session).record(
                 workspace_id=workspace.id,
                 team_id=team_row.id,
@@ -241,10 +262,13 @@ class OffHoursWatcher:
             )
             text = ""
             if claimed and opening is not None:
+                # whose hours: the team's, or "half of the channel's N members"
+                members = isinstance(hours, MembersHours)
                 text = translate(
-                    "decision.label",
+                    "decision.label.members" if members else "decision.label",
                     policy.locale,
-                    when=format_instant(opening, policy.hours.tz, policy.locale, now=handled),
+                    when=format_instant(opening, hours.tz, policy.locale, now=handled),
+                    count=hours.count if isinstance(hours, MembersHours) else 0,
                 )
         return PendingLabel(message, workspace.id, opening, bool(claimed), text)
 

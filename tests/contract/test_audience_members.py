@@ -68,6 +68,7 @@ class Case:
     calls: Any  # () -> how many member-list calls the platform has answered
     crowd: Any  # (ids) -> the channel's members are now these people
     group: str  # a group DM (Slack mpim, Teams group chat) of the three, the app in it
+    clock: FixedClock
     closers: list[Any] = field(default_factory=list)
 
 
@@ -114,10 +115,11 @@ async def _slack_case(sessions: Sessions, cipher: Cipher) -> Case:
         return SLACK_TOKEN if workspace == "T1" and person is None else None
 
     platform = SlackPlatform(token_for=token_for, base_url=url, timeout=5)
+    clock = FixedClock(SUNDAY_EVENING)
     compose = ComposeService(
         sessions=sessions,
         cipher=cipher,
-        clock=FixedClock(SUNDAY_EVENING),
+        clock=clock,
         members={"slack": platform},
         bot_presence={"slack"},
     )
@@ -136,6 +138,7 @@ async def _slack_case(sessions: Sessions, cipher: Cipher) -> Case:
         calls=lambda: len(slack.calls_to("conversations.members")),
         crowd=crowd,
         group="G_TRIO",
+        clock=clock,
         closers=[platform.close, slack.stop],
     )
 
@@ -170,11 +173,9 @@ async def _teams_case(sessions: Sessions, cipher: Cipher) -> Case:
         connector=BotConnector(tokens=StaticToken(TEAMS_TOKEN), timeout=5),
         clock=FixedClock(SUNDAY_EVENING),
     )
+    clock = FixedClock(SUNDAY_EVENING)
     compose = ComposeService(
-        sessions=sessions,
-        cipher=cipher,
-        clock=FixedClock(SUNDAY_EVENING),
-        members={"teams": platform},
+        sessions=sessions, cipher=cipher, clock=clock, members={"teams": platform}
     )
 
     def crowd(people: list[str]) -> None:
@@ -189,6 +190,7 @@ async def _teams_case(sessions: Sessions, cipher: Cipher) -> Case:
         calls=lambda: sum(1 for call in connector.calls if call.path.endswith("/pagedmembers")),
         crowd=crowd,
         group=GROUP_CHAT,
+        clock=clock,
         closers=[platform.close, connector.stop],
     )
 
@@ -241,6 +243,16 @@ async def test_a_sunday_evening_post_goes_when_two_of_three_are_at_work(
         MONDAY_0800_NEW_YORK,
         case.channel,
     )
+
+
+async def test_a_post_goes_now_while_most_members_are_at_work(case: Case) -> None:
+    """Monday 15:00 in New York, 21:00 in Oslo: the team's own hours are over (they would hold
+    it until Tuesday 08:00 in Oslo), but Nina and Sam are at work — two of three."""
+    monday_1500_new_york = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    case.clock.set(monday_1500_new_york)
+    deliver_at, english, _ = await _later(case, "Kan dere se på dette?")
+    assert deliver_at == monday_1500_new_york
+    assert english == "At least half of the channel's 3 members are within their working hours."
 
 
 async def test_the_team_audience_keeps_the_teams_hours(case: Case, sessions: Sessions) -> None:
