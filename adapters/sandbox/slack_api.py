@@ -24,7 +24,7 @@ from aiohttp import web
 
 from bot.domain.markup import unescape
 
-__all__ = ["Call", "FakeSlack", "Faults", "TokenBucket"]
+__all__ = ["Call", "FakeSlack", "Faults", "TokenBucket", "UploadedFile"]
 
 JSONDict = dict[str, Any]
 #: ``(method, params)`` → ``None`` if Slack would take the payload, else (error code, reasons)
@@ -89,6 +89,7 @@ class Message:
     metadata: JSONDict | None = None
     blocks: list[JSONDict] | None = None
     reactions: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # ids of files shared with the message
 
     @property
     def body(self) -> str:
@@ -100,6 +101,20 @@ class Message:
             if block.get("type") == "section"
         ]
         return unescape("".join(sections)) if sections else self.text
+
+
+@dataclass
+class UploadedFile:
+    """A file uploaded with ``files.getUploadURLExternal`` + ``files.completeUploadExternal``."""
+
+    id: str
+    filename: str
+    length: int
+    uploader: str
+    alt_txt: str | None = None
+    content: bytes | None = None  # None until its bytes are POSTed to the upload URL
+    title: str | None = None
+    channel: str | None = None  # where it was shared, once completed
 
 
 WRITE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"}
@@ -144,6 +159,8 @@ class FakeSlack:
         #: do-not-disturb schedules: user -> (next start, next end) as Unix times
         self.dnd: dict[str, tuple[float, float]] = {}
         self.ims: dict[str, tuple[str, str]] = {}
+        #: files by id: announced, uploaded, and (once completed) shared in a channel
+        self.files: dict[str, UploadedFile] = {}
         self.calls: list[Call] = []
         self.violations: list[str] = []
         #: payloads refused for their size or shape: "method: reason"
@@ -175,7 +192,25 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._handle)
         app.router.add_get("/_sandbox/messages", self._dump)
         app.router.add_post("/_sandbox/respond/{hook}", self._respond)
+        app.router.add_post("/_sandbox/upload/{file_id}", self._upload)
         return app
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The URL ``files.getUploadURLExternal`` hands out: the file's bytes, raw or as a
+        multipart form (Slack takes both); no token, the URL itself is the permission."""
+        found = self.files.get(request.match_info["file_id"])
+        if found is None or found.content is not None:
+            return web.Response(status=404, text="unknown or used upload URL")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = next(iter(form.values()), None)
+            data = part.file.read() if isinstance(part, web.FileField) else b""
+        else:
+            data = await request.read()
+        if len(data) != found.length:
+            return web.Response(status=400, text="length does not match")
+        found.content = data
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _dump(self, request: web.Request) -> web.Response:
         """Everything posted, for benchmarks that run the sandbox in another process."""
@@ -661,6 +696,55 @@ class FakeSlack:
         channel = "D" + users.replace(",", "_")
         self.channels.setdefault(channel, [])
         return {"channel": {"id": channel}}
+
+    def _m_files_getUploadURLExternal(self, params: JSONDict, user: str) -> JSONDict:
+        filename, length = params.get("filename"), params.get("length")
+        if not filename or length is None:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self.files) + 1:08d}"
+        self.files[file_id] = UploadedFile(
+            id=file_id,
+            filename=str(filename),
+            length=int(length),
+            uploader=user,
+            alt_txt=params.get("alt_txt"),
+        )
+        base = self.url.removesuffix("/api/")
+        return {"upload_url": f"{base}/_sandbox/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, params: JSONDict, user: str) -> JSONDict:
+        raw = params.get("files")
+        items = json.loads(raw) if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not items:
+            return {"ok": False, "error": "invalid_arguments"}
+        found = [self.files.get(str(item.get("id"))) for item in items]
+        if any(item is None or item.content is None for item in found):
+            return {"ok": False, "error": "file_not_found"}
+        uploaded = [item for item in found if item is not None]
+        channel: str | None = None
+        if params.get("channel_id"):
+            channel, error = self._channel({"channel": params["channel_id"]}, user)
+            if error is not None:
+                return error
+        for item, wanted in zip(uploaded, items, strict=True):
+            item.title = wanted.get("title") or item.filename
+            item.channel = channel
+        if channel is not None:
+            self.channels[channel].append(
+                Message(
+                    ts=self._next_ts(),
+                    channel=channel,
+                    text=str(params.get("initial_comment") or ""),
+                    user=user,
+                    thread_ts=params.get("thread_ts") or None,
+                    files=[item.id for item in uploaded],
+                )
+            )
+        return {"files": [{"id": item.id, "title": item.title} for item in uploaded]}
+
+    def shared_files(self, channel: str) -> list[UploadedFile]:
+        """The files shared in ``channel``, oldest first."""
+        return [item for item in self.files.values() if item.channel == channel]
 
     def _m_users_info(self, params: JSONDict, user: str) -> JSONDict:
         found = self.users.get(str(params.get("user")))

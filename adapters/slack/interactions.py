@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -29,6 +30,7 @@ from adapters.slack.blocks import (
     hours_modal,
     reply_blocks,
 )
+from adapters.slack.charts import send_chart
 from adapters.slack.limits import MESSAGE_TEXT
 from adapters.slack.modal_text import editable, forwarded
 from adapters.slack.mrkdwn import conversation_link, from_plain
@@ -77,6 +79,14 @@ def _user(body: dict[str, Any]) -> str:
     return str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
 
 
+def _with_chart_note(reply: Reply) -> Reply:
+    """Say where the chart goes: Slack shows it as a file in the person's DM with the app."""
+    if reply.chart is None:
+        return reply
+    note = Section(translate("insight.chart.in_dm", reply.locale))
+    return replace(reply, sections=(*reply.sections, note))
+
+
 class SlackInteractions:
     """Registers the interactive listeners on the bolt app."""
 
@@ -119,7 +129,9 @@ class SlackInteractions:
             locale = await self._safe_locale(call.workspace, call.person)
             return Reply.of(translate("cmd.error", locale), error=True, locale=locale)
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_command(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         call = Invocation(
             platform="slack",
             workspace=_team(body),
@@ -134,21 +146,38 @@ class SlackInteractions:
         task = asyncio.ensure_future(self._run(call))
         done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
         if task in done:
-            reply = task.result()
+            reply = _with_chart_note(task.result())
             await ack(
                 response_type="ephemeral",
                 text=fallback_text(reply.text),
                 blocks=reply_blocks(reply),
             )
-            return
-        await ack(response_type="ephemeral", text=translate("cmd.working", call.locale))
-        reply = await task
-        await respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=fallback_text(reply.text),
-            blocks=reply_blocks(reply),
-        )
+        else:
+            await ack(response_type="ephemeral", text=translate("cmd.working", call.locale))
+            reply = _with_chart_note(await task)
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=fallback_text(reply.text),
+                blocks=reply_blocks(reply),
+            )
+        if reply.chart is not None:
+            await self._send_chart(client, call, reply, respond)
+
+    async def _send_chart(
+        self, client: AsyncWebClient, call: Invocation, reply: Reply, respond: AsyncRespond
+    ) -> None:
+        """The reply's chart into the caller's own DM with the app (no one else is in it)."""
+        assert reply.chart is not None
+        try:
+            await send_chart(client, call.person, reply.chart, reply.chart.title)
+        except Exception:
+            log.warning("could not send an insight chart", exc_info=True)
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=translate("insight.chart.not_sent", reply.locale),
+            )
 
     async def locale(self, workspace: str, person: str) -> str:
         """The person's language ("en" when unknown or the database is away)."""

@@ -7,6 +7,7 @@ what a Teams card shows: ``**bold**``, plain words, names, and verbs without the
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -47,6 +48,11 @@ MAX_BLOCK_TEXT = 4000
 #: 80 KB Microsoft recommends for a whole message ("Format your bot messages").
 MAX_CARD_TEXT = 30_000
 SUMMARY_LIMIT = 300
+#: A reply's chart travels inside its card as a ``data:image/png;base64,…`` Image: Teams shows
+#: it without a public URL of ours, and no one but the card's reader receives it. Teams limits
+#: a bot message to about 28 KB (Teams docs, "Format your bot messages": message size), so the
+#: picture goes in only when it and the card's text fit under this many characters together.
+MAX_CARD_WITH_IMAGE = 26_000
 #: Spans a split must not part: markdown links, bold, Teams mentions.
 _ATOMS = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)|\*\*[^*\n]+\*\*|<at>.*?</at>")
 
@@ -154,7 +160,27 @@ def reply_card(
         body += blocks
         if actions:
             body.append({"type": "ActionSet", "actions": actions})
+    if reply.chart is not None:
+        body += _chart(reply, carried)
     return _card(body or [{"type": "TextBlock", "text": " ", "wrap": True}])
+
+
+def _chart(reply: Reply, carried: int) -> list[Json]:
+    """The reply's chart as an inline Image, or a line saying it did not fit."""
+    assert reply.chart is not None
+    uri = "data:image/png;base64," + base64.b64encode(reply.chart.png).decode("ascii")
+    if carried + len(uri) > MAX_CARD_WITH_IMAGE:
+        text = translate("insight.chart.too_big", reply.locale)
+        return [{"type": "TextBlock", "text": text, "wrap": True, "isSubtle": True}]
+    return [
+        {
+            "type": "Image",
+            "url": uri,
+            "altText": reply.chart.alt,
+            "size": "Stretch",
+            "spacing": "Medium",
+        }
+    ]
 
 
 def reply_activity(reply: Reply, *, names: Mapping[str, str] | None = None) -> Json:

@@ -331,8 +331,21 @@ async def test_digest_preview_and_me(harness: SlackHarness) -> None:
     assert "The next digest is due Mon 08:00 Europe/Oslo." in texts(preview)
     assert "<#C_TEAM>" in texts(preview) and "decided" in texts(preview)
     me = await harness.command("U_OLA", "me")
-    assert "you wrote 1 message(s) outside working hours" in texts(me)
-    assert "1 at the weekend" in texts(me)
+    assert "*Your week since Mon 23.11.* (only you see this)" in texts(me)
+    assert "Messages outside your own hours: 1" in texts(me)
+    assert "Sundays and holidays: 0" in texts(me)  # Saturday 11:00: neither evening nor night
+    assert "Evenings (18–21): 0 · nights (21–06): 0" in texts(me)
+    assert "heatmap is in your direct messages" in texts(me)
+    # the heatmap: a PNG uploaded (Slack's external upload) into Ola's DM with the app only
+    await until(lambda: harness.slack.shared_files("DU_OLA"))
+    (chart,) = harness.slack.shared_files("DU_OLA")
+    assert chart.content is not None and chart.content.startswith(b"\x89PNG")
+    assert chart.title == "Your messages outside working hours, last 4 weeks"
+    assert [f for f in harness.slack.files.values() if f.channel != "DU_OLA"] == []
+    methods = [call.method for call in harness.slack.calls]
+    assert methods.index("files.getUploadURLExternal") < methods.index(
+        "files.completeUploadExternal"
+    )
 
 
 async def test_app_home_shows_hours_held_messages_and_teams_led(harness: SlackHarness) -> None:

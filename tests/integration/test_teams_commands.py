@@ -6,6 +6,8 @@ through the bot is held until Monday 08:00, and the buttons on the cards change 
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -18,7 +20,7 @@ from bot.services.commands import MAX_TEXT
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow
 from bot.storage.outbox import HeldMessageRepository
-from bot.storage.repositories import TeamRepository, WorkspaceRepository
+from bot.storage.repositories import ActivityRepository, TeamRepository, WorkspaceRepository
 from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT
 from tests.support.teams_app import (
     TeamsHarness,
@@ -387,3 +389,38 @@ async def test_send_later_where_no_quiet_hours_apply_goes_out_now(
     await teams.engine.run_until_idle()
     [delivered] = teams.connector.posted(chat)  # the invoke left a reference to post with
     assert "Husk møtet" in card_text(card_of(delivered.body))
+
+
+async def test_me_answers_with_the_persons_own_insight_and_the_heatmap_in_the_card(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    # Kari wrote in the watched channel on Thursday at 22:30 (the watcher stores when, not what)
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).find("teams", TENANT)
+        assert workspace is not None
+        team = await TeamRepository(session).by_name(workspace.id, "Plattform")
+        assert team is not None
+        await ActivityRepository(session).record(
+            workspace_id=workspace.id,
+            team_id=team.id,
+            conversation_id=CHANNEL,
+            thread_id="1",
+            person_id=KARI["id"],
+            occurred_at=datetime(2026, 11, 26, 21, 30, tzinfo=UTC),
+            is_thread_root=True,
+        )
+    card = await teams.ask(personal(teams.service_url, "meg"))
+    text = card_text(card)
+    assert "**Uken din siden man. 23.11.** (bare du ser dette)" in text
+    assert "Meldinger utenfor din egen arbeidstid: 1" in text
+    assert "netter (21–06): 1" in text
+    [image] = [block for block in card["body"] if block["type"] == "Image"]
+    assert image["url"].startswith("data:image/png;base64,")
+    png = base64.b64decode(image["url"].removeprefix("data:image/png;base64,"))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert image["altText"] == translate("insight.chart.alt", "nb")
+    assert len(json.dumps(card)) < 28_000  # Teams' message size limit, with room to spare
+    # Ola asks too: nothing of Kari's is in his answer, and no picture of nothing
+    other = await teams.ask(personal(teams.service_url, "me", sender=OLA, locale="en"))
+    assert "you have written nothing outside working hours" in card_text(other)
+    assert all(block["type"] != "Image" for block in other["body"])

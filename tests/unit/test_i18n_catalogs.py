@@ -67,7 +67,7 @@ def test_a_key_the_code_names_but_no_catalog_has_is_caught(catalogs: Path) -> No
 
 
 def test_update_adds_new_keys_to_both_catalogs_and_keeps_the_rest(catalogs: Path) -> None:
-    before = {m.id for m in read_catalog("en", catalogs)}
+    before = {m.id if isinstance(m.id, str) else m.id[0] for m in read_catalog("en", catalogs)}
     usage = Usage(places={"cmd.brand_new": ["bot/x.py:1"], "digest.count": ["bot/y.py:2"]})
     usage.plural.add("digest.count")
     changes = update(catalogs, usage)

@@ -28,6 +28,7 @@ from bot.services.commands.replies import (
 from bot.services.compose import ComposeService, NotInstalledError
 from bot.services.digest import DigestService
 from bot.services.directory import policy_from_row, zone_or_utc
+from bot.services.insights import InsightService
 from bot.storage.crypto import Cipher
 from bot.storage.models import (
     HeldMessageRow,
@@ -86,6 +87,7 @@ class CommandBase:
         self._digests = digests
         self._people = people
         self._wake = wake
+        self.insights = InsightService(sessions=sessions, clock=clock)
 
     # -- who is calling --------------------------------------------------------------------------
 

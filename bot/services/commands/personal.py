@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import time, timedelta
 
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.markup import user_text
-from bot.domain.timeutil import local_date, resolve_wall_time
-from bot.i18n import format_instant, translate, weekday_name
+from bot.i18n import format_instant, translate
 from bot.services.commands.core import Caller
+from bot.services.commands.insight_text import personal_chart, personal_lines, since
 from bot.services.commands.mydata import MyDataVerbs
 from bot.services.commands.replies import (
     CHANNEL,
@@ -23,13 +22,10 @@ from bot.services.commands.replies import (
     held_buttons,
 )
 from bot.services.compose import BotNotInConversationError, Composed, NotMemberError
-from bot.services.directory import person_from_row, zone_or_utc
+from bot.services.directory import person_from_row, policy_from_row, zone_or_utc
+from bot.storage.insight_queries import InsightQueries
 from bot.storage.outbox import HeldMessageRepository
-from bot.storage.repositories import (
-    ActivityRepository,
-    PersonRepository,
-    UrgentOverrideRepository,
-)
+from bot.storage.repositories import PersonRepository, TeamRepository
 
 log = logging.getLogger(__name__)
 
@@ -306,43 +302,52 @@ class PersonalVerbs(MyDataVerbs):
     # -- me ------------------------------------------------------------------------------------
 
     async def _me(self, call: Invocation, caller: Caller, rest: str) -> Reply:
-        """The caller's own off-hours activity this week; shown to no one else."""
+        """The caller's own insight (this week and a 4-week trend, with a heatmap); shown to
+        no one else."""
         if rest.strip().lower().split()[:1] in (["export"], ["erase"]):
             return await self._my_data(call, caller, rest)
         locale = caller.locale
-        tz = zone_or_utc(caller.person.tz)
-        now = self._clock.now()
-        today = local_date(now, tz)
-        monday = today - timedelta(days=today.weekday())
-        start = resolve_wall_time(monday, time(0), tz)
+        insight = await self.insights.personal(
+            caller.workspace_id,
+            call.person,
+            tz=zone_or_utc(caller.person.tz),
+            hours=await self._hours_for_insight(caller),
+        )
+        if insight.empty:
+            first = since(insight.weeks[0].week, locale)
+            return Reply.of(
+                translate("cmd.me.none", locale, since=first),
+                translate("cmd.me.private", locale),
+                locale=locale,
+            )
+        texts = [*personal_lines(insight, locale), translate("cmd.me.private", locale)]
+        return Reply(
+            tuple(Section(text) for text in texts),
+            locale=locale,
+            chart=personal_chart(insight, locale),
+        )
+
+    async def _hours_for_insight(self, caller: Caller) -> WorkingHours | None:
+        """The hours "outside hours" means for the caller: their own, else the team's of the
+        channel they typed in, else the team's of where they last wrote off-hours."""
+        mine = self._my_hours(caller)
+        if mine is not None:
+            return mine
+        if caller.policy is not None:
+            return caller.policy.hours
         async with self._sessions() as session:
-            rows = await ActivityRepository(session).between(
-                caller.workspace_id, start, now, person=call.person
+            team_id = await InsightQueries(session).latest_team(
+                caller.workspace_id, caller.person.external_id
             )
-            urgent = await UrgentOverrideRepository(session).count_between(
-                caller.workspace_id, start, now, sender=call.person
+            if team_id is None:
+                return None
+            teams = TeamRepository(session)
+            team = await teams.get(team_id)
+            if team is None:
+                return None
+            policy = policy_from_row(
+                team, leaders=await teams.leaders(team.id), channels=await teams.channels(team.id)
             )
-        since = f"{weekday_name(0, locale)} {monday.day}.{monday.month}."
-        if not rows and not urgent:
-            return Reply.of(translate("cmd.me.none", locale, since=since), locale=locale)
-        local = [row.occurred_at.astimezone(tz) for row in rows]
-        evenings = sum(1 for t in local if t.weekday() < 5 and (t.hour >= 18 or t.hour < 6))
-        weekend = sum(1 for t in local if t.weekday() >= 5)
-        days = len({t.date() for t in local})
-        texts = [
-            translate(
-                "cmd.me.summary",
-                locale,
-                since=since,
-                count=len(rows),
-                days=days,
-                evenings=evenings,
-                weekend=weekend,
-            )
-        ]
-        if urgent:
-            texts.append(translate("cmd.me.urgent", locale, count=urgent))
-        texts.append(translate("cmd.me.private", locale))
-        return Reply.of(*texts, locale=locale)
+        return policy.hours
 
     # -- team (leaders) ------------------------------------------------------------------------

@@ -64,12 +64,25 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A picture that goes with a reply (an insight heatmap): PNG bytes, a title (the file's
+    name on Slack) and alternative text for screen readers. Only the reply's reader sees it."""
+
+    png: bytes
+    title: str
+    alt: str
+    filename: str = "quiet-hours-heatmap.png"
+
+
+@dataclass(frozen=True)
 class Reply:
-    """A private answer: sections of text with optional buttons; ``error`` for refusals."""
+    """A private answer: sections of text with optional buttons; ``error`` for refusals;
+    ``chart`` a picture for the same reader (Slack: a file in their DM; Teams: in the card)."""
 
     sections: tuple[Section, ...]
     error: bool = False
     locale: str = "en"
+    chart: Chart | None = None
 
     @property
     def text(self) -> str:
