@@ -88,6 +88,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(database_url=args.database_url))
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from bot.cli_simulate import SimulationInputError, simulate
+
+    try:
+        return simulate(args)
+    except SimulationInputError as error:
+        raise UsageError(str(error)) from None
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from bot.cli_doctor import doctor
 
@@ -394,6 +403,17 @@ def _parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="do not ask (scripts); it cannot be undone"
     )
     erase.add_argument("--database-url", help=db_help)
+
+    from bot.cli_simulate import add_arguments as simulate_arguments
+
+    simulate_arguments(
+        add(
+            "simulate",
+            cmd_simulate,
+            "Replay a Slack export through a policy: what would have been held, when it would "
+            "have landed, labels, digests, off-hours patterns (an HTML report; no message text).",
+        )
+    )
 
     policy = commands.add_parser(
         "policy", help="List, show and validate policy presets.", description="Policy presets."

@@ -1,0 +1,179 @@
+"""The policy simulator on a generated Slack export: decisions per second, floor, peak memory.
+
+    python -m bench.simulate                       # 100,000 messages, 100 channels, 400 people
+    python -m bench.simulate --messages 1000000 --channels 500 --people 2000   # the issue's size
+
+The export (written streaming to a temporary zip) spans 26 weeks from Monday 2026-01-05 across
+both DST changes (US 8 March, Europe 29 March) and Norwegian holidays (Easter, 1 and 17 May,
+Ascension, Whit Monday), with people in six zones; most messages fall in working hours, the
+rest in evenings, nights and weekends, some of them with a decision phrase.
+
+One line each for: the floor (a plain loop over the same zip that only parses every message's
+timestamp), the replay (``replay`` in this process: reading, deciding, counting), and
+``quiet-hours simulate`` as its own process (wall time and peak RSS, from ``getrusage``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+START = date(2026, 1, 5)
+WEEKS = 26
+ZONES = (
+    ("Europe/Oslo", 0.6),
+    ("Europe/London", 0.1),
+    ("America/New_York", 0.1),
+    ("America/Los_Angeles", 0.05),
+    ("Asia/Kolkata", 0.1),
+    ("Australia/Sydney", 0.05),
+)
+OFFSETS = {  # rough UTC offsets: only to place most messages in local working hours
+    "Europe/Oslo": 1,
+    "Europe/London": 0,
+    "America/New_York": -5,
+    "America/Los_Angeles": -8,
+    "Asia/Kolkata": 5,
+    "Australia/Sydney": 10,
+}
+TEXTS = ("ok, see you", "can you check the build?", "here is the draft", "thanks!")
+DECIDED = ("let's go with option B", "vi går for alternativ B", "agreed, ship it")
+
+
+def generate(path: Path, *, messages: int, channels: int, people: int, seed: int = 7) -> int:
+    """Write an export to ``path``; returns the number of messages written."""
+    rng = random.Random(seed)
+    zone_names = [name for name, _ in ZONES]
+    weights = [weight for _, weight in ZONES]
+    users = [
+        {"id": f"U{n:06d}", "name": f"person{n}", "tz": rng.choices(zone_names, weights)[0]}
+        for n in range(people)
+    ]
+    size = max(2, min(people, 40))
+    rosters = [rng.sample(range(people), size) for _ in range(channels)]
+    listing = [
+        {"id": f"C{n:06d}", "name": f"channel-{n}", "members": [users[i]["id"] for i in roster]}
+        for n, roster in enumerate(rosters)
+    ]
+    days = WEEKS * 7
+    per_file = max(1, messages // (channels * days))
+    written = 0
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("users.json", json.dumps(users))
+        archive.writestr("channels.json", json.dumps(listing))
+        for offset in range(days):
+            day = START + timedelta(days=offset)
+            midnight = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+            for n, roster in enumerate(rosters):
+                batch = []
+                for _ in range(per_file):
+                    if written >= messages:
+                        break
+                    user = users[rng.choice(roster)]
+                    local_hour = rng.uniform(8, 16) if rng.random() < 0.8 else rng.uniform(0, 24)
+                    hour = (local_hour - OFFSETS[str(user["tz"])]) % 24
+                    ts = midnight + hour * 3600
+                    text = rng.choice(DECIDED) if rng.random() < 0.01 else rng.choice(TEXTS)
+                    batch.append(
+                        {"type": "message", "user": user["id"], "text": text, "ts": f"{ts:.6f}"}
+                    )
+                    written += 1
+                if batch:
+                    batch.sort(key=lambda m: float(m["ts"]))
+                    archive.writestr(f"channel-{n}/{day.isoformat()}.json", json.dumps(batch))
+    return written
+
+
+def floor(path: Path) -> tuple[int, float]:
+    """(messages, seconds) for a loop that only parses every timestamp of every day file."""
+    count = 0
+    started = time.perf_counter()
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.count("/") != 1 or not name.endswith(".json"):
+                continue
+            for message in json.loads(archive.read(name)):
+                float(message["ts"])
+                count += 1
+    return count, time.perf_counter() - started
+
+
+def in_process(path: Path, preset: str) -> tuple[int, float, int]:
+    """(messages, seconds, decide() calls) for the replay in this process."""
+    from bot.domain.digest import looks_decided
+    from bot.presets import load_preset
+    from bot.simulate.export_zip import open_export
+    from bot.simulate.replay import ReplaySetup, replay
+
+    policy = load_preset(preset).to_policy("bench")
+    started = time.perf_counter()
+    export = open_export(path, default_zone=policy.hours.tz)
+    result = replay(export, ReplaySetup(policy=policy), looks_decided)
+    return result.messages, time.perf_counter() - started, result.decide_calls
+
+
+def as_process(path: Path, preset: str, out: Path) -> tuple[float, float]:
+    """(seconds, peak RSS MiB) of ``quiet-hours simulate`` as its own process."""
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "simulate",
+            str(path),
+            "--policy",
+            preset,
+            "--out",
+            str(out / "report.html"),
+            "--json",
+            str(out / "report.json"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, peak_kib / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--channels", type=int, default=100)
+    parser.add_argument("--people", type=int, default=400)
+    parser.add_argument("--policy", default="norway-aml")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.zip"
+        written = generate(path, messages=args.messages, channels=args.channels, people=args.people)
+        mib = path.stat().st_size / 2**20
+        print(
+            f"export: {written:,} messages, {args.channels} channels, {args.people} people, "
+            f"{mib:.1f} MiB zip"
+        )
+        count, seconds = floor(path)
+        print(f"floor (parse timestamps only): {count / seconds:,.0f} messages/s ({seconds:.1f} s)")
+        count, seconds, calls = in_process(path, args.policy)
+        print(
+            f"replay (read + decide + count): {count / seconds:,.0f} decisions/s "
+            f"({seconds:.1f} s, {calls:,} decide() calls)"
+        )
+        seconds, peak = as_process(path, args.policy, Path(tmp))
+        print(
+            f"quiet-hours simulate: {written / seconds:,.0f} messages/s end to end "
+            f"({seconds:.1f} s with start-up and report), peak RSS {peak:.0f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()

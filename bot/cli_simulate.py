@@ -1,0 +1,191 @@
+"""``quiet-hours simulate EXPORT.zip --policy PRESET …``: what a policy would have done, replayed.
+
+Bad input is one line on stderr and exit code 2 (``bot.cli.main`` prints it): a file that is
+not a zip or not a Slack export, a missing ``users.json``, an unknown zone, preset, country,
+date or mode. Day files that cannot be read are skipped and counted in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["SimulationInputError", "add_arguments", "simulate"]
+
+
+class SimulationInputError(Exception):
+    """An argument or the export cannot be used; the message says which and why."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``simulate`` command's arguments (README, "Try a policy on your own export")."""
+    parser.add_argument("export", metavar="EXPORT.zip", help="a Slack workspace export (zip)")
+    parser.add_argument("--policy", required=True, metavar="PRESET", help="e.g. norway-aml")
+    parser.add_argument("--hours", metavar="SPEC", help='team hours, e.g. "mon-fri 08:00-16:00"')
+    parser.add_argument("--tz", metavar="ZONE", help="the team's zone (default: the preset's)")
+    parser.add_argument("--holidays", metavar="CC", help="public holidays of country CC")
+    parser.add_argument("--mode", choices=("hold", "label"), help="default: the preset's")
+    parser.add_argument(
+        "--audience",
+        choices=("team", "members"),
+        default="team",
+        help="who decides a channel message: the team's hours, or half of its members",
+    )
+    parser.add_argument("--from", dest="first", metavar="DATE", help="first day (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="last", metavar="DATE", help="last day (YYYY-MM-DD)")
+    parser.add_argument("--out", required=True, metavar="FILE", help="the HTML report to write")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--person", metavar="ID", help="only this person's own figures")
+    parser.add_argument("--locale", choices=("en", "nb"), default="en")
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SimulationInputError(f"unknown time zone {name!r} (use an IANA name)") from None
+
+
+def _day(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SimulationInputError(f"{flag} wants a date as YYYY-MM-DD, not {text!r}") from None
+
+
+def _policy(args: argparse.Namespace) -> tuple[Any, str]:
+    """The team policy to simulate, and its hours as text for the report."""
+    from bot.domain.calendar import UnknownCountryError
+    from bot.domain.hours import WorkingHours
+    from bot.domain.policy import Mode, ModeNotAllowedError
+    from bot.presets import load_preset
+
+    preset = load_preset(args.policy)
+    zone = _zone(args.tz) if args.tz else preset.timezone
+    if args.hours:
+        hours = preset.parse_hours(args.hours)
+        if args.tz and "tz" not in args.hours.lower():
+            hours = WorkingHours(windows=hours.windows, tz=zone, days_off=hours.days_off)
+        spec = args.hours
+    else:
+        hours = WorkingHours(windows=preset.hours.windows, tz=zone, days_off=preset.holidays)
+        spec = preset_hours_text(preset.name)
+    if args.holidays:
+        try:
+            days_off = replace(hours.days_off, country=args.holidays.upper(), subdivision=None)
+        except UnknownCountryError:
+            raise SimulationInputError(f"no public holidays known for {args.holidays!r}") from None
+        hours = hours.with_days_off(days_off)
+    try:
+        policy = preset.to_policy(
+            "simulation", hours=hours, mode=Mode(args.mode) if args.mode else None
+        )
+    except ModeNotAllowedError as error:
+        raise SimulationInputError(str(error)) from None
+    return policy, spec
+
+
+def preset_hours_text(name: str) -> str:
+    """The ``hours:`` line of a shipped preset, as written there."""
+    import yaml
+
+    from bot.presets import preset_text
+
+    return str(yaml.safe_load(preset_text(name)).get("hours", ""))
+
+
+class _Progress:
+    """``reading day files: 120 of 900`` on one stderr line, only when stderr is a terminal."""
+
+    def __init__(self, total: int, locale: str, stream: TextIO) -> None:
+        self._total, self._locale, self._stream = total, locale, stream
+        self._shown = 0.0
+
+    def __call__(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self._shown < 0.2 and done < self._total:
+            return
+        self._shown = now
+        from bot.i18n import translate
+
+        line = translate("sim.progress", self._locale, done=done, total=self._total)
+        self._stream.write(f"\r{line}")
+        self._stream.flush()
+
+    def close(self) -> None:
+        self._stream.write("\r\033[K")
+        self._stream.flush()
+
+
+def simulate(args: argparse.Namespace) -> int:
+    """Run the simulation and write the report(s); raises :class:`SimulationInputError`."""
+    from bot.domain.digest import looks_decided
+    from bot.i18n import translate
+    from bot.settings import Settings
+    from bot.simulate.export_zip import ExportError, open_export
+    from bot.simulate.render import render_html, terminal_lines
+    from bot.simulate.replay import ReplaySetup, replay
+    from bot.simulate.summary import RunInfo, personal, summarise_replay
+
+    locale = args.locale
+    first, last = _day(args.first, "--from"), _day(args.last, "--to")
+    if first and last and first > last:
+        raise SimulationInputError("--from is after --to")
+    policy, spec = _policy(args)
+    rate = Settings.from_env().slack_workspace_rate
+    started = time.perf_counter()
+    try:
+        export = open_export(args.export, default_zone=policy.hours.tz)
+    except ExportError as error:
+        raise SimulationInputError(str(error)) from None
+    setup = ReplaySetup(policy=policy, audience=args.audience, first_day=first, last_day=last)
+    progress = _Progress(export.day_file_count, locale, sys.stderr) if sys.stderr.isatty() else None
+    try:
+        result = replay(export, setup, looks_decided, progress=progress)
+    finally:
+        export.close()
+        if progress is not None:
+            progress.close()
+    run = RunInfo(
+        export=Path(args.export).name,
+        preset=args.policy,
+        hours=spec,
+        tz=policy.hours.tz.key,
+        mode=policy.mode.value,
+        audience=args.audience,
+        holidays=policy.hours.days_off.country,
+        workspace_rate=rate,
+        seconds=time.perf_counter() - started,
+    )
+    if args.person:
+        return _personal(args, personal(result, args.person, run), locale)
+    report = summarise_replay(result, run)
+    Path(args.out).write_text(render_html(report, locale), encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    for line in terminal_lines(report, locale):
+        print(line)
+    print(translate("sim.written", locale, path=args.out))
+    if args.json:
+        print(translate("sim.json_written", locale, path=args.json))
+    return 0
+
+
+def _personal(args: argparse.Namespace, data: dict[str, Any], locale: str) -> int:
+    from bot.simulate.render import render_personal
+
+    text, page = render_personal(data, locale)
+    Path(args.out).write_text(page, encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print(text)
+    return 0

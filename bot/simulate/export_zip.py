@@ -1,0 +1,283 @@
+"""Reading a standard Slack export zip as a stream of message metadata, in time order.
+
+A Slack export is a zip with ``users.json`` (each person's ``tz``), ``channels.json`` and, on
+Business+/Enterprise plans, ``groups.json`` (private channels), ``dms.json`` and ``mpims.json``,
+plus one folder per conversation holding ``<YYYY-MM-DD>.json`` day files, each a JSON list of
+messages (https://slack.com/help/articles/220556107, "How to read Slack data exports").
+
+Memory stays bounded whatever the size of the export: members are opened one at a time, one day
+file of each conversation is parsed at a time, and the conversations are merged on their
+timestamps with a heap (each day file is ordered, and day files sort by name). Message text is
+looked at once, for the yes/no "reads like a decision" signal, and never kept.
+
+Errors: :class:`ExportError` for an input that cannot be read as an export at all (not a zip,
+no ``users.json``/``channels.json``, a zone nobody knows). A day file that is not a JSON list
+of messages is skipped and counted (:attr:`ExportStats.bad_files`), never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = [
+    "Conversation",
+    "ConversationKind",
+    "ExportError",
+    "ExportStats",
+    "Message",
+    "SlackExport",
+    "open_export",
+]
+
+_DAY_FILE = re.compile(r"^(?P<folder>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
+#: Subtypes written by a person (a plain message has none); joins, topics, bots are not.
+_PERSON_SUBTYPES = frozenset({"thread_broadcast", "file_share", "me_message"})
+_LISTS = (("channels.json", "channel"), ("groups.json", "group"))
+_DIRECT = (("dms.json", "dm"), ("mpims.json", "mpim"))
+
+ConversationKind = str  # "channel" | "group" (private channel) | "dm" | "mpim"
+
+
+class ExportError(Exception):
+    """The file cannot be read as a Slack export; ``str()`` says why in one line."""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A channel, private channel, DM or group DM: its id, folder in the zip, kind, members."""
+
+    id: str
+    name: str
+    kind: ConversationKind
+    members: tuple[str, ...]
+
+
+@dataclass
+class ExportStats:
+    """What reading met besides messages: files skipped, messages not written by a person."""
+
+    day_files: int = 0
+    bad_files: int = 0
+    bot_or_system: int = 0
+    bad_messages: int = 0
+    unknown_people: int = 0
+
+
+#: One message as the replay sees it: (ts seconds UTC, conversation index, author id, thread
+#: ts, text). A tuple, not a dataclass: there may be millions. The text lives only until the
+#: replay has asked whether it reads like a decision (off-hours messages only); it is never kept.
+Message = tuple[float, int, str, str, str]
+
+
+@dataclass
+class SlackExport:
+    """An opened export: people and their zones, conversations, and a message stream."""
+
+    path: Path
+    zones: dict[str, ZoneInfo]
+    names: dict[str, str]
+    conversations: list[Conversation]
+    stats: ExportStats = field(default_factory=ExportStats)
+    _days: dict[str, list[str]] = field(default_factory=dict)
+    _archive: zipfile.ZipFile | None = None
+
+    @property
+    def day_file_count(self) -> int:
+        return sum(len(days) for days in self._days.values())
+
+    def messages(self, *, progress: Callable[[int], None] | None = None) -> Iterator[Message]:
+        """Every person's message, oldest first (ties by conversation); closes the zip after.
+
+        Day files are read one date at a time (every conversation's file of that date, merged
+        and sorted), so memory holds one day of the workspace. ``progress`` is called with the
+        number of day files read so far, after each date.
+        """
+        archive = self._archive
+        if archive is None:
+            archive = zipfile.ZipFile(self.path)
+        by_date: dict[str, list[tuple[int, str]]] = {}
+        for index, conversation in enumerate(self.conversations):
+            for member in self._days.get(conversation.name, ()):
+                by_date.setdefault(member.rpartition("/")[2], []).append((index, member))
+        try:
+            for day in sorted(by_date):
+                batch: list[Message] = []
+                for index, member in by_date[day]:
+                    self._read_into(batch, archive, index, member)
+                if progress is not None:
+                    progress(self.stats.day_files)
+                batch.sort(key=_first)
+                yield from batch
+        finally:
+            archive.close()
+            self._archive = None
+
+    def close(self) -> None:
+        """Close the zip (reading the messages closes it too)."""
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
+    def _read_into(
+        self, found: list[Message], archive: zipfile.ZipFile, index: int, member: str
+    ) -> None:
+        stats, zones = self.stats, self.zones
+        stats.day_files += 1
+        batch = self._read_day(archive, member)
+        if batch is None:
+            stats.bad_files += 1
+            return
+        append = found.append
+        for item in batch:
+            try:
+                user = item["user"]
+                raw_ts = item["ts"]
+            except (KeyError, TypeError):
+                stats.bot_or_system += 1  # no author: a system message
+                continue
+            subtype = item.get("subtype")
+            if (subtype is not None and subtype not in _PERSON_SUBTYPES) or "bot_id" in item:
+                stats.bot_or_system += 1
+                continue
+            if type(user) is not str or user not in zones:
+                stats.unknown_people += 1
+                continue
+            try:
+                ts = float(raw_ts)
+            except (TypeError, ValueError):
+                stats.bad_messages += 1
+                continue
+            text = item.get("text")
+            append(
+                (
+                    ts,
+                    index,
+                    user,
+                    str(item.get("thread_ts") or raw_ts),
+                    text if type(text) is str else "",
+                )
+            )
+
+    @staticmethod
+    def _read_day(archive: zipfile.ZipFile, member: str) -> list[Any] | None:
+        try:
+            data = json.loads(archive.read(member))
+        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError):
+            return None
+        return data if isinstance(data, list) else None
+
+
+def _first(message: Message) -> float:
+    return message[0]
+
+
+def _load_list(archive: zipfile.ZipFile, name: str) -> list[dict[str, Any]] | None:
+    try:
+        data = json.loads(archive.read(name))
+    except KeyError:
+        return None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ExportError(f"{name} in the export is not valid JSON ({error})") from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise ExportError(f"{name} in the export is not a JSON list of objects")
+    return data
+
+
+def _people(
+    archive: zipfile.ZipFile, default_zone: ZoneInfo
+) -> tuple[dict[str, ZoneInfo], dict[str, str]]:
+    users = _load_list(archive, "users.json")
+    if users is None:
+        raise ExportError(
+            "the export has no users.json: it is needed for each person's time zone "
+            "(export again with members' profiles, or check it is a workspace export)"
+        )
+    zones: dict[str, ZoneInfo] = {}
+    names: dict[str, str] = {}
+    known: dict[str, ZoneInfo] = {}
+    for user in users:
+        user_id = user.get("id")
+        if not isinstance(user_id, str) or user.get("is_bot") or user_id == "USLACKBOT":
+            continue
+        zone_name = user.get("tz")
+        if not zone_name:
+            zones[user_id] = default_zone
+        else:
+            zone = known.get(str(zone_name))
+            if zone is None:
+                try:
+                    zone = known[str(zone_name)] = ZoneInfo(str(zone_name))
+                except (ZoneInfoNotFoundError, ValueError):
+                    raise ExportError(
+                        f"users.json gives person {user_id} the time zone {zone_name!r}, "
+                        "which is not an IANA zone this machine knows (update tzdata)"
+                    ) from None
+            zones[user_id] = zone
+        names[user_id] = str(user.get("name") or user_id)
+    return zones, names
+
+
+def _conversations(archive: zipfile.ZipFile) -> list[Conversation]:
+    found: list[Conversation] = []
+    listed = False
+    for file_name, kind in (*_LISTS, *_DIRECT):
+        items = _load_list(archive, file_name)
+        if items is None:
+            continue
+        listed = True
+        for item in items:
+            conversation_id = str(item.get("id") or "")
+            # DM folders are named by id; channels, private channels and group DMs by name
+            folder = conversation_id if kind == "dm" else str(item.get("name") or conversation_id)
+            members = item.get("members") or []
+            if not conversation_id or not isinstance(members, list):
+                continue
+            found.append(
+                Conversation(conversation_id, folder, kind, tuple(str(m) for m in members))
+            )
+    if not listed:
+        raise ExportError(
+            "this zip is not a Slack export: it has no channels.json (nor groups.json, "
+            "dms.json, mpims.json)"
+        )
+    return found
+
+
+def open_export(path: str | Path, *, default_zone: ZoneInfo) -> SlackExport:
+    """Open ``path`` and read its lists (not its messages yet).
+
+    People without a ``tz`` get ``default_zone``. Raises :class:`ExportError` when ``path`` is
+    missing or not a zip, when ``users.json`` or every conversation list is missing or not JSON,
+    or when a zone is unknown.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ExportError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise ExportError(f"{path} is not a zip file (a Slack export is a .zip)")
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise ExportError(f"{path} is a damaged zip file ({error})") from None
+    try:
+        conversations = _conversations(archive)
+        zones, names = _people(archive, default_zone)
+        days: dict[str, list[str]] = {}
+        for member in archive.namelist():
+            match = _DAY_FILE.match(member)
+            if match is not None:
+                days.setdefault(match.group("folder"), []).append(member)
+    except BaseException:
+        archive.close()
+        raise
+    for members in days.values():
+        members.sort()
+    # kept open: reading the central directory of a large export again costs seconds
+    return SlackExport(path, zones, names, conversations, _days=days, _archive=archive)

@@ -1,0 +1,358 @@
+"""The replay: every message of an export, in time order, through ``decide`` and the digest code.
+
+Who decides a message (``DESIGN.md``, "Decision"): in a channel or private channel, the team
+policy (``--audience team``) or its members (``--audience members``: the first instant at which
+half of them are in their hours); in a DM, the recipient's own hours (the policy's windows in
+the recipient's zone from ``users.json``); in a group DM, its members. Channels and private
+channels are watched: their off-hours messages feed labels and digests as
+``bot/services/watch.py`` and ``bot/services/digest.py`` record and post them.
+
+Everything counted is metadata: counts per week, channel, hour of week and landing instant.
+Message text is never kept; no per-person figure leaves :class:`Replay` except
+:meth:`Replay.person` for ``--person``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from math import inf
+from zoneinfo import ZoneInfo
+
+from bot.domain.decisions import ChannelAudience, PersonAudience
+from bot.domain.digest import ActivityEvent, DigestThread, summarise
+from bot.domain.hours import WorkingHours
+from bot.domain.patterns import PersonPatterns
+from bot.domain.policy import Person, TeamPolicy
+from bot.domain.timeutil import UTC
+from bot.services.digest import digest_period
+from bot.simulate.export_zip import Message, SlackExport
+from bot.simulate.members import MembersSpans
+from bot.simulate.spans import DELIVER, HOLD, LABEL, DecisionSpans
+
+__all__ = ["Digest", "LocalClock", "Replay", "ReplaySetup"]
+
+QUARTER = 900  # seconds
+_WATCHED = ("channel", "group")
+
+
+class LocalClock:
+    """Local calendar fields of a UTC timestamp in one zone, remembered per quarter hour.
+
+    Every zone's offset is a whole number of quarter hours, so a UTC quarter hour is one local
+    quarter hour. ``at(quarter)`` (``quarter = int(ts // 900)``) is ``(day ordinal, ordinal of
+    that week's Monday, hour of week 0..167, minute of day at the quarter's start, rest day)``.
+    """
+
+    __slots__ = ("_cache", "_rest", "tz")
+
+    def __init__(self, tz: ZoneInfo, rest: Callable[[int], bool] | None = None) -> None:
+        self.tz = tz
+        self._rest = rest
+        self._cache: dict[int, tuple[int, int, int, int, bool]] = {}
+
+    def at(self, quarter: int) -> tuple[int, int, int, int, bool]:
+        found = self._cache.get(quarter)
+        if found is None:
+            local = datetime.fromtimestamp(quarter * QUARTER, UTC).astimezone(self.tz)
+            day = local.date()
+            ordinal, weekday = day.toordinal(), day.weekday()
+            rest = self._rest is not None and self._rest(ordinal)
+            found = (
+                ordinal,
+                ordinal - weekday,
+                weekday * 24 + local.hour,
+                local.hour * 60 + local.minute,
+                rest,
+            )
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            self._cache[quarter] = found
+        return found
+
+
+@dataclass(frozen=True)
+class ReplaySetup:
+    """What to replay with: the team policy, who decides channels, the report's zone, dates."""
+
+    policy: TeamPolicy
+    audience: str = "team"  # "team" | "members"
+    tz: ZoneInfo | None = None  # the report's zone (default: the policy's)
+    first_day: date | None = None  # in the report's zone, inclusive
+    last_day: date | None = None
+
+    @property
+    def report_tz(self) -> ZoneInfo:
+        return self.tz or self.policy.hours.tz
+
+    def hours_in(self, zone: ZoneInfo) -> WorkingHours:
+        """The policy's windows and days off in a person's own zone."""
+        hours = self.policy.hours
+        if zone == hours.tz:
+            return hours
+        return WorkingHours(windows=hours.windows, tz=zone, days_off=hours.days_off)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One digest message the replay would have posted: where, when, and its threads."""
+
+    conversation: int
+    at: float
+    threads: tuple[DigestThread, ...]
+
+
+@dataclass
+class Replay:
+    """The running tally; :meth:`run` feeds it, then its fields hold the counts."""
+
+    setup: ReplaySetup
+    export: SlackExport
+    signal: Callable[[str], bool]
+    messages: int = 0
+    outcomes: list[int] = field(default_factory=lambda: [0, 0, 0])
+    per_week: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    per_channel: dict[int, list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0, 0])
+    )
+    hour_of_week: list[list[int]] = field(default_factory=lambda: [[0, 0] for _ in range(168)])
+    landings: dict[float, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    labels: dict[float, int] = field(default_factory=lambda: defaultdict(int))
+    decided_threads: dict[int, set[tuple[int, str]]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+    digests: list[Digest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        setup = self.setup
+        policy = setup.policy
+        self._clock = LocalClock(setup.report_tz)
+        self._person_clocks: dict[ZoneInfo, LocalClock] = {}
+        self._person_spans: dict[ZoneInfo, DecisionSpans] = {}
+        self._zone_hours: dict[ZoneInfo, WorkingHours] = {}
+        self._rest_days: dict[int, bool] = {}
+        self._team = DecisionSpans(ChannelAudience("", team=policy), policy.hours)
+        # per conversation: the team's spans (channels in team mode), or a per-author chooser
+        self._by_team: list[DecisionSpans | None] = []
+        self._by_author: list[MembersSpans | _Direct | None] = []
+        zones = self.export.zones
+        for conversation in self.export.conversations:
+            members = [m for m in conversation.members if m in zones]
+            if conversation.kind == "dm":
+                direct = _Direct({m: self._spans_for_zone(zones[m]) for m in members}, self._team)
+                self._by_team.append(None)
+                self._by_author.append(direct)
+            elif members and (conversation.kind == "mpim" or setup.audience == "members"):
+                hours = [self._hours_for_zone(zones[m]) for m in members]
+                self._by_team.append(None)
+                self._by_author.append(MembersSpans(hours, policy))
+            else:
+                self._by_team.append(self._team)
+                self._by_author.append(None)
+        self._watched = [c.kind in _WATCHED for c in self.export.conversations]
+        self._labelled: dict[float, set[tuple[int, str]]] = defaultdict(set)
+        self._digest_at: dict[float, float | None] = {}
+        self._periods: dict[float, float] = {}
+        self._pending: dict[float, dict[int, list[tuple[float, str, str, bool]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self._next_due = inf
+        self._authors: dict[str, _Author] = {}
+        self._first = setup.first_day.toordinal() if setup.first_day else None
+        self._last = setup.last_day.toordinal() if setup.last_day else None
+
+    def _hours_for_zone(self, zone: ZoneInfo) -> WorkingHours:
+        hours = self._zone_hours.get(zone)
+        if hours is None:
+            hours = self._zone_hours[zone] = self.setup.hours_in(zone)
+        return hours
+
+    def _spans_for_zone(self, zone: ZoneInfo) -> DecisionSpans:
+        spans = self._person_spans.get(zone)
+        if spans is None:
+            hours = self._hours_for_zone(zone)
+            person = Person(id="", name="", hours=hours)
+            audience = PersonAudience(person, team=self.setup.policy)
+            spans = self._person_spans[zone] = DecisionSpans(audience, hours)
+        return spans
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run(self, stream: Iterable[Message]) -> None:
+        """Replay every message of ``stream`` (oldest first), then close open digests."""
+        clock, cache, signal = self._clock.at, self._clock._cache, self.signal
+        by_team, by_author, watched = self._by_team, self._by_author, self._watched
+        outcomes, per_week, per_channel = self.outcomes, self.per_week, self.per_channel
+        hour_of_week, landings, authors = self.hour_of_week, self.landings, self._authors
+        first, last = self._first, self._last
+        for ts, conversation, author, thread, text in stream:
+            quarter = int(ts // QUARTER)
+            day, week, how, _, _ = cache.get(quarter) or clock(quarter)
+            if (first is not None and day < first) or (last is not None and day > last):
+                continue
+            self.messages += 1
+            spans = by_team[conversation]
+            if spans is not None:
+                outcome, opening = spans.at(ts)
+            else:
+                outcome, opening = by_author[conversation].at(ts, author)  # type: ignore[union-attr]
+            outcomes[outcome] += 1
+            week_row = per_week[week]
+            week_row[0] += 1
+            channel_row = per_channel[conversation]
+            channel_row[0] += 1
+            cell = hour_of_week[how]
+            cell[0] += 1
+            person = authors.get(author) or self._author(author)
+            own_day, own_week, _, own_minute, rest = person[1].get(quarter) or person[2](quarter)
+            own = person[3](ts)[0]
+            person[0].add(
+                ts, own_day, own_week, own_minute, off_hours=own != DELIVER, rest_day=rest
+            )
+            if outcome == DELIVER and spans is not None:
+                continue
+            decided = bool(text) and signal(text)
+            if watched[conversation]:
+                self._watch(ts, conversation, author, thread, decided)
+            if outcome == DELIVER:
+                continue
+            cell[1] += 1
+            week_row[1] += 1
+            channel_row[1] += 1
+            if outcome == HOLD:
+                week_row[2] += 1
+                channel_row[2] += 1
+                wave = landings[opening]  # type: ignore[index]
+                wave[conversation] = wave.get(conversation, 0) + 1
+            if decided:
+                self.decided_threads[week].add((conversation, thread))
+        self._flush_digests(float("inf"))
+        for tally in self._authors.values():
+            tally[0].finish()
+
+    def _author(self, author: str) -> _Author:
+        zone = self.export.zones[author]
+        clock = self._person_clocks.get(zone)
+        if clock is None:
+            clock = self._person_clocks[zone] = LocalClock(zone, self._is_rest_day)
+        spans = self._spans_for_zone(zone)
+        tally = self._authors[author] = (PersonPatterns(), clock._cache, clock.at, spans.at)
+        return tally
+
+    def _is_rest_day(self, day: int) -> bool:
+        rest = self._rest_days.get(day)
+        if rest is None:
+            days_off = self.setup.policy.hours.days_off
+            rest = self._rest_days[day] = days_off.is_rest_day(date.fromordinal(day))
+        return rest
+
+    # -- labels and digests (bot/services/watch.py, bot/services/digest.py) -------------------
+
+    def _watch(self, ts: float, conversation: int, author: str, thread: str, decided: bool) -> None:
+        """As the watcher records it: by the team's hours, whoever decides the message."""
+        outcome, opening = self._team.at(ts)
+        if opening is None:
+            return
+        if outcome == LABEL:  # one label per thread and off-hours period (LabelRepository.claim)
+            labelled = self._labelled[opening]
+            if (conversation, thread) not in labelled:
+                labelled.add((conversation, thread))
+                self.labels[opening] += 1
+            if len(self._labelled) > 64:
+                for key in [k for k in self._labelled if k < ts]:
+                    del self._labelled[key]
+        if self._pending and ts >= self._next_due:
+            self._flush_digests(ts)
+        digest_at = self._digest_for(opening)
+        if digest_at is None or ts < self._periods[digest_at]:
+            return  # an ordinary night: no digest reports on it
+        self._next_due = min(self._next_due, digest_at)
+        self._pending[digest_at][conversation].append((ts, thread, author, decided))
+
+    def _digest_for(self, opening: float) -> float | None:
+        """The digest that reports on messages of the closed stretch ending at ``opening``."""
+        if opening not in self._digest_at:
+            policy = self.setup.policy
+            # constant over the closed stretch: no opening lies between its messages and opening
+            after = datetime.fromtimestamp(opening, UTC) - timedelta(microseconds=1)
+            found = policy.next_digest_at(after)
+            self._digest_at[opening] = None if found is None else found.timestamp()
+            if found is not None and found.timestamp() not in self._periods:
+                self._periods[found.timestamp()] = digest_period(policy, found).timestamp()
+        return self._digest_at[opening]
+
+    def _flush_digests(self, now: float) -> None:
+        for due in sorted(at for at in self._pending if at <= now):
+            for conversation, pending in sorted(self._pending.pop(due).items()):
+                events = [
+                    ActivityEvent(str(conversation), thread, author, _instant(ts), decided)
+                    for ts, thread, author, decided in pending
+                ]
+                self.digests.append(Digest(conversation, due, tuple(summarise(events))))
+        self._next_due = min(self._pending, default=inf)
+
+    # -- what may be shown ---------------------------------------------------------------------
+
+    def person(self, person_id: str) -> PersonPatterns | None:
+        """One person's own figures (``--person``), or None if they wrote nothing."""
+        tally = self._authors.get(person_id)
+        return None if tally is None else tally[0]
+
+    def everyone(self) -> list[PersonPatterns]:
+        """Every author's patterns, for :func:`bot.domain.patterns.aggregate` only."""
+        return [tally[0] for tally in self._authors.values()]
+
+    @property
+    def decide_calls(self) -> int:
+        """How often the replay asked ``decide`` (or the members' sweep) rather than a span."""
+        spans: list[DecisionSpans | MembersSpans] = [self._team, *self._person_spans.values()]
+        spans += [s for s in self._by_author if isinstance(s, MembersSpans)]
+        return sum(s.misses for s in spans)
+
+    def waves(self) -> list[tuple[float, dict[int, int]]]:
+        """Held messages by landing instant, oldest first."""
+        return sorted(self.landings.items())
+
+
+#: One author's running patterns, with their zone's clock (cache, lookup) and hours at hand.
+_Author = tuple[
+    PersonPatterns,
+    dict[int, tuple[int, int, int, int, bool]],
+    Callable[[int], tuple[int, int, int, int, bool]],
+    Callable[[float], tuple[int, float | None]],
+]
+
+
+def _instant(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+class _Direct:
+    """A DM: the recipient (the member who did not write) decides, by their own hours."""
+
+    __slots__ = ("_by_member", "_fallback")
+
+    def __init__(self, by_member: dict[str, DecisionSpans], fallback: DecisionSpans) -> None:
+        self._by_member = by_member
+        self._fallback = fallback
+
+    def at(self, ts: float, author: str) -> tuple[int, float | None]:
+        for member, spans in self._by_member.items():
+            if member != author:
+                return spans.at(ts)
+        return self._fallback.at(ts)  # a note to self: the team's hours
+
+
+def replay(
+    export: SlackExport,
+    setup: ReplaySetup,
+    signal: Callable[[str], bool],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Replay:
+    """Read ``export`` and replay it under ``setup``; ``signal`` is the decision-phrase test."""
+    result = Replay(setup, export, signal)
+    result.run(export.messages(progress=progress))
+    return result

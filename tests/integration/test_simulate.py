@@ -1,0 +1,290 @@
+"""``quiet-hours simulate`` on small exports whose every figure is worked out by hand.
+
+Each scenario is a zip written the way Slack lays an export out; the command runs as a user
+runs it (``bot.cli.main``) and its ``--json`` is read back. Times are Europe/Oslo unless said.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli import main
+from tests.support.slack_export import message, ts, write_export
+
+OSLO = "Europe/Oslo"
+PEOPLE = {"UALICE01": OSLO, "UBJORN02": OSLO, "UCARLA03": OSLO}
+
+
+def simulate(tmp_path: Path, export: Path, *extra: str) -> dict[str, Any]:
+    out, data = tmp_path / "report.html", tmp_path / "report.json"
+    code = main(["simulate", str(export), "--out", str(out), "--json", str(data), *extra])
+    assert code == 0
+    assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
+    result: dict[str, Any] = json.loads(data.read_text(encoding="utf-8"))
+    return result
+
+
+def week(report: dict[str, Any], monday: str) -> dict[str, Any]:
+    return next(row for row in report["weeks"] if row["week"] == monday)
+
+
+@pytest.fixture
+def dst_weekend(tmp_path: Path) -> Path:
+    """The weekend Europe/Oslo moves to summer time (Sunday 29 March 2026, 02:00 -> 03:00)."""
+    sat = message("UBJORN02", "2026-03-28 20:00", "saturday question")
+    return write_export(
+        tmp_path / "dst.zip",
+        users=PEOPLE,
+        channels={
+            "general": [
+                message("UALICE01", "2026-03-27 10:00", "friday morning"),  # in hours
+                message("UALICE01", "2026-03-27 17:00", "friday evening"),  # held to Monday
+                sat,  # held to Monday
+                # a reply in Saturday's thread, on the Sunday of the clock change, decided
+                message(
+                    "UCARLA03",
+                    "2026-03-29 12:00",
+                    "ok, let's go with option B",
+                    thread_ts=sat["ts"],
+                ),
+                message("UALICE01", "2026-03-31 20:00", "tuesday night"),  # held to Wednesday
+                message("UBJORN02", "2026-04-01 09:00", "wednesday"),  # in hours
+                {
+                    "type": "message",
+                    "subtype": "channel_join",
+                    "user": "UCARLA03",
+                    "ts": ts("2026-03-30 09:00"),
+                    "text": "joined",
+                },
+                {
+                    "type": "message",
+                    "subtype": "bot_message",
+                    "bot_id": "B1",
+                    "ts": ts("2026-03-28 21:00"),
+                    "text": "build failed",
+                },
+            ]
+        },
+    )
+
+
+def test_dst_weekend_held_landing_and_digest(tmp_path: Path, dst_weekend: Path) -> None:
+    report = simulate(tmp_path, dst_weekend, "--policy", "norway-aml")
+    assert report["totals"] == {
+        "messages": 6,
+        "in_hours": 2,
+        "off_hours": 4,
+        "held": 4,
+        "labelled_messages": 0,
+        "off_hours_share": round(4 / 6, 4),
+    }
+    assert report["export"]["bot_or_system_messages"] == 2
+    # three held over the weekend land together at Monday 08:00 summer time (06:00 UTC, not
+    # 07:00 as in winter); a channel's burst of 3 sends them at once
+    assert report["landing"]["waves"] == 2
+    assert report["landing"]["peak"] == {
+        "at": "2026-03-30T06:00:00Z",
+        "messages": 3,
+        "conversations": 1,
+        "busiest_conversation": 3,
+        "drain_seconds": 0.0,
+    }
+    assert week(report, "2026-03-23") == {
+        "week": "2026-03-23",
+        "messages": 4,
+        "off_hours": 3,
+        "held": 3,
+        "landing_monday": 0,
+        "decided_threads": 1,
+    }
+    assert week(report, "2026-03-30") == {
+        "week": "2026-03-30",
+        "messages": 2,
+        "off_hours": 1,
+        "held": 1,
+        "landing_monday": 3,
+        "decided_threads": 0,
+    }
+    # one digest on Monday morning: Friday evening's thread and Saturday's (two messages, read
+    # as decided); Tuesday night is an ordinary night, in no digest
+    assert report["digests"] == {
+        "count": 1,
+        "threads": 2,
+        "messages": 3,
+        "largest_threads": 2,
+        "mean_threads": 2.0,
+        "decided_threads": 1,
+        "posted_on": 1,
+    }
+    assert report["decided_off_hours_threads"] == 1
+    assert report["labels"] == {"count": 0, "mornings": 0}
+    assert report["channels"] == [
+        {
+            "name": "general",
+            "kind": "channel",
+            "messages": 6,
+            "off_hours": 4,
+            "held": 4,
+            "off_hours_share": round(4 / 6, 4),
+        }
+    ]
+
+
+def test_christmas_eve_and_holidays_in_label_mode(tmp_path: Path) -> None:
+    """Norway closes Christmas Eve from 15:00 (§ 10-10); 25 and 26 December are holidays."""
+    eve = message("UBJORN02", "2026-12-24 15:30", "eve question")
+    export = write_export(
+        tmp_path / "xmas.zip",
+        users=PEOPLE,
+        channels={
+            "general": [
+                message("UALICE01", "2026-12-24 14:00", "before three"),  # still open
+                eve,  # labelled until Monday 28 December 08:00
+                message("UCARLA03", "2026-12-24 16:30", "reply", thread_ts=eve["ts"]),
+                message("UALICE01", "2026-12-26 11:00", "boxing day"),  # a new thread
+            ]
+        },
+    )
+    report = simulate(tmp_path, export, "--policy", "norway-aml", "--mode", "label")
+    assert report["policy"]["mode"] == "label"
+    assert report["totals"]["in_hours"] == 1
+    assert report["totals"]["labelled_messages"] == 3
+    assert report["totals"]["held"] == 0
+    # one label per thread and period: the eve's thread and Boxing Day's
+    assert report["labels"] == {"count": 2, "mornings": 1}
+    assert report["landing"]["peak"] is None
+    assert report["digests"]["count"] == 1
+    assert report["digests"]["threads"] == 2
+    assert report["digests"]["messages"] == 3
+
+
+def test_a_direct_message_waits_for_the_recipient_in_their_own_zone(tmp_path: Path) -> None:
+    """US clocks change on 8 March 2026, three weeks before Europe's."""
+    people = {"UALICE01": OSLO, "UDAVID04": "America/New_York"}
+    export = write_export(
+        tmp_path / "dm.zip",
+        users=people,
+        channels={},
+        dms={
+            "D0001": (
+                ["UALICE01", "UDAVID04"],
+                [
+                    # 15:00 Oslo = 09:00 New York: David is in his hours
+                    message("UALICE01", "2026-03-02 15:00", "hi david"),
+                    # 11:00 New York = 17:00 Oslo: Alice is not; held to Tuesday 08:00 Oslo
+                    message("UDAVID04", "2026-03-02 11:00", "hi alice", zone="America/New_York"),
+                    # 13:30 Oslo = 08:30 New York summer time (07:30 if DST were ignored)
+                    message("UALICE01", "2026-03-09 13:30", "after the change"),
+                ],
+            )
+        },
+    )
+    report = simulate(tmp_path, export, "--policy", "norway-aml")
+    assert report["totals"]["held"] == 1
+    assert report["totals"]["in_hours"] == 2
+    assert report["landing"]["peak"]["at"] == "2026-03-03T07:00:00Z"
+    assert report["channels"] == [
+        {
+            "name": None,
+            "kind": "direct",
+            "messages": 3,
+            "off_hours": 1,
+            "held": 1,
+            "off_hours_share": round(1 / 3, 4),
+        }
+    ]
+    assert report["digests"]["count"] == 0  # DMs are not watched channels
+
+
+@pytest.mark.parametrize(("people", "shown"), [(4, False), (5, True)])
+def test_personal_patterns_need_five_people(tmp_path: Path, people: int, shown: bool) -> None:
+    users = {f"UNIGHT{n:02d}": OSLO for n in range(people)}
+    export = write_export(
+        tmp_path / "nights.zip",
+        users=users,
+        channels={
+            "general": [
+                message(uid, f"2026-03-0{3 + n % 3} 22:{n:02d}") for n, uid in enumerate(users)
+            ]
+        },
+    )
+    report = simulate(tmp_path, export, "--policy", "norway-aml")
+    nights = next(p for p in report["patterns"] if p["pattern"] == "nights")
+    if shown:
+        assert nights == {
+            "pattern": "nights",
+            "people": 5,
+            "occurrences": 5,
+            "group": 5,
+            "suppressed": False,
+        }
+    else:
+        assert nights == {
+            "pattern": "nights",
+            "people": None,
+            "occurrences": None,
+            "group": 4,
+            "suppressed": True,
+        }
+
+
+def test_no_text_and_no_person_in_the_report(tmp_path: Path, dst_weekend: Path) -> None:
+    simulate(tmp_path, dst_weekend, "--policy", "norway-aml", "--locale", "nb")
+    for name in ("report.html", "report.json"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        for secret in ("option B", "saturday question", "UALICE01", "ualice01", "UBJORN02"):
+            assert secret not in text, (name, secret)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'lang="nb"' in html and "Uke for uke" in html
+    assert "http://" not in html and "https://" not in html
+    assert html.count("<svg") == 3
+
+
+def test_person_sees_only_their_own_figures(
+    tmp_path: Path, dst_weekend: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = simulate(tmp_path, dst_weekend, "--policy", "norway-aml", "--person", "UALICE01")
+    assert set(data) == {"schema", "person", "policy", "figures"}
+    # Friday 10:00 and 17:00, Tuesday 20:00: two outside her hours, one evening
+    assert data["figures"] == {
+        "messages": 3,
+        "off_hours": 2,
+        "evenings": 2,
+        "nights": 0,
+        "rest_days": 0,
+        "short_rest": 0,
+        "long_weeks": 0,
+    }
+    assert "UBJORN02" not in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Messages: 3; outside your hours: 2; evenings: 2;" in capsys.readouterr().out
+
+
+def test_dates_limit_the_replay(tmp_path: Path, dst_weekend: Path) -> None:
+    report = simulate(
+        tmp_path,
+        dst_weekend,
+        "--policy",
+        "norway-aml",
+        "--from",
+        "2026-03-30",
+        "--to",
+        "2026-04-30",
+    )
+    assert report["totals"]["messages"] == 2
+    assert report["totals"]["held"] == 1
+
+
+def test_terminal_summary(
+    tmp_path: Path, dst_weekend: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simulate(tmp_path, dst_weekend, "--policy", "norway-aml")
+    out = capsys.readouterr().out
+    assert "6 messages written by people, in the weeks from 2026-03-23 to 2026-03-30" in out
+    assert "Sent outside working hours: 4 (67 %); held: 4;" in out
+    assert "Busiest landing: Mon 2026-03-30 08:00 Europe/Oslo, 3 held messages" in out
+    assert "Labels: 0 threads marked" in out
+    assert "Digests: 1 on a morning after a weekend or holiday" in out
