@@ -66,7 +66,7 @@ def _policy(args: argparse.Namespace) -> tuple[Any, str]:
     """The team policy to simulate, and its hours as text for the report."""
     from bot.domain.calendar import UnknownCountryError
     from bot.domain.hours import WorkingHours
-    from bot.domain.policy import Mode, ModeNotAllowedError
+    from bot.domain.policy import AudienceKind, Mode, ModeNotAllowedError
     from bot.presets import load_preset
 
     preset = load_preset(args.policy)
@@ -91,6 +91,7 @@ def _policy(args: argparse.Namespace) -> tuple[Any, str]:
         )
     except ModeNotAllowedError as error:
         raise SimulationInputError(str(error)) from None
+    policy = policy.with_changes(audience=AudienceKind(args.audience))
     return policy, spec
 
 
@@ -147,7 +148,7 @@ def simulate(args: argparse.Namespace) -> int:
         export = open_export(args.export, default_zone=policy.hours.tz)
     except ExportError as error:
         raise SimulationInputError(str(error)) from None
-    setup = ReplaySetup(policy=policy, audience=args.audience, first_day=first, last_day=last)
+    setup = ReplaySetup(policy=policy, first_day=first, last_day=last)
     progress = _Progress(export.day_file_count, locale, sys.stderr) if sys.stderr.isatty() else None
     try:
         result = replay(export, setup, looks_decided, progress=progress)

@@ -21,16 +21,23 @@ from datetime import date, datetime, timedelta
 from math import inf
 from zoneinfo import ZoneInfo
 
-from bot.domain.decisions import ChannelAudience, PersonAudience
+from bot.domain.audience import MembersHours
+from bot.domain.decisions import ChannelAudience, MembersAudience, PersonAudience
 from bot.domain.digest import ActivityEvent, DigestThread, summarise
 from bot.domain.hours import WorkingHours
 from bot.domain.patterns import PersonPatterns
-from bot.domain.policy import Person, TeamPolicy
+from bot.domain.policy import AudienceKind, Person, TeamPolicy
 from bot.domain.timeutil import UTC
 from bot.services.digest import digest_period
 from bot.simulate.export_zip import Message, SlackExport
-from bot.simulate.members import MembersSpans
-from bot.simulate.spans import DELIVER, HOLD, LABEL, DecisionSpans
+from bot.simulate.spans import (
+    DELIVER,
+    HOLD,
+    LABEL,
+    DecisionSpans,
+    members_open_until,
+    open_until,
+)
 
 __all__ = ["Digest", "LocalClock", "Replay", "ReplaySetup"]
 
@@ -77,8 +84,7 @@ class LocalClock:
 class ReplaySetup:
     """What to replay with: the team policy, who decides channels, the report's zone, dates."""
 
-    policy: TeamPolicy
-    audience: str = "team"  # "team" | "members"
+    policy: TeamPolicy  # its ``audience`` says who decides channels (team | members)
     tz: ZoneInfo | None = None  # the report's zone (default: the policy's)
     first_day: date | None = None  # in the report's zone, inclusive
     last_day: date | None = None
@@ -133,21 +139,26 @@ class Replay:
         self._person_spans: dict[ZoneInfo, DecisionSpans] = {}
         self._zone_hours: dict[ZoneInfo, WorkingHours] = {}
         self._rest_days: dict[int, bool] = {}
-        self._team = DecisionSpans(ChannelAudience("", team=policy), policy.hours)
+        self._team = DecisionSpans(ChannelAudience("", team=policy), open_until(policy.hours))
         # per conversation: the team's spans (channels in team mode), or a per-author chooser
         self._by_team: list[DecisionSpans | None] = []
-        self._by_author: list[MembersSpans | _Direct | None] = []
-        zones = self.export.zones
+        self._by_author: list[DecisionSpans | _Direct | None] = []
+        zones, tz = self.export.zones, policy.hours.tz
         for conversation in self.export.conversations:
             members = [m for m in conversation.members if m in zones]
             if conversation.kind == "dm":
                 direct = _Direct({m: self._spans_for_zone(zones[m]) for m in members}, self._team)
                 self._by_team.append(None)
                 self._by_author.append(direct)
-            elif members and (conversation.kind == "mpim" or setup.audience == "members"):
-                hours = [self._hours_for_zone(zones[m]) for m in members]
+            elif members and (
+                conversation.kind == "mpim" or policy.audience is AudienceKind.MEMBERS
+            ):
+                # as bot/services/audience.py widens it: each member's hours, the team's zone
+                hours = MembersHours.of([self._hours_for_zone(zones[m]) for m in members], tz)
+                group = conversation.kind == "mpim"
+                audience = MembersAudience(conversation.id, hours, policy, group=group)
                 self._by_team.append(None)
-                self._by_author.append(MembersSpans(hours, policy))
+                self._by_author.append(DecisionSpans(audience, members_open_until(hours)))
             else:
                 self._by_team.append(self._team)
                 self._by_author.append(None)
@@ -175,7 +186,7 @@ class Replay:
             hours = self._hours_for_zone(zone)
             person = Person(id="", name="", hours=hours)
             audience = PersonAudience(person, team=self.setup.policy)
-            spans = self._person_spans[zone] = DecisionSpans(audience, hours)
+            spans = self._person_spans[zone] = DecisionSpans(audience, open_until(hours))
         return spans
 
     # -- the loop ----------------------------------------------------------------------------
@@ -307,8 +318,8 @@ class Replay:
     @property
     def decide_calls(self) -> int:
         """How often the replay asked ``decide`` (or the members' sweep) rather than a span."""
-        spans: list[DecisionSpans | MembersSpans] = [self._team, *self._person_spans.values()]
-        spans += [s for s in self._by_author if isinstance(s, MembersSpans)]
+        spans = [self._team, *self._person_spans.values()]
+        spans += [s for s in self._by_author if isinstance(s, DecisionSpans)]
         return sum(s.misses for s in spans)
 
     def waves(self) -> list[tuple[float, dict[int, int]]]:

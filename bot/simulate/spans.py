@@ -11,38 +11,67 @@ itself. Messages arrive in time order, so one remembered span per audience is en
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from math import inf
 
+from bot.domain.audience import MembersHours
 from bot.domain.decisions import Action, Audience, decide
 from bot.domain.hours import WorkingHours
 from bot.domain.timeutil import UTC
 
-__all__ = ["DELIVER", "HOLD", "LABEL", "DecisionSpans"]
+__all__ = ["DELIVER", "HOLD", "LABEL", "DecisionSpans", "members_open_until", "open_until"]
 
 #: What happens to a message, as the replay counts it.
 DELIVER, HOLD, LABEL = 0, 1, 2
+
+#: Given an instant at which the audience is in hours: when that stretch ends (None: never).
+OpenUntil = Callable[[datetime], datetime | None]
+
+
+def open_until(hours: WorkingHours) -> OpenUntil:
+    """For one person's or team's hours: the next close (``WorkingHours.next_close``)."""
+    return hours.next_close
+
+
+def members_open_until(members: MembersHours) -> OpenUntil:
+    """For a conversation's members: the next instant any of their calendars opens or closes.
+
+    Between two such edges the number of members in hours cannot change, so an audience that
+    has its quorum at ``instant`` keeps it until then (perhaps longer: asking again is exact).
+    """
+
+    def until(instant: datetime) -> datetime | None:
+        edges = []
+        for hours, _ in members.members:
+            edge = hours.next_close(instant) if hours.is_open(instant) else hours.next_open(instant)
+            if edge is not None:
+                edges.append(edge)
+        return min(edges, default=None)
+
+    return until
 
 
 class DecisionSpans:
     """``decide(audience, at)`` as ``(outcome, opening)``: ``opening`` is the UTC timestamp the
     held message lands (or the label runs until), ``None`` when delivered in hours.
 
-    ``hours`` are the hours ``decide`` uses for ``audience`` (the team's, or the person's own).
+    ``until`` says how long an open stretch lasts for the hours ``decide`` uses for
+    ``audience`` (:func:`open_until`, :func:`members_open_until`); None when it has none.
     """
 
-    __slots__ = ("_audience", "_end", "_hours", "_opening", "_outcome", "_start", "misses")
+    __slots__ = ("_audience", "_end", "_opening", "_outcome", "_start", "_until", "misses")
 
-    def __init__(self, audience: Audience, hours: WorkingHours | None) -> None:
+    def __init__(self, audience: Audience, until: OpenUntil | None) -> None:
         self._audience = audience
-        self._hours = hours
+        self._until = until
         self._start = inf
         self._end = -inf
         self._outcome = DELIVER
         self._opening: float | None = None
         self.misses = 0
 
-    def at(self, ts: float) -> tuple[int, float | None]:
+    def at(self, ts: float, author: str = "") -> tuple[int, float | None]:
         """The decision for a message sent at Unix time ``ts`` (seconds, UTC)."""
         if self._start <= ts < self._end:
             return self._outcome, self._opening
@@ -62,7 +91,11 @@ class DecisionSpans:
             self._end = self._opening
         else:
             self._outcome, self._opening = DELIVER, None
-            close = None if self._hours is None else self._hours.next_close(instant)
-            # no policy, mode off, never opens, or hours that never close: the same for good
-            opened = decision.reason.key == "decision.deliver.open"
-            self._end = close.timestamp() if opened and close is not None else inf
+            key = decision.reason.key
+            if key.startswith("decision.deliver.open"):
+                close = None if self._until is None else self._until(instant)
+                self._end = inf if close is None else close.timestamp()
+            elif key.startswith("decision.deliver.never_opens"):
+                self._end = ts  # nothing within decide's horizon: ask again next time
+            else:  # no policy, or mode off: the same for good
+                self._end = inf

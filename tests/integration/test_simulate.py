@@ -200,6 +200,32 @@ def test_a_direct_message_waits_for_the_recipient_in_their_own_zone(tmp_path: Pa
     assert report["digests"]["count"] == 0  # DMs are not watched channels
 
 
+@pytest.mark.parametrize(("audience", "held"), [("team", 2), ("members", 1)])
+def test_audience_members_waits_for_half_of_the_channel(
+    tmp_path: Path, audience: str, held: int
+) -> None:
+    """One member in Oslo, two in New York: 16:30 in Oslo is 10:30 in New York, when two of
+    three are in their hours; 07:30 in Oslo is 01:30 in New York, when nobody is."""
+    people = {"UALICE01": OSLO, "UDAVID04": "America/New_York", "UERIN005": "America/New_York"}
+    export = write_export(
+        tmp_path / "members.zip",
+        users=people,
+        channels={
+            "general": [
+                message("UALICE01", "2026-03-02 07:30", "early"),
+                message("UALICE01", "2026-03-02 16:30", "late for oslo"),
+            ]
+        },
+    )
+    report = simulate(tmp_path, export, "--policy", "norway-aml", "--audience", audience)
+    assert report["policy"]["audience"] == audience
+    assert report["totals"]["held"] == held
+    # the early one waits for Oslo's 08:00 in both (Alice is 1 of 3; the team is Oslo's hours)
+    # members: ... or New York's 08:00 (13:00 UTC), when two of three are in: that comes later
+    first_landing = "2026-03-02T07:00:00Z" if audience == "team" else "2026-03-02T13:00:00Z"
+    assert report["landing"]["peak"]["at"] == first_landing
+
+
 @pytest.mark.parametrize(("people", "shown"), [(4, False), (5, True)])
 def test_personal_patterns_need_five_people(tmp_path: Path, people: int, shown: bool) -> None:
     users = {f"UNIGHT{n:02d}": OSLO for n in range(people)}

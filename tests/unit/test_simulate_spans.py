@@ -7,14 +7,29 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.decisions import Action, ChannelAudience, PersonAudience, decide
+from bot.domain.audience import MembersHours
+from bot.domain.decisions import (
+    Action,
+    Audience,
+    ChannelAudience,
+    MembersAudience,
+    PersonAudience,
+    decide,
+)
 from bot.domain.hours import WorkingHours
 from bot.domain.policy import Mode, Person, TeamPolicy
-from bot.simulate.spans import DELIVER, HOLD, LABEL, DecisionSpans
+from bot.simulate.spans import (
+    DELIVER,
+    HOLD,
+    LABEL,
+    DecisionSpans,
+    members_open_until,
+    open_until,
+)
 from tests.unit.strategies import instants, working_hours
 
 
-def _expected(audience: ChannelAudience | PersonAudience, at: datetime) -> tuple[int, float | None]:
+def _expected(audience: Audience, at: datetime) -> tuple[int, float | None]:
     decision = decide(sender="", audience=audience, at=at)
     if decision.action is Action.HOLD:
         return HOLD, decision.deliver_at.timestamp()
@@ -45,7 +60,7 @@ def cases(draw: st.DrawFn) -> tuple[WorkingHours, Mode, list[datetime]]:
 def test_team_spans_answer_as_decide(case: tuple[WorkingHours, Mode, list[datetime]]) -> None:
     hours, mode, moments = case
     audience = ChannelAudience("C1", team=TeamPolicy(name="t", hours=hours, mode=mode))
-    spans = DecisionSpans(audience, hours)
+    spans = DecisionSpans(audience, open_until(hours))
     for at in moments:
         assert spans.at(at.timestamp()) == _expected(audience, at), at
 
@@ -56,8 +71,24 @@ def test_person_spans_answer_as_decide(case: tuple[WorkingHours, Mode, list[date
     hours, mode, moments = case
     team = TeamPolicy(name="t", hours=hours, mode=mode)
     audience = PersonAudience(Person(id="U1", name="u", hours=hours), team=team)
-    spans = DecisionSpans(audience, hours)
+    spans = DecisionSpans(audience, open_until(hours))
     for at in moments:
+        assert spans.at(at.timestamp()) == _expected(audience, at), at
+
+
+@settings(max_examples=60, deadline=None)
+@given(cases(), st.lists(st.tuples(working_hours(), st.integers(1, 3)), min_size=1, max_size=3))
+def test_members_spans_answer_as_decide(
+    case: tuple[WorkingHours, Mode, list[datetime]],
+    others: list[tuple[WorkingHours, int]],
+) -> None:
+    """``--audience members`` and group DMs: half of the members, each in their own hours."""
+    hours, mode, moments = case
+    members = MembersHours.of([hours] + [h for h, n in others for _ in range(n)], hours.tz)
+    team = TeamPolicy(name="t", hours=hours, mode=mode)
+    audience = MembersAudience("C1", members, team)
+    spans = DecisionSpans(audience, members_open_until(members))
+    for at in moments[:12]:
         assert spans.at(at.timestamp()) == _expected(audience, at), at
 
 
@@ -67,7 +98,7 @@ def test_one_decide_per_stretch() -> None:
     from bot.presets import load_preset
 
     policy = load_preset("norway-aml").to_policy("t")
-    spans = DecisionSpans(ChannelAudience("C1", team=policy), policy.hours)
+    spans = DecisionSpans(ChannelAudience("C1", team=policy), open_until(policy.hours))
     start = datetime(2026, 3, 23, tzinfo=UTC)  # Monday; the week of the spring DST change
     moments = [start + timedelta(minutes=10 * n) for n in range(7 * 24 * 6)]
     answers = [spans.at(at.timestamp()) for at in moments]
