@@ -86,13 +86,15 @@ class DigestView:
     now: datetime
     threads: tuple[DigestThread, ...]
     first_lines: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    #: whose hours made a thread off-hours: the team's, or (``members``) its channel's members'
+    audience: str = "team"
 
     def first_line(self, thread: DigestThread) -> str | None:
         return self.first_lines.get((thread.conversation, thread.thread))
 
     def header(self) -> str:
         return translate(
-            "digest.header",
+            "digest.header.members" if self.audience == "members" else "digest.header",
             self.locale,
             count=len(self.threads),
             since=format_instant(self.since, self.tz, self.locale, now=self.now),

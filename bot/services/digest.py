@@ -224,6 +224,7 @@ class DigestService:
             now=self._clock.now(),
             threads=threads,
             first_lines=lines or {},
+            audience=policy.audience.value,
         )
 
     async def _first_lines(

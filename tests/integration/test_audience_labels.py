@@ -27,6 +27,7 @@ from adapters.slack.platform import SlackPlatform
 from adapters.slack.tokens import StoredTokens
 from bot.clock import FixedClock
 from bot.metrics import DeliveryMetrics
+from bot.services.digest import DigestService
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.models import ActivityRow
@@ -155,3 +156,31 @@ async def test_in_hours_for_most_members_is_left_alone(client: Client, sessions:
     await asyncio.sleep(0.3)
     assert [m for m in client[2].posted("C_TEAM") if m.thread_ts] == []
     assert await _activities(sessions) == 0
+
+
+@pytest.mark.parametrize("client", [SUNDAY_2000_OSLO], indirect=True)
+async def test_the_digest_says_whose_hours_made_a_thread_off_hours(
+    client: Client, sessions: Sessions, cipher: Cipher
+) -> None:
+    slack = client[2]
+    await _send(client, SUNDAY_2000_OSLO)
+    await until(lambda: any(m.thread_ts for m in slack.posted("C_TEAM")))
+    platform = SlackPlatform(token_for=StoredTokens(sessions, cipher), base_url=slack.url)
+    digests = DigestService(
+        sessions=sessions,
+        platforms={"slack": platform},
+        clock=FixedClock(datetime(2026, 11, 30, 7, 0, tzinfo=UTC)),  # Monday 08:00 in Oslo
+        owner="test",
+        cipher=cipher,
+    )
+    try:
+        (run,) = await digests.run_due()
+    finally:
+        await platform.close()
+    assert run.threads == 1
+    (digest,) = [m for m in slack.posted("C_TEAM") if not m.thread_ts and m.user == slack.bot_user]
+    shown = digest.text + json.dumps(digest.blocks or [], ensure_ascii=False)
+    assert (
+        "1 thread(s) in this channel had activity while fewer than half of its members were at "
+        "work (each in their own hours)"
+    ) in shown
