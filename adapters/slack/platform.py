@@ -12,7 +12,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.audience import BotDirectory, GroupDms
+from adapters.slack.audience import GroupDms, PeopleDirectory
 from adapters.slack.blocks import digest_blocks, fallback_text, text_sections
 from adapters.slack.limits import FALLBACK_TEXT, MESSAGE_BLOCKS
 from adapters.slack.mrkdwn import conversation_link
@@ -20,6 +20,7 @@ from bot.domain.digest import DigestView
 from bot.domain.markup import user_text
 from bot.i18n import translate
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
+from bot.services.audience import PlatformPeople
 from bot.services.directory import zone_or_utc
 
 __all__ = [
@@ -147,7 +148,7 @@ class SlackPlatform:
         self._session = session
         self._own_session = session is None
         self._clients: dict[str, AsyncWebClient] = {}
-        self._bots = BotDirectory(self._client)
+        self._people = PeopleDirectory(self._client)
         self._group_dms = GroupDms(self._client)
 
     def _http(self) -> aiohttp.ClientSession:
@@ -393,11 +394,12 @@ class SlackPlatform:
             raise classify(error) from error
         return members
 
-    async def bot_users(self, workspace: str) -> frozenset[str]:
-        """The workspace's bots and deactivated users (``users.list``, cached an hour): a
-        channel's audience is its human members. Raises :class:`DeliveryError`."""
+    async def people_directory(self, workspace: str) -> PlatformPeople:
+        """The workspace's bots and deactivated users, and everyone's zone (``users.list``,
+        cached an hour): a channel's audience is its human members, each in their own zone.
+        Raises :class:`DeliveryError`."""
         try:
-            return await self._bots.bots(workspace)
+            return await self._people.people(workspace)
         except Exception as error:
             raise classify(error) from error
 

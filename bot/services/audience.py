@@ -4,8 +4,9 @@ Used where a message's audience is the people in a conversation rather than one 
 channel whose team chose ``audience members``, and a group DM (issue #9 parts 3 and 4). The
 platform names the members (Slack ``conversations.members``, a Teams roster — every page, via
 :class:`~bot.services.access.Membership`, cached :data:`~bot.services.access.MEMBERS_TTL`
-seconds); bots are left out (:class:`BotSource`); each member's hours come from their stored
-person row through :func:`member_hours`. The result is kept for the same TTL, so a burst of
+seconds); bots are left out, and members never seen are placed in the zone the platform gives
+(:class:`PeopleSource`); each member's hours come from their stored person row through
+:func:`member_hours`. The result is kept for the same TTL, so a burst of
 posts to a channel of 5,000 costs one member list, one read of their rows and one parse per
 distinct set of hours: after that only the sweep of :func:`~bot.domain.audience.first_quorum_open`.
 A person's new hours reach a cached audience within that TTL.
@@ -17,7 +18,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
@@ -33,7 +34,13 @@ from bot.services.access import MEMBERS_TTL, Membership, MembersSource
 from bot.services.directory import person_from_row, zone_or_utc
 from bot.storage.models import PersonRow
 
-__all__ = ["BotSource", "ConversationAudiences", "GroupChats", "member_hours"]
+__all__ = [
+    "ConversationAudiences",
+    "GroupChats",
+    "PeopleSource",
+    "PlatformPeople",
+    "member_hours",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +50,20 @@ ROWS_PER_QUERY = 500
 MAX_CACHED = 500
 
 
-@runtime_checkable
-class BotSource(Protocol):
-    """Platforms whose member lists include bots (Slack) say which users are bots."""
+@dataclass(frozen=True)
+class PlatformPeople:
+    """What a platform tells of a workspace's users at once (Slack ``users.list``): which are
+    bots or deactivated, and the IANA zone of the others — for members never seen yet."""
 
-    async def bot_users(self, workspace: str) -> frozenset[str]: ...
+    bots: frozenset[str] = frozenset()
+    zones: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class PeopleSource(Protocol):
+    """Platforms whose member lists include bots (Slack) say which users are bots, and where."""
+
+    async def people_directory(self, workspace: str) -> PlatformPeople: ...
 
 
 @runtime_checkable
@@ -80,17 +96,20 @@ def _hours_of(key: tuple[object, ...], team_hours: WorkingHours | None) -> Worki
     return replace(team_hours, tz=zone) if zone != team_hours.tz else team_hours
 
 
-def member_hours(row: PersonRow | None, team: TeamPolicy | None) -> WorkingHours | None:
+def member_hours(
+    row: PersonRow | None, team: TeamPolicy | None, *, zone: str | None = None
+) -> WorkingHours | None:
     """The hours that count for one member of a conversation; None when none apply.
 
-    INTERIM SEAM (issue #9 part 2 brings the full precedence — own hours > platform schedule
-    with the policy's days > team policy > workspace default): the member's stored hours, else
-    ``team``'s windows in the member's zone, else ``team``'s hours. Cached per distinct input.
+    ``row`` is the stored person (None: never seen); ``zone`` what the platform says of their
+    zone when there is no row. INTERIM SEAM (issue #9 part 2 brings the full precedence — own
+    hours > platform schedule with the policy's days > team policy > workspace default): the
+    member's stored hours, else ``team``'s windows in the member's zone, else ``team``'s hours.
+    Cached per distinct input.
     """
     team_hours = team.hours if team is not None else None
-    if row is None:
-        return team_hours
-    return _hours_of(_row_key(row), team_hours)
+    key = _row_key(row) if row is not None else (None, None, zone, None)
+    return _hours_of(key, team_hours)
 
 
 @dataclass(frozen=True)
@@ -226,9 +245,12 @@ class ConversationAudiences:
             and cached.team == team
         ):
             return cached.hours
-        humans = sorted(members - exclude - await self._bots(platform, workspace))
+        people = await self._people(platform, workspace)
+        humans = sorted(members - exclude - people.bots)
         rows = await _person_rows(session, workspace_id, humans)
-        found = [member_hours(rows.get(person), team) for person in humans]
+        found = [
+            member_hours(rows.get(person), team, zone=people.zones.get(person)) for person in humans
+        ]
         hours_list = [hours for hours in found if hours is not None]
         result = None
         if hours_list:
@@ -240,15 +262,15 @@ class ConversationAudiences:
             self._cached.pop(next(iter(self._cached)))
         return result
 
-    async def _bots(self, platform: str, workspace: str) -> frozenset[str]:
+    async def _people(self, platform: str, workspace: str) -> PlatformPeople:
         source = self._sources.get(platform)
-        if not isinstance(source, BotSource):
-            return frozenset()
+        if not isinstance(source, PeopleSource):
+            return PlatformPeople()
         try:
-            return await source.bot_users(workspace)
-        except Exception as error:  # counted as people rather than not deciding at all
-            log.warning("could not list the workspace's bots (%s)", error)
-            return frozenset()
+            return await source.people_directory(workspace)
+        except Exception as error:  # counted as people, in the team's zone: still decided
+            log.warning("could not list the workspace's users (%s)", error)
+            return PlatformPeople()
 
 
 def _most_common_zone(hours: Sequence[WorkingHours]) -> ZoneInfo:
