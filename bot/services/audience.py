@@ -262,6 +262,11 @@ class ConversationAudiences:
             self._cached.pop(next(iter(self._cached)))
         return result
 
+    async def bots(self, platform: str, workspace: str) -> frozenset[str]:
+        """The workspace's bot users (and deactivated ones), none where the platform lists no
+        bots as members."""
+        return (await self._people(platform, workspace)).bots
+
     async def _people(self, platform: str, workspace: str) -> PlatformPeople:
         source = self._sources.get(platform)
         if not isinstance(source, PeopleSource):

@@ -19,6 +19,7 @@ from bot.services.commands.replies import (
     Reply,
 )
 from bot.services.commands.team_audience import TeamAudienceVerbs
+from bot.services.commands.team_insight import TeamInsightVerbs
 from bot.services.directory import policy_from_row
 from bot.services.team_rules import vet_team_hours
 from bot.storage.repositories import (
@@ -27,13 +28,15 @@ from bot.storage.repositories import (
 )
 
 
-class TeamVerbs(TeamAudienceVerbs):
+class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
     async def _team(self, call: Invocation, caller: Caller, rest: str) -> Reply:
         locale = caller.locale
         sub, _, args = rest.strip().partition(" ")
         sub, args = sub.lower(), args.strip()
         if sub in ("create", "opprett", "new", "ny"):
             return await self._team_create(call, caller, args)
+        if sub in ("insight", "innsikt"):  # anywhere: a leader may ask in a direct message
+            return await self._team_insight(call, caller, args)
         if caller.team is None or caller.policy is None:
             return Reply.of(translate("cmd.team.none_here", locale), locale=locale)
         if not sub or sub in ("show", "vis"):

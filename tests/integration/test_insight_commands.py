@@ -1,0 +1,140 @@
+"""`/quiet team insight` over real HTTP like Slack sends it: leaders only, aggregates only, a
+figure from 4 people hidden and from 5 shown, the chart in the leader's own DM.
+
+Thursday 3 December 2026, 12:00 in Oslo; the team Legal works mon-fri 08:00-16:00 and watches
+#C_TEAM, whose members are Lea (the leader) and ten colleagues.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.storage.crypto import Cipher
+from bot.storage.repositories import ActivityRepository, UrgentOverrideRepository
+from tests.support.slack import fake_slack, install_workspace
+from tests.support.slack_app import SlackHarness
+from tests.support.waiting import until
+
+Sessions = async_sessionmaker[AsyncSession]
+TOKEN = "xoxb-insight"
+THURSDAY_NOON = datetime(2026, 12, 3, 11, 0, tzinfo=UTC)
+#: Tuesday 1 December, 22:15 in Oslo: night work
+TUESDAY_NIGHT = datetime(2026, 12, 1, 21, 15, tzinfo=UTC)
+COLLEAGUES = [f"U_P{n}" for n in range(10)]
+
+
+@pytest.fixture
+async def harness(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> AsyncIterator[SlackHarness]:
+    slack = fake_slack(bot_token=TOKEN, team_id="T1")
+    slack.add_user("U_LEAD", "Lea")
+    slack.add_user("U_KARI", "Kari", locale="nb-NO")
+    for person in COLLEAGUES:
+        slack.add_user(person, person.lower())
+    slack.add_channel("C_TEAM", members=["U_LEAD", *COLLEAGUES])
+    await slack.start()
+    await install_workspace(
+        sessions, cipher, token=TOKEN, now=THURSDAY_NOON, team_name="Legal", leader="U_LEAD"
+    )
+    harness = SlackHarness(
+        engine=engine, sessions=sessions, cipher=cipher, slack=slack, now=THURSDAY_NOON, team="T1"
+    )
+    try:
+        async with harness.running():
+            yield harness
+    finally:
+        await slack.stop()
+
+
+def texts(answer: dict[str, object]) -> str:
+    parts = [str(answer.get("text", ""))]
+    for block in answer.get("blocks") or []:  # type: ignore[attr-defined]
+        if "text" in block:
+            parts.append(str(block["text"].get("text", "")))
+    return "\n".join(parts)
+
+
+async def wrote_at_night(sessions: Sessions, people: list[str]) -> None:
+    """Each of ``people`` wrote twice in #C_TEAM on Tuesday night (metadata only)."""
+    async with sessions() as session, session.begin():
+        from sqlalchemy import select
+
+        from bot.storage.models import TeamRow, WorkspaceRow
+
+        workspace = (await session.scalars(select(WorkspaceRow))).one()
+        team = (await session.scalars(select(TeamRow))).one()
+        for person in people:
+            for minutes in (0, 7):
+                await ActivityRepository(session).record(
+                    workspace_id=workspace.id,
+                    team_id=team.id,
+                    conversation_id="C_TEAM",
+                    thread_id=f"{person}-thread",
+                    person_id=person,
+                    occurred_at=TUESDAY_NIGHT + timedelta(minutes=minutes),
+                    is_thread_root=minutes == 0,
+                )
+        await UrgentOverrideRepository(session).record(
+            workspace_id=workspace.id,
+            conversation_id="C_TEAM",
+            sender_id=people[0],
+            occurred_at=TUESDAY_NIGHT,
+        )
+
+
+async def test_four_people_are_hidden_five_are_shown_and_nobody_is_named(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await wrote_at_night(sessions, COLLEAGUES[:4])
+    four = texts(await harness.command("U_LEAD", "team insight"))
+    assert "*Team Legal: the week since Mon 30.11.*" in four
+    assert "a figure from fewer than 5 people is not shown" in four
+    assert "People who wrote outside hours: hidden (fewer than 5 people)" in four
+    assert "Messages outside hours: hidden (fewer than 5 people)" in four
+    assert "nights (21–06): hidden (fewer than 5 people)" in four
+    assert "Share of the team's members: hidden (fewer than 5 people)" in four
+    assert "Urgent overrides: hidden (fewer than 5 people)" in four  # one sender
+    assert "Week 49 — people: <5 people · messages: <5 people" in four
+
+    await wrote_at_night(sessions, COLLEAGUES[4:5])
+    five = texts(await harness.command("U_LEAD", "team insight"))
+    assert "People who wrote outside hours: 5" in five
+    assert "Share of the team's members: 45 %" in five  # 5 of 11 members (the bot left out)
+    assert "Messages outside hours: 10" in five
+    assert "nights (21–06): 10" in five and "Evenings: 0" in five
+    assert "Urgent overrides: hidden (fewer than 5 people)" in five  # two, by one person
+    assert "Week 49 — people: 5 · messages: 10 · nights: 10" in five
+    for person in ("U_LEAD", *COLLEAGUES):  # no per-person figure, ranking or name, ever
+        assert person not in five and person.lower() not in five
+
+    # the heatmap went to Lea's own direct message with the app, and to no one else
+    await until(lambda: len(harness.slack.shared_files("DU_LEAD")) == 2)
+    assert {f.channel for f in harness.slack.files.values()} == {"DU_LEAD"}
+    first, second = harness.slack.shared_files("DU_LEAD")
+    assert first.title == "Legal: messages outside working hours, last 8 weeks"
+    assert first.content != second.content  # Tuesday 22:00 drawn once five people wrote then
+    assert second.content is not None
+    with Image.open(io.BytesIO(second.content)) as picture:
+        assert picture.format == "PNG" and picture.size == (640, 256)
+
+
+async def test_only_leaders_see_a_teams_insight(harness: SlackHarness, sessions: Sessions) -> None:
+    await wrote_at_night(sessions, COLLEAGUES[:5])
+    refused = await harness.command("U_P0", "team insight")
+    assert "Only the team's leaders see its insight." in texts(refused)
+    in_dm = await harness.command("U_P0", "team insight", channel="DU_P0")
+    assert "You lead no team here" in texts(in_dm)
+    named = await harness.command("U_P0", "team insight Legal", channel="DU_P0")
+    assert "You lead no team called “Legal”." in texts(named)
+    assert harness.slack.files == {}
+    # the leader may ask in a direct message: the one team they lead
+    mine = await harness.command("U_LEAD", "team innsikt", channel="DU_LEAD")
+    assert "People who wrote outside hours: 5" in texts(mine)
+    await until(lambda: harness.slack.shared_files("DU_LEAD"))
