@@ -28,7 +28,7 @@ from adapters.slack.limits import (
 from adapters.slack.mrkdwn import shorten_mrkdwn, split_mrkdwn
 from bot.domain.digest import DigestView
 from bot.domain.text_split import shorten, split_text
-from bot.i18n import translate
+from bot.i18n import translate, translate_plural
 from bot.services.commands import Reply, Section
 
 __all__ = [
@@ -372,7 +372,7 @@ def digest_blocks(view: DigestView, links: dict[tuple[str, str], str]) -> list[B
         )
     hidden = len(view.threads) - len(shown)
     if hidden > 0:
-        more = translate("digest.more", view.locale, count=hidden)
+        more = translate_plural("digest.more", hidden, view.locale)
         blocks.append({"type": "context", "elements": [_text("mrkdwn", more)]})
     blocks.append({"type": "divider"})
     blocks.append({"type": "context", "elements": [_text("mrkdwn", view.footer())]})

@@ -36,7 +36,7 @@ from adapters.slack.modal_text import editable, forwarded
 from adapters.slack.mrkdwn import conversation_link, from_plain
 from bot.clock import Clock
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
-from bot.i18n import format_instant, translate
+from bot.i18n import format_instant, translate, translate_plural
 from bot.services.autohold import AutoHeld
 from bot.services.commands import (
     MAX_TEXT,
@@ -482,7 +482,11 @@ class SlackInteractions:
         self, client: AsyncWebClient, team: str, person: str, still_held: int
     ) -> None:
         locale, _ = await self._commands.person("slack", team, person)
-        text = translate("autohold.off", locale, count=still_held)
+        text = (
+            translate_plural("autohold.off", still_held, locale)
+            if still_held
+            else translate("autohold.off.nothing_held", locale)
+        )
         try:
             await client.chat_postMessage(channel=person, text=text)
         except Exception:

@@ -121,7 +121,7 @@ def digest_card(
         body.append(_thread_items(view, thread, place, link))
     hidden = len(view.threads) - len(shown)
     if hidden > 0:
-        more = texts.text("digest.more", view.locale, count=hidden)
+        more = texts.text_plural("digest.more", hidden, view.locale)
         body.append({"type": "TextBlock", "text": more, "isSubtle": True, "wrap": True})
     body.append(
         {

@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.guard import reads_like_decision
-from bot.i18n import format_instant, translate
+from bot.i18n import format_instant, translate, translate_plural
 
 __all__ = [
     "ActivityEvent",
@@ -93,10 +93,10 @@ class DigestView:
         return self.first_lines.get((thread.conversation, thread.thread))
 
     def header(self) -> str:
-        return translate(
+        return translate_plural(
             "digest.header.members" if self.audience == "members" else "digest.header",
+            len(self.threads),
             self.locale,
-            count=len(self.threads),
             since=format_instant(self.since, self.tz, self.locale, now=self.now),
         )
 
@@ -107,8 +107,8 @@ class DigestView:
             when=format_instant(
                 thread.first_at, self.tz, self.locale, now=self.now, with_zone=False
             ),
-            messages=thread.messages,
-            people=thread.people,
+            messages=translate_plural("count.messages", thread.messages, self.locale),
+            people=translate_plural("count.people", thread.people, self.locale),
         )
         if thread.looks_decided:
             line += translate("digest.decided", self.locale)
@@ -121,7 +121,7 @@ class DigestView:
         """The plain-text form (platforms without rich layout, and notification fallbacks).
 
         With ``limit`` (characters) it stays within it: whole threads are listed while they
-        fit, the rest counted ("… and 12 more thread(s)."), the footer kept.
+        fit, the rest counted ("… and 12 more threads."), the footer kept.
         """
         head, foot = self.header(), self.footer()
         entries = []
@@ -134,12 +134,12 @@ class DigestView:
             return whole
         shown: list[str] = []
         for count, entry in enumerate(entries):
-            more = translate("digest.more", self.locale, count=len(entries) - count - 1)
+            more = translate_plural("digest.more", len(entries) - count - 1, self.locale)
             candidate = [head, *shown, entry, more, foot]
             if len("\n".join(candidate)) > limit:
                 break
             shown.append(entry)
-        more = translate("digest.more", self.locale, count=len(entries) - len(shown))
+        more = translate_plural("digest.more", len(entries) - len(shown), self.locale)
         text = "\n".join([head, *shown, more, foot])
         return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 

@@ -66,8 +66,7 @@ def _translations(locale: Locale) -> Translations:
 
 def has_message(key: str, locale: str | None = None) -> bool:
     """Whether ``locale``'s own catalog translates ``key`` (singular or plural), no fallback."""
-    own = _own(normalize_locale(locale))
-    return own.gettext(key) != key or own.ngettext(key, "", 2) != ""
+    return _own(normalize_locale(locale)).gettext(key) != key  # a plural entry answers too
 
 
 def _missing(key: str) -> str:
@@ -79,11 +78,29 @@ def _missing(key: str) -> str:
 
 def translate(key: str, locale: str | None = None, /, **params: object) -> str:
     """The message ``key`` in ``locale`` (English, then the key itself, as fallbacks),
-    formatted with ``params`` (``str.format``; a missing parameter raises ``KeyError``)."""
-    template = _translations(normalize_locale(locale)).gettext(key)
+    formatted with ``params`` (``str.format``; a missing parameter raises ``KeyError``).
+
+    A plural entry takes its form from the ``count`` parameter (an ``int`` or a numeric string),
+    as :func:`translate_plural` does; that is for keys built at run time (decision reasons).
+    Where the code names the key, call :func:`translate_plural`."""
+    translations = _translations(normalize_locale(locale))
+    template = key
+    if "count" in params:  # a plural entry's form; a singular entry answers the key here
+        template = translations.ngettext(key, key, _as_count(params["count"]))
+    if template == key:
+        # (for a plural entry without a count, Python's gettext gives the singular form)
+        template = translations.gettext(key)
     if template == key:
         return _missing(key)
     return template.format(**params)
+
+
+def _as_count(value: object) -> int:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise TypeError(f"count must be a whole number, not {value!r}")
 
 
 def translate_plural(key: str, count: int, locale: str | None = None, /, **params: object) -> str:

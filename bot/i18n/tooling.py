@@ -27,9 +27,9 @@ __all__ = ["SOURCE_DIRS", "Usage", "check", "extract", "main", "placeholder_name
 ROOT = LOCALE_DIR.parents[2]
 SOURCE_DIRS = ("bot", "adapters")
 LOCALES = ("en", "nb")
-# the functions whose first argument is a message key (adapters/teams/texts.py: text)
+# the functions whose first argument is a message key (adapters/teams/texts.py: text, text_plural)
 SINGULAR_KEYWORDS = ("translate", "text")
-PLURAL_KEYWORDS = ("translate_plural",)
+PLURAL_KEYWORDS = ("translate_plural", "text_plural")
 KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}")
 WIDTH = 0  # no wrapping: one line per message reads, greps and merges best

@@ -535,5 +535,5 @@ async def test_a_digest_is_one_rich_message(case: Case, to: str) -> None:
     if to == "person":
         assert top_level == []
     assert digest.id == posted.message_id
-    assert "3 melding(er) fra 2 person(er)" in digest.text
+    assert "3 meldinger fra 2 personer" in digest.text
     assert "Skal vi bytte leverandør?" in digest.text

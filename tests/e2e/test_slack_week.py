@@ -110,7 +110,7 @@ async def test_a_week_in_slack(week: SlackHarness) -> None:
     digest = [m for m in slack.posted("C_PLATFORM") if m.user == slack.bot_user and not m.thread_ts]
     assert len(digest) == 1
     shown = json.dumps(digest[0].blocks, ensure_ascii=False)
-    assert "2 melding(er) fra 2 person(er)" in shown and "bestemt" in shown
+    assert "2 meldinger fra 2 personer" in shown and "bestemt" in shown
     assert "https://sandbox.slack.com/archives/C_PLATFORM/p" in shown
 
     # The leader moves the team's hours; the next decision follows them.

@@ -182,7 +182,7 @@ async def test_a_weekend_thread_in_teams_is_labelled_once_and_digested_monday(
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = attachment["content"]
     shown = json.dumps(card, ensure_ascii=False)
-    assert "2 melding(er) fra 2 person(er)" in shown  # counted from the stored activity
+    assert "2 meldinger fra 2 personer" in shown  # counted from the stored activity
     assert "bestemt" in shown  # "vi går for" reads as a decision
     assert "“Skal vi bytte leverandør?”" in shown  # the first line, without its HTML
     assert "Plattform" in shown  # where the thread is

@@ -63,7 +63,7 @@ async def test_erase_asks_first_then_leaves_nothing_of_me(
     assert await rows_naming(sessions, "U_OLA")  # nothing erased yet
     done = await harness.command("U_OLA", "me erase confirm")
     assert done["response_type"] == "ephemeral"
-    assert texts(done).startswith("Erased.") and "1 held message(s) were cancelled" in texts(done)
+    assert texts(done).startswith("Erased.") and "1 held message was cancelled" in texts(done)
     assert await rows_naming(sessions, "U_OLA") == {}
     assert await rows_naming(sessions, "U_KARI")  # others keep theirs
     harness.clock.set(commands.MONDAY_0800)

@@ -263,7 +263,7 @@ async def test_two_replicas_deliver_every_message_and_digest_once(
     assert delivered_texts(slack) == Counter(texts)
     digests = [m for m in slack.posted("C00") if m.text.startswith("While you were off")]
     assert len(digests) == 1
-    assert "2 thread(s)" in digests[0].text
+    assert "2 threads" in digests[0].text
 
 
 def chart_deployment(values: dict[str, object]) -> dict[str, Any]:

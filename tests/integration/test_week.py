@@ -192,7 +192,7 @@ async def test_the_week(sessions: Sessions, cipher: Cipher, slack: FakeSlack) ->
     assert [len(run) for run in runs] == [1, 0, 0]
     digests = [m for m in slack.posted("C_PLATFORM") if m.text.startswith("Mens du var borte")]
     assert len(digests) == 1
-    assert "2 melding(er) fra 2 person(er)" in digests[0].text
+    assert "2 meldinger fra 2 personer" in digests[0].text
     assert "det ser ut som noe ble bestemt" in digests[0].text
     assert "Serveren er nede!" not in digests[0].text  # the bot's own post is not activity
 

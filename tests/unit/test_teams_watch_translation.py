@@ -195,7 +195,7 @@ def test_a_long_digest_says_how_many_more() -> None:
     view = _view(MAX_THREADS + 3, locale="en")
     card = digest_card(view, {}, {})
     assert len(card["body"]) == MAX_THREADS + 3  # header, threads, "+3", footer
-    assert card["body"][-2]["text"] == "… and 3 more thread(s)."
+    assert card["body"][-2]["text"] == "… and 3 more threads."
 
 
 def test_a_digest_activity_is_a_valid_bot_message() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from bot.i18n import translate
+from bot.i18n import translate, translate_plural
 from bot.services.commands.core import Caller, CommandBase
 from bot.services.commands.replies import Invocation, Reply, Section
 from bot.services.personal_data import erase_person, export_person, open_held
@@ -59,4 +59,4 @@ class MyDataVerbs(CommandBase):
             )
         async with self._sessions() as session, session.begin():
             await erase_person(session, caller.workspace_id, call.person)
-        return Reply.of(translate("cmd.me.erase.done", locale, held=len(waiting)), locale=locale)
+        return Reply.of(translate_plural("cmd.me.erase.done", len(waiting), locale), locale=locale)

@@ -7,7 +7,7 @@ import logging
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.markup import user_text
-from bot.i18n import format_instant, translate
+from bot.i18n import format_instant, translate, translate_plural
 from bot.services.commands.core import Caller
 from bot.services.commands.insight_text import personal_chart, personal_lines, since
 from bot.services.commands.mydata import MyDataVerbs
@@ -154,7 +154,7 @@ class PersonalVerbs(MyDataVerbs):
             sections.append(Section(self._open_line(hours, caller)))
         mine = await self.held_by(caller.workspace_id, call.person)
         if mine:
-            sections.append(Section(translate("cmd.status.held_by_you", locale, count=len(mine))))
+            sections.append(Section(translate_plural("cmd.status.held_by_you", len(mine), locale)))
             sections += self.held_sections(mine, caller.person.tz, locale)
         else:
             sections.append(Section(translate("cmd.status.nothing_held_by_you", locale)))
@@ -166,10 +166,10 @@ class PersonalVerbs(MyDataVerbs):
             first = min(row.deliver_at for row in waiting)
             sections.append(
                 Section(
-                    translate(
+                    translate_plural(
                         "cmd.status.held_for_you",
+                        len(waiting),
                         locale,
-                        count=len(waiting),
                         when=self._when(first, hours, caller),
                     )
                 )
@@ -281,7 +281,7 @@ class PersonalVerbs(MyDataVerbs):
         )
         if not threads:
             return Reply.of(translate("cmd.digest.empty", locale, when=when), locale=locale)
-        lines = [translate("cmd.digest.preview", locale, when=when, count=len(threads))]
+        lines = [translate_plural("cmd.digest.preview", len(threads), locale, when=when)]
         for thread in threads[:20]:
             line = translate(
                 "cmd.digest.thread",
@@ -290,8 +290,8 @@ class PersonalVerbs(MyDataVerbs):
                 when=format_instant(
                     thread.first_at, caller.policy.hours.tz, locale, now=now, with_zone=False
                 ),
-                messages=thread.messages,
-                people=thread.people,
+                messages=translate_plural("count.messages", thread.messages, locale),
+                people=translate_plural("count.people", thread.people, locale),
             )
             if thread.looks_decided:
                 line += translate("digest.decided", locale)
