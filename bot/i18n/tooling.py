@@ -37,10 +37,13 @@ WIDTH = 0  # no wrapping: one line per message reads, greps and merges best
 
 @dataclass
 class Usage:
-    """The keys the code names literally: key → places (``path:line``), and which are plural."""
+    """The keys the code names literally: key → places (``path:line``); ``plural``: those
+    looked up with ``translate_plural``; ``uncounted``: those looked up with ``translate``
+    without a ``count=`` (which cannot pick a plural form)."""
 
     places: dict[str, list[str]] = field(default_factory=dict)
     plural: set[str] = field(default_factory=set)
+    uncounted: set[str] = field(default_factory=set)
     dynamic: int = 0  # lookups whose key is built at run time (f-strings)
 
 
@@ -84,6 +87,8 @@ def extract(root: Path = ROOT) -> Usage:
                     usage.places.setdefault(key, []).append(place)
                     if name in PLURAL_KEYWORDS:
                         usage.plural.add(key)
+                    elif not any(kw.arg == "count" for kw in node.keywords):
+                        usage.uncounted.add(key)
     return usage
 
 
@@ -185,9 +190,12 @@ def check(root: Path = LOCALE_DIR, usage: Usage | None = None) -> list[str]:
         entry = english.get(key)
         if entry is None:
             problems.append(f"code: {key} is not in the catalogs ({places[0]})")
-        elif entry.pluralizable != (key in usage.plural):
-            how = "translate_plural" if key in usage.plural else "translate"
-            problems.append(f"code: {key} is looked up with {how} but is not such an entry")
+        elif entry.pluralizable and key in usage.uncounted:
+            problems.append(
+                f"code: {key} is a plural entry looked up without a count ({places[0]})"
+            )
+        elif not entry.pluralizable and key in usage.plural:
+            problems.append(f"code: {key} is looked up with translate_plural but is singular")
     return problems
 
 

@@ -79,3 +79,14 @@ def test_update_adds_new_keys_to_both_catalogs_and_keeps_the_rest(catalogs: Path
         assert catalog["digest.count"].string == ("", "")
     # until someone writes them, the check says so
     assert "en: cmd.brand_new has no text" in check(catalogs, usage)
+
+
+def test_a_plural_entry_looked_up_without_a_count_is_caught(catalogs: Path) -> None:
+    usage = Usage(places={"digest.more": ["bot/x.py:3"]}, uncounted={"digest.more"})
+    assert check(catalogs, usage) == [
+        "code: digest.more is a plural entry looked up without a count (bot/x.py:3)"
+    ]
+    wrong = Usage(places={"cmd.working": ["bot/x.py:4"]}, plural={"cmd.working"})
+    assert check(catalogs, wrong) == [
+        "code: cmd.working is looked up with translate_plural but is singular"
+    ]

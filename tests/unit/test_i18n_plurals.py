@@ -13,18 +13,18 @@ import pytest
 from bot.domain.digest import DigestThread, DigestView
 from bot.i18n import translate, translate_plural
 from bot.i18n.catalogs import read_catalog
+from bot.i18n.tooling import placeholder_names
 
-PLURAL_KEYS = sorted(str(m.id[0]) for m in read_catalog("en") if m.id and m.pluralizable)
+ENGLISH = read_catalog("en")
+PLURAL_KEYS = sorted(str(m.id[0]) for m in ENGLISH if m.id and m.pluralizable)
 HEDGED = re.compile(r"\((s|es|er|e|r)\)")
-# every parameter a plural message may name, so each renders on its own
-PARAMS = {
-    "since": "SINCE",
-    "when": "WHEN",
-    "days": "DAYS",
-    "evenings": 3,
-    "weekend": 4,
-    "audience": "AUDIENCE",
-}
+
+
+def params(key: str) -> dict[str, object]:
+    """A stand-in value for every parameter but the count, so each entry renders on its own."""
+    forms = ENGLISH[key].string
+    names = set().union(*(placeholder_names(str(form)) for form in forms)) - {"count"}
+    return {name: name.upper() for name in names}
 
 
 def test_the_catalogs_have_plural_entries_for_the_counts() -> None:
@@ -34,7 +34,7 @@ def test_the_catalogs_have_plural_entries_for_the_counts() -> None:
 @pytest.mark.parametrize("locale", ["en", "nb"])
 @pytest.mark.parametrize("key", PLURAL_KEYS)
 def test_every_plural_entry_reads_right_for_0_1_and_2(key: str, locale: str) -> None:
-    zero, one, two = (translate_plural(key, n, locale, **PARAMS) for n in (0, 1, 2))
+    zero, one, two = (translate_plural(key, n, locale, **params(key)) for n in (0, 1, 2))
     for text in (zero, one, two):
         assert not HEDGED.search(text), text
         assert key not in text  # a real translation, not the fallback key
@@ -67,12 +67,12 @@ def test_every_plural_entry_reads_right_for_0_1_and_2(key: str, locale: str) -> 
             ],
         ),
         (
-            "cmd.me.urgent",
+            "cmd.status.held_by_you",
             "en",
             [
-                "You marked 0 messages urgent this week.",
-                "You marked 1 message urgent this week.",
-                "You marked 2 messages urgent this week.",
+                "You have 0 messages waiting to be delivered:",
+                "You have 1 message waiting to be delivered:",
+                "You have 2 messages waiting to be delivered:",
             ],
         ),
     ],
