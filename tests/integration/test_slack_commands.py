@@ -261,10 +261,10 @@ async def test_status_lists_what_is_held_by_and_for_me(harness: SlackHarness) ->
     status = await harness.command("U_OLA", "status")
     shown = texts(status)
     assert "You are in quiet hours now" in shown
-    assert "1 message(s) waiting to be delivered" in shown
+    assert "You have 1 message waiting to be delivered" in shown
     assert "one for the team" in shown
     assert "<#C_TEAM> · " in shown  # held for a channel, shown as the channel
-    assert "1 message(s) are waiting for you" in shown
+    assert "1 message is waiting for you; it arrives" in shown
     assert "en til Ola" not in shown  # what others wrote stays theirs until it arrives
 
 
@@ -482,7 +482,7 @@ async def test_monday_digest_in_the_channel_links_each_thread(harness: SlackHarn
     assert len(digest) == 1
     shown = json.dumps(digest[0].blocks)
     assert f"https://sandbox.slack.com/archives/C_TEAM/p{root.replace('.', '')}" in shown
-    assert "2 message(s) from 2 person(s)" in shown
+    assert "2 messages from 2 people" in shown
     assert "something was decided" in shown
     # the first line, with the mention made inert (a digest must not notify Kari)
     assert "> @kari, should we sign the Hansen contract?" in shown
