@@ -181,6 +181,6 @@ async def test_the_digest_says_whose_hours_made_a_thread_off_hours(
     (digest,) = [m for m in slack.posted("C_TEAM") if not m.thread_ts and m.user == slack.bot_user]
     shown = digest.text + json.dumps(digest.blocks or [], ensure_ascii=False)
     assert (
-        "1 thread(s) in this channel had activity while fewer than half of its members were at "
+        "1 thread in this channel had activity while fewer than half of its members were at "
         "work (each in their own hours)"
     ) in shown
