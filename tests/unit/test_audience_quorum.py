@@ -62,6 +62,7 @@ def test_the_sweep_finds_what_a_minute_by_minute_scan_finds(
     found = first_quorum_open(grouped(members), t, horizon=SCAN)
     expected = _brute_force(members, t, needed)
     assert found == expected
+    assert MembersHours(grouped(members), OSLO).is_open(t) == (found == t)
     if found is not None:
         assert found >= t
         assert _open_count(members, found) >= needed
