@@ -33,6 +33,7 @@ from bot.metrics import DeliveryMetrics
 from bot.pages import Operator, add_legal_pages
 from bot.ports import ChatPlatform
 from bot.services.digest import DigestService
+from bot.services.insight_reports import ReplySender, WeeklyTeamInsight
 from bot.services.retention import Retention, RetentionJob
 from bot.services.watch import OffHoursWatcher
 from bot.settings import Settings
@@ -117,6 +118,8 @@ class Runtime:
     app: web.Application
     retention: RetentionJob
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the weekly team insight to leaders on Monday (runs with the digest ticks)
+    insight_reports: WeeklyTeamInsight | None = None
 
     async def close(self) -> None:
         for platform in self.platforms.values():
@@ -409,6 +412,16 @@ async def build_runtime(
             retention=Retention(activity_days=settings.activity_retention_days),
         ),
         extras=extras,
+        insight_reports=WeeklyTeamInsight(
+            sessions=sessions,
+            clock=clock,
+            senders={
+                name: platform
+                for name, platform in platforms.items()
+                if isinstance(platform, ReplySender)
+            },
+            members=platforms,
+        ),
     )
 
 
@@ -420,8 +433,9 @@ class DigestTicks:
     would log the CancelledError with a traceback.
     """
 
-    def __init__(self, digests: DigestService) -> None:
+    def __init__(self, digests: DigestService, reports: WeeklyTeamInsight | None = None) -> None:
         self._digests = digests
+        self._reports = reports
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
@@ -432,6 +446,8 @@ class DigestTicks:
         self._running.add(task)
         try:
             await self._digests.run_due()
+            if self._reports is not None:
+                await self._reports.run_due()
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
@@ -472,7 +488,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
         # APScheduler only ticks; the digest job itself is idempotent and claim-based, so every
         # replica may run it. Its job store stays in memory, never shared between processes.
         scheduler = AsyncIOScheduler(timezone="UTC")
-        ticks = DigestTicks(digests)
+        ticks = DigestTicks(digests, runtime.insight_reports)
         scheduler.add_job(
             ticks.run,
             "interval",

@@ -13,7 +13,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.audience import GroupDms, PeopleDirectory
-from adapters.slack.blocks import digest_blocks, fallback_text, text_sections
+from adapters.slack.blocks import digest_blocks, fallback_text, reply_blocks, text_sections
+from adapters.slack.charts import send_chart
 from adapters.slack.limits import FALLBACK_TEXT, MESSAGE_BLOCKS
 from adapters.slack.mrkdwn import conversation_link
 from bot.domain.digest import DigestView
@@ -21,6 +22,7 @@ from bot.domain.markup import user_text
 from bot.i18n import translate
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
 from bot.services.audience import PlatformPeople
+from bot.services.commands.replies import Reply
 from bot.services.directory import zone_or_utc
 
 __all__ = [
@@ -226,6 +228,19 @@ class SlackPlatform:
         try:
             client = await self._client(workspace)
             await client.chat_postMessage(channel=person, text=text)
+        except Exception as error:
+            raise classify(error) from error
+
+    async def send_reply(self, workspace: str, person: str, reply: Reply) -> None:
+        """A reply (a leader's weekly insight) in the person's DM with the app, its chart as a
+        file below it (see ``adapters.slack.charts``)."""
+        try:
+            client = await self._client(workspace)
+            await client.chat_postMessage(
+                channel=person, text=fallback_text(reply.text), blocks=reply_blocks(reply)
+            )
+            if reply.chart is not None:
+                await send_chart(client, person, reply.chart, reply.chart.title)
         except Exception as error:
             raise classify(error) from error
 

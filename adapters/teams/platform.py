@@ -33,6 +33,7 @@ from adapters.teams.activities import (
     text_activity,
 )
 from adapters.teams.cache import TtlCache
+from adapters.teams.cards import reply_activity
 from adapters.teams.connector import BotConnector
 from adapters.teams.digest_card import fitted_digest_activity, place_name, thread_link
 from adapters.teams.graph import GraphClient, hours_spec, same_zone
@@ -40,6 +41,7 @@ from bot.clock import Clock
 from bot.domain.digest import DigestView
 from bot.i18n import format_instant
 from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
+from bot.services.commands.replies import Reply
 from bot.storage.crypto import Cipher
 from bot.storage.models import ConversationRow
 from bot.storage.outbox import HeldMessageRepository
@@ -311,6 +313,11 @@ class TeamsPlatform:
         envelope = text_activity(target.reference, "")
         envelope.pop("text", None)
         return await self._send(target, {**envelope, **activity})
+
+    async def send_reply(self, workspace: str, person: str, reply: Reply) -> None:
+        """A reply (a leader's weekly insight) as a card in the bot's 1:1 chat with the person,
+        its chart inline (``adapters.teams.cards``)."""
+        await self.send_private(workspace, person, reply_activity(reply))
 
     async def notify(self, workspace: str, person: str, text: str) -> None:
         """A private note: a message in the bot's 1:1 chat with the person."""

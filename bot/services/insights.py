@@ -130,7 +130,8 @@ class InsightService:
         team's zone; ``members``: how many people the team has (for the off-hours share)."""
         now = until or self._clock.now()
         tz = policy.hours.tz
-        mondays = weeks_ending(local_date(now, tz), weeks)
+        # the week of the last instant before ``now``: until Monday 00:00 is last week's report
+        mondays = weeks_ending(local_date(now - timedelta(microseconds=1), tz), weeks)
         start = _week_start(mondays[0], tz)
         channels = sorted(policy.watched_channels)
         async with self._sessions() as session:

@@ -7,10 +7,17 @@ from datetime import date, timedelta
 from bot.charts import heatmap_png
 from bot.domain.insights import MIN_GROUP_SIZE, Figure, WeekFigures
 from bot.i18n import normalize_locale, translate, translate_plural, weekday_name
-from bot.services.commands.replies import Chart
+from bot.services.commands.replies import Chart, Reply, Section
 from bot.services.insights import PersonalInsight, TeamInsight
 
-__all__ = ["personal_chart", "personal_lines", "since", "team_chart", "team_lines"]
+__all__ = [
+    "personal_chart",
+    "personal_lines",
+    "since",
+    "team_chart",
+    "team_lines",
+    "team_reply",
+]
 
 
 def since(monday: date, locale: str) -> str:
@@ -161,3 +168,12 @@ def team_chart(insight: TeamInsight, locale: str) -> Chart:
     note = translate_plural("insight.chart.suppressed", MIN_GROUP_SIZE, locale)
     png = heatmap_png(insight.grid, locale=locale, title=title, note=note)
     return Chart(png=png, title=title, alt=translate("insight.chart.alt", locale))
+
+
+def team_reply(insight: TeamInsight, locale: str) -> Reply:
+    """The team's insight as a reply with its heatmap, for a leader's eyes only."""
+    return Reply(
+        tuple(Section(text) for text in team_lines(insight, locale)),
+        locale=locale,
+        chart=team_chart(insight, locale),
+    )

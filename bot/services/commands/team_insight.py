@@ -7,8 +7,8 @@ from sqlalchemy import select
 from bot.domain.policy import TeamPolicy
 from bot.i18n import translate
 from bot.services.commands.core import Caller, CommandBase
-from bot.services.commands.insight_text import team_chart, team_lines
-from bot.services.commands.replies import Invocation, Reply, Section
+from bot.services.commands.insight_text import team_reply
+from bot.services.commands.replies import Invocation, Reply
 from bot.services.directory import policy_from_row
 from bot.storage.models import PersonRow, TeamLeaderRow, TeamRow
 from bot.storage.repositories import TeamRepository
@@ -106,8 +106,4 @@ class TeamInsightVerbs(CommandBase):
             policy,
             members=await self.team_members(platform, workspace, policy),
         )
-        return Reply(
-            tuple(Section(text) for text in team_lines(insight, locale)),
-            locale=locale,
-            chart=team_chart(insight, locale),
-        )
+        return team_reply(insight, locale)
