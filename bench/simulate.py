@@ -49,7 +49,16 @@ TEXTS = ("ok, see you", "can you check the build?", "here is the draft", "thanks
 DECIDED = ("let's go with option B", "vi går for alternativ B", "agreed, ship it")
 
 
-def generate(path: Path, *, messages: int, channels: int, people: int, seed: int = 7) -> int:
+def generate(
+    path: Path,
+    *,
+    messages: int,
+    channels: int,
+    people: int,
+    weeks: int = WEEKS,
+    start: date = START,
+    seed: int = 7,
+) -> int:
     """Write an export to ``path``; returns the number of messages written."""
     rng = random.Random(seed)
     zone_names = [name for name, _ in ZONES]
@@ -64,14 +73,14 @@ def generate(path: Path, *, messages: int, channels: int, people: int, seed: int
         {"id": f"C{n:06d}", "name": f"channel-{n}", "members": [users[i]["id"] for i in roster]}
         for n, roster in enumerate(rosters)
     ]
-    days = WEEKS * 7
+    days = weeks * 7
     per_file = max(1, messages // (channels * days))
     written = 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("users.json", json.dumps(users))
         archive.writestr("channels.json", json.dumps(listing))
         for offset in range(days):
-            day = START + timedelta(days=offset)
+            day = start + timedelta(days=offset)
             midnight = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
             for n, roster in enumerate(rosters):
                 batch = []
@@ -109,7 +118,7 @@ def floor(path: Path) -> tuple[int, float]:
 
 def in_process(path: Path, preset: str) -> tuple[int, float, int]:
     """(messages, seconds, decide() calls) for the replay in this process."""
-    from bot.domain.digest import looks_decided
+    from bot.domain.guard import reads_like_decision
     from bot.presets import load_preset
     from bot.simulate.export_zip import open_export
     from bot.simulate.replay import ReplaySetup, replay
@@ -117,7 +126,7 @@ def in_process(path: Path, preset: str) -> tuple[int, float, int]:
     policy = load_preset(preset).to_policy("bench")
     started = time.perf_counter()
     export = open_export(path, default_zone=policy.hours.tz)
-    result = replay(export, ReplaySetup(policy=policy), looks_decided)
+    result = replay(export, ReplaySetup(policy=policy), reads_like_decision)
     return result.messages, time.perf_counter() - started, result.decide_calls
 
 

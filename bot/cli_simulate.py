@@ -14,10 +14,14 @@ import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["SimulationInputError", "add_arguments", "simulate"]
+if TYPE_CHECKING:
+    from bot.simulate.replay import Replay
+    from bot.simulate.summary import RunInfo
+
+__all__ = ["SimulationInputError", "add_arguments", "run", "simulate"]
 
 
 class SimulationInputError(Exception):
@@ -127,15 +131,16 @@ class _Progress:
         self._stream.flush()
 
 
-def simulate(args: argparse.Namespace) -> int:
-    """Run the simulation and write the report(s); raises :class:`SimulationInputError`."""
-    from bot.domain.digest import looks_decided
-    from bot.i18n import translate
+def run(args: argparse.Namespace) -> tuple[Replay, RunInfo]:
+    """Read the export and replay it under the policy the arguments describe.
+
+    Raises :class:`SimulationInputError` for a bad argument or export.
+    """
+    from bot.domain.guard import reads_like_decision
     from bot.settings import Settings
     from bot.simulate.export_zip import ExportError, open_export
-    from bot.simulate.render import render_html, terminal_lines
     from bot.simulate.replay import ReplaySetup, replay
-    from bot.simulate.summary import RunInfo, personal, summarise_replay
+    from bot.simulate.summary import RunInfo
 
     locale = args.locale
     first, last = _day(args.first, "--from"), _day(args.last, "--to")
@@ -151,7 +156,7 @@ def simulate(args: argparse.Namespace) -> int:
     setup = ReplaySetup(policy=policy, first_day=first, last_day=last)
     progress = _Progress(export.day_file_count, locale, sys.stderr) if sys.stderr.isatty() else None
     try:
-        result = replay(export, setup, looks_decided, progress=progress)
+        result = replay(export, setup, reads_like_decision, progress=progress)
     finally:
         export.close()
         if progress is not None:
@@ -167,9 +172,20 @@ def simulate(args: argparse.Namespace) -> int:
         workspace_rate=rate,
         seconds=time.perf_counter() - started,
     )
+    return result, run
+
+
+def simulate(args: argparse.Namespace) -> int:
+    """Run the simulation and write the report(s); raises :class:`SimulationInputError`."""
+    from bot.i18n import translate
+    from bot.simulate.render import render_html, terminal_lines
+    from bot.simulate.summary import personal, summarise_replay
+
+    locale = args.locale
+    result, run_info = run(args)
     if args.person:
-        return _personal(args, personal(result, args.person, run), locale)
-    report = summarise_replay(result, run)
+        return _personal(args, personal(result, args.person, run_info), locale)
+    report = summarise_replay(result, run_info)
     Path(args.out).write_text(render_html(report, locale), encoding="utf-8")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

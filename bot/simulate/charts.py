@@ -37,7 +37,7 @@ def _svg(figure: Figure) -> str:
 
 
 def heatmap_svg(
-    hour_of_week: Sequence[Sequence[int]], weekdays: Sequence[str], labels: Mapping[str, str]
+    hour_of_week: Sequence[Sequence[int | None]], weekdays: Sequence[str], labels: Mapping[str, str]
 ) -> str:
     """A 7 x 24 heatmap of the off-hours share; cells with no message stay blank."""
     grid: list[list[float]] = []
@@ -45,7 +45,8 @@ def heatmap_svg(
         row = []
         for hour in range(24):
             total, off = hour_of_week[day * 24 + hour]
-            row.append(off / total if total else float("nan"))
+            # no message, or made by fewer than five people (suppressed): left blank
+            row.append(off / total if total and off is not None else float("nan"))
         grid.append(row)
     figure = Figure(figsize=(9, 3.2))
     axes = figure.subplots()
@@ -64,7 +65,9 @@ def trend_svg(weeks: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> 
     axes = figure.subplots()
     x = list(range(len(weeks)))
     for key in ("messages", "off_hours", "held"):
-        axes.plot(x, [week[key] for week in weeks], label=labels[key], color=_COLOURS[key])
+        values = [_value(week[key]) for week in weeks]
+        style = "--" if key == "held" else "-"  # in hold mode it lies on the off-hours line
+        axes.plot(x, values, style, label=labels[key], color=_COLOURS[key], marker=".")
     _week_ticks(axes, weeks)
     axes.set_ylim(bottom=0)
     axes.legend(loc="upper left", frameon=False)
@@ -77,11 +80,16 @@ def monday_svg(weeks: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) ->
     figure = Figure(figsize=(9, 2.8))
     axes = figure.subplots()
     x = list(range(len(weeks)))
-    axes.bar(x, [week["landing_monday"] for week in weeks], color=_COLOURS["held"])
+    axes.bar(x, [_value(week["landing_monday"]) for week in weeks], color=_COLOURS["held"])
     _week_ticks(axes, weeks)
     axes.set_ylabel(labels["landing"])
     axes.grid(axis="y", alpha=0.3)
     return _svg(figure)
+
+
+def _value(figure: int | None) -> float:
+    """A suppressed figure (None) is not drawn at all."""
+    return float("nan") if figure is None else float(figure)
 
 
 def _week_ticks(axes: Any, weeks: Sequence[Mapping[str, Any]]) -> None:

@@ -37,8 +37,24 @@ def _when(instant: datetime, tz: ZoneInfo, locale: str) -> str:
     return f"{weekday_name(local.weekday(), locale)} {local:%Y-%m-%d %H:%M} {tz.key}"
 
 
-def _percent(share: float) -> str:
-    return f"{share * 100:.0f} %"
+def _percent(share: float | None) -> str:
+    return DASH if share is None else f"{share * 100:.0f} %"
+
+
+#: Shown for a figure made by fewer than five people (the report's note says so).
+DASH = "—"
+
+
+def _n(value: Any) -> Any:
+    return DASH if value is None else value
+
+
+def _plural(key: str, count: int | None, locale: str, **params: Any) -> str:
+    """A plural message; a suppressed count reads as a dash, in the plural form."""
+    shown = {name: _n(value) for name, value in params.items()}
+    if count is None:
+        return translate_plural(key, 2, locale, **shown, count=DASH)
+    return translate_plural(key, count, locale, **shown)
 
 
 def _lines(report: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -51,7 +67,7 @@ def _lines(report: dict[str, Any], locale: str) -> dict[str, Any]:
         summary.append(translate("sim.totals.none", locale))
     else:
         summary.append(
-            translate_plural(
+            _plural(
                 "sim.totals.messages",
                 totals["messages"],
                 locale,
@@ -65,16 +81,18 @@ def _lines(report: dict[str, Any], locale: str) -> dict[str, Any]:
             translate(
                 "sim.totals.off",
                 locale,
-                off=totals["off_hours"],
+                off=_n(totals["off_hours"]),
                 share=_percent(totals["off_hours_share"]),
-                held=totals["held"],
-                labelled=totals["labelled_messages"],
+                held=_n(totals["held"]),
+                labelled=_n(totals["labelled_messages"]),
             )
         )
     if export["skipped_day_files"]:
         summary.append(translate_plural("sim.skipped", export["skipped_day_files"], locale))
     peak = report["landing"]["peak"]
-    if peak is None:
+    if report["landing"]["peak_suppressed"]:
+        peak_line = translate("sim.peak.suppressed", locale, min=report["min_group"])
+    elif peak is None:
         peak_line = translate("sim.peak.none", locale)
     else:
         when = datetime.fromisoformat(peak["at"].replace("Z", "+00:00")).astimezone(UTC)
@@ -89,10 +107,10 @@ def _lines(report: dict[str, Any], locale: str) -> dict[str, Any]:
         )
     digests = report["digests"]
     digest_lines = [
-        translate_plural(
+        _plural(
             "sim.labels", report["labels"]["count"], locale, mornings=report["labels"]["mornings"]
         ),
-        translate_plural(
+        _plural(
             "sim.digests",
             digests["count"],
             locale,
@@ -101,7 +119,7 @@ def _lines(report: dict[str, Any], locale: str) -> dict[str, Any]:
             messages=digests["messages"],
             largest=digests["largest_threads"],
         ),
-        translate("sim.decided", locale, count=report["decided_off_hours_threads"]),
+        translate("sim.decided", locale, count=_n(report["decided_off_hours_threads"])),
     ]
     patterns = []
     for figure in report["patterns"]:
@@ -112,7 +130,7 @@ def _lines(report: dict[str, Any], locale: str) -> dict[str, Any]:
                 "label": label,
                 "suppressed": figure["suppressed"],
                 "note": note,
-                "people": f"{figure['people']} / {figure['group']}",
+                "people": figure["people"],
                 "times": figure["occurrences"],
                 "line": f"{label}: {note}"
                 if figure["suppressed"]
@@ -121,7 +139,6 @@ def _lines(report: dict[str, Any], locale: str) -> dict[str, Any]:
                     locale,
                     pattern=label,
                     people=figure["people"],
-                    group=figure["group"],
                     times=figure["occurrences"],
                 ),
             }
@@ -185,7 +202,7 @@ def render_html(report: dict[str, Any], locale: str) -> str:
         lang=locale,
         title=title,
         intro=intro,
-        privacy=translate("sim.privacy", locale, min=report["min_group"]),
+        privacy=translate("sim.privacy", locale, min=report["min_group"], dash=DASH),
         report=report,
         totals=lines["totals"],
         peak=lines["peak"],
@@ -203,6 +220,7 @@ def _template(name: str) -> Template:
     environment = Environment(
         loader=PackageLoader("bot", "templates"), autoescape=select_autoescape(["j2", "html"])
     )
+    environment.filters["n"] = _n
     return environment.get_template(name)
 
 
@@ -213,6 +231,6 @@ def render_personal(data: dict[str, Any], locale: str) -> tuple[str, str]:
     if figures is None:
         line = translate("sim.person.none", locale, person=data["person"])
     else:
-        line = translate("sim.person.line", locale, off=figures["off_hours"], **figures)
+        line = translate("sim.person.line", locale, **figures)
     page = _template("simulate_person.html.j2").render(lang=locale, title=title, line=line)
     return f"{title}\n{line}", page

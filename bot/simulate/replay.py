@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from math import inf
 from zoneinfo import ZoneInfo
 
@@ -25,11 +25,12 @@ from bot.domain.audience import MembersHours
 from bot.domain.decisions import ChannelAudience, MembersAudience, PersonAudience
 from bot.domain.digest import ActivityEvent, DigestThread, summarise
 from bot.domain.hours import WorkingHours
-from bot.domain.patterns import PersonPatterns
+from bot.domain.insights import Activity, person_activity
 from bot.domain.policy import AudienceKind, Person, TeamPolicy
 from bot.domain.timeutil import UTC
 from bot.services.digest import digest_period
 from bot.simulate.export_zip import Message, SlackExport
+from bot.simulate.patterns import PersonPatterns, mondays
 from bot.simulate.spans import (
     DELIVER,
     HOLD,
@@ -130,6 +131,23 @@ class Replay:
         default_factory=lambda: defaultdict(set)
     )
     digests: list[Digest] = field(default_factory=list)
+    # who made each figure (authors by number): a figure from fewer than five is not shown
+    outcome_people: tuple[set[int], set[int], set[int]] = field(
+        default_factory=lambda: (set(), set(), set())
+    )
+    week_people: dict[int, tuple[set[int], set[int], set[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: (set(), set(), set()))
+    )
+    channel_people: dict[int, tuple[set[int], set[int], set[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: (set(), set(), set()))
+    )
+    cell_people: list[tuple[set[int], set[int]]] = field(
+        default_factory=lambda: [(set(), set()) for _ in range(168)]
+    )
+    wave_people: dict[float, set[int]] = field(default_factory=lambda: defaultdict(set))
+    decided_people: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    label_people: set[int] = field(default_factory=set)
+    digest_people: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         setup = self.setup
@@ -166,7 +184,7 @@ class Replay:
         self._labelled: dict[float, set[tuple[int, str]]] = defaultdict(set)
         self._digest_at: dict[float, float | None] = {}
         self._periods: dict[float, float] = {}
-        self._pending: dict[float, dict[int, list[tuple[float, str, str, bool]]]] = defaultdict(
+        self._pending: dict[float, dict[int, list[tuple[float, str, int, bool]]]] = defaultdict(
             lambda: defaultdict(list)
         )
         self._next_due = inf
@@ -197,51 +215,86 @@ class Replay:
         by_team, by_author, watched = self._by_team, self._by_author, self._watched
         outcomes, per_week, per_channel = self.outcomes, self.per_week, self.per_channel
         hour_of_week, landings, authors = self.hour_of_week, self.landings, self._authors
+        outcome_people, week_people = self.outcome_people, self.week_people
+        channel_people, cell_people, wave_people = (
+            self.channel_people,
+            self.cell_people,
+            self.wave_people,
+        )
         first, last = self._first, self._last
+        earliest, latest = inf, -inf
         for ts, conversation, author, thread, text in stream:
             quarter = int(ts // QUARTER)
             day, week, how, _, _ = cache.get(quarter) or clock(quarter)
             if (first is not None and day < first) or (last is not None and day > last):
                 continue
             self.messages += 1
+            earliest, latest = min(earliest, ts), max(latest, ts)
             spans = by_team[conversation]
             if spans is not None:
                 outcome, opening = spans.at(ts)
             else:
                 outcome, opening = by_author[conversation].at(ts, author)  # type: ignore[union-attr]
-            outcomes[outcome] += 1
-            week_row = per_week[week]
-            week_row[0] += 1
-            channel_row = per_channel[conversation]
-            channel_row[0] += 1
-            cell = hour_of_week[how]
-            cell[0] += 1
             person = authors.get(author) or self._author(author)
-            own_day, own_week, _, own_minute, rest = person[1].get(quarter) or person[2](quarter)
+            who = person[4]
+            outcomes[outcome] += 1
+            outcome_people[outcome].add(who)
+            week_row, week_who = per_week[week], week_people[week]
+            week_row[0] += 1
+            week_who[0].add(who)
+            channel_row, channel_who = per_channel[conversation], channel_people[conversation]
+            channel_row[0] += 1
+            channel_who[0].add(who)
+            cell, cell_who = hour_of_week[how], cell_people[how]
+            cell[0] += 1
+            cell_who[0].add(who)
+            own_day, _, _, own_minute, rest = person[1].get(quarter) or person[2](quarter)
             own = person[3](ts)[0]
-            person[0].add(
-                ts, own_day, own_week, own_minute, off_hours=own != DELIVER, rest_day=rest
-            )
+            person[0].add(ts, own_day, own_minute, outside_hours=own != DELIVER, rest_day=rest)
             if outcome == DELIVER and spans is not None:
                 continue
             decided = bool(text) and signal(text)
             if watched[conversation]:
-                self._watch(ts, conversation, author, thread, decided)
+                self._watch(ts, conversation, who, thread, decided)
             if outcome == DELIVER:
                 continue
             cell[1] += 1
+            cell_who[1].add(who)
             week_row[1] += 1
+            week_who[1].add(who)
             channel_row[1] += 1
+            channel_who[1].add(who)
             if outcome == HOLD:
                 week_row[2] += 1
+                week_who[2].add(who)
                 channel_row[2] += 1
+                channel_who[2].add(who)
                 wave = landings[opening]  # type: ignore[index]
                 wave[conversation] = wave.get(conversation, 0) + 1
+                wave_people[opening].add(who)  # type: ignore[index]
             if decided:
                 self.decided_threads[week].add((conversation, thread))
+                self.decided_people[week].add(who)
         self._flush_digests(float("inf"))
+        if self.messages:
+            self._finish_people(earliest, latest)
+
+    def _finish_people(self, earliest: float, latest: float) -> None:
+        """Rest and span for every author, over the replayed days (whole days, report zone)."""
+        tz = self.setup.report_tz
+        first = datetime.fromtimestamp(earliest, UTC).astimezone(tz).date()
+        last = datetime.fromtimestamp(latest, UTC).astimezone(tz).date()
+        start = datetime.combine(first, time(0), tz)
+        end = datetime.combine(last + timedelta(days=1), time(0), tz)
+        weeks = mondays(first - timedelta(days=1), last + timedelta(days=1))
+        presumed: dict[ZoneInfo, list[Activity]] = {}
         for tally in self._authors.values():
-            tally[0].finish()
+            patterns = tally[0]
+            zone = patterns.tz
+            if zone not in presumed:
+                hours = self._hours_for_zone(zone)
+                presumed[zone] = person_activity("", (), tz=zone, hours=hours, start=start, end=end)
+            patterns.finish(presumed[zone], weeks, self._is_rest_date)
 
     def _author(self, author: str) -> _Author:
         zone = self.export.zones[author]
@@ -249,19 +302,24 @@ class Replay:
         if clock is None:
             clock = self._person_clocks[zone] = LocalClock(zone, self._is_rest_day)
         spans = self._spans_for_zone(zone)
-        tally = self._authors[author] = (PersonPatterns(), clock._cache, clock.at, spans.at)
+        number = len(self._authors)
+        tally = (PersonPatterns(zone), clock._cache, clock.at, spans.at, number)
+        self._authors[author] = tally
         return tally
 
     def _is_rest_day(self, day: int) -> bool:
+        """A Sunday or a day off under the policy (public holiday …), as the insights count."""
         rest = self._rest_days.get(day)
         if rest is None:
-            days_off = self.setup.policy.hours.days_off
-            rest = self._rest_days[day] = days_off.is_rest_day(date.fromordinal(day))
+            rest = self._rest_days[day] = self._is_rest_date(date.fromordinal(day))
         return rest
+
+    def _is_rest_date(self, day: date) -> bool:
+        return day.weekday() == 6 or self.setup.policy.hours.days_off.is_rest_day(day)
 
     # -- labels and digests (bot/services/watch.py, bot/services/digest.py) -------------------
 
-    def _watch(self, ts: float, conversation: int, author: str, thread: str, decided: bool) -> None:
+    def _watch(self, ts: float, conversation: int, who: int, thread: str, decided: bool) -> None:
         """As the watcher records it: by the team's hours, whoever decides the message."""
         outcome, opening = self._team.at(ts)
         if opening is None:
@@ -271,6 +329,7 @@ class Replay:
             if (conversation, thread) not in labelled:
                 labelled.add((conversation, thread))
                 self.labels[opening] += 1
+            self.label_people.add(who)
             if len(self._labelled) > 64:
                 for key in [k for k in self._labelled if k < ts]:
                     del self._labelled[key]
@@ -280,7 +339,8 @@ class Replay:
         if digest_at is None or ts < self._periods[digest_at]:
             return  # an ordinary night: no digest reports on it
         self._next_due = min(self._next_due, digest_at)
-        self._pending[digest_at][conversation].append((ts, thread, author, decided))
+        self._pending[digest_at][conversation].append((ts, thread, who, decided))
+        self.digest_people.add(who)
 
     def _digest_for(self, opening: float) -> float | None:
         """The digest that reports on messages of the closed stretch ending at ``opening``."""
@@ -298,8 +358,8 @@ class Replay:
         for due in sorted(at for at in self._pending if at <= now):
             for conversation, pending in sorted(self._pending.pop(due).items()):
                 events = [
-                    ActivityEvent(str(conversation), thread, author, _instant(ts), decided)
-                    for ts, thread, author, decided in pending
+                    ActivityEvent(str(conversation), thread, str(who), _instant(ts), decided)
+                    for ts, thread, who, decided in pending
                 ]
                 self.digests.append(Digest(conversation, due, tuple(summarise(events))))
         self._next_due = min(self._pending, default=inf)
@@ -333,6 +393,7 @@ _Author = tuple[
     dict[int, tuple[int, int, int, int, bool]],
     Callable[[int], tuple[int, int, int, int, bool]],
     Callable[[float], tuple[int, float | None]],
+    int,
 ]
 
 

@@ -1,7 +1,10 @@
 """``quiet-hours simulate`` on small exports whose every figure is worked out by hand.
 
-Each scenario is a zip written the way Slack lays an export out; the command runs as a user
-runs it (``bot.cli.main``) and its ``--json`` is read back. Times are Europe/Oslo unless said.
+Each scenario is a zip written the way Slack lays an export out, replayed with the command's
+own arguments. These exports have fewer than five people, so the hand-computed figures are
+read with the minimum group size lowered to 1 (``summarise_replay(min_group=1)``, which the
+command never does); what the command itself prints and writes is checked with the rule on.
+Times are Europe/Oslo unless said.
 """
 
 from __future__ import annotations
@@ -12,14 +15,30 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from bot.cli import _parser, main
+from bot.cli_simulate import run
+from bot.simulate.render import render_html
+from bot.simulate.summary import summarise_replay
 from tests.support.slack_export import message, ts, write_export
 
 OSLO = "Europe/Oslo"
 PEOPLE = {"UALICE01": OSLO, "UBJORN02": OSLO, "UCARLA03": OSLO}
 
 
-def simulate(tmp_path: Path, export: Path, *extra: str) -> dict[str, Any]:
+def simulate(tmp_path: Path, export: Path, *extra: str, min_group: int = 1) -> dict[str, Any]:
+    """The report's figures, as ``--json`` would hold them with ``min_group``."""
+    args = _parser().parse_args(
+        ["simulate", str(export), "--out", str(tmp_path / "report.html"), *extra]
+    )
+    replay, run_info = run(args)
+    report = summarise_replay(replay, run_info, min_group=min_group)
+    assert render_html(report, args.locale).startswith("<!doctype html>")
+    result: dict[str, Any] = json.loads(json.dumps(report))
+    return result
+
+
+def command(tmp_path: Path, export: Path, *extra: str) -> dict[str, Any]:
+    """Run the command as a user does; its ``--json``, read back."""
     out, data = tmp_path / "report.html", tmp_path / "report.json"
     code = main(["simulate", str(export), "--out", str(out), "--json", str(data), *extra])
     assert code == 0
@@ -234,32 +253,40 @@ def test_personal_patterns_need_five_people(tmp_path: Path, people: int, shown: 
         users=users,
         channels={
             "general": [
-                message(uid, f"2026-03-0{3 + n % 3} 22:{n:02d}") for n, uid in enumerate(users)
+                *(message(uid, f"2026-03-03 22:{n:02d}") for n, uid in enumerate(users)),
+                message("UNIGHT00", "2026-03-04 12:00"),  # the replay runs to Wednesday
             ]
         },
     )
-    report = simulate(tmp_path, export, "--policy", "norway-aml")
-    nights = next(p for p in report["patterns"] if p["pattern"] == "nights")
-    if shown:
-        assert nights == {
-            "pattern": "nights",
-            "people": 5,
-            "occurrences": 5,
-            "group": 5,
-            "suppressed": False,
-        }
-    else:
-        assert nights == {
-            "pattern": "nights",
-            "people": None,
-            "occurrences": None,
-            "group": 4,
-            "suppressed": True,
-        }
+    report = command(tmp_path, export, "--policy", "norway-aml")
+    patterns = {p["pattern"]: p for p in report["patterns"]}
+    # each wrote on Tuesday at 22:0n (night) and began Wednesday at 08:00 by their hours: under
+    # 11 hours' rest; nobody wrote in the evening, so that zero is shown
+    assert patterns["evenings"] == {
+        "pattern": "evenings",
+        "people": 0,
+        "occurrences": 0,
+        "suppressed": False,
+    }
+    for name in ("nights", "short_rest_days"):
+        if shown:
+            assert patterns[name] == {
+                "pattern": name,
+                "people": 5,
+                "occurrences": 5,
+                "suppressed": False,
+            }
+        else:
+            assert patterns[name] == {
+                "pattern": name,
+                "people": None,
+                "occurrences": None,
+                "suppressed": True,
+            }
 
 
 def test_no_text_and_no_person_in_the_report(tmp_path: Path, dst_weekend: Path) -> None:
-    simulate(tmp_path, dst_weekend, "--policy", "norway-aml", "--locale", "nb")
+    command(tmp_path, dst_weekend, "--policy", "norway-aml", "--locale", "nb")
     for name in ("report.html", "report.json"):
         text = (tmp_path / name).read_text(encoding="utf-8")
         for secret in ("option B", "saturday question", "UALICE01", "ualice01", "UBJORN02"):
@@ -273,20 +300,21 @@ def test_no_text_and_no_person_in_the_report(tmp_path: Path, dst_weekend: Path) 
 def test_person_sees_only_their_own_figures(
     tmp_path: Path, dst_weekend: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = simulate(tmp_path, dst_weekend, "--policy", "norway-aml", "--person", "UALICE01")
+    data = command(tmp_path, dst_weekend, "--policy", "norway-aml", "--person", "UALICE01")
     assert set(data) == {"schema", "person", "policy", "figures"}
-    # Friday 10:00 and 17:00, Tuesday 20:00: two outside her hours, one evening
+    # Friday 10:00 and 17:00, Tuesday 20:00: two outside her hours, one evening (18-21);
+    # Tuesday 20:00 to Wednesday's 08:00 is 12 hours' rest
     assert data["figures"] == {
         "messages": 3,
-        "off_hours": 2,
-        "evenings": 2,
+        "outside_hours": 2,
+        "evenings": 1,
         "nights": 0,
-        "rest_days": 0,
-        "short_rest": 0,
+        "sundays_holidays": 0,
+        "short_rest_days": 0,
         "long_weeks": 0,
     }
     assert "UBJORN02" not in (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "Messages: 3; outside your hours: 2; evenings: 2;" in capsys.readouterr().out
+    assert "Messages: 3; outside your hours: 2; evenings: 1;" in capsys.readouterr().out
 
 
 def test_dates_limit_the_replay(tmp_path: Path, dst_weekend: Path) -> None:
@@ -304,13 +332,46 @@ def test_dates_limit_the_replay(tmp_path: Path, dst_weekend: Path) -> None:
     assert report["totals"]["held"] == 1
 
 
-def test_terminal_summary(
+def test_three_people_get_no_figure(
     tmp_path: Path, dst_weekend: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    simulate(tmp_path, dst_weekend, "--policy", "norway-aml")
+    """Every figure of the DST weekend is made by fewer than five people: none is shown."""
+    report = command(tmp_path, dst_weekend, "--policy", "norway-aml")
+    assert report["totals"] == {
+        "messages": None,
+        "in_hours": None,
+        "off_hours": None,
+        "held": None,
+        "labelled_messages": 0,  # a zero from nobody is shown
+        "off_hours_share": None,
+    }
+    assert report["landing"]["peak"] is None and report["landing"]["peak_suppressed"]
+    assert report["channels"][0]["held"] is None
+    assert all(value in (None, 0) for cell in report["hour_of_week"] for value in cell)
     out = capsys.readouterr().out
-    assert "6 messages written by people, in the weeks from 2026-03-23 to 2026-03-30" in out
-    assert "Sent outside working hours: 4 (67 %); held: 4;" in out
-    assert "Busiest landing: Mon 2026-03-30 08:00 Europe/Oslo, 3 held messages" in out
-    assert "Labels: 0 threads marked" in out
-    assert "Digests: 1 on a morning after a weekend or holiday" in out
+    assert "Sent outside working hours: — (—); held: —;" in out
+    assert "no landing gathers messages from 5 people or more" in out
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert ">—</td>" in html
+
+
+def test_terminal_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Five people write on Tuesday night; one of them on Wednesday at noon."""
+    users = {f"UNIGHT{n:02d}": OSLO for n in range(5)}
+    night = [message(uid, f"2026-03-03 22:{n:02d}") for n, uid in enumerate(users)]
+    export = write_export(
+        tmp_path / "nights.zip",
+        users=users,
+        channels={"general": [*night, message("UNIGHT00", "2026-03-04 12:00")]},
+    )
+    command(tmp_path, export, "--policy", "norway-aml")
+    out = capsys.readouterr().out
+    assert "6 messages written by people, in the weeks from 2026-03-02 to 2026-03-02" in out
+    assert "Sent outside working hours: 5 (83 %); held: 5;" in out
+    # one channel's burst of 3, then one a second: the last of five goes after 2 s
+    assert (
+        "Busiest landing: Wed 2026-03-04 08:00 Europe/Oslo, 5 held messages (conversations: 1)"
+        in out
+    )
+    assert "they are all delivered after 2 s" in out
+    assert "Nights (21:00–06:00): people 5; times: 5" in out

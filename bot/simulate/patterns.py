@@ -1,0 +1,152 @@
+"""The insights' personal patterns (``bot/domain/insights.py``) over a stream of messages.
+
+The insights compute from a list of :class:`~bot.domain.insights.Activity` records; an export of
+a million messages is too big to hold as records. Here each author keeps counters, fed one
+message at a time with the insights' own rules (evening 18:00–21:00, night 21:00–06:00,
+Sundays and rest days, outside their own hours), plus the first and last message of each local
+day. At the end the rest and span figures come from :func:`~bot.domain.insights.personal_weeks`
+itself, given those day edges and the person's working hours as presumed activity (as
+:func:`~bot.domain.insights.person_activity` makes them): the same figures ``/quiet me`` shows.
+
+Aggregation keeps the insights' rule: a figure made by fewer than
+:data:`~bot.domain.insights.MIN_GROUP_SIZE` distinct people is suppressed
+(:class:`~bot.domain.insights.Figure`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.insights import (
+    EVENING,
+    MIN_GROUP_SIZE,
+    NIGHT,
+    Activity,
+    Figure,
+    personal_weeks,
+)
+from bot.domain.timeutil import UTC
+
+__all__ = ["PATTERNS", "GroupFigure", "PersonPatterns", "aggregate"]
+
+PATTERNS = ("evenings", "nights", "sundays_holidays", "short_rest_days", "long_weeks")
+
+
+def _minutes(clock: object) -> int:
+    return clock.hour * 60 + clock.minute  # type: ignore[attr-defined, no-any-return]
+
+
+EVENING_FROM, EVENING_UNTIL = _minutes(EVENING[0]), _minutes(EVENING[1])
+NIGHT_FROM, NIGHT_UNTIL = _minutes(NIGHT[0]), _minutes(NIGHT[1])
+
+
+class PersonPatterns:
+    """One author's running tally: call :meth:`add` per message in time order, then
+    :meth:`finish` once. Memory: a few counters and two instants per active day."""
+
+    __slots__ = (
+        "_days",
+        "evenings",
+        "long_weeks",
+        "messages",
+        "nights",
+        "outside_hours",
+        "short_rest_days",
+        "sundays_holidays",
+        "tz",
+    )
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.messages = self.outside_hours = self.evenings = self.nights = 0
+        self.sundays_holidays = self.short_rest_days = self.long_weeks = 0
+        self._days: dict[int, list[float]] = {}
+
+    def add(self, ts: float, day: int, minute: int, *, outside_hours: bool, rest_day: bool) -> None:
+        """A message at Unix time ``ts`` on local day ordinal ``day``, ``minute`` minutes after
+        local midnight (a quarter-hour start is enough: every threshold is on one)."""
+        self.messages += 1
+        self.outside_hours += outside_hours
+        if minute >= NIGHT_FROM or minute < NIGHT_UNTIL:
+            self.nights += 1
+        elif EVENING_FROM <= minute < EVENING_UNTIL:
+            self.evenings += 1
+        self.sundays_holidays += rest_day
+        edges = self._days.get(day)
+        if edges is None:
+            self._days[day] = [ts, ts]
+        else:
+            edges[0] = min(edges[0], ts)
+            edges[1] = max(edges[1], ts)
+
+    def finish(
+        self,
+        presumed: Sequence[Activity],
+        weeks: Sequence[date],
+        rest_day: Callable[[date], bool],
+    ) -> None:
+        """Rest and span by :func:`personal_weeks`: this author's day edges plus ``presumed``
+        (their hours' open intervals over the period, from ``person_activity``)."""
+        records = list(presumed)
+        for first, last in self._days.values():
+            for ts in (first, last):
+                records.append(
+                    Activity("", datetime.fromtimestamp(ts, UTC), self.tz, message=False)
+                )
+        figures = personal_weeks(records, weeks, tz=self.tz, rest_day=rest_day)
+        self.short_rest_days = sum(week.short_rest_days for week in figures)
+        self.long_weeks = sum(week.long_week for week in figures)
+        self._days = {}
+
+    def figures(self) -> dict[str, int]:
+        """This person's own figures (for ``--person``, never for anyone else)."""
+        return {
+            "messages": self.messages,
+            "outside_hours": self.outside_hours,
+            **{name: getattr(self, name) for name in PATTERNS},
+        }
+
+
+@dataclass(frozen=True)
+class GroupFigure:
+    """A pattern across the authors: how many show it, how often it happened; both ``None``
+    when fewer than five people show it (:class:`~bot.domain.insights.Figure`)."""
+
+    pattern: str
+    people: int | None
+    occurrences: int | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.people is None
+
+
+def aggregate(
+    people: Sequence[PersonPatterns], *, least: int = MIN_GROUP_SIZE
+) -> list[GroupFigure]:
+    """The group's figure for each of :data:`PATTERNS`: suppressed as
+    :meth:`Figure.of <bot.domain.insights.Figure.of>` does (``least`` only for tests)."""
+    figures = []
+    for name in PATTERNS:
+        showing = [getattr(person, name) for person in people if getattr(person, name)]
+        if least == MIN_GROUP_SIZE:
+            count = Figure.of(len(showing), len(showing)).value
+            times = Figure.of(sum(showing), len(showing)).value
+        else:
+            hidden = 0 < len(showing) < least
+            count, times = (None, None) if hidden else (len(showing), sum(showing))
+        figures.append(GroupFigure(name, count, times))
+    return figures
+
+
+def mondays(first: date, last: date) -> list[date]:
+    """The Mondays of every ISO week from ``first``'s to ``last``'s."""
+    monday = first - timedelta(days=first.weekday())
+    found = []
+    while monday <= last:
+        found.append(monday)
+        monday += timedelta(days=7)
+    return found
