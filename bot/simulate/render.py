@@ -119,7 +119,7 @@ def _lines(report: dict[str, Any], locale: str) -> dict[str, Any]:
             messages=digests["messages"],
             largest=digests["largest_threads"],
         ),
-        translate("sim.decided", locale, count=_n(report["decided_off_hours_threads"])),
+        translate("sim.decided", locale, threads=_n(report["decided_off_hours_threads"])),
     ]
     patterns = []
     for figure in report["patterns"]:
