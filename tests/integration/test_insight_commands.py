@@ -8,6 +8,7 @@ Thursday 3 December 2026, 12:00 in Oslo; the team Legal works mon-fri 08:00-16:0
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -138,3 +139,22 @@ async def test_only_leaders_see_a_teams_insight(harness: SlackHarness, sessions:
     mine = await harness.command("U_LEAD", "team innsikt", channel="DU_LEAD")
     assert "People who wrote outside hours: 5" in texts(mine)
     await until(lambda: harness.slack.shared_files("DU_LEAD"))
+
+
+async def test_the_app_home_shows_a_persons_own_week_to_them_alone(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await wrote_at_night(sessions, ["U_P0"])
+    for person, event in (("U_P0", "EvHomeP0"), ("U_P1", "EvHomeP1")):
+        status, _ = await harness.event(
+            {"type": "app_home_opened", "user": person, "tab": "home"}, event
+        )
+        assert status == 200
+    await until(lambda: {"U_P0", "U_P1"} <= set(harness.slack.views))
+    mine = json.dumps(harness.slack.views["U_P0"]["view"], ensure_ascii=False)
+    assert "*Your week since Mon 30.11.* (only you see this)" in mine
+    assert "Messages outside your own hours: 2" in mine
+    assert "nights (21–06): 2" in mine
+    assert "`/quiet me` shows the last 4 weeks and your heatmap." in mine
+    theirs = json.dumps(harness.slack.views["U_P1"]["view"], ensure_ascii=False)
+    assert "Your week since" not in theirs and "outside your own hours" not in theirs

@@ -424,3 +424,26 @@ async def test_me_answers_with_the_persons_own_insight_and_the_heatmap_in_the_ca
     other = await teams.ask(personal(teams.service_url, "me", sender=OLA, locale="en"))
     assert "you have written nothing outside working hours" in card_text(other)
     assert all(block["type"] != "Image" for block in other["body"])
+
+
+async def test_team_insight_is_for_owners_and_leaders_with_the_chart_in_the_card(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    refused = await teams.ask(mention(teams.service_url, "team insight", sender=OLA))
+    assert "Bare teamets ledere ser innsikten for teamet." in card_text(refused)
+    assert all(block["type"] != "Image" for block in card_of_reply(refused))
+    # Kari owns the team in Teams: she leads it without being named
+    card = await teams.ask(mention(teams.service_url, "team innsikt"))
+    text = card_text(card)
+    assert "**Team Plattform: uken siden man. 23.11.**" in text
+    assert "et tall fra færre enn 5 personer vises ikke" in text
+    [image] = [block for block in card["body"] if block["type"] == "Image"]
+    png = base64.b64decode(image["url"].removeprefix("data:image/png;base64,"))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(json.dumps(card)) < 28_000
+
+
+def card_of_reply(card: dict[str, object]) -> list[dict[str, object]]:
+    body = card.get("body")
+    assert isinstance(body, list)
+    return body

@@ -196,3 +196,38 @@ def test_a_grid_cell_under_five_people_is_never_drawn() -> None:
     assert grid[0][0] == 0
     shown = team_grid(team_of(5), ATHENS)
     assert shown[6][22] == 10
+
+
+# -- properties over the spring DST change (Oslo, Sunday 29 March 2026) ------------------------
+
+AROUND_DST = {
+    "min_value": datetime(2026, 3, 16),
+    "max_value": datetime(2026, 4, 12),
+    "timezones": st.just(UTC),
+}
+FOUR_WEEKS = [date(2026, 3, 16) + timedelta(weeks=n) for n in range(4)]
+
+
+@given(st.lists(st.datetimes(**AROUND_DST), max_size=40))
+def test_every_message_is_counted_once_and_figures_stay_in_bounds(instants: list[datetime]) -> None:
+    records = [Activity("U1", at, OSLO) for at in instants]
+    figures = personal_weeks(records, FOUR_WEEKS, tz=OSLO)
+    inside = [r for r in records if week_of(r.local.date()) in FOUR_WEEKS]
+    assert sum(week.messages for week in figures) == len(inside)
+    for week in figures:
+        assert week.evenings + week.nights <= week.messages
+        assert week.sundays_holidays <= week.messages
+        assert 0 <= week.short_rest_days <= 7
+        assert timedelta(0) <= week.span <= timedelta(days=7)
+    assert sum(map(sum, hour_of_week(records))) == len(records)
+
+
+@given(st.datetimes(**AROUND_DST), st.integers(min_value=1, max_value=30 * 60))
+def test_a_short_rest_is_under_eleven_real_hours(first: datetime, minutes: int) -> None:
+    one = Activity("U1", first, OSLO)
+    two = Activity("U1", first + timedelta(minutes=minutes), OSLO)
+    consecutive = two.local.date() - one.local.date() == timedelta(days=1)
+    weeks = sorted({week_of(one.local.date()), week_of(two.local.date())})
+    figures = personal_weeks([one, two], weeks, tz=OSLO)
+    short = sum(week.short_rest_days for week in figures)
+    assert short == (1 if consecutive and minutes < 11 * 60 else 0)

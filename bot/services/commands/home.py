@@ -60,6 +60,13 @@ class HomeService:
                 )
                 for team in led
             ]
+        if me is None:  # never seen: read their profile once (zone, language) and remember it
+            try:
+                await c.person(platform, workspace, person)
+                async with c._sessions() as session:
+                    me = await PersonRepository(session).find(row.id, person)
+            except Exception:
+                me = None
         locale = normalize_locale(me.locale if me else None)
         tz = me.tz if me else None
         sections = [Section(translate("home.intro", locale))]
@@ -74,6 +81,8 @@ class HomeService:
                 (Button("home.edit_hours", "hours", translate("button.edit_hours", locale)),),
             )
         )
+        if me is not None:  # the person's own week: their home page is theirs alone
+            sections += [Section(text) for text in await c.my_week(row.id, me)]
         held = await c.held_by(row.id, person)
         sections.append(Section(translate("home.held.title", locale)))
         if held:

@@ -7,7 +7,8 @@ import logging
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.markup import user_text
-from bot.i18n import format_instant, translate, translate_plural
+from bot.domain.policy import TeamPolicy
+from bot.i18n import format_instant, normalize_locale, translate, translate_plural
 from bot.services.commands.core import Caller
 from bot.services.commands.insight_text import personal_chart, personal_lines, since
 from bot.services.commands.mydata import MyDataVerbs
@@ -24,6 +25,7 @@ from bot.services.commands.replies import (
 from bot.services.compose import BotNotInConversationError, Composed, NotMemberError
 from bot.services.directory import person_from_row, policy_from_row, zone_or_utc
 from bot.storage.insight_queries import InsightQueries
+from bot.storage.models import PersonRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import PersonRepository, TeamRepository
 
@@ -328,26 +330,43 @@ class PersonalVerbs(MyDataVerbs):
         )
 
     async def _hours_for_insight(self, caller: Caller) -> WorkingHours | None:
-        """The hours "outside hours" means for the caller: their own, else the team's of the
-        channel they typed in, else the team's of where they last wrote off-hours."""
-        mine = self._my_hours(caller)
+        return await self.insight_hours(caller.workspace_id, caller.person, caller.policy)
+
+    async def insight_hours(
+        self, workspace_id: int, person: PersonRow, policy: TeamPolicy | None
+    ) -> WorkingHours | None:
+        """The hours "outside hours" means for ``person``: their own, else those of ``policy``
+        (the team of the channel they typed in), else the team's where they last wrote
+        off-hours; None when there is none."""
+        mine = person_from_row(person).hours
         if mine is not None:
             return mine
-        if caller.policy is not None:
-            return caller.policy.hours
+        if policy is not None:
+            return policy.hours
         async with self._sessions() as session:
-            team_id = await InsightQueries(session).latest_team(
-                caller.workspace_id, caller.person.external_id
-            )
+            team_id = await InsightQueries(session).latest_team(workspace_id, person.external_id)
             if team_id is None:
                 return None
             teams = TeamRepository(session)
             team = await teams.get(team_id)
             if team is None:
                 return None
-            policy = policy_from_row(
+            found = policy_from_row(
                 team, leaders=await teams.leaders(team.id), channels=await teams.channels(team.id)
             )
-        return policy.hours
+        return found.hours
+
+    async def my_week(self, workspace_id: int, person: PersonRow) -> list[str]:
+        """This week's figures for the person's own home page (empty when there are none)."""
+        locale = normalize_locale(person.locale)
+        insight = await self.insights.personal(
+            workspace_id,
+            person.external_id,
+            tz=zone_or_utc(person.tz),
+            hours=await self.insight_hours(workspace_id, person, None),
+        )
+        if insight.empty:
+            return []
+        return [personal_lines(insight, locale)[0], translate("home.insight.more", locale)]
 
     # -- team (leaders) ------------------------------------------------------------------------
