@@ -4,9 +4,11 @@ The insights compute from a list of :class:`~bot.domain.insights.Activity` recor
 a million messages is too big to hold as records. Here each author keeps counters, fed one
 message at a time with the insights' own rules (evening 18:00–21:00, night 21:00–06:00,
 Sundays and rest days, outside their own hours), plus the first and last message of each local
-day. At the end the rest and span figures come from :func:`~bot.domain.insights.personal_weeks`
-itself, given those day edges and the person's working hours as presumed activity (as
-:func:`~bot.domain.insights.person_activity` makes them): the same figures ``/quiet me`` shows.
+day. At the end rest and span are worked out from those day edges merged with the person's working
+hours as presumed activity (:func:`~bot.domain.insights.person_activity` makes them), by the
+rules of :func:`~bot.domain.insights.personal_weeks` — the same figures ``/quiet me`` shows,
+which a property test checks against ``personal_weeks`` itself (calling it per person was
+seconds per thousand people).
 
 Aggregation keeps the insights' rule: a figure made by fewer than
 :data:`~bot.domain.insights.MIN_GROUP_SIZE` distinct people is suppressed
@@ -15,20 +17,20 @@ Aggregation keeps the insights' rule: a figure made by fewer than
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.insights import (
     EVENING,
+    LONG_WEEK,
+    MIN_DAILY_REST,
     MIN_GROUP_SIZE,
     NIGHT,
     Activity,
     Figure,
-    personal_weeks,
 )
-from bot.domain.timeutil import UTC
 
 __all__ = ["PATTERNS", "GroupFigure", "PersonPatterns", "aggregate"]
 
@@ -82,23 +84,16 @@ class PersonPatterns:
             edges[0] = min(edges[0], ts)
             edges[1] = max(edges[1], ts)
 
-    def finish(
-        self,
-        presumed: Sequence[Activity],
-        weeks: Sequence[date],
-        rest_day: Callable[[date], bool],
-    ) -> None:
-        """Rest and span by :func:`personal_weeks`: this author's day edges plus ``presumed``
-        (their hours' open intervals over the period, from ``person_activity``)."""
-        records = list(presumed)
-        for first, last in self._days.values():
-            for ts in (first, last):
-                records.append(
-                    Activity("", datetime.fromtimestamp(ts, UTC), self.tz, message=False)
-                )
-        figures = personal_weeks(records, weeks, tz=self.tz, rest_day=rest_day)
-        self.short_rest_days = sum(week.short_rest_days for week in figures)
-        self.long_weeks = sum(week.long_week for week in figures)
+    def finish(self, presumed: Mapping[int, tuple[float, float]]) -> None:
+        """Rest and span over this author's day edges merged with ``presumed`` (their hours'
+        day edges over the period, :func:`day_edges` of ``person_activity``)."""
+        days = dict(presumed)
+        for day, (first, last) in self._days.items():
+            known = days.get(day)
+            days[day] = (
+                (first, last) if known is None else (min(known[0], first), max(known[1], last))
+            )
+        self.short_rest_days, self.long_weeks = rest_and_span(days)
         self._days = {}
 
     def figures(self) -> dict[str, int]:
@@ -142,11 +137,29 @@ def aggregate(
     return figures
 
 
-def mondays(first: date, last: date) -> list[date]:
-    """The Mondays of every ISO week from ``first``'s to ``last``'s."""
-    monday = first - timedelta(days=first.weekday())
-    found = []
-    while monday <= last:
-        found.append(monday)
-        monday += timedelta(days=7)
-    return found
+def day_edges(records: Iterable[Activity]) -> dict[int, tuple[float, float]]:
+    """Local day ordinal -> (first, last) Unix time of ``records``, as ``insights._days``."""
+    days: dict[int, tuple[float, float]] = {}
+    for record in records:
+        day = record.local.date().toordinal()
+        ts = record.at.timestamp()
+        known = days.get(day)
+        days[day] = (ts, ts) if known is None else (min(known[0], ts), max(known[1], ts))
+    return days
+
+
+def rest_and_span(days: Mapping[int, tuple[float, float]]) -> tuple[int, int]:
+    """(days with under 11 hours' rest, weeks over 40 hours) from day edges, with the rules of
+    :func:`~bot.domain.insights.personal_weeks` (rest since the previous calendar day's last
+    activity; a week's span, to the minute, over :data:`~bot.domain.insights.LONG_WEEK`).
+    ``tests/unit/test_simulate_patterns.py`` checks the two agree."""
+    short = 0
+    spans: dict[int, float] = defaultdict(float)
+    rest, week_limit = MIN_DAILY_REST.total_seconds(), LONG_WEEK.total_seconds()
+    for day, (first, last) in days.items():
+        spans[day - (day - 1) % 7] += last - first  # ordinal 1 (0001-01-01) is a Monday
+        before = days.get(day - 1)
+        if before is not None and first - before[1] < rest:
+            short += 1
+    long_weeks = sum(1 for span in spans.values() if round(span / 60) * 60 > week_limit)
+    return short, long_weeks

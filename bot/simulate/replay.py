@@ -25,12 +25,12 @@ from bot.domain.audience import MembersHours
 from bot.domain.decisions import ChannelAudience, MembersAudience, PersonAudience
 from bot.domain.digest import ActivityEvent, DigestThread, summarise
 from bot.domain.hours import WorkingHours
-from bot.domain.insights import Activity, person_activity
+from bot.domain.insights import person_activity
 from bot.domain.policy import AudienceKind, Person, TeamPolicy
 from bot.domain.timeutil import UTC
 from bot.services.digest import digest_period
 from bot.simulate.export_zip import Message, SlackExport
-from bot.simulate.patterns import PersonPatterns, mondays
+from bot.simulate.patterns import PersonPatterns, day_edges
 from bot.simulate.spans import (
     DELIVER,
     HOLD,
@@ -286,15 +286,15 @@ class Replay:
         last = datetime.fromtimestamp(latest, UTC).astimezone(tz).date()
         start = datetime.combine(first, time(0), tz)
         end = datetime.combine(last + timedelta(days=1), time(0), tz)
-        weeks = mondays(first - timedelta(days=1), last + timedelta(days=1))
-        presumed: dict[ZoneInfo, list[Activity]] = {}
+        presumed: dict[ZoneInfo, dict[int, tuple[float, float]]] = {}
         for tally in self._authors.values():
             patterns = tally[0]
             zone = patterns.tz
             if zone not in presumed:
                 hours = self._hours_for_zone(zone)
-                presumed[zone] = person_activity("", (), tz=zone, hours=hours, start=start, end=end)
-            patterns.finish(presumed[zone], weeks, self._is_rest_date)
+                records = person_activity("", (), tz=zone, hours=hours, start=start, end=end)
+                presumed[zone] = day_edges(records)
+            patterns.finish(presumed[zone])
 
     def _author(self, author: str) -> _Author:
         zone = self.export.zones[author]
