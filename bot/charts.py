@@ -8,8 +8,11 @@ as blank grey with no number: a suppressed cell never shows a value or a colour 
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import matplotlib
 
@@ -22,7 +25,7 @@ from PIL import Image
 
 from bot.i18n import translate, weekday_name
 
-__all__ = ["MAX_PNG_BYTES", "heatmap_png"]
+__all__ = ["MAX_PNG_BYTES", "heatmap_png", "render_heatmap"]
 
 #: The PNG stays under this, so a Teams card can carry it inline as a data URI: an Adaptive
 #: Card message is limited to about 28 KB (Bot Framework activity size), and base64 grows the
@@ -31,6 +34,26 @@ MAX_PNG_BYTES = 16_000
 
 #: Suppressed (or unknown) cells: a neutral grey, the same whatever was hidden.
 SUPPRESSED = "#d9d9d9"
+
+
+_renderer: ThreadPoolExecutor | None = None
+
+
+async def render_heatmap(
+    grid: Sequence[Sequence[int | None]],
+    *,
+    locale: str,
+    title: str,
+    note: str | None = None,
+) -> bytes:
+    """:func:`heatmap_png` off the event loop: a chart takes ~0.1–0.3 s of CPU, which would
+    stall every other request. One worker thread draws them one at a time (matplotlib does not
+    promise thread safety, so never two at once), created at the first chart."""
+    global _renderer
+    if _renderer is None:
+        _renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+    draw = partial(heatmap_png, grid, locale=locale, title=title, note=note)
+    return await asyncio.get_running_loop().run_in_executor(_renderer, draw)
 
 
 def heatmap_png(

@@ -124,7 +124,7 @@ class WeeklyTeamInsight:
             members=await self._members(workspace.platform, workspace.external_id, policy),
             until=until,
         )
-        reply = team_reply(insight, policy.locale)
+        reply = await team_reply(insight, policy.locale)
         sent = 0
         for leader in sorted(policy.leaders):
             try:

@@ -3,13 +3,14 @@ never shows what a suppressed team cell hid."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime, timedelta
 
 import pytest
 from PIL import Image
 
-from bot.charts import MAX_PNG_BYTES, SUPPRESSED, heatmap_png
+from bot.charts import MAX_PNG_BYTES, SUPPRESSED, heatmap_png, render_heatmap
 from bot.domain.insights import Activity, hour_of_week, team_grid
 from bot.i18n import translate_plural
 from tests.unit.test_insights import ATHENS, fixture_week, team_of
@@ -91,3 +92,12 @@ def _cell_centre(png: bytes, *, weekday: int, hour: int) -> tuple[int, int]:
 def test_a_grid_of_the_wrong_shape_is_refused() -> None:
     with pytest.raises(ValueError, match="7 rows of 24"):
         heatmap_png([[0] * 24] * 6, locale="en", title="x")
+
+
+async def test_charts_are_drawn_off_the_event_loop_one_at_a_time() -> None:
+    grid = hour_of_week(fixture_week())
+    title = translate_plural("insight.chart.title.personal", 4, "nb")
+    drawn = await asyncio.gather(
+        *(render_heatmap(grid, locale="nb", title=title) for _ in range(3))
+    )
+    assert drawn == [heatmap_png(grid, locale="nb", title=title)] * 3

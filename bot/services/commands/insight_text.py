@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.charts import heatmap_png
+from bot.charts import render_heatmap
 from bot.domain.insights import MIN_GROUP_SIZE, Figure, WeekFigures
 from bot.i18n import normalize_locale, translate, translate_plural, weekday_name
 from bot.services.commands.replies import Chart, Reply, Section
@@ -87,9 +87,9 @@ def _personal_week(week: WeekFigures, locale: str) -> str:
     )
 
 
-def personal_chart(insight: PersonalInsight, locale: str) -> Chart:
+async def personal_chart(insight: PersonalInsight, locale: str) -> Chart:
     title = translate_plural("insight.chart.title.personal", len(insight.weeks), locale)
-    png = heatmap_png(insight.grid, locale=locale, title=title)
+    png = await render_heatmap(insight.grid, locale=locale, title=title)
     return Chart(png=png, title=title, alt=translate("insight.chart.alt", locale))
 
 
@@ -160,20 +160,20 @@ def team_lines(insight: TeamInsight, locale: str) -> list[str]:
     return ["\n".join(head), "\n".join(trend)]
 
 
-def team_chart(insight: TeamInsight, locale: str) -> Chart:
+async def team_chart(insight: TeamInsight, locale: str) -> Chart:
     """The team's heatmap; cells from fewer than the minimum group are blank grey."""
     title = translate_plural(
         "insight.chart.title.team", len(insight.weeks), locale, team=insight.team
     )
     note = translate_plural("insight.chart.suppressed", MIN_GROUP_SIZE, locale)
-    png = heatmap_png(insight.grid, locale=locale, title=title, note=note)
+    png = await render_heatmap(insight.grid, locale=locale, title=title, note=note)
     return Chart(png=png, title=title, alt=translate("insight.chart.alt", locale))
 
 
-def team_reply(insight: TeamInsight, locale: str) -> Reply:
+async def team_reply(insight: TeamInsight, locale: str) -> Reply:
     """The team's insight as a reply with its heatmap, for a leader's eyes only."""
     return Reply(
         tuple(Section(text) for text in team_lines(insight, locale)),
         locale=locale,
-        chart=team_chart(insight, locale),
+        chart=await team_chart(insight, locale),
     )

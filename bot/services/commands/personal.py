@@ -326,7 +326,7 @@ class PersonalVerbs(MyDataVerbs):
         return Reply(
             tuple(Section(text) for text in texts),
             locale=locale,
-            chart=personal_chart(insight, locale),
+            chart=await personal_chart(insight, locale),
         )
 
     async def _hours_for_insight(self, caller: Caller) -> WorkingHours | None:

@@ -106,4 +106,4 @@ class TeamInsightVerbs(CommandBase):
             policy,
             members=await self.team_members(platform, workspace, policy),
         )
-        return team_reply(insight, locale)
+        return await team_reply(insight, locale)
