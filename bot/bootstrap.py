@@ -341,6 +341,8 @@ async def build_runtime(
                 ).mount(app)
         if settings.slack_client_id and settings.slack_client_secret:
             from adapters.slack.oauth import SlackInstall
+            from adapters.slack.welcome import SlackWelcome
+            from bot.services.onboarding import Onboarding
 
             SlackInstall(
                 client_id=settings.slack_client_id,
@@ -351,12 +353,17 @@ async def build_runtime(
                 clock=clock,
                 api_url=settings.slack_api_url,
                 on_installed=[slack_tokens.forget],
+                welcome=SlackWelcome(
+                    platform=platforms["slack"],
+                    onboarding=Onboarding(sessions=sessions, clock=clock),
+                ),
             ).mount(app)
         if teams_connections is not None:
             from adapters.teams.app import TeamsBot
             from adapters.teams.platform import TeamsPlatform
             from bot.services.commands import CommandService
             from bot.services.compose import ComposeService
+            from bot.services.onboarding import Onboarding
 
             teams_platform = platforms["teams"]
             assert isinstance(teams_platform, TeamsPlatform)
@@ -390,6 +397,7 @@ async def build_runtime(
                     metrics=metrics,
                 ),
                 compose=teams_compose,
+                onboarding=Onboarding(sessions=sessions, clock=clock),
             ).mount(app)  # POST /api/messages, JWT-checked
     except BaseException:
         await engine.dispose()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import yaml
@@ -94,6 +94,7 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
         cipher: Cipher,
         clock: Clock,
         on_installed: Sequence[Callable[[str], None]] = (),
+        welcome: Callable[[str, str | None], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(client_id=client_id, engine=engine, logger=log)
         # The store queries its own copies of the tables; give their token columns a type that
@@ -106,6 +107,7 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
         self._cipher = cipher
         self._clock = clock
         self._on_installed = tuple(on_installed)
+        self._welcome = welcome
 
     async def create_tables(self) -> None:
         raise RuntimeError("the Slack OAuth tables are created by `quiet-hours migrate`")
@@ -115,6 +117,13 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
         team = await self._record(installation)
         for callback in self._on_installed:
             callback(team)
+        if self._welcome is not None:
+            # the workspace default from the installer's zone and locale, and their welcome
+            # DM; never a failed install for it (see adapters.slack.welcome)
+            try:
+                await self._welcome(team, installation.user_id)
+            except Exception:
+                log.exception("the workspace default or welcome after an install failed")
 
     async def _record(self, installation: Installation) -> str:
         """The workspace, bot token and (auto-hold) user token in our own tables."""
@@ -214,6 +223,7 @@ class SlackInstall:
         scopes: Sequence[str] | None = None,
         user_scopes: Sequence[str] | None = None,
         on_installed: Sequence[Callable[[str], None]] = (),
+        welcome: Callable[[str, str | None], Awaitable[None]] | None = None,
         state_expiration_seconds: int = OAuthStateUtils.default_expiration_seconds,
     ) -> None:
         shipped_scopes, shipped_user_scopes = manifest_scopes()
@@ -226,6 +236,7 @@ class SlackInstall:
             cipher=cipher,
             clock=clock,
             on_installed=on_installed,
+            welcome=welcome,
         )
         settings = AsyncOAuthSettings(
             client_id=client_id,

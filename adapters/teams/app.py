@@ -57,7 +57,7 @@ from adapters.teams.activities import (
 )
 from adapters.teams.auth import TokenRules
 from adapters.teams.cache import TtlCache
-from adapters.teams.cards import dialog_response, notice_card
+from adapters.teams.cards import dialog_response, notice_card, reply_activity
 from adapters.teams.connector import Anonymous, ProviderTokens, TokenSource
 from adapters.teams.gate import Gate
 from adapters.teams.interactions import TeamsInteractions
@@ -65,6 +65,7 @@ from adapters.teams.platform import PLATFORM
 from adapters.teams.watching import watch_channel_message
 from bot.clock import Clock
 from bot.domain.hours_syntax import format_hours
+from bot.domain.workspace_default import DEFAULT_PRESET
 from bot.i18n import normalize_locale, translate
 from bot.ports import DeliveryError
 from bot.presets import load_preset
@@ -72,7 +73,9 @@ from bot.services.commands import CommandService
 from bot.services.compose import ComposeService
 from bot.services.directory import zone_or_utc
 from bot.services.erase import erase_workspace
+from bot.services.onboarding import Onboarding
 from bot.services.watch import OffHoursWatcher
+from bot.services.workspace_default import workspace_policy
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
@@ -171,8 +174,10 @@ class TeamsBot:
         can_post: Callable[[str, str, str], Awaitable[bool]] | None = None,
         commands: CommandService | None = None,
         compose: ComposeService | None = None,
+        onboarding: Onboarding | None = None,
     ) -> None:
         self._sessions = sessions
+        self._onboarding = onboarding
         self._private = private  # sends an answer to a person's 1:1 chat (TeamsPlatform)
         self._watcher = watcher
         self._cipher = cipher
@@ -260,19 +265,43 @@ class TeamsBot:
         else:
             who = sender(activity)
             await self._remember(activity, person=who)
+            await self._welcome(context, activity, who)
             await self._adopt_team(activity, who)
 
+    async def _welcome(
+        self, context: TurnContext, activity: Json, installer: Sender | None
+    ) -> None:
+        """The tenant default from the installer's zone and locale (Teams' clientInfo), made
+        once; the first install also gets a welcome card showing it, in the installer's 1:1
+        chat (or, when that cannot be opened, where the app was added)."""
+        info = conversation_info(activity)
+        if self._onboarding is None or info is None or installer is None:
+            return
+        welcome = await self._onboarding.installed(
+            PLATFORM, info.tenant, installer=installer.id, tz=installer.tz, locale=installer.locale
+        )
+        if welcome is None:
+            return
+        card = reply_activity(welcome)
+        if info.kind != "dm" and self._private is not None:
+            try:
+                await self._private(info.tenant, installer.id, card)
+                return
+            except DeliveryError as error:
+                log.info("could not open the installer's 1:1 chat (%s)", error.code)
+        await context.send_activity(Activity.model_validate(card))
+
     async def _adopt_team(self, activity: Json, installer: Sender | None) -> None:
-        """Added to a Teams team: the team gets a policy (office-standard defaults, the channel
-        it was added in watched) led by whoever added the app — in Teams, adding an app to a
-        team is a team owner's right by default. Leaders name others with `team leader add`.
-        A team that already has a policy keeps it (reinstalls change nothing)."""
+        """Added to a Teams team: the team gets a policy (the tenant default's preset and
+        holidays, in the installer's zone; the channel it was added in watched) led by whoever
+        added the app: in Teams, adding an app to a team is a team owner's right by default.
+        Leaders name others with `team leader add`. A team that already has a policy keeps it
+        (reinstalls change nothing)."""
         info = conversation_info(activity)
         if info is None or info.kind != "channel" or info.team is None or installer is None:
             return
         team_name = str((activity.get("channelData") or {}).get("team", {}).get("name") or "Team")
         now = self._clock.now()
-        preset = load_preset("office-standard")
         async with self._sessions() as session, session.begin():
             workspace = await WorkspaceRepository(session).get_or_create(
                 PLATFORM, info.tenant, now=now
@@ -284,8 +313,11 @@ class TeamsBot:
             suffix = 2
             while await teams.by_name(workspace.id, name) is not None:
                 name, suffix = f"{team_name[:190]} ({suffix})", suffix + 1
-            # the preset's hours, in the zone of whoever added the app (Teams reports it)
-            hours = replace(preset.hours, tz=zone_or_utc(installer.tz))
+            # the tenant default's preset and holidays, in the zone of whoever added the app
+            default = await workspace_policy(session, workspace.id)
+            preset = load_preset(default.preset if default and default.preset else DEFAULT_PRESET)
+            base = default.hours if default is not None else preset.hours
+            hours = replace(base, tz=zone_or_utc(installer.tz) if installer.tz else base.tz)
             team = await teams.create(
                 workspace.id,
                 name,
@@ -293,6 +325,8 @@ class TeamsBot:
                 now=now,
                 external_id=info.team,
                 mode=preset.mode.value,
+                preset=preset.name if default is not None else None,
+                urgent_who=preset.urgent.who.value,
                 locale=normalize_locale(installer.locale),
             )
             await teams.watch(team, info.conversation)

@@ -48,6 +48,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("digest", "Preview this channel's next digest"),
     ("me", "Your own off-hours activity this week (only you see it)"),
     ("team", "The team policy; leaders can change it"),
+    ("workspace", "The tenant default policy; admins can change it"),
 )
 
 

@@ -136,6 +136,8 @@ def _hours_and_mode(audience: Audience) -> tuple[Hours | None, Mode]:
         # a group DM is held by default, like a DM: its members are the people it would reach
         return audience.members, team.mode if team is not None else Mode.HOLD
     if isinstance(audience, PersonAudience):
+        if team is not None and team.workspace_default and team.mode is Mode.OFF:
+            team = None  # the workspace default is off; a person's own hours still count
         hours = team.hours_for(audience.person) if team is not None else audience.person.hours
         # A DM is held by default: the recipient is one person whose evening it would interrupt.
         mode = team.mode if team is not None else Mode.HOLD
@@ -143,6 +145,12 @@ def _hours_and_mode(audience: Audience) -> tuple[Hours | None, Mode]:
     if team is None:
         return None, Mode.OFF
     return team.hours, team.mode
+
+
+def _key(audience: Audience, key: str) -> str:
+    """A channel held by the workspace default says so, in words of its own."""
+    default = audience.team is not None and audience.team.workspace_default
+    return f"{key}.workspace" if default and isinstance(audience, ChannelAudience) else key
 
 
 def decide(
@@ -172,7 +180,11 @@ def decide(
     if hours is None:
         return Decision(Action.DELIVER, at, Reason("decision.deliver.no_policy"))
     if mode is Mode.OFF:
-        return Decision(Action.DELIVER, at, Reason("decision.deliver.mode_off", {"audience": name}))
+        return Decision(
+            Action.DELIVER,
+            at,
+            Reason(_key(audience, "decision.deliver.mode_off"), {"audience": name}),
+        )
     opening = hours.next_open(now)
     if opening is None:
         return Decision(Action.DELIVER, at, Reason(*whose("decision.deliver.never_opens", name)))
@@ -208,7 +220,7 @@ def _whose(audience: Audience) -> Callable[[str, str], tuple[str, dict[str, str]
     ``….members`` (channel) or ``….group`` (group DM) variant with how many people they are."""
 
     def plain(key: str, name: str) -> tuple[str, dict[str, str]]:
-        return key, {"audience": name}
+        return _key(audience, key), {"audience": name}
 
     if not isinstance(audience, MembersAudience):
         return plain

@@ -114,6 +114,8 @@ class TeamPolicy:
     mode_restriction_reason: str = ""
     locale: str = "en"
     audience: AudienceKind = AudienceKind.TEAM
+    # the workspace (Slack) / tenant (Teams) default, covering what no team covers
+    workspace_default: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in self.allowed_modes:

@@ -26,6 +26,7 @@ from bot.ports import AuthorActions, DeliveryError, OutgoingMessage
 from bot.services.audience import ConversationAudiences
 from bot.services.directory import person_from_row, policy_from_row
 from bot.services.once import EventKey, claim_event
+from bot.services.workspace_default import channel_policy, workspace_policy
 from bot.storage.crypto import Cipher
 from bot.storage.models import PersonRow, WorkspaceRow
 from bot.storage.outbox import HeldMessageRepository
@@ -222,20 +223,16 @@ class AutoHoldService:
         if recipient is not None:
             row = await PersonRepository(session).find(workspace_id, recipient)
             person = person_from_row(row) if row else Person(recipient, recipient)
-            team = None
-            team_row = await teams.for_channel(workspace_id, message.conversation)
-            if team_row is not None:
-                team = policy_from_row(
-                    team_row,
-                    leaders=await teams.leaders(team_row.id),
-                    channels=await teams.channels(team_row.id),
-                )
+            # the team covering the conversation, else the workspace default
+            team = await channel_policy(session, workspace_id, message.conversation)
             if person.hours is None and team is None:
                 return None  # nothing known about the recipient's hours: leave the DM alone
             return PersonAudience(person, team)
         team_row = await teams.for_channel(workspace_id, message.conversation)
         if team_row is None:
-            return None
+            # no team covers the channel: the workspace default does (protected by default)
+            default = await workspace_policy(session, workspace_id)
+            return None if default is None else ChannelAudience(message.conversation, default)
         channels = await teams.channels(team_row.id)
         if message.conversation not in channels:
             return None  # only watched channels

@@ -15,13 +15,13 @@ from bot.metrics import DeliveryMetrics
 from bot.ports import AuthorActions, DeliveryError
 from bot.services.access import Membership, MembersSource
 from bot.services.audience import ConversationAudiences
-from bot.services.directory import person_from_row, policy_from_row
+from bot.services.directory import person_from_row
+from bot.services.workspace_default import channel_policy
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
     PersonRepository,
-    TeamRepository,
     UrgentOverrideRepository,
     WorkspaceRepository,
 )
@@ -219,15 +219,8 @@ class ComposeService:
         recipient: str | None,
         now: datetime,
     ) -> Audience:
-        teams = TeamRepository(session)
-        team_row = await teams.for_channel(workspace_id, conversation)
-        team = None
-        if team_row is not None:
-            team = policy_from_row(
-                team_row,
-                leaders=await teams.leaders(team_row.id),
-                channels=await teams.channels(team_row.id),
-            )
+        # the team covering the conversation, else the workspace default (protected by default)
+        team = await channel_policy(session, workspace_id, conversation)
         if recipient is None:
             return ChannelAudience(conversation, team)
         person_row = await PersonRepository(session).find(workspace_id, recipient)

@@ -32,6 +32,7 @@ from bot.storage.models import (
     TeamRow,
     ThreadExcerptRow,
     UrgentOverrideRow,
+    WorkspaceDefaultRow,
     WorkspaceRow,
     slack_bots_table,
     slack_installations_table,
@@ -59,6 +60,7 @@ _BY_WORKSPACE_ID: tuple[type[Base], ...] = (
     ConversationRow,
     InstallationRow,
     PersonRow,
+    WorkspaceDefaultRow,
 )
 
 

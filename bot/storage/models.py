@@ -45,6 +45,7 @@ __all__ = [
     "TeamRow",
     "ThreadExcerptRow",
     "UrgentOverrideRow",
+    "WorkspaceDefaultRow",
     "WorkspaceRow",
     "slack_bots_table",
     "slack_installations_table",
@@ -94,6 +95,33 @@ class WorkspaceRow(Base):
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkspaceDefaultRow(Base):
+    """The workspace (Slack) / tenant (Teams) default policy: made at install from what the
+    platform told us, changed by admins. It covers every channel no team covers and every
+    person with no hours of their own; ``mode`` ``off`` is only ever an admin's explicit choice.
+    """
+
+    __tablename__ = "workspace_defaults"
+    __table_args__ = (_one_of("mode", TEAM_MODES),)
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    preset: Mapped[str] = mapped_column(String(64))
+    tz: Mapped[str] = mapped_column(String(64))  # IANA name
+    country: Mapped[str | None] = mapped_column(String(8))  # public holidays, e.g. "NO"
+    mode: Mapped[str] = mapped_column(String(8), default="hold")
+    # "install" (from the installer), "first_seen" (the first person seen), "admin" (changed)
+    source: Mapped[str] = mapped_column(String(16))
+    # platform ids: who installed the app (may change the default, like an admin) and who
+    # changed it last
+    installed_by: Mapped[str | None] = mapped_column(String(255))
+    changed_by: Mapped[str | None] = mapped_column(String(255))
+    onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # welcome sent once
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class InstallationRow(Base):

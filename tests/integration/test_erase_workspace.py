@@ -43,6 +43,18 @@ def seed(connection: Connection) -> dict[str, int]:
         ws = insert("workspaces", platform="slack", external_id=team, installed_at=NOW)
         ids[team] = ws
         insert("installations", workspace_id=ws, bot_token_enc=b"enc", installed_at=NOW, scopes="")
+        insert(
+            "workspace_defaults",
+            workspace_id=ws,
+            preset="norway-aml",
+            tz="Europe/Oslo",
+            country="NO",
+            mode="hold",
+            source="install",
+            installed_by=f"U_{mark}",
+            created_at=NOW,
+            updated_at=NOW,
+        )
         person = insert(
             "people",
             workspace_id=ws,
@@ -263,7 +275,7 @@ async def test_the_erase_command_says_what_it_erased_in_one_line(
 
     assert await asyncio.to_thread(erase, "--workspace", GONE, "--yes") == 0
     out, err = capsys.readouterr()
-    assert out == "erased workspace slack:T_GONE: 17 row(s), 1 held message(s) among them\n"
+    assert out == "erased workspace slack:T_GONE: 18 row(s), 1 held message(s) among them\n"
     assert err == ""
     async with engine.connect() as connection:
         left = await connection.run_sync(snapshot)

@@ -34,6 +34,7 @@ TABLES = {
     "slack_bots",
     "slack_oauth_states",
     "thread_excerpts",
+    "workspace_defaults",
     "alembic_version",
 }
 

@@ -21,7 +21,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import ActivityRepository, TeamRepository, WorkspaceRepository
-from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT
+from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT, installation_update
 from tests.support.teams_app import (
     TeamsHarness,
     buttons,
@@ -378,16 +378,26 @@ async def test_send_later_answers_bad_input_with_a_friendly_card(
     assert await held_rows(sessions) == []
 
 
-async def test_send_later_where_no_quiet_hours_apply_goes_out_now(
+async def test_send_later_where_the_admin_turned_protection_off_goes_out_now(
     teams: TeamsHarness, sessions: Sessions
 ) -> None:
+    """No team covers Kari's own chat: the tenant default does, until the installer turns it
+    off, explicitly (`mode off` alone only asks to confirm)."""
+    status, _ = await teams.send(installation_update(teams.service_url, scope="personal"))
+    assert status == 202
+    asked = await teams.ask(personal(teams.service_url, "workspace mode off"))
+    assert "workspace mode off bekreft" in card_text(asked)
+    confirmed = await teams.ask(personal(teams.service_url, "workspace mode off bekreft"))
+    assert "Lagret." in card_text(confirmed)
     chat = personal_chat(KARI)
+    before = len(teams.connector.posted(chat))  # the welcome card and the answers
     card = await teams.dialog(send_later(teams.service_url, {"text": "Husk møtet"}, channel=None))
     assert "Levert nå." in card_text(card) and buttons(card) == []
+    assert "slått av for dette arbeidsområdet" in card_text(card)
     [row] = await held_rows(sessions)
     assert row.conversation_id == chat
     await teams.engine.run_until_idle()
-    [delivered] = teams.connector.posted(chat)  # the invoke left a reference to post with
+    [delivered] = teams.connector.posted(chat)[before:]  # the invoke left a reference to post with
     assert "Husk møtet" in card_text(card_of(delivered.body))
 
 

@@ -71,7 +71,9 @@ def test_the_manifest_declares_the_bot_commands_send_later_and_channel_reading()
     assert set(bot["scopes"]) == {"personal", "team", "groupChat"}
     [commands] = bot["commandLists"]
     titles = [command["title"] for command in commands["commands"]]
-    assert titles == ["help", "hours", "later", "urgent", "status", "digest", "me", "team"]
+    assert titles == [
+        *("help", "hours", "later", "urgent", "status", "digest", "me", "team", "workspace")
+    ]
     assert titles == [title for title, _ in COMMANDS]
     [extension] = manifest["composeExtensions"]
     [send_later] = extension["commands"]

@@ -38,6 +38,7 @@ from bot.ports import ChatPlatform
 from bot.services.commands import CommandService
 from bot.services.compose import ComposeService
 from bot.services.digest import DigestService
+from bot.services.onboarding import Onboarding
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.web import build_app
@@ -291,6 +292,7 @@ class TeamsHarness:
                 people=self.platform,
             ),
             compose=self.compose,
+            onboarding=Onboarding(sessions=sessions, clock=self.clock),
         )
         self.app = build_app(engine=engine, delivery_metrics=DeliveryMetrics())
         self.bot.mount(self.app)

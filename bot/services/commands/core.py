@@ -29,6 +29,7 @@ from bot.services.compose import ComposeService, NotInstalledError
 from bot.services.digest import DigestService
 from bot.services.directory import policy_from_row, zone_or_utc
 from bot.services.insights import InsightService
+from bot.services.workspace_default import ensure_workspace_default
 from bot.storage.crypto import Cipher
 from bot.storage.models import (
     HeldMessageRow,
@@ -42,6 +43,7 @@ from bot.storage.repositories import (
     TeamRepository,
     WorkspaceRepository,
 )
+from bot.storage.workspace_defaults import WorkspaceDefaultRepository
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +137,18 @@ class CommandBase:
                 person.locale = call.locale or (profile.locale if profile else None)
             if person.display_name is None and (call.person_name or profile):
                 person.display_name = (profile.name if profile else None) or call.person_name
+            if person.tz and await WorkspaceDefaultRepository(session).find(workspace.id) is None:
+                # a workspace with no default yet (token mode, or installed before defaults
+                # existed): the first person seen with a known zone sets it, so the command
+                # they are typing is already protected
+                await ensure_workspace_default(
+                    session,
+                    workspace.id,
+                    tz=person.tz,
+                    locale=person.locale,
+                    now=now,
+                    source="first_seen",
+                )
             session.expunge(person)
             teams = TeamRepository(session)
             team = await teams.for_channel(workspace.id, call.conversation)

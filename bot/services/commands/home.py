@@ -12,6 +12,7 @@ from bot.services.commands.replies import (
 )
 from bot.services.commands.service import CommandService
 from bot.services.directory import policy_from_row
+from bot.services.workspace_default import describe_default
 from bot.storage.models import (
     PersonRow,
     TeamLeaderRow,
@@ -22,6 +23,7 @@ from bot.storage.repositories import (
     TeamRepository,
     WorkspaceRepository,
 )
+from bot.storage.workspace_defaults import WorkspaceDefaultRepository
 
 
 class HomeService:
@@ -48,6 +50,7 @@ class HomeService:
                     )
                 ).all()
             )
+            default = await WorkspaceDefaultRepository(session).find(row.id)
             teams = TeamRepository(session)
             policies = [
                 (
@@ -93,5 +96,8 @@ class HomeService:
             sections.append(Section(translate("home.team.title", locale)))
             for team, policy in policies:
                 sections.append(Section(await c.team_summary(team, policy, locale)))
+        if default is not None:  # what covers every channel no team covers, and who may change it
+            lines = [*describe_default(default, locale), translate("cmd.workspace.usage", locale)]
+            sections.append(Section("\n".join(lines)))
         sections.append(Section(translate("home.help", locale)))
         return Reply(tuple(sections), locale=locale)

@@ -33,7 +33,7 @@ DAYS_NB = {
 }
 CLOCK = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d))?$")
 
-VERBS = ("help", "hours", "status", "later", "urgent", "digest", "me", "team")
+VERBS = ("help", "hours", "status", "later", "urgent", "digest", "me", "team", "workspace")
 ALIASES = {
     "hjelp": "help",
     "timer": "hours",
@@ -43,6 +43,8 @@ ALIASES = {
     "haster": "urgent",
     "oppsummering": "digest",
     "meg": "me",
+    "arbeidsområde": "workspace",
+    "arbeidsomrade": "workspace",
     "?": "help",
 }
 

@@ -16,15 +16,18 @@ from bot.services.commands.replies import (
     split_command,
 )
 from bot.services.commands.team import TeamVerbs
+from bot.services.commands.workspace import WorkspaceVerbs
 from bot.services.compose import NotInstalledError
 
 log = logging.getLogger(__name__)
 
 #: The verbs (metrics label them by name; any other word counts as ``unknown``).
-VERBS = frozenset({"help", "hours", "status", "later", "urgent", "digest", "me", "team"})
+VERBS = frozenset(
+    {"help", "hours", "status", "later", "urgent", "digest", "me", "team", "workspace"}
+)
 
 
-class CommandService(PersonalVerbs, TeamVerbs):
+class CommandService(PersonalVerbs, TeamVerbs, WorkspaceVerbs):
     """Runs the verbs; every answer is in the caller's language."""
 
     async def run(self, call: Invocation) -> Reply:
@@ -57,6 +60,7 @@ class CommandService(PersonalVerbs, TeamVerbs):
             "digest": self._digest,
             "me": self._me,
             "team": self._team,
+            "workspace": self._workspace,
         }
         handler = handlers.get(verb)
         if handler is None:
