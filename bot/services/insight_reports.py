@@ -1,4 +1,5 @@
-"""The weekly team insight: on Monday, privately to each leader, the week that just ended.
+"""The weekly team insight: on Monday, privately to each leader (in their language), the
+week that just ended.
 
 It goes out at the team's digest time (08:00 when the digest has no fixed time) on Monday, in
 the team's zone, within :data:`GRACE` (a bot that was down longer skips that week). Each
@@ -22,6 +23,7 @@ from bot.clock import Clock
 from bot.domain.insights import week_of
 from bot.domain.policy import TeamPolicy
 from bot.domain.timeutil import local_date, resolve_wall_time
+from bot.i18n import normalize_locale
 from bot.services.access import Membership, MembersSource
 from bot.services.audience import ConversationAudiences
 from bot.services.commands.insight_text import team_reply
@@ -30,7 +32,7 @@ from bot.services.directory import policy_from_row
 from bot.services.insights import InsightService
 from bot.services.once import Duplicate, claim_event
 from bot.storage.models import TeamRow, WorkspaceRow
-from bot.storage.repositories import TeamRepository
+from bot.storage.repositories import PersonRepository, TeamRepository
 
 __all__ = ["GRACE", "ReplySender", "WeeklyTeamInsight"]
 
@@ -124,15 +126,23 @@ class WeeklyTeamInsight:
             members=await self._members(workspace.platform, workspace.external_id, policy),
             until=until,
         )
-        reply = await team_reply(insight, policy.locale)
+        replies: dict[str, Reply] = {}  # one per language: each leader reads their own
         sent = 0
         for leader in sorted(policy.leaders):
+            locale = await self._locale(workspace.id, leader, policy.locale)
+            if locale not in replies:
+                replies[locale] = await team_reply(insight, locale)
             try:
-                await sender.send_reply(workspace.external_id, leader, reply)
+                await sender.send_reply(workspace.external_id, leader, replies[locale])
                 sent += 1
             except Exception:
                 log.warning("could not send the weekly insight of team %s to a leader", team.id)
         return sent
+
+    async def _locale(self, workspace_id: int, person: str, fallback: str) -> str:
+        async with self._sessions() as session:
+            row = await PersonRepository(session).find(workspace_id, person)
+        return normalize_locale((row.locale if row else None) or fallback)
 
     async def _members(self, platform: str, workspace: str, policy: TeamPolicy) -> int | None:
         membership = self._memberships.get(platform) or Membership(None)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import translate
 from bot.services.commands import MAX_TEXT
+from bot.services.insight_reports import WeeklyTeamInsight
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow
 from bot.storage.outbox import HeldMessageRepository
@@ -457,3 +458,35 @@ def card_of_reply(card: dict[str, object]) -> list[dict[str, object]]:
     body = card.get("body")
     assert isinstance(body, list)
     return body
+
+
+async def test_the_weekly_insight_reaches_a_named_leader_as_a_card_in_their_chat(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    await teams.ask(personal(teams.service_url, "hjelp"))  # Kari's 1:1 chat with the bot
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).find("teams", TENANT)
+        assert workspace is not None
+        repository = TeamRepository(session)
+        team = await repository.by_name(workspace.id, "Plattform")
+        kari = (
+            await session.scalars(select(PersonRow).where(PersonRow.external_id == KARI["id"]))
+        ).one()
+        assert team is not None
+        await repository.add_leader(team.id, kari.id)
+    teams.clock.set(MONDAY_0800)
+    reports = WeeklyTeamInsight(
+        sessions=sessions,
+        clock=teams.clock,
+        senders={"teams": teams.platform},
+        members={"teams": teams.platform},
+    )
+    before = len(teams.connector.posted())
+    assert await reports.run_due() == 1
+    (sent,) = teams.connector.posted()[before:]
+    assert sent.conversation == personal_chat(KARI)
+    card = card_of(sent.body)
+    assert "**Team Plattform: uken siden man. 23.11.**" in card_text(card)
+    [image] = [block for block in card["body"] if block["type"] == "Image"]
+    assert image["url"].startswith("data:image/png;base64,")
+    assert await reports.run_due() == 0  # once a week
