@@ -24,6 +24,7 @@ from bot.services.commands.replies import (
 )
 from bot.services.compose import BotNotInConversationError, Composed, NotMemberError
 from bot.services.directory import person_from_row, policy_from_row, zone_or_utc
+from bot.services.workspace_default import workspace_policy
 from bot.storage.insight_queries import InsightQueries
 from bot.storage.models import PersonRow
 from bot.storage.outbox import HeldMessageRepository
@@ -337,7 +338,7 @@ class PersonalVerbs(MyDataVerbs):
     ) -> WorkingHours | None:
         """The hours "outside hours" means for ``person``: their own, else those of ``policy``
         (the team of the channel they typed in), else the team's where they last wrote
-        off-hours; None when there is none."""
+        off-hours, else the workspace default's; None when there is none."""
         mine = person_from_row(person).hours
         if mine is not None:
             return mine
@@ -345,12 +346,11 @@ class PersonalVerbs(MyDataVerbs):
             return policy.hours
         async with self._sessions() as session:
             team_id = await InsightQueries(session).latest_team(workspace_id, person.external_id)
-            if team_id is None:
-                return None
             teams = TeamRepository(session)
-            team = await teams.get(team_id)
-            if team is None:
-                return None
+            team = await teams.get(team_id) if team_id is not None else None
+            if team is None:  # the workspace default covers everyone else
+                default = await workspace_policy(session, workspace_id)
+                return default.hours if default is not None else None
             found = policy_from_row(
                 team, leaders=await teams.leaders(team.id), channels=await teams.channels(team.id)
             )
