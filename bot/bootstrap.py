@@ -34,6 +34,11 @@ from bot.pages import Operator, add_legal_pages
 from bot.ports import ChatPlatform
 from bot.services.digest import DigestService
 from bot.services.insight_reports import ReplySender, WeeklyTeamInsight
+from bot.services.platform_defaults import (
+    REFRESH_TICK_SECONDS,
+    PlatformDefaults,
+    ScheduleSource,
+)
 from bot.services.retention import Retention, RetentionJob
 from bot.services.watch import OffHoursWatcher
 from bot.settings import Settings
@@ -117,6 +122,7 @@ class Runtime:
     watcher: OffHoursWatcher
     app: web.Application
     retention: RetentionJob
+    defaults: PlatformDefaults
     extras: dict[str, Any] = field(default_factory=dict)
     #: the weekly team insight to leaders on Monday (runs with the digest ticks)
     insight_reports: WeeklyTeamInsight | None = None
@@ -228,6 +234,17 @@ async def build_runtime(
                     base_url=settings.microsoft_graph_url,
                 ),
             )
+        # everyone's hours without asking: each person's zone, locale and platform schedule,
+        # read at first sight and refreshed daily (Slack and Teams both tell them)
+        defaults = PlatformDefaults(
+            sessions=sessions,
+            clock=clock,
+            sources={
+                name: platform
+                for name, platform in platforms.items()
+                if isinstance(platform, ScheduleSource)
+            },
+        )
         watcher = OffHoursWatcher(
             sessions=sessions, platforms=platforms, cipher=cipher, clock=clock, metrics=metrics
         )
@@ -288,6 +305,7 @@ async def build_runtime(
                 members={"slack": slack_platform},  # who may see or post where
                 bot_presence={"slack"},  # slash commands work where the app is not
                 metrics=metrics,
+                seen=defaults.seen,  # a message's recipient is read before it is decided
             )
             interactions = SlackInteractions(
                 commands=CommandService(
@@ -298,6 +316,7 @@ async def build_runtime(
                     digests=digests,
                     people=slack_platform,
                     metrics=metrics,
+                    defaults=defaults,
                 ),
                 compose=compose,
                 sessions=sessions,
@@ -323,6 +342,7 @@ async def build_runtime(
                     wake=delivery.wake,
                     audiences=compose.audiences,
                 ),
+                defaults=defaults,
             )
             extras["slack_events"] = slack_events
             if settings.slack_signing_secret:
@@ -375,6 +395,7 @@ async def build_runtime(
                 wake=delivery.wake,
                 members={"teams": teams_platform},  # who may see or post where
                 metrics=metrics,
+                seen=defaults.seen,  # a message's recipient is read before it is decided
             )
             TeamsBot(
                 app_id=settings.microsoft_app_id,
@@ -393,11 +414,13 @@ async def build_runtime(
                     clock=clock,
                     compose=teams_compose,
                     digests=digests,
-                    people=teams_platform,  # team owners lead; no working hours from Teams
+                    people=teams_platform,  # team owners lead; Outlook hours via Graph
                     metrics=metrics,
+                    defaults=defaults,
                 ),
                 compose=teams_compose,
                 onboarding=Onboarding(sessions=sessions, clock=clock),
+                defaults=defaults,
             ).mount(app)  # POST /api/messages, JWT-checked
     except BaseException:
         await engine.dispose()
@@ -419,6 +442,7 @@ async def build_runtime(
             clock=clock,
             retention=Retention(activity_days=settings.activity_retention_days),
         ),
+        defaults=defaults,
         extras=extras,
         insight_reports=WeeklyTeamInsight(
             sessions=sessions,
@@ -515,6 +539,16 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             max_instances=1,
             coalesce=True,
             next_run_time=clock.now() + timedelta(seconds=RETENTION_FIRST_DELAY_SECONDS),
+        )
+        # platform defaults older than a day, a bounded batch per tick (Slack's rate tiers)
+        scheduler.add_job(
+            runtime.defaults.refresh_stale,
+            "interval",
+            seconds=REFRESH_TICK_SECONDS,
+            id="platform_defaults",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=clock.now() + timedelta(seconds=REFRESH_TICK_SECONDS),
         )
         scheduler.start()
         stop = asyncio.Event()

@@ -67,6 +67,19 @@ class PostedMessage:
 
 
 @dataclass(frozen=True)
+class PlatformHours:
+    """A person's schedule as their platform reports it, in our hours syntax (``spec``).
+
+    ``own_days`` is False when the platform has no weekdays (Slack's notification schedule is
+    the same every day: ``spec`` then says ``mon-sun``, and the applicable policy's days are
+    used instead); True when it names them (Outlook working hours).
+    """
+
+    spec: str
+    own_days: bool
+
+
+@dataclass(frozen=True)
 class UserProfile:
     id: str
     name: str

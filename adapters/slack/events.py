@@ -46,6 +46,7 @@ from bot.clock import Clock
 from bot.i18n import translate
 from bot.services.autohold import AutoHoldService
 from bot.services.once import Duplicate
+from bot.services.platform_defaults import PlatformDefaults
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.repositories import (
@@ -90,8 +91,10 @@ class SlackEvents:
         api_url: str,
         interactions: SlackInteractions | None = None,
         autohold: AutoHoldService | None = None,
+        defaults: PlatformDefaults | None = None,
     ) -> None:
         self._verifier = SignatureVerifier(signing_secret)
+        self._defaults = defaults
         self._sessions = sessions
         self._tokens = tokens
         self._clock = clock
@@ -118,6 +121,10 @@ class SlackEvents:
         self.bolt.event("message")(self._on_event)
         self.bolt.event("app_uninstalled")(self._on_event)
         self.bolt.event("tokens_revoked")(self._on_event)
+        # everyone's hours without asking: read a person's zone and notification schedule when
+        # they are first seen, and again when their profile changes (``user_change``)
+        self.bolt.event("user_change")(self._on_user_change)
+        self.bolt.event("member_joined_channel")(self._on_member_joined)
         if interactions is not None:
             interactions.register(self.bolt)
 
@@ -233,7 +240,35 @@ class SlackEvents:
             return None  # our fault; a retry would fail alike
         if after is not None:
             self._spawn(after())
+        self._seen(body, event)
         return None
+
+    def _seen(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """After the acknowledgement: the author of a message was seen."""
+        user, team = event.get("user"), body.get("team_id")
+        if self._defaults is None or event.get("type") != "message" or event.get("bot_id"):
+            return
+        if isinstance(user, str) and user and isinstance(team, str) and team:
+            self._spawn(self._defaults.seen("slack", team, user))
+
+    async def _on_user_change(self, body: dict[str, Any]) -> None:
+        """A profile changed (zone, schedule …): read the person's platform defaults again.
+        Acknowledged by bolt first; a person's own hours are never touched."""
+        event, team = body.get("event") or {}, body.get("team_id")
+        user = event.get("user") if isinstance(event, dict) else None
+        if self._defaults is None or not isinstance(team, str) or not isinstance(user, dict):
+            return
+        person = user.get("id")
+        if not isinstance(person, str) or user.get("is_bot") or user.get("deleted"):
+            return
+        await self._defaults.refresh_quietly("slack", team, person)
+
+    async def _on_member_joined(self, body: dict[str, Any]) -> None:
+        """Someone joined a channel: first sight of them, when it is."""
+        event, team = body.get("event") or {}, body.get("team_id")
+        person = event.get("user") if isinstance(event, dict) else None
+        if self._defaults is not None and isinstance(team, str) and isinstance(person, str):
+            await self._defaults.seen("slack", team, person)
 
     def _run_after(self, work: asyncio.Future[After | None]) -> None:
         if work.cancelled() or work.exception() is not None:

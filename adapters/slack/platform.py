@@ -20,7 +20,14 @@ from adapters.slack.mrkdwn import conversation_link
 from bot.domain.digest import DigestView
 from bot.domain.markup import user_text
 from bot.i18n import translate
-from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
+from bot.ports import (
+    DeliveryError,
+    DeliveryErrorKind,
+    OutgoingMessage,
+    PlatformHours,
+    PostedMessage,
+    UserProfile,
+)
 from bot.services.audience import PlatformPeople
 from bot.services.commands.replies import Reply
 from bot.services.directory import zone_or_utc
@@ -280,11 +287,19 @@ class SlackPlatform:
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
 
-    async def notification_hours(self, workspace: str, person: str, tz: str | None) -> str | None:
-        """The person's Slack notification schedule (``dnd.teamInfo``) as an hours spec.
+    async def known_profile(self, workspace: str, person: str) -> UserProfile:
+        """Name, zone and locale as Slack has them now (``users.info``, Tier 4)."""
+        return await self.user_profile(workspace, person)
+
+    async def platform_hours(
+        self, workspace: str, person: str, tz: str | None
+    ) -> PlatformHours | None:
+        """The person's Slack notification schedule (``dnd.teamInfo``, Tier 3), or None.
 
         Slack reports when do-not-disturb next starts and ends; notifications are on from the
-        end to the start, every day, in the person's zone. None when no schedule is set.
+        end to the start, in the person's zone. Slack's schedule has no weekdays (the same
+        every day), so it says ``mon-sun`` with ``own_days=False``: the policy that applies
+        to the person gives the days. None when no schedule is set.
         """
         try:
             client = await self._client(workspace)
@@ -300,7 +315,8 @@ class SlackPlatform:
         quiet_until = datetime.fromtimestamp(float(end), tz=UTC).astimezone(zone)
         if (quiet_from.hour, quiet_from.minute) == (quiet_until.hour, quiet_until.minute):
             return None
-        return f"mon-sun {quiet_until:%H:%M}-{quiet_from:%H:%M} tz {zone.key}"
+        spec = f"mon-sun {quiet_until:%H:%M}-{quiet_from:%H:%M} tz {zone.key}"
+        return PlatformHours(spec, own_days=False)
 
     async def post_digest(
         self, workspace: str, conversation: str, view: DigestView

@@ -10,6 +10,7 @@ that chat or team. Commands, card buttons and the Send later message extension a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -74,6 +75,7 @@ from bot.services.compose import ComposeService
 from bot.services.directory import zone_or_utc
 from bot.services.erase import erase_workspace
 from bot.services.onboarding import Onboarding
+from bot.services.platform_defaults import PlatformDefaults
 from bot.services.watch import OffHoursWatcher
 from bot.services.workspace_default import workspace_policy
 from bot.storage.crypto import Cipher
@@ -175,9 +177,13 @@ class TeamsBot:
         commands: CommandService | None = None,
         compose: ComposeService | None = None,
         onboarding: Onboarding | None = None,
+        defaults: PlatformDefaults | None = None,
     ) -> None:
         self._sessions = sessions
         self._onboarding = onboarding
+        # reads a person's Outlook working hours the first time they are seen (after the turn)
+        self._defaults = defaults
+        self._reading: set[asyncio.Future[None]] = set()
         self._private = private  # sends an answer to a person's 1:1 chat (TeamsPlatform)
         self._watcher = watcher
         self._cipher = cipher
@@ -230,8 +236,13 @@ class TeamsBot:
         return outbound_tokens(self.connections, anonymous=self.anonymous)
 
     def mount(self, app: web.Application) -> None:
-        """Add ``POST /api/messages``."""
+        """Add ``POST /api/messages``; readings still running are awaited on shutdown."""
         app.router.add_post(ROUTE, self.handle)
+        app.on_shutdown.append(self._drain)
+
+    async def _drain(self, app: web.Application) -> None:
+        if self._reading:
+            await asyncio.wait(set(self._reading), timeout=5)
 
     # -- HTTP -----------------------------------------------------------------------------------
 
@@ -501,6 +512,14 @@ class TeamsBot:
         self._remembered.put(key, info.service_url)
         if person is not None:
             self._seen.put((info.tenant, person.id), person.name or "")
+            if (
+                self._defaults is not None
+            ):  # first sight: their platform defaults, in the background
+                reading = asyncio.ensure_future(
+                    self._defaults.seen(PLATFORM, info.tenant, person.id)
+                )
+                self._reading.add(reading)
+                reading.add_done_callback(self._reading.discard)
 
     async def _forget(self, activity: Json, *, only: str | None = None) -> None:
         """The bot left a chat or team (or a channel was deleted): cancel, erase, forget."""

@@ -40,7 +40,14 @@ from adapters.teams.graph import GraphClient, hours_spec, same_zone
 from bot.clock import Clock
 from bot.domain.digest import DigestView
 from bot.i18n import format_instant
-from bot.ports import DeliveryError, DeliveryErrorKind, OutgoingMessage, PostedMessage, UserProfile
+from bot.ports import (
+    DeliveryError,
+    DeliveryErrorKind,
+    OutgoingMessage,
+    PlatformHours,
+    PostedMessage,
+    UserProfile,
+)
 from bot.services.commands.replies import Reply
 from bot.storage.crypto import Cipher
 from bot.storage.models import ConversationRow
@@ -353,6 +360,16 @@ class TeamsPlatform:
         target = await self._target(workspace, conversation)
         return await self._send(target, text_activity(target.reference, text), reply_to=thread)
 
+    async def known_profile(self, workspace: str, person: str) -> UserProfile:
+        """What Teams told us about the person, with no call: the name, and the zone and
+        locale their client reported (``clientInfo``), as stored when they were seen."""
+        async with self._sessions() as session:
+            workspace_id = await self._workspace_id(session, workspace)
+            row = await PersonRepository(session).find(workspace_id, person)
+        if row is None:
+            return UserProfile(id=person, name=person)
+        return UserProfile(id=person, name=row.display_name or person, tz=row.tz, locale=row.locale)
+
     async def user_profile(self, workspace: str, person: str) -> UserProfile:
         """Name from our records or a roster; time zone and locale as Teams' client reported."""
         async with self._sessions() as session:
@@ -399,9 +416,12 @@ class TeamsPlatform:
         self._owners.put(key, owner)
         return owner
 
-    async def notification_hours(self, workspace: str, person: str, tz: str | None) -> str | None:
-        """The person's Outlook working hours (Microsoft Graph), when Graph is configured and
-        the admin granted MailboxSettings.Read; None otherwise."""
+    async def platform_hours(
+        self, workspace: str, person: str, tz: str | None
+    ) -> PlatformHours | None:
+        """The person's Outlook working hours (Microsoft Graph), with their own days, when
+        Graph is configured, the person's directory id is known and the admin granted
+        MailboxSettings.Read; None otherwise."""
         if self._graph is None:
             return None
         async with self._sessions() as session:
@@ -412,7 +432,7 @@ class TeamsPlatform:
         found = await self._graph.working_hours(row.directory_id)
         if found is None:
             return None
-        return hours_spec(same_zone(found, tz), tz)
+        return PlatformHours(hours_spec(same_zone(found, tz), tz), own_days=True)
 
     async def post_digest(
         self, workspace: str, conversation: str, view: DigestView

@@ -18,8 +18,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -31,7 +30,8 @@ from bot.domain.decisions import Audience, ChannelAudience, MembersAudience
 from bot.domain.hours import WorkingHours
 from bot.domain.policy import AudienceKind, TeamPolicy
 from bot.services.access import MEMBERS_TTL, Membership, MembersSource
-from bot.services.directory import person_from_row, zone_or_utc
+from bot.services.directory import hours_of_person
+from bot.services.person_hours import workspace_default
 from bot.storage.models import PersonRow
 
 __all__ = [
@@ -74,42 +74,34 @@ class GroupChats(Protocol):
 
 
 def _row_key(row: PersonRow) -> tuple[object, ...]:
-    return (row.hours_spec, row.hours_source, row.tz, row.days_off)
-
-
-@lru_cache(maxsize=8192)
-def _hours_of(key: tuple[object, ...], team_hours: WorkingHours | None) -> WorkingHours | None:
-    hours_spec, hours_source, tz, days_off = key
-    row = PersonRow(
-        external_id="",
-        hours_spec=hours_spec,
-        hours_source=hours_source,
-        tz=tz,
-        days_off=days_off,
+    """What a person's hours depend on (people with the same key have the same hours)."""
+    return (
+        row.hours_spec,
+        row.hours_source,
+        row.tz,
+        row.days_off,
+        row.platform_hours_spec,
+        row.platform_hours_days,
     )
-    own = person_from_row(row).hours
-    if own is not None or team_hours is None:
-        return own
-    # no hours of their own: the team's windows in the member's own zone (an Oslo team's 08:00
-    # is a New York member's 08:00 in New York), with the team's holidays
-    zone = zone_or_utc(str(tz)) if tz else team_hours.tz
-    return replace(team_hours, tz=zone) if zone != team_hours.tz else team_hours
 
 
 def member_hours(
-    row: PersonRow | None, team: TeamPolicy | None, *, zone: str | None = None
+    row: PersonRow | None,
+    team: TeamPolicy | None,
+    default: TeamPolicy | None = None,
+    *,
+    zone: str | None = None,
 ) -> WorkingHours | None:
     """The hours that count for one member of a conversation; None when none apply.
 
-    ``row`` is the stored person (None: never seen); ``zone`` what the platform says of their
-    zone when there is no row. INTERIM SEAM (issue #9 part 2 brings the full precedence — own
-    hours > platform schedule with the policy's days > team policy > workspace default): the
-    member's stored hours, else ``team``'s windows in the member's zone, else ``team``'s hours.
-    Cached per distinct input.
+    The one precedence rule (``bot.domain.whose_hours``, via
+    :func:`bot.services.directory.hours_of_person`): the member's own hours > their platform
+    schedule (with ``team``'s days, else ``default``'s) > ``team``'s windows in the member's
+    zone > ``default``'s likewise; minus their days off. ``row`` is the stored person (None:
+    never seen); ``zone`` what the platform says of their zone when nothing is stored.
     """
-    team_hours = team.hours if team is not None else None
-    key = _row_key(row) if row is not None else (None, None, zone, None)
-    return _hours_of(key, team_hours)
+    found = hours_of_person(row, team=team, default=default, zone=zone)
+    return found.hours if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -248,9 +240,17 @@ class ConversationAudiences:
         people = await self._people(platform, workspace)
         humans = sorted(members - exclude - people.bots)
         rows = await _person_rows(session, workspace_id, humans)
-        found = [
-            member_hours(rows.get(person), team, zone=people.zones.get(person)) for person in humans
-        ]
+        default = await workspace_default(session, workspace_id)
+        # one resolution per distinct set of inputs: most members share their hours
+        memo: dict[tuple[object, ...], WorkingHours | None] = {}
+        found = []
+        for person in humans:
+            row = rows.get(person)
+            zone = people.zones.get(person)
+            inputs = _row_key(row) if row is not None else ("zone", zone)
+            if inputs not in memo:
+                memo[inputs] = member_hours(row, team, default, zone=zone)
+            found.append(memo[inputs])
         hours_list = [hours for hours in found if hours is not None]
         result = None
         if hours_list:

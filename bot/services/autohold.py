@@ -20,17 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.domain.decisions import Audience, ChannelAudience, Decision, PersonAudience, decide
-from bot.domain.policy import Person
+from bot.domain.decisions import Audience, ChannelAudience, Decision, decide
 from bot.ports import AuthorActions, DeliveryError, OutgoingMessage
 from bot.services.audience import ConversationAudiences
-from bot.services.directory import person_from_row, policy_from_row
+from bot.services.directory import policy_from_row
 from bot.services.once import EventKey, claim_event
-from bot.services.workspace_default import channel_policy, workspace_policy
+from bot.services.person_hours import person_audience
+from bot.services.workspace_default import workspace_policy
 from bot.storage.crypto import Cipher
 from bot.storage.models import PersonRow, WorkspaceRow
 from bot.storage.outbox import HeldMessageRepository
-from bot.storage.repositories import PersonRepository, TeamRepository, WorkspaceRepository
+from bot.storage.repositories import TeamRepository, WorkspaceRepository
 
 __all__ = ["SCHEDULE_HORIZON", "AutoHeld", "AutoHoldService", "OwnMessage", "PendingHold"]
 
@@ -221,13 +221,10 @@ class AutoHoldService:
     ) -> Audience | None:
         teams = TeamRepository(session)
         if recipient is not None:
-            row = await PersonRepository(session).find(workspace_id, recipient)
-            person = person_from_row(row) if row else Person(recipient, recipient)
-            # the team covering the conversation, else the workspace default
-            team = await channel_policy(session, workspace_id, message.conversation)
-            if person.hours is None and team is None:
+            audience = await person_audience(session, workspace_id, recipient)
+            if audience.person.hours is None:
                 return None  # nothing known about the recipient's hours: leave the DM alone
-            return PersonAudience(person, team)
+            return audience
         team_row = await teams.for_channel(workspace_id, message.conversation)
         if team_row is None:
             # no team covers the channel: the workspace default does (protected by default)

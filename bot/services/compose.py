@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.domain.decisions import Audience, ChannelAudience, Decision, PersonAudience, decide
-from bot.domain.policy import Person
+from bot.domain.decisions import Audience, ChannelAudience, Decision, decide
 from bot.metrics import DeliveryMetrics
 from bot.ports import AuthorActions, DeliveryError
 from bot.services.access import Membership, MembersSource
 from bot.services.audience import ConversationAudiences
-from bot.services.directory import person_from_row
+from bot.services.person_hours import person_audience
 from bot.services.workspace_default import channel_policy
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
-    PersonRepository,
     UrgentOverrideRepository,
     WorkspaceRepository,
 )
@@ -62,6 +59,10 @@ class BotNotInConversationError(Exception):
         self.conversation = conversation
 
 
+async def _nobody_seen(platform: str, workspace: str, person: str) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Composed:
     decision: Decision
@@ -90,8 +91,12 @@ class ComposeService:
         members: Mapping[str, MembersSource] | None = None,
         bot_presence: Collection[str] = (),
         metrics: DeliveryMetrics | None = None,
+        seen: Callable[[str, str, str], Awaitable[None]] | None = None,
     ) -> None:
         self._metrics = metrics or DeliveryMetrics()
+        # (platform, workspace, person): reads a recipient's zone and platform schedule the
+        # first time they are seen (``bot.services.platform_defaults``); never raises
+        self._seen = seen or _nobody_seen
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock
@@ -168,12 +173,19 @@ class ComposeService:
         group = recipient is None and await self.audiences.is_group_chat(
             platform, workspace, conversation
         )
+        context = None
+        if recipient is not None:
+            await self._seen(platform, workspace, recipient)
+            if acting_in is not None and await self.membership(platform).is_member(
+                workspace, acting_in, recipient
+            ):
+                context = acting_in
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             row = await WorkspaceRepository(session).find(platform, workspace)
             if row is None or row.uninstalled_at is not None:
                 raise NotInstalledError(workspace)
-            audience = await self._audience(session, row.id, conversation, recipient, now)
+            audience = await self._audience(session, row.id, conversation, recipient, context)
             audience = await self.audiences.widen(
                 session,
                 audience,
@@ -217,15 +229,18 @@ class ComposeService:
         workspace_id: int,
         conversation: str,
         recipient: str | None,
-        now: datetime,
+        context: str | None,
     ) -> Audience:
+        """A channel's audience is its team's policy, else the workspace default; a person's,
+        the hours that decide for them (``bot.services.person_hours``), with ``context`` the
+        channel the message was written from when they are in it (its team is then theirs,
+        unless they lead one)."""
+        if recipient is not None:
+            return await person_audience(session, workspace_id, recipient, context=context)
         # the team covering the conversation, else the workspace default (protected by default)
-        team = await channel_policy(session, workspace_id, conversation)
-        if recipient is None:
-            return ChannelAudience(conversation, team)
-        person_row = await PersonRepository(session).find(workspace_id, recipient)
-        person = person_from_row(person_row) if person_row else Person(recipient, recipient)
-        return PersonAudience(person, team)
+        return ChannelAudience(
+            conversation, await channel_policy(session, workspace_id, conversation)
+        )
 
     # -- the author's buttons: Send now / Edit / Cancel ---------------------------------------
 

@@ -20,10 +20,17 @@ from bot.domain.policy import (
     UrgentRule,
     UrgentWho,
 )
+from bot.domain.whose_hours import PersonHours, PlatformSchedule, resolve_person_hours
 from bot.presets import PresetError, load_preset
 from bot.storage.models import PersonRow, TeamRow
 
-__all__ = ["person_from_row", "policy_from_row", "zone_or_utc"]
+__all__ = [
+    "hours_of_person",
+    "person_from_row",
+    "platform_schedule_from_row",
+    "policy_from_row",
+    "zone_or_utc",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +52,79 @@ def _days_off(text: str | None) -> frozenset[date]:
         return frozenset()
 
 
+def _known_zone(name: str | None) -> ZoneInfo | None:
+    """The zone named, or None when there is none or it is not a zone (then nothing is moved)."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return None
+
+
+def platform_schedule_from_row(row: PersonRow) -> PlatformSchedule | None:
+    """The schedule the platform reported for the person (stored at first sight, refreshed),
+    or None when it reported none or what is stored no longer parses."""
+    if not row.platform_hours_spec:
+        return None
+    try:
+        hours = parse_hours(row.platform_hours_spec, default_tz=zone_or_utc(row.tz))
+    except HoursSyntaxError:
+        log.warning("a stored platform schedule no longer parses; ignoring it")
+        return None
+    return PlatformSchedule(hours=hours, own_days=bool(row.platform_hours_days))
+
+
+def hours_of_person(
+    row: PersonRow | None,
+    *,
+    team: TeamPolicy | None,
+    default: TeamPolicy | None,
+    zone: str | None = None,
+) -> PersonHours | None:
+    """The hours that decide for a person, by the precedence of ``bot.domain.whose_hours``:
+    their own > their platform schedule (with the applicable policy's days) > ``team`` >
+    ``default`` (the workspace default), each in the person's own zone, minus their days off.
+
+    ``row`` is the stored person (None: never seen; then only ``team``/``default`` apply, in
+    ``zone`` when the platform told one, e.g. Slack's ``users.list``).
+    Callers choose ``team``: a channel's team for its members, the recipient's team for a
+    direct message. None when nothing applies at all.
+    """
+    if row is None:
+        return resolve_person_hours(
+            own=None, platform=None, team=team, default=default, tz=_known_zone(zone)
+        )
+    return resolve_person_hours(
+        own=_own_hours(row),
+        platform=platform_schedule_from_row(row),
+        team=team,
+        default=default,
+        tz=_known_zone(row.tz or zone),
+        days_off=_days_off(row.days_off),
+    )
+
+
+def _own_hours(row: PersonRow) -> WorkingHours | None:
+    """The hours the person typed themselves (without their days off), or None."""
+    if not row.hours_spec or row.hours_source not in (None, "personal"):
+        return None
+    try:
+        return parse_hours(row.hours_spec, default_tz=zone_or_utc(row.tz))
+    except HoursSyntaxError:
+        log.warning("stored hours for a person no longer parse; using team hours")
+        return None
+
+
 def person_from_row(row: PersonRow) -> Person:
-    """A person with their own hours when they set (or we read) some; else ``hours=None``."""
-    hours: WorkingHours | None = None
-    if row.hours_spec:
-        try:
-            hours = parse_hours(row.hours_spec, default_tz=zone_or_utc(row.tz))
-        except HoursSyntaxError:
-            log.warning("stored hours for a person no longer parse; using team hours")
-        days = _days_off(row.days_off)
-        if hours is not None and days:
-            hours = hours.with_days_off(replace(hours.days_off, personal_days_off=days))
+    """A person with the hours they set themselves (and their days off); else ``hours=None``.
+
+    A platform schedule is not the person's own: see :func:`hours_of_person` for the hours that
+    decide for them."""
+    hours = _own_hours(row)
+    days = _days_off(row.days_off)
+    if hours is not None and days:
+        hours = hours.with_days_off(replace(hours.days_off, personal_days_off=days))
     return Person(
         id=row.external_id,
         name=row.display_name or row.external_id,

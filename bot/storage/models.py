@@ -155,8 +155,17 @@ class PersonRow(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     tz: Mapped[str | None] = mapped_column(String(64))  # IANA name
     locale: Mapped[str | None] = mapped_column(String(16))
+    # the person's own hours, as they typed them (``hours_source`` "personal"); never written
+    # from the platform
     hours_spec: Mapped[str | None] = mapped_column(Text)
-    hours_source: Mapped[str | None] = mapped_column(String(16))  # "personal" | "platform"
+    hours_source: Mapped[str | None] = mapped_column(String(16))  # "personal" | None
+    # the platform's schedule for them (Slack notification schedule, Outlook working hours), a
+    # default and never their choice; ``platform_hours_days``: whether it names its own weekdays
+    # (Outlook) or takes them from the applicable policy (Slack)
+    platform_hours_spec: Mapped[str | None] = mapped_column(Text)
+    platform_hours_days: Mapped[bool] = mapped_column(Boolean, default=False)
+    # when the platform was last asked (time zone, locale, schedule); None: never
+    platform_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     days_off: Mapped[str | None] = mapped_column(Text)  # JSON list of ISO dates
     auto_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     user_token_enc: Mapped[bytes | None] = mapped_column(LargeBinary)

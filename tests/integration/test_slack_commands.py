@@ -250,9 +250,20 @@ async def test_hours_default_to_the_slack_notification_schedule(
     answer = await harness.command("U_OLA", "hours")
     assert "Slack notification schedule" in texts(answer)
     assert "07:30-17:00" in texts(answer)
-    # and the schedule now decides when messages to Ola arrive
+    # and the schedule now decides when messages to Ola arrive — on a working day: Slack's
+    # schedule has no weekdays, and was once stored as mon-sun (Saturday a working day)
     held = await harness.command("U_KARI", "later <@U_OLA> hei")
-    assert "Holdt tilbake. Den leveres lør. 07:30 (Europe/Oslo)." in texts(held)  # in Norwegian
+    assert "Holdt tilbake. Den leveres man. 07:30 (Europe/Oslo)." in texts(held)  # in Norwegian
+    async with sessions() as session:
+        ola = (
+            await session.scalars(select(PersonRow).where(PersonRow.external_id == "U_OLA"))
+        ).one()
+    # a platform default, never the person's own choice
+    assert (ola.hours_spec, ola.hours_source) == (None, None)
+    assert (ola.platform_hours_spec, ola.platform_hours_days) == (
+        "mon-sun 07:30-17:00 tz Europe/Oslo",
+        False,
+    )
 
 
 async def test_status_lists_what_is_held_by_and_for_me(harness: SlackHarness) -> None:

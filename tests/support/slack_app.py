@@ -34,6 +34,7 @@ from bot.services.autohold import AutoHoldService
 from bot.services.commands import CommandService
 from bot.services.compose import ComposeService
 from bot.services.digest import DigestService
+from bot.services.platform_defaults import PlatformDefaults
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.web import build_app
@@ -79,6 +80,9 @@ class SlackHarness:
             config=EngineConfig(),
             on_urgent_delivered=self.watcher.after_urgent,
         )
+        self.defaults = PlatformDefaults(
+            sessions=sessions, clock=self.clock, sources={"slack": self.platform}
+        )
         self.compose = ComposeService(
             sessions=sessions,
             cipher=cipher,
@@ -88,6 +92,7 @@ class SlackHarness:
             members={"slack": self.platform},
             bot_presence={"slack"},
             metrics=metrics,
+            seen=self.defaults.seen,
         )
         self.autohold = AutoHoldService(
             sessions=sessions,
@@ -112,6 +117,7 @@ class SlackHarness:
             digests=self.digests,
             people=self.platform,
             metrics=metrics,
+            defaults=self.defaults,
         )
         self.app = build_app(engine=engine, delivery_metrics=metrics)
         SlackEvents(
@@ -130,6 +136,7 @@ class SlackHarness:
                 clock=self.clock,
             ),
             autohold=self.autohold,
+            defaults=self.defaults,
         ).mount(self.app)
         self.url = ""
         self.http: aiohttp.ClientSession | None = None

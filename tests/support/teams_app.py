@@ -39,6 +39,7 @@ from bot.services.commands import CommandService
 from bot.services.compose import ComposeService
 from bot.services.digest import DigestService
 from bot.services.onboarding import Onboarding
+from bot.services.platform_defaults import PlatformDefaults
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.web import build_app
@@ -261,12 +262,16 @@ class TeamsHarness:
             owner="harness",
             config=EngineConfig(conversation_limits={"teams": TEAMS_CONVERSATION}),
         )
+        self.defaults = PlatformDefaults(
+            sessions=sessions, clock=self.clock, sources={"teams": self.platform}
+        )
         self.compose = ComposeService(
             sessions=sessions,
             cipher=cipher,
             clock=self.clock,
             wake=self.engine.wake,
             members={"teams": self.platform},
+            seen=self.defaults.seen,
         )
         digests = DigestService(
             sessions=sessions, platforms=platforms, clock=self.clock, owner="harness", cipher=cipher
@@ -290,9 +295,11 @@ class TeamsHarness:
                 compose=self.compose,
                 digests=digests,
                 people=self.platform,
+                defaults=self.defaults,
             ),
             compose=self.compose,
             onboarding=Onboarding(sessions=sessions, clock=self.clock),
+            defaults=self.defaults,
         )
         self.app = build_app(engine=engine, delivery_metrics=DeliveryMetrics())
         self.bot.mount(self.app)

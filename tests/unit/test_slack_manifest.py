@@ -30,6 +30,8 @@ EVENT_SCOPES = {
     "app_home_opened": None,
     "app_uninstalled": None,
     "tokens_revoked": None,
+    "user_change": "users:read",
+    "member_joined_channel": "channels:read",
 }
 #: Scopes needed by things that are not Web API calls.
 FEATURE_SCOPES = {

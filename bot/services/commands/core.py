@@ -29,6 +29,7 @@ from bot.services.compose import ComposeService, NotInstalledError
 from bot.services.digest import DigestService
 from bot.services.directory import policy_from_row, zone_or_utc
 from bot.services.insights import InsightService
+from bot.services.platform_defaults import PlatformDefaults
 from bot.services.workspace_default import ensure_workspace_default
 from bot.storage.crypto import Cipher
 from bot.storage.models import (
@@ -80,8 +81,11 @@ class CommandBase:
         people: PeopleSource | None = None,
         wake: Callable[[], None] = lambda: None,
         metrics: DeliveryMetrics | None = None,
+        defaults: PlatformDefaults | None = None,
     ) -> None:
         self._metrics = metrics or DeliveryMetrics()
+        # reads each caller's zone, locale and platform schedule the first time they are seen
+        self._defaults = defaults
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock
@@ -109,6 +113,8 @@ class CommandBase:
     # -- who is calling ------------------------------------------------------------------------
 
     async def _caller(self, call: Invocation) -> Caller:
+        if self._defaults is not None:
+            await self._defaults.seen(call.platform, call.workspace, call.person)
         now = self._clock.now()
         async with self._sessions() as session:
             workspace = await WorkspaceRepository(session).find(call.platform, call.workspace)

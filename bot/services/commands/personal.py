@@ -8,6 +8,7 @@ from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.markup import user_text
 from bot.domain.policy import TeamPolicy
+from bot.domain.whose_hours import HoursSource, PersonHours
 from bot.i18n import format_instant, normalize_locale, translate, translate_plural
 from bot.services.commands.core import Caller
 from bot.services.commands.insight_text import personal_chart, personal_lines, since
@@ -24,6 +25,7 @@ from bot.services.commands.replies import (
 )
 from bot.services.compose import BotNotInConversationError, Composed, NotMemberError
 from bot.services.directory import person_from_row, policy_from_row, zone_or_utc
+from bot.services.person_hours import hours_for, team_of_person
 from bot.services.workspace_default import workspace_policy
 from bot.storage.insight_queries import InsightQueries
 from bot.storage.models import PersonRow
@@ -92,69 +94,91 @@ class PersonalVerbs(MyDataVerbs):
                 locale=locale,
             )
         mine = self._my_hours(caller)
-        if mine is not None and caller.person.hours_source == "personal":
+        if mine is not None:
             return Reply.of(
                 translate("cmd.hours.yours", locale, spec=caller.person.hours_spec),
                 self._open_line(mine, caller),
                 translate("cmd.hours.how_to_change", locale),
                 locale=locale,
             )
-        # Nothing set by the person: read the platform's notification schedule, use it as the
-        # default, and say so.
-        read: str | None = None
-        if self._people is not None:
-            try:
-                read = await self._people.notification_hours(
-                    call.workspace, call.person, caller.person.tz
+        # Nothing set by the person: read the platform's schedule afresh (they asked), use it
+        # as the default, and say so.
+        if self._defaults is not None:
+            await self._defaults.refresh_quietly(call.platform, call.workspace, call.person)
+        whose = await self._whose_hours(call, caller)
+        if whose is not None and whose.source is HoursSource.PLATFORM:
+            texts = [
+                translate(
+                    f"cmd.hours.from_platform.{call.platform}",
+                    locale,
+                    spec=format_hours(whose.hours),
                 )
-            except Exception:
-                log.info("could not read a notification schedule")
-        if read is not None:
-            read_hours: WorkingHours | None
-            try:
-                read_hours = parse_hours(read, default_tz=zone_or_utc(caller.person.tz))
-            except HoursSyntaxError:
-                read_hours = None
-            if read_hours is not None:
-                hours = read_hours
-                async with self._sessions() as session, session.begin():
-                    row = await PersonRepository(session).find(caller.workspace_id, call.person)
-                    assert row is not None
-                    await PersonRepository(session).set_hours(
-                        row, format_hours(hours), source="platform", now=self._clock.now()
-                    )
-                return Reply.of(
-                    translate(
-                        f"cmd.hours.from_platform.{call.platform}", locale, spec=format_hours(hours)
-                    ),
-                    self._open_line(hours, caller),
-                    translate("cmd.hours.how_to_change", locale),
-                    locale=locale,
-                )
+            ]
+            if whose.days_from_policy:
+                texts.append(self._days_line(whose, locale))
+            texts += [
+                self._open_line(whose.hours, caller),
+                translate("cmd.hours.how_to_change", locale),
+            ]
+            return Reply.of(*texts, locale=locale)
         texts = [translate("cmd.hours.none", locale)]
-        if caller.policy is not None:
+        if whose is not None and whose.policy is not None:
             texts.append(
                 translate(
                     "cmd.hours.team_default",
                     locale,
-                    team=caller.policy.name,
-                    spec=format_hours(caller.policy.hours),
+                    team=whose.policy.name,
+                    spec=format_hours(whose.hours),
                 )
             )
-            texts.append(self._open_line(caller.policy.hours, caller))
+            texts.append(self._open_line(whose.hours, caller))
         texts.append(translate("cmd.hours.how_to_change", locale))
         return Reply.of(*texts, locale=locale)
+
+    async def _whose_hours(self, call: Invocation, caller: Caller) -> PersonHours | None:
+        """The hours that decide for the caller (their own > their platform schedule > their
+        team's > the workspace default), their team being one they lead or this channel's."""
+        async with self._sessions() as session:
+            team = await team_of_person(
+                session, caller.workspace_id, call.person, context=call.conversation
+            )
+            return await hours_for(session, caller.workspace_id, call.person, team=team)
+
+    @staticmethod
+    def _days_line(whose: PersonHours, locale: str) -> str:
+        if whose.policy is None:
+            return translate("cmd.hours.days.weekdays", locale)
+        if whose.policy_from is HoursSource.TEAM:
+            return translate("cmd.hours.days.team", locale, team=whose.policy.name)
+        return translate("cmd.hours.days.workspace", locale)
+
+    @staticmethod
+    def _source_line(whose: PersonHours, platform: str, locale: str) -> str:
+        """Where the caller's hours come from: "from your Slack notification schedule, with
+        your team's days" is not "your own"."""
+        spec = format_hours(whose.hours)
+        team = whose.policy.name if whose.policy is not None else ""
+        if whose.source is HoursSource.PLATFORM:
+            if platform != "slack" or not whose.days_from_policy:
+                return translate("cmd.hours.source.teams", locale, spec=spec)
+            if whose.policy is None:
+                return translate("cmd.hours.source.slack.weekdays", locale, spec=spec)
+            level = "team" if whose.policy_from is HoursSource.TEAM else "workspace"
+            return translate(f"cmd.hours.source.slack.{level}", locale, spec=spec, team=team)
+        return translate(f"cmd.hours.source.{whose.source.value}", locale, spec=spec, team=team)
 
     # -- status --------------------------------------------------------------------------------
 
     async def _status(self, call: Invocation, caller: Caller, rest: str) -> Reply:
         locale = caller.locale
-        hours = self._my_hours(caller) or (caller.policy.hours if caller.policy else None)
+        whose = await self._whose_hours(call, caller)
+        hours = whose.hours if whose is not None else None
         sections: list[Section] = []
-        if hours is None:
+        if whose is None:
             sections.append(Section(translate("cmd.status.no_hours", locale)))
         else:
-            sections.append(Section(self._open_line(hours, caller)))
+            sections.append(Section(self._open_line(whose.hours, caller)))
+            sections.append(Section(self._source_line(whose, call.platform, locale)))
         mine = await self.held_by(caller.workspace_id, call.person)
         if mine:
             sections.append(Section(translate_plural("cmd.status.held_by_you", len(mine), locale)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.i18n import translate
-from bot.ports import UserProfile
+from bot.ports import PlatformHours, UserProfile
 
 #: Longest text a person may write through the bot (``/quiet later``, Send later, an edit): what
 #: one Slack modal input holds (``plain_text_input`` ``max_length`` is at most 3,000 characters,
@@ -114,8 +114,11 @@ class PeopleSource(Protocol):
 
     async def user_profile(self, workspace: str, person: str) -> UserProfile: ...
 
-    async def notification_hours(self, workspace: str, person: str, tz: str | None) -> str | None:
-        """The person's notification schedule as an hours spec, if the platform has one."""
+    async def platform_hours(
+        self, workspace: str, person: str, tz: str | None
+    ) -> PlatformHours | None:
+        """The person's schedule as the platform knows it (Slack's notification schedule,
+        Outlook's working hours), or None when it has none. Raises on a failed platform call."""
         ...
 
 
