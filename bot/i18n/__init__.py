@@ -10,18 +10,19 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from babel.support import Translations
 
 from bot.i18n.catalogs import load_translations
 
 __all__ = [
+    "CLDR_LOCALES",
     "DEFAULT_LOCALE",
     "SUPPORTED_LOCALES",
     "Locale",
+    "format_clock",
+    "format_day",
     "format_instant",
     "has_message",
     "normalize_locale",
@@ -113,32 +114,11 @@ def translate_plural(key: str, count: int, locale: str | None = None, /, **param
     return template.format(**{"count": count, **params})
 
 
-def weekday_name(weekday: int, locale: str | None = None, *, short: bool = True) -> str:
-    """The name of ``weekday`` (0 = Monday), abbreviated when ``short``."""
-    kind = "short" if short else "long"
-    return translate(f"weekday.{kind}.{weekday}", locale)
-
-
-def format_instant(
-    instant: datetime,
-    tz: ZoneInfo,
-    locale: str | None = None,
-    *,
-    now: datetime | None = None,
-    with_zone: bool = True,
-) -> str:
-    """``Mon 08:00 Europe/Oslo``; with the date when it is not within the coming week."""
-    local = instant.astimezone(tz)
-    day = weekday_name(local.weekday(), locale)
-    clock = f"{local:%H:%M}"
-    within_week = now is not None and abs((instant - now).total_seconds()) < 6 * 86400
-    if within_week:
-        text = translate("time.weekday_clock", locale, day=day, clock=clock)
-    else:
-        month = translate(f"month.short.{local.month}", locale)
-        text = translate(
-            "time.date_clock", locale, day=day, date=local.day, month=month, clock=clock
-        )
-    if with_zone:
-        text = translate("time.with_zone", locale, time=text, zone=tz.key)
-    return text
+# dates and times come from Babel's locale data (CLDR); they use translate() above
+from bot.i18n.dates import (  # noqa: E402
+    CLDR_LOCALES,
+    format_clock,
+    format_day,
+    format_instant,
+    weekday_name,
+)

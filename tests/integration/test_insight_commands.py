@@ -95,7 +95,7 @@ async def test_four_people_are_hidden_five_are_shown_and_nobody_is_named(
 ) -> None:
     await wrote_at_night(sessions, COLLEAGUES[:4])
     four = texts(await harness.command("U_LEAD", "team insight"))
-    assert "*Team Legal: the week since Mon 30.11.*" in four
+    assert "*Team Legal: the week since Mon 30 Nov*" in four
     assert "a figure from fewer than 5 people is not shown" in four
     assert "People who wrote outside hours: hidden (fewer than 5 people)" in four
     assert "Messages outside hours: hidden (fewer than 5 people)" in four

@@ -342,7 +342,7 @@ async def test_digest_preview_and_me(harness: SlackHarness) -> None:
     assert "The next digest is due Mon 08:00 Europe/Oslo." in texts(preview)
     assert "<#C_TEAM>" in texts(preview) and "decided" in texts(preview)
     me = await harness.command("U_OLA", "me")
-    assert "*Your week since Mon 23.11.* (only you see this)" in texts(me)
+    assert "*Your week since Mon 23 Nov* (only you see this)" in texts(me)
     assert "Messages outside your own hours: 1" in texts(me)
     assert "Sundays and holidays: 0" in texts(me)  # Saturday 11:00: neither evening nor night
     assert "Evenings (18–21): 0 · nights (21–06): 0" in texts(me)

@@ -428,7 +428,7 @@ async def test_me_answers_with_the_persons_own_insight_and_the_heatmap_in_the_ca
         )
     card = await teams.ask(personal(teams.service_url, "meg"))
     text = card_text(card)
-    assert "**Uken din siden man. 23.11.** (bare du ser dette)" in text
+    assert "**Uken din siden man. 23. nov.** (bare du ser dette)" in text
     assert "Meldinger utenfor din egen arbeidstid: 1" in text
     assert "netter (21–06): 1" in text
     [image] = [block for block in card["body"] if block["type"] == "Image"]

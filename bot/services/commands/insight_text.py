@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from babel.numbers import format_decimal
+
 from bot.charts import render_heatmap
 from bot.domain.insights import MIN_GROUP_SIZE, Figure, WeekFigures
-from bot.i18n import normalize_locale, translate, translate_plural, weekday_name
+from bot.i18n import (
+    CLDR_LOCALES,
+    format_day,
+    normalize_locale,
+    translate,
+    translate_plural,
+    weekday_name,
+)
 from bot.services.commands.replies import Chart, Reply, Section
 from bot.services.insights import PersonalInsight, TeamInsight
 
@@ -21,13 +30,16 @@ __all__ = [
 
 
 def since(monday: date, locale: str) -> str:
-    """``Mon 30.11.`` / ``man. 30.11.``"""
-    return f"{weekday_name(0, locale)} {monday.day}.{monday.month}."
+    """``Mon 30 Nov`` / ``man. 30. nov.`` (Babel's locale data)."""
+    return format_day(monday, locale)
 
 
 def _hours(span: timedelta, locale: str) -> str:
-    text = f"{span.total_seconds() / 3600:.1f}".removesuffix(".0")
-    return text.replace(".", ",") if normalize_locale(locale) == "nb" else text
+    """Hours to one decimal, as the locale writes numbers: ``2.5`` / ``2,5``, ``41``."""
+    hours = round(span.total_seconds() / 3600, 1)
+    return str(
+        format_decimal(hours, format="#,##0.#", locale=CLDR_LOCALES[normalize_locale(locale)])
+    )
 
 
 def _figure(figure: Figure | None, locale: str, *, short: bool = False) -> str:

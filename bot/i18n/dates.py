@@ -1,0 +1,72 @@
+"""Dates and times as people read them, from Babel's locale data (CLDR): ``Mon 30 Nov 08:00`` in
+English, ``man. 30. nov. 08:00`` in bokmål; always the 24-hour clock.
+
+English follows CLDR's ``en_GB`` (day before month, 24 hours), as the hours syntax does, whatever
+the reader's region; bokmål is CLDR's ``nb``. How a date and a clock are joined, and how the zone
+is added, are catalog messages (``time.*``), so a translator decides the word order.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from datetime import time as clock_time
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, format_skeleton, format_time, get_day_names
+
+from bot.i18n import Locale, normalize_locale, translate
+
+__all__ = ["CLDR_LOCALES", "format_clock", "format_day", "format_instant", "weekday_name"]
+
+CLDR_LOCALES: dict[Locale, str] = {"en": "en_GB", "nb": "nb"}
+WITHIN_WEEK_SECONDS = 6 * 86400  # closer than this, the weekday alone names the day
+
+
+def _cldr(locale: str | None) -> str:
+    return CLDR_LOCALES[normalize_locale(locale)]
+
+
+def weekday_name(weekday: int, locale: str | None = None, *, short: bool = True) -> str:
+    """The name of ``weekday`` (0 = Monday): ``Mon``/``man.``, or ``Monday``/``mandag``."""
+    width: Literal["abbreviated", "wide"] = "abbreviated" if short else "wide"
+    return str(get_day_names(width, context="format", locale=_cldr(locale))[weekday])
+
+
+def format_clock(value: datetime | clock_time, locale: str | None = None) -> str:
+    """A wall-clock time, ``08:00`` (CLDR skeleton ``Hm``: 24 hours in both languages).
+    A ``datetime`` is shown in its own zone."""
+    if isinstance(value, datetime):
+        return format_skeleton("Hm", value, tzinfo=value.tzinfo, locale=_cldr(locale))
+    return format_time(value, "HH:mm", locale=_cldr(locale))
+
+
+def format_day(value: date, locale: str | None = None) -> str:
+    """A day with its weekday and month: ``Mon 30 Nov`` / ``man. 30. nov.`` (skeleton ``MMMEd``).
+    A ``datetime`` counts by its own (local) date."""
+    day = value.date() if isinstance(value, datetime) else value
+    return str(format_skeleton("MMMEd", datetime.combine(day, clock_time()), locale=_cldr(locale)))
+
+
+def format_instant(
+    instant: datetime,
+    tz: ZoneInfo,
+    locale: str | None = None,
+    *,
+    now: datetime | None = None,
+    with_zone: bool = True,
+) -> str:
+    """``instant`` on the wall clock of ``tz``: ``Mon 08:00 Europe/Oslo`` when it is within six
+    days of ``now``, else with the date, ``Mon 30 Nov 08:00 Europe/Oslo``; in bokmål
+    ``man. 08:00 (Europe/Oslo)`` and ``man. 30. nov. 08:00 (Europe/Oslo)``. ``instant`` must be
+    aware (UTC or any zone)."""
+    local = instant.astimezone(tz)
+    clock = format_clock(local, locale)
+    if now is not None and abs((instant - now).total_seconds()) < WITHIN_WEEK_SECONDS:
+        day = str(format_datetime(local, "EEE", tzinfo=tz, locale=_cldr(locale)))
+        text = translate("time.weekday_clock", locale, day=day, clock=clock)
+    else:
+        text = translate("time.date_clock", locale, date=format_day(local, locale), clock=clock)
+    if with_zone:
+        text = translate("time.with_zone", locale, time=text, zone=tz.key)
+    return text
