@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
 from bot.errors import StartupError, one_line
-from bot.i18n import format_instant, translate
+from bot.i18n import format_instant, translate, translate_plural
 from bot.logsetup import configure_logging, level_from
 from bot.settings import Settings
 
@@ -162,7 +162,7 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
         raise UsageError(
             f"nothing re-encrypted: QUIET_HOURS_SECRET_KEY cannot read some stored data; {REMEDY}"
         ) from None
-    print(f"re-encrypted {count} value(s) with the first key in QUIET_HOURS_SECRET_KEY")
+    print(translate("cli.rotate.done", "en", values=translate_plural("count.values", count, "en")))
     return 0
 
 

@@ -7,6 +7,8 @@ import asyncio
 
 from sqlalchemy import select
 
+from bot.i18n import translate, translate_plural
+
 __all__ = ["WorkspaceNotFound", "erase"]
 
 
@@ -40,9 +42,12 @@ async def _erase(database_url: str, external_id: str, platform: str | None) -> s
     finally:
         await engine.dispose()
     held = erased.rows.get("held_messages", 0)
-    return (
-        f"erased workspace {erased.platform}:{erased.external_id}: {erased.total} row(s), "
-        f"{held} held message(s) among them"
+    return translate(
+        "cli.erase.done",
+        "en",
+        workspace=f"{erased.platform}:{erased.external_id}",
+        rows=translate_plural("count.rows", erased.total, "en"),
+        held=translate_plural("count.held_messages", held, "en"),
     )
 
 

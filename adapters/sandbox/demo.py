@@ -31,7 +31,7 @@ from adapters.sandbox.loopback import in_demo_database, served
 from adapters.sandbox.slack_api import FakeSlack, Message
 from bot.bootstrap import build_runtime
 from bot.clock import FixedClock
-from bot.i18n import format_instant
+from bot.i18n import format_instant, translate, translate_plural
 from bot.settings import Settings
 from bot.storage.crypto import Cipher
 from bot.storage.models import ActivityRow
@@ -178,7 +178,12 @@ async def _week(
     for message in slack.posted("U_KARI"):
         at(f"Kari's hours begin: delivered to Kari “{message.body}” (once)")
     for run in await runtime.digests.run_due():
-        at(f"Digest for {run.team}: {run.threads} thread(s), posted in {run.posted} channel(s)")
+        threads = translate_plural("count.threads", run.threads, "en")
+        channels = translate_plural("count.channels", run.posted, "en")
+        line = translate(
+            "cli.demo.digest_run", "en", team=run.team, threads=threads, channels=channels
+        )
+        at(line)
     for message in slack.posted("C_PLATFORM"):
         if message.user == slack.bot_user and not message.thread_ts and "\n" in message.text:
             for line in message.text.splitlines():

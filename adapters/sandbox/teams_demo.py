@@ -29,7 +29,7 @@ from adapters.sandbox.loopback import in_demo_database, served
 from adapters.sandbox.teams_driver import Member, TeamsDriver, card_text
 from bot.bootstrap import Runtime, build_runtime
 from bot.clock import FixedClock
-from bot.i18n import format_instant
+from bot.i18n import format_instant, translate, translate_plural
 from bot.settings import Settings
 from bot.storage.crypto import Cipher
 from bot.storage.models import ActivityRow
@@ -184,7 +184,12 @@ async def _week(
         at(f"Kari's hours begin: delivered in her chat with Quiet Hours: “{shown}” (once)")
     before = len(driver.posts(CHANNEL))
     for run in await runtime.digests.run_due():
-        at(f"Digest for {run.team}: {run.threads} thread(s), posted in {run.posted} channel(s)")
+        threads = translate_plural("count.threads", run.threads, "en")
+        channels = translate_plural("count.channels", run.posted, "en")
+        line = translate(
+            "cli.demo.digest_run", "en", team=run.team, threads=threads, channels=channels
+        )
+        at(line)
     for call in driver.posts(CHANNEL)[before:]:
         for line in card_text(call.body).splitlines():
             if line.strip():

@@ -3,7 +3,7 @@ compile them, and check them (``make i18n-extract``, ``i18n-update``, ``i18n-com
 ``i18n-check``; ``python -m bot.i18n.tooling --help``).
 
 The ``msgid`` is a key (``cmd.hours.saved``), not English text, and some keys are built at run time
-(``f"weekday.short.{n}"``), which extraction cannot see. So unlike ``pybabel update``, updating
+(``f"cmd.mode.{mode}"``), which extraction cannot see. So unlike ``pybabel update``, updating
 never drops an entry: the template is the keys found in the code *plus* every key the English
 catalog already has, and a key the code no longer names is only reported.
 """

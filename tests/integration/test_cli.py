@@ -175,7 +175,7 @@ def test_demo_runs_a_week_in_the_sandbox(capsys: pytest.CaptureFixture[str]) -> 
     assert "posted in #platform now, marked urgent: True" in out
     assert "messages delivered to her: 0" in out
     assert "[Mon 08:00 Europe/Oslo] Kari's hours begin: delivered to Kari “Kan du se på" in out
-    assert "Digest for Platform: 2 thread(s), posted in 1 channel(s)" in out
+    assert "Digest for Platform: 2 threads, posted in 1 channel" in out
     assert "2 messages from 2 people — it looks like something was decided" in out
     assert "“Skal vi bytte leverandør før nyttår?”" in out
 
@@ -201,6 +201,6 @@ def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
         "[Mon 08:00 Europe/Oslo] Kari's hours begin: delivered in her chat with Quiet Hours: "
         "“From Ola · written Fri 17:30 · Kan du se på kontrakten før mandag?” (once)"
     ) in out
-    assert "Digest for Plattform: 2 thread(s), posted in 1 channel(s)" in out
+    assert "Digest for Plattform: 2 threads, posted in 1 channel" in out
     assert "2 messages from 2 people — it looks like something was decided" in out
     assert "WARNING" not in captured.err  # the demo's output is the timeline, nothing else
