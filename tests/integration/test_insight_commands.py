@@ -152,7 +152,7 @@ async def test_the_app_home_shows_a_persons_own_week_to_them_alone(
         assert status == 200
     await until(lambda: {"U_P0", "U_P1"} <= set(harness.slack.views))
     mine = json.dumps(harness.slack.views["U_P0"]["view"], ensure_ascii=False)
-    assert "*Your week since Mon 30.11.* (only you see this)" in mine
+    assert "*Your week since Mon 30 Nov* (only you see this)" in mine
     assert "Messages outside your own hours: 2" in mine
     assert "nights (21–06): 2" in mine
     assert "`/quiet me` shows the last 4 weeks and your heatmap." in mine

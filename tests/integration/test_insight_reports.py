@@ -77,7 +77,7 @@ async def test_each_leader_gets_last_weeks_insight_once_on_monday_morning(
         clock.set(MONDAY_0800)
         assert await reports.run_due() == 1
         (report,) = slack.posted("U_LEAD")
-        assert "*Team Legal: the week since Mon 30.11.*" in report.body
+        assert "*Team Legal: the week since Mon 30 Nov*" in report.body
         assert "People who wrote outside hours: 5" in report.body
         assert "Share of the team's members: 83 %" in report.body  # 5 of 6: Lea did not write
         assert "nights (21–06): 5" in report.body

@@ -452,7 +452,7 @@ async def test_team_insight_is_for_owners_and_leaders_with_the_chart_in_the_card
     # Kari owns the team in Teams: she leads it without being named
     card = await teams.ask(mention(teams.service_url, "team innsikt"))
     text = card_text(card)
-    assert "**Team Plattform: uken siden man. 23.11.**" in text
+    assert "**Team Plattform: uken siden man. 23. nov.**" in text
     assert "et tall fra færre enn 5 personer vises ikke" in text
     [image] = [block for block in card["body"] if block["type"] == "Image"]
     png = base64.b64decode(image["url"].removeprefix("data:image/png;base64,"))
