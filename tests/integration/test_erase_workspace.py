@@ -275,8 +275,7 @@ async def test_the_erase_command_says_what_it_erased_in_one_line(
 
     assert await asyncio.to_thread(erase, "--workspace", GONE, "--yes") == 0
     out, err = capsys.readouterr()
-    assert out == "erased workspace slack:T_GONE: 18 rows, 1 held message among them
-"
+    assert out == "erased workspace slack:T_GONE: 18 rows, 1 held message among them\n"
     assert err == ""
     async with engine.connect() as connection:
         left = await connection.run_sync(snapshot)
