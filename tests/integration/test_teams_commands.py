@@ -492,7 +492,7 @@ async def test_the_weekly_insight_reaches_a_named_leader_as_a_card_in_their_chat
     (sent,) = teams.connector.posted()[before:]
     assert sent.conversation == personal_chat(KARI)
     card = card_of(sent.body)
-    assert "**Team Plattform: uken siden man. 23.11.**" in card_text(card)
+    assert "**Team Plattform: uken siden man. 23. nov.**" in card_text(card)
     [image] = [block for block in card["body"] if block["type"] == "Image"]
     assert image["url"].startswith("data:image/png;base64,")
     assert await reports.run_due() == 0  # once a week
