@@ -431,6 +431,7 @@ async def test_me_answers_with_the_persons_own_insight_and_the_heatmap_in_the_ca
     assert "**Uken din siden man. 23. nov.** (bare du ser dette)" in text
     assert "Meldinger utenfor din egen arbeidstid: 1" in text
     assert "netter (21–06): 1" in text
+    assert "Uker med aktivitetsspenn over 40 timer: 1" in text  # 40 h of hours + Thursday night
     [image] = [block for block in card["body"] if block["type"] == "Image"]
     assert image["url"].startswith("data:image/png;base64,")
     png = base64.b64decode(image["url"].removeprefix("data:image/png;base64,"))

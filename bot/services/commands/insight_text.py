@@ -78,6 +78,8 @@ def personal_lines(insight: PersonalInsight, locale: str) -> list[str]:
         )
     ]
     trend = [translate_plural("insight.me.trend", len(insight.weeks), locale)]
+    long_weeks = sum(1 for item in insight.weeks if item.long_week)
+    trend.append(translate("insight.me.long_weeks", locale, count=long_weeks))
     trend += [_personal_week(item, locale) for item in reversed(insight.weeks)]
     lines.append("\n".join(trend))
     lines.append(translate("insight.me.how", locale))
