@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.crypto import Cipher
@@ -158,3 +159,26 @@ async def test_the_app_home_shows_a_persons_own_week_to_them_alone(
     assert "`/quiet me` shows the last 4 weeks and your heatmap." in mine
     theirs = json.dumps(harness.slack.views["U_P1"]["view"], ensure_ascii=False)
     assert "Your week since" not in theirs and "outside your own hours" not in theirs
+
+
+async def test_outside_your_own_hours_follows_your_platform_schedule(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    # Slack says P0 is at work 12:00-23:00 on weekdays: Tuesday 22:15 is inside *their* hours,
+    # though outside the team's (so it was recorded), and still night work
+    await wrote_at_night(sessions, ["U_P0"])
+    async with sessions() as session, session.begin():
+        from bot.storage.models import WorkspaceRow
+        from bot.storage.repositories import PersonRepository
+
+        workspace = (await session.scalars(select(WorkspaceRow))).one()
+        person = await PersonRepository(session).get_or_create(
+            workspace.id, "U_P0", now=THURSDAY_NOON, tz="Europe/Oslo", locale="en"
+        )
+        person.platform_hours_spec = "mon-fri 12:00-23:00 tz Europe/Oslo"
+        person.platform_hours_days = True
+        person.platform_read_at = THURSDAY_NOON
+    me = texts(await harness.command("U_P0", "me", channel="DU_P0"))
+    assert "Messages outside your own hours: 0" in me
+    assert "nights (21–06): 2" in me
+    await until(lambda: harness.slack.shared_files("DU_P0"))

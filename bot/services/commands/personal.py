@@ -24,7 +24,7 @@ from bot.services.commands.replies import (
     held_buttons,
 )
 from bot.services.compose import BotNotInConversationError, Composed, NotMemberError
-from bot.services.directory import person_from_row, policy_from_row, zone_or_utc
+from bot.services.directory import hours_of_person, person_from_row, policy_from_row, zone_or_utc
 from bot.services.person_hours import hours_for, team_of_person
 from bot.services.workspace_default import workspace_policy
 from bot.storage.insight_queries import InsightQueries
@@ -360,25 +360,27 @@ class PersonalVerbs(MyDataVerbs):
     async def insight_hours(
         self, workspace_id: int, person: PersonRow, policy: TeamPolicy | None
     ) -> WorkingHours | None:
-        """The hours "outside hours" means for ``person``: their own, else those of ``policy``
-        (the team of the channel they typed in), else the team's where they last wrote
-        off-hours, else the workspace default's; None when there is none."""
-        mine = person_from_row(person).hours
-        if mine is not None:
-            return mine
-        if policy is not None:
-            return policy.hours
+        """The hours "outside hours" means for ``person``, by the precedence that decides for
+        them everywhere (``hours_of_person``): their own > their platform schedule > the team
+        (``policy``: of the channel they typed in; else the team's where they last wrote
+        off-hours) > the workspace default; None when nothing applies."""
         async with self._sessions() as session:
-            team_id = await InsightQueries(session).latest_team(workspace_id, person.external_id)
-            teams = TeamRepository(session)
-            team = await teams.get(team_id) if team_id is not None else None
-            if team is None:  # the workspace default covers everyone else
-                default = await workspace_policy(session, workspace_id)
-                return default.hours if default is not None else None
-            found = policy_from_row(
-                team, leaders=await teams.leaders(team.id), channels=await teams.channels(team.id)
-            )
-        return found.hours
+            team = policy
+            if team is None:
+                team_id = await InsightQueries(session).latest_team(
+                    workspace_id, person.external_id
+                )
+                teams = TeamRepository(session)
+                row = await teams.get(team_id) if team_id is not None else None
+                if row is not None:
+                    team = policy_from_row(
+                        row,
+                        leaders=await teams.leaders(row.id),
+                        channels=await teams.channels(row.id),
+                    )
+            default = await workspace_policy(session, workspace_id)
+        found = hours_of_person(person, team=team, default=default)
+        return found.hours if found is not None else None
 
     async def my_week(self, workspace_id: int, person: PersonRow) -> list[str]:
         """This week's figures for the person's own home page (empty when there are none)."""
