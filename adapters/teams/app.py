@@ -509,6 +509,12 @@ class TeamsBot:
                     row.display_name, row.updated_at = person.name, now
                 if person.aad_object_id and row.directory_id != person.aad_object_id:
                     row.directory_id, row.updated_at = person.aad_object_id, now
+                # a person first known as someone else's recipient gets the zone and locale
+                # their own client reports when they first write
+                if person.tz and row.tz != person.tz:
+                    row.tz, row.updated_at = person.tz, now
+                if person.locale and row.locale is None:
+                    row.locale, row.updated_at = person.locale, now
         self._remembered.put(key, info.service_url)
         if person is not None:
             self._seen.put((info.tenant, person.id), person.name or "")

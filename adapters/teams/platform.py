@@ -420,19 +420,55 @@ class TeamsPlatform:
         self, workspace: str, person: str, tz: str | None
     ) -> PlatformHours | None:
         """The person's Outlook working hours (Microsoft Graph), with their own days, when
-        Graph is configured, the person's directory id is known and the admin granted
-        MailboxSettings.Read; None otherwise."""
+        Graph is configured, the person's directory id can be found (:meth:`_directory_id`)
+        and the admin granted MailboxSettings.Read; None otherwise."""
         if self._graph is None:
             return None
         async with self._sessions() as session:
             workspace_id = await self._workspace_id(session, workspace)
-            row = await PersonRepository(session).find(workspace_id, person)
-        if row is None or not row.directory_id:
+        directory_id = await self._directory_id(workspace, workspace_id, person)
+        if directory_id is None:
             return None
-        found = await self._graph.working_hours(row.directory_id)
+        found = await self._graph.working_hours(directory_id)
         if found is None:
             return None
         return PlatformHours(hours_spec(same_zone(found, tz), tz), own_days=True)
+
+    async def _directory_id(self, workspace: str, workspace_id: int, person: str) -> str | None:
+        """The person's Entra ID object id: stored when they spoke to the bot, else read from
+        a roster that lists them (``GET /v3/conversations/{id}/members/{person}`` answers
+        ``aadObjectId``; their own 1:1 chat first, at most five conversations) and kept, so
+        a person who never wrote — the target of a held message — has their Outlook hours too.
+        """
+        async with self._sessions() as session:
+            row = await PersonRepository(session).find(workspace_id, person)
+            if row is not None and row.directory_id:
+                return row.directory_id
+            rows = await ConversationRepository(session).for_workspace(workspace_id, limit=5)
+        for conversation in sorted(rows, key=lambda row: not _personal_with(row, person)):
+            target = _target(conversation, workspace)
+            if target is None:
+                continue
+            try:
+                member = await self._connector.member(
+                    target.service_url, target.conversation, person
+                )
+            except DeliveryError:
+                continue
+            found = member.get("aadObjectId")
+            if not isinstance(found, str) or not found:
+                continue
+            name = member.get("name")
+            async with self._sessions() as session, session.begin():
+                stored = await PersonRepository(session).get_or_create(
+                    workspace_id,
+                    person,
+                    now=self._clock.now(),
+                    display_name=name if isinstance(name, str) and name else None,
+                )
+                stored.directory_id = found
+            return found
+        return None
 
     async def post_digest(
         self, workspace: str, conversation: str, view: DigestView

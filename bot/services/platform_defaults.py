@@ -54,14 +54,15 @@ READ_TIMEOUT_SECONDS = 2.0
 _REMEMBERED = 10_000
 
 
-def _canonical(spec: str, tz: str | None) -> str | None:
-    """The schedule in our canonical form (``mon-fri 08:30-16:00 tz Europe/Oslo``); None when
-    what the platform said does not read as hours."""
+def _canonical(spec: str, tz: str | None) -> tuple[str, str] | None:
+    """The schedule in our canonical form (``mon-fri 08:30-16:00 tz Europe/Oslo``) and its
+    zone; None when what the platform said does not read as hours."""
     try:
-        return format_hours(parse_hours(spec, default_tz=zone_or_utc(tz)))
+        hours = parse_hours(spec, default_tz=zone_or_utc(tz))
     except HoursSyntaxError:
         log.info("a platform schedule did not read as hours; ignoring it")
         return None
+    return format_hours(hours), hours.tz.key
 
 
 @runtime_checkable
@@ -158,7 +159,11 @@ class PlatformDefaults:
         except TimeoutError:
             log.info("the platform was slow to tell a person's defaults; later")
             return False
-        spec = _canonical(hours.spec, profile.tz or stored_tz) if hours is not None else None
+        read = _canonical(hours.spec, profile.tz or stored_tz) if hours is not None else None
+        spec = read[0] if read is not None else None
+        # a zone the platform gave only with the schedule (Outlook's, for someone who never
+        # wrote in Teams) is better than none
+        zone = profile.tz or (read[1] if read is not None and not stored_tz else None)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             await PlatformDefaultsRepository(session).store(
@@ -166,7 +171,7 @@ class PlatformDefaults:
                 person,
                 now=now,
                 name=profile.name if profile.name and profile.name != person else None,
-                tz=profile.tz,
+                tz=zone,
                 locale=profile.locale,
                 hours_spec=spec,
                 own_days=hours.own_days if hours is not None else False,

@@ -134,7 +134,8 @@ def _base(
         "localTimestamp": "2026-11-29T21:14:00.123+01:00",
         "serviceUrl": service_url,
         "channelId": "msteams",
-        "from": {**(sender or KARI), "aadObjectId": "7b3f0f9e-66e2-4d2b-9f5a-0c6b8f2b9a11"},
+        # everyone's directory id is Kari's unless the sender names their own
+        "from": {"aadObjectId": "7b3f0f9e-66e2-4d2b-9f5a-0c6b8f2b9a11", **(sender or KARI)},
         "conversation": {"tenantId": TENANT, **conversation},
         "recipient": dict(BOT),
         "channelData": {"tenant": {"id": TENANT}, **channel_data},
