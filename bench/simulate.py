@@ -74,7 +74,8 @@ def generate(
         for n, roster in enumerate(rosters)
     ]
     days = weeks * 7
-    per_file = max(1, messages // (channels * days))
+    # every day file gets the same number of messages, the first few one more: exactly N
+    per_file, extra = divmod(messages, channels * days)
     written = 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("users.json", json.dumps(users))
@@ -84,9 +85,7 @@ def generate(
             midnight = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
             for n, roster in enumerate(rosters):
                 batch = []
-                for _ in range(per_file):
-                    if written >= messages:
-                        break
+                for _ in range(per_file + (offset * channels + n < extra)):
                     user = users[rng.choice(roster)]
                     local_hour = rng.uniform(8, 16) if rng.random() < 0.8 else rng.uniform(0, 24)
                     hour = (local_hour - OFFSETS[str(user["tz"])]) % 24
@@ -129,6 +128,32 @@ def in_process(path: Path, preset: str) -> tuple[int, float, int]:
     export = open_export(path, default_zone=policy.hours.tz)
     result = replay(export, ReplaySetup(policy=policy), reads_like_decision)
     return result.messages, time.process_time() - started, result.decide_calls
+
+
+def decisions_only(path: Path, preset: str, *, direct: int = 20_000) -> tuple[float, float]:
+    """(decisions/s through the replay's spans, decisions/s calling ``decide`` for each
+    message) over the same messages, read beforehand (CPU time, this process). ``direct``
+    messages are enough for the uncached figure."""
+    from bot.domain.decisions import ChannelAudience, decide
+    from bot.presets import load_preset
+    from bot.simulate.export_zip import open_export
+    from bot.simulate.spans import DecisionSpans, open_until
+
+    policy = load_preset(preset).to_policy("bench")
+    export = open_export(path, default_zone=policy.hours.tz)
+    stamps = [message[0] for message in export.messages()]
+    audience = ChannelAudience("C1", team=policy)
+    spans = DecisionSpans(audience, open_until(policy.hours))
+    at = spans.at
+    started = time.process_time()
+    for ts in stamps:
+        at(ts)
+    cached = len(stamps) / (time.process_time() - started)
+    sample = [datetime.fromtimestamp(ts, UTC) for ts in stamps[:direct]]
+    started = time.process_time()
+    for instant in sample:
+        decide(sender="", audience=audience, at=instant)
+    return cached, len(sample) / (time.process_time() - started)
 
 
 def as_process(path: Path, preset: str, out: Path) -> tuple[float, float]:
@@ -180,6 +205,11 @@ def main() -> None:
         print(
             f"replay (read + decide + count): {count / seconds:,.0f} decisions/s "
             f"({seconds:.1f} s, {calls:,} decide() calls)"
+        )
+        cached, uncached = decisions_only(path, args.policy)
+        print(
+            f"decisions only (the replay's spans over decide()): {cached:,.0f} decisions/s; "
+            f"decide() for every message: {uncached:,.0f} decisions/s"
         )
         seconds, peak = as_process(path, args.policy, Path(tmp))
         print(

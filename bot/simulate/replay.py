@@ -30,6 +30,7 @@ from bot.domain.policy import AudienceKind, Person, TeamPolicy
 from bot.domain.timeutil import UTC
 from bot.services.digest import digest_period
 from bot.simulate.export_zip import Message, SlackExport
+from bot.simulate.localclock import QUARTER, LocalClock
 from bot.simulate.patterns import PersonPatterns, day_edges
 from bot.simulate.spans import (
     DELIVER,
@@ -40,45 +41,9 @@ from bot.simulate.spans import (
     open_until,
 )
 
-__all__ = ["Digest", "LocalClock", "Replay", "ReplaySetup"]
+__all__ = ["Digest", "Replay", "ReplaySetup", "replay"]
 
-QUARTER = 900  # seconds
 _WATCHED = ("channel", "group")
-
-
-class LocalClock:
-    """Local calendar fields of a UTC timestamp in one zone, remembered per quarter hour.
-
-    Every zone's offset is a whole number of quarter hours, so a UTC quarter hour is one local
-    quarter hour. ``at(quarter)`` (``quarter = int(ts // 900)``) is ``(day ordinal, ordinal of
-    that week's Monday, hour of week 0..167, minute of day at the quarter's start, rest day)``.
-    """
-
-    __slots__ = ("_cache", "_rest", "tz")
-
-    def __init__(self, tz: ZoneInfo, rest: Callable[[int], bool] | None = None) -> None:
-        self.tz = tz
-        self._rest = rest
-        self._cache: dict[int, tuple[int, int, int, int, bool]] = {}
-
-    def at(self, quarter: int) -> tuple[int, int, int, int, bool]:
-        found = self._cache.get(quarter)
-        if found is None:
-            local = datetime.fromtimestamp(quarter * QUARTER, UTC).astimezone(self.tz)
-            day = local.date()
-            ordinal, weekday = day.toordinal(), day.weekday()
-            rest = self._rest is not None and self._rest(ordinal)
-            found = (
-                ordinal,
-                ordinal - weekday,
-                weekday * 24 + local.hour,
-                local.hour * 60 + local.minute,
-                rest,
-            )
-            if len(self._cache) > 200_000:
-                self._cache.clear()
-            self._cache[quarter] = found
-        return found
 
 
 @dataclass(frozen=True)
