@@ -8,6 +8,7 @@ date or mode. Day files that cannot be read are skipped and counted in the repor
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -178,7 +179,6 @@ def run(args: argparse.Namespace) -> tuple[Replay, RunInfo]:
 def simulate(args: argparse.Namespace) -> int:
     """Run the simulation and write the report(s); raises :class:`SimulationInputError`."""
     from bot.i18n import translate
-    from bot.simulate.render import render_html, terminal_lines
     from bot.simulate.summary import personal, summarise_replay
 
     locale = args.locale
@@ -186,6 +186,11 @@ def simulate(args: argparse.Namespace) -> int:
     if args.person:
         return _personal(args, personal(result, args.person, run_info), locale)
     report = summarise_replay(result, run_info)
+    # the replay's tallies go before matplotlib comes in: the peak memory is one or the other
+    del result
+    gc.collect()
+    from bot.simulate.render import render_html, terminal_lines
+
     Path(args.out).write_text(render_html(report, locale), encoding="utf-8")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

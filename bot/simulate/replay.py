@@ -69,11 +69,24 @@ class ReplaySetup:
 
 @dataclass(frozen=True)
 class Digest:
-    """One digest message the replay would have posted: where, when, and its threads."""
+    """One digest message the replay would have posted: where, when, and how large (its
+    threads are counted, not kept: half a year of them would not fit in memory)."""
 
     conversation: int
     at: float
-    threads: tuple[DigestThread, ...]
+    threads: int
+    messages: int
+    decided: int
+
+    @classmethod
+    def of(cls, conversation: int, at: float, threads: list[DigestThread]) -> Digest:
+        return cls(
+            conversation,
+            at,
+            len(threads),
+            sum(thread.messages for thread in threads),
+            sum(thread.looks_decided for thread in threads),
+        )
 
 
 @dataclass
@@ -326,7 +339,7 @@ class Replay:
                     ActivityEvent(str(conversation), thread, str(who), _instant(ts), decided)
                     for ts, thread, who, decided in pending
                 ]
-                self.digests.append(Digest(conversation, due, tuple(summarise(events))))
+                self.digests.append(Digest.of(conversation, due, summarise(events)))
         self._next_due = min(self._pending, default=inf)
 
     # -- what may be shown ---------------------------------------------------------------------

@@ -164,8 +164,8 @@ def _landing(
 
 
 def _digests(replay: Replay, fig: _Rule) -> dict[str, Any]:
-    sizes = [len(digest.threads) for digest in replay.digests]
-    messages = [sum(t.messages for t in digest.threads) for digest in replay.digests]
+    sizes = [digest.threads for digest in replay.digests]
+    messages = [digest.messages for digest in replay.digests]
     who = replay.digest_people
     return {
         "count": fig(len(sizes), who),
@@ -173,9 +173,7 @@ def _digests(replay: Replay, fig: _Rule) -> dict[str, Any]:
         "messages": fig(sum(messages), who),
         "largest_threads": fig(max(sizes, default=0), who),
         "mean_threads": fig(round(sum(sizes) / len(sizes), 1) if sizes else 0.0, who),
-        "decided_threads": fig(
-            sum(t.looks_decided for d in replay.digests for t in d.threads), who
-        ),
+        "decided_threads": fig(sum(digest.decided for digest in replay.digests), who),
         "posted_on": fig(len({digest.at for digest in replay.digests}), who),
     }
 
