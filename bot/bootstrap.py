@@ -181,12 +181,22 @@ async def build_runtime(
             from adapters.slack.tokens import StoredTokens, install_single_workspace
 
             if settings.slack_bot_token:
-                await install_single_workspace(
+                from adapters.slack.welcome import token_mode_default
+                from bot.services.onboarding import Onboarding
+
+                team = await install_single_workspace(
                     sessions,
                     cipher,
                     bot_token=settings.slack_bot_token,
                     api_url=settings.slack_api_url,
                     now=clock.now(),
+                )
+                # protected by default: the members' most common zone and locale
+                await token_mode_default(
+                    Onboarding(sessions=sessions, clock=clock),
+                    team,
+                    token=settings.slack_bot_token,
+                    api_url=settings.slack_api_url,
                 )
             # one token cache for delivery, events and installs, so an uninstall or a new
             # install is seen by all of them at once

@@ -6,7 +6,9 @@ side is played by the sandbox: its Web API stand-in answers the app's calls, and
 the app signed slash commands and events as Slack would. Nothing leaves this machine and no
 credentials are needed.
 
-The week: a leader sets up the team; on Friday evening Ola writes to Kari with /quiet later and
+The week: on a fresh install where nobody has set anything, a message written on Friday evening
+in #general (no team covers it) is held by the workspace default until Monday; a leader sets up
+the team; on Friday evening Ola writes to Kari with /quiet later and
 it is held until Monday; on Sunday evening a thread in #platform gets "no reply expected"; an
 urgent override goes out at once, marked and logged; on Monday morning Kari gets the message
 once, and the digest lists the Sunday thread.
@@ -34,7 +36,7 @@ from bot.clock import FixedClock
 from bot.i18n import format_instant, translate, translate_plural
 from bot.settings import Settings
 from bot.storage.crypto import Cipher
-from bot.storage.models import ActivityRow
+from bot.storage.models import ActivityRow, WorkspaceDefaultRow
 
 __all__ = ["run_demo"]
 
@@ -67,6 +69,7 @@ async def _run(database_url: str, shown: str, say: Callable[[str], None]) -> int
     slack.add_user("U_KARI", "Kari", locale="nb-NO")
     slack.add_user("U_PER", "Per", locale="nb-NO")
     slack.add_channel("C_PLATFORM")
+    slack.add_channel("C_GENERAL")  # no team covers it: the workspace default does
     api_url = await slack.start()
     try:
         return await _serve(database_url, shown, slack, api_url, clock, say)
@@ -108,7 +111,9 @@ async def _serve(
         calls = Counter(call.method for call in slack.calls)
         say("Slack Web API calls: " + ", ".join(f"{m} ×{n}" for m, n in sorted(calls.items())))
         delivered = [m for m in slack.posted("U_KARI") if "kontrakten" in m.text]
-        return 0 if len(delivered) == 1 and not slack.violations else 1
+        general = [m for m in slack.posted("C_GENERAL") if "Monday" in m.text]
+        ok = len(delivered) == 1 and len(general) == 1 and not slack.violations
+        return 0 if ok else 1
     finally:
         await runtime.close()
 
@@ -121,9 +126,10 @@ async def _week(
     at: Callable[[str], None],
     say: Callable[[str], None],
 ) -> None:
-    async def command(user: str, text: str, name: str) -> str:
-        answer = _answer(await driver.command(user, text, channel="C_PLATFORM"))
-        at(f"{name}: /quiet {text}")
+    async def command(user: str, text: str, name: str, channel: str = "C_PLATFORM") -> str:
+        answer = _answer(await driver.command(user, text, channel=channel))
+        where = "" if channel == "C_PLATFORM" else f" (in #{channel.removeprefix('C_').lower()})"
+        at(f"{name}: /quiet {text}{where}")
         say(f"    → {answer}")
         return answer
 
@@ -138,6 +144,14 @@ async def _week(
             await asyncio.sleep(0.02)
         raise RuntimeError("the app did not handle the Slack events in time")
 
+    async with runtime.sessions() as session:
+        default = (await session.scalars(select(WorkspaceDefaultRow))).one()
+    at(
+        "Fresh install, nothing set up: the workspace default, from the members' zone and "
+        f"language, is {default.preset}, {default.tz}, holidays {default.country}, "
+        f"mode {default.mode}"
+    )
+    await command("U_OLA", "later Can we talk on Monday?", "Ola", channel="C_GENERAL")
     await command("U_LEA", "team create Platform", "Lea (workspace admin)")
     await command("U_LEA", "team hours man-fre 8-16 tz Europe/Oslo holidays NO", "Lea")
     await command("U_LEA", "team mode label", "Lea")
@@ -177,6 +191,8 @@ async def _week(
     await runtime.delivery.run_until_idle()
     for message in slack.posted("U_KARI"):
         at(f"Kari's hours begin: delivered to Kari “{message.body}” (once)")
+    for message in slack.posted("C_GENERAL"):
+        at(f"The workspace's hours begin: delivered in #general “{message.body}” (once)")
     for run in await runtime.digests.run_due():
         threads = translate_plural("count.threads", run.threads, "en")
         channels = translate_plural("count.channels", run.posted, "en")

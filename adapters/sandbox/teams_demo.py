@@ -7,10 +7,12 @@ local-testing mode (``QH_TEAMS_ANONYMOUS=1``: no app id, loopback clients and ``
 only). Teams' side is played by the sandbox: a Bot Connector stand-in receives what the app posts,
 and a driver sends the app activities shaped as Teams sends them.
 
-The week is the Slack demo's: the app is added to a team, whose leader sets its hours and label
-mode; on Friday evening Ola holds a message for Kari; on Sunday evening a thread in the channel
-gets "no reply expected"; an urgent override goes out at once; on Monday morning Kari gets the
-message once, and the digest card lists the Sunday thread.
+The week is the Slack demo's: the app is added to a team, and its installer gets a welcome card
+showing the tenant default it made; a message written on Friday evening in the team's General
+channel (no team policy covers it) is held by that default until Monday; the team's leader sets
+its hours and label mode; on Friday evening Ola holds a message for Kari; on Sunday evening a
+thread in the channel gets "no reply expected"; an urgent override goes out at once; on Monday
+morning Kari gets the message once, and the digest card lists the Sunday thread.
 """
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ async def _run(database_url: str, shown: str, say: Callable[[str], None]) -> int
                 await _week(driver, runtime, clock, say)
         calls = Counter(f"{call.method} {_kind(call.path)}" for call in connector.calls)
         say("Bot Connector calls: " + ", ".join(f"{k} ×{n}" for k, n in sorted(calls.items())))
-        return 0 if len(_to_kari(driver)) == 1 and not connector.violations else 1
+        ok = len(_to_kari(driver)) == 1 and len(_in_general(driver)) == 1
+        return 0 if ok and not connector.violations else 1
     finally:
         await runtime.close()
         await connector.stop()
@@ -116,19 +119,30 @@ def _to_kari(driver: TeamsDriver) -> list[str]:
     ]
 
 
+def _in_general(driver: TeamsDriver) -> list[str]:
+    return [
+        text
+        for call in driver.posts(TEAM)
+        if call.reply_to is None and "Monday" in (text := card_text(call.body))
+    ]
+
+
 async def _week(
     driver: TeamsDriver, runtime: Runtime, clock: FixedClock, say: Callable[[str], None]
 ) -> None:
     def at(text: str) -> None:
         say(f"[{format_instant(clock.now(), OSLO, 'en', now=clock.now())}] {text}")
 
-    async def command(person: Member, text: str, *, others: tuple[Member, ...] = ()) -> None:
+    async def command(
+        person: Member, text: str, *, others: tuple[Member, ...] = (), channel: str = CHANNEL
+    ) -> None:
         if person is KARI:
             answer = await driver.ask(driver.personal(person, text))
             at(f"{person.name} (1:1 chat with Quiet Hours): {text}")
         else:
-            answer = await driver.ask(driver.mention(person, text, CHANNEL, others=others))
-            at(f"{person.name}: @Quiet Hours {text}")
+            answer = await driver.ask(driver.mention(person, text, channel, others=others))
+            where = " (in General)" if channel == TEAM else ""
+            at(f"{person.name}: @Quiet Hours {text}{where}")
         say(f"    → {answer.splitlines()[0] if answer else '(no answer)'}")
 
     async def recorded(count: int) -> None:
@@ -143,6 +157,11 @@ async def _week(
 
     status = await driver.send(driver.installation(LEA, CHANNEL))
     at(f"Lea adds Quiet Hours to the team Plattform (HTTP {status}); she leads its policy")
+    for call in driver.posts(LEA.personal_chat):
+        welcome = [line for line in card_text(call.body).splitlines() if line.strip()]
+        shown = " · ".join(welcome[2:7]).replace("**", "")
+        at(f"    Lea's welcome card: “{welcome[0].replace('**', '')}” · {shown}")
+    await command(OLA, "later Can we talk on Monday?", channel=TEAM)
     await command(LEA, "team hours man-fre 8-16 tz Europe/Oslo holidays NO")
     await command(LEA, "team mode label")
     await command(KARI, "hours man-fre 8-16 helligdager NO")
@@ -182,6 +201,9 @@ async def _week(
     for text in _to_kari(driver):
         shown = " · ".join(line for line in text.splitlines() if line.strip())
         at(f"Kari's hours begin: delivered in her chat with Quiet Hours: “{shown}” (once)")
+    for text in _in_general(driver):
+        shown = " · ".join(line for line in text.splitlines() if line.strip())
+        at(f"The tenant's hours begin: delivered in General: “{shown}” (once)")
     before = len(driver.posts(CHANNEL))
     for run in await runtime.digests.run_due():
         threads = translate_plural("count.threads", run.threads, "en")

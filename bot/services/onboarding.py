@@ -23,6 +23,14 @@ class Onboarding:
         self._sessions = sessions
         self._clock = clock
 
+    async def has_default(self, platform: str, workspace: str) -> bool:
+        """Whether ``workspace`` (the platform's id) has its default already."""
+        async with self._sessions() as session:
+            found = await WorkspaceRepository(session).find(platform, workspace)
+            if found is None:
+                return False
+            return await WorkspaceDefaultRepository(session).find(found.id) is not None
+
     async def installed(
         self,
         platform: str,

@@ -167,6 +167,16 @@ def test_demo_runs_a_week_in_the_sandbox(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     # every step went through the real app over signed HTTP, and did what a user would see
+    # protected with no setup: the workspace default holds a message in a channel no team covers
+    assert "the workspace default, from the members' zone and language, is norway-aml" in out
+    assert (
+        "Ola: /quiet later Can we talk on Monday? (in #general)\n"
+        "    → Held. It will be delivered Mon 08:00 Europe/Oslo."
+    ) in out
+    assert (
+        "[Mon 08:00 Europe/Oslo] The workspace's hours begin: delivered in #general "
+        "“Can we talk on Monday?” (once)"
+    ) in out
     assert "→ Held. It will be delivered Mon 08:00 Europe/Oslo." in out
     assert (
         "[Sun 20:14 Europe/Oslo]     Quiet Hours replies in the thread: “No reply expected" in out
@@ -188,6 +198,18 @@ def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
     out = captured.out
     # through the real Teams app (anonymous local-testing mode) over HTTP, as Teams drives it
     assert "Lea adds Quiet Hours to the team Plattform (HTTP 202)" in out
+    # protected with no setup: the installer's welcome shows the tenant default, which holds a
+    # message in a channel no team policy covers until Monday
+    assert "Lea's welcome card: “Quiet Hours is installed — everyone is protected" in out
+    assert "Preset: Standard office hours (office-standard)" in out
+    assert (
+        "Ola: @Quiet Hours later Can we talk on Monday? (in General)\n"
+        "    → Held. It will be delivered Mon 08:00 Europe/Oslo."
+    ) in out
+    assert (
+        "[Mon 08:00 Europe/Oslo] The tenant's hours begin: delivered in General: "
+        "“From Ola · written Fri 17:30 · Can we talk on Monday?” (once)"
+    ) in out
     assert "Kari (1:1 chat with Quiet Hours): hours man-fre 8-16 helligdager NO" in out
     assert "    → Lagret. Arbeidstiden din er nå: mon-fri 08:00-16:00" in out
     assert "    → Held. It will be delivered Mon 08:00 Europe/Oslo." in out

@@ -1,0 +1,173 @@
+"""The workspace default on Slack beyond the OAuth install: token mode, App Home, auto-hold.
+
+Real HTTP against the fake Slack Web API (every call checked against Slack's spec), signed
+commands and events through the real app, SQL on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.sandbox.slack_api import FakeSlack
+from adapters.slack.tokens import install_single_workspace
+from adapters.slack.welcome import token_mode_default
+from bot.clock import FixedClock
+from bot.services.onboarding import Onboarding
+from bot.storage.crypto import Cipher
+from bot.storage.models import HeldMessageRow, WorkspaceDefaultRow
+from bot.storage.repositories import PersonRepository, WorkspaceRepository
+from tests.support.slack import fake_slack
+from tests.support.slack_app import SlackHarness
+from tests.support.waiting import until
+
+Sessions = async_sessionmaker[AsyncSession]
+TOKEN = "xoxb-token-mode"
+FRIDAY_2200_OSLO = datetime(2026, 11, 27, 21, 0, tzinfo=UTC)
+MONDAY_0800_OSLO = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+
+
+async def defaults(sessions: Sessions) -> list[WorkspaceDefaultRow]:
+    async with sessions() as session:
+        return list((await session.scalars(select(WorkspaceDefaultRow))).all())
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    made = fake_slack(bot_token=TOKEN, team_id="T1")
+    await made.start()
+    try:
+        yield made
+    finally:
+        await made.stop()
+
+
+async def test_token_mode_takes_the_members_most_common_zone_and_its_locale(
+    slack: FakeSlack, sessions: Sessions, cipher: Cipher
+) -> None:
+    slack.add_user("U_ANA", "Ana", tz="Europe/Oslo", locale="nb-NO")
+    slack.add_user("U_BO", "Bo", tz="Europe/Oslo", locale="nb-NO")
+    slack.add_user("U_CY", "Cy", tz="Europe/Oslo", locale="en-US")
+    slack.add_user("U_DEE", "Dee", tz="America/New_York", locale="en-US")
+    slack.add_user("U_EVE", "Eve", tz="America/New_York", locale="en-US")
+    for bot in ("B_1", "B_2", "B_3"):  # bots in another zone do not outvote the people
+        slack.add_user(bot, "bot", tz="Asia/Tokyo", locale="ja-JP")
+        slack.users[bot]["is_bot"] = True
+    onboarding = Onboarding(sessions=sessions, clock=FixedClock(FRIDAY_2200_OSLO))
+    team = await install_single_workspace(
+        sessions, cipher, bot_token=TOKEN, api_url=slack.url, now=FRIDAY_2200_OSLO
+    )
+    await token_mode_default(onboarding, team, token=TOKEN, api_url=slack.url)
+    [default] = await defaults(sessions)
+    assert (default.preset, default.tz, default.country, default.source) == (
+        "norway-aml",
+        "Europe/Oslo",
+        "NO",
+        "install",
+    )
+    assert default.installed_by is None and default.onboarded_at is None  # nobody to welcome
+    assert slack.posted() == []
+    lists = len(slack.calls_to("users.list"))
+    await token_mode_default(onboarding, team, token=TOKEN, api_url=slack.url)  # a restart
+    assert len(slack.calls_to("users.list")) == lists  # not asked again
+    assert slack.violations == []
+
+
+async def test_without_users_list_the_first_person_seen_sets_the_default(
+    slack: FakeSlack, engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    slack.add_user("U_BO", "Bo", tz="Europe/Oslo", locale="nb-NO")
+    slack.add_channel("C_RANDOM")
+    slack.faults.fail_next["users.list"] = [500] * 5  # Slack cannot be asked
+    team = await install_single_workspace(
+        sessions, cipher, bot_token=TOKEN, api_url=slack.url, now=FRIDAY_2200_OSLO
+    )
+    onboarding = Onboarding(sessions=sessions, clock=FixedClock(FRIDAY_2200_OSLO))
+    await token_mode_default(onboarding, team, token=TOKEN, api_url=slack.url)
+    assert await defaults(sessions) == []
+    harness = SlackHarness(
+        engine=engine,
+        sessions=sessions,
+        cipher=cipher,
+        slack=slack,
+        now=FRIDAY_2200_OSLO,
+        team=team,
+    )
+    async with harness.running():
+        answer = await harness.command("U_BO", "later Kan vi ta det på mandag?", channel="C_RANDOM")
+    assert "Holdt tilbake" in answer["text"]
+    [default] = await defaults(sessions)
+    assert (default.preset, default.source) == ("norway-aml", "first_seen")
+    async with sessions() as session:
+        [held] = (await session.scalars(select(HeldMessageRow))).all()
+    assert held.deliver_at == MONDAY_0800_OSLO
+
+
+async def test_app_home_shows_the_workspace_default_to_everyone(
+    slack: FakeSlack, engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    slack.add_user("U_ANA", "Ana", tz="Europe/Oslo", locale="en-GB")
+    team = await install_single_workspace(
+        sessions, cipher, bot_token=TOKEN, api_url=slack.url, now=FRIDAY_2200_OSLO
+    )
+    onboarding = Onboarding(sessions=sessions, clock=FixedClock(FRIDAY_2200_OSLO))
+    await token_mode_default(onboarding, team, token=TOKEN, api_url=slack.url)
+    harness = SlackHarness(
+        engine=engine,
+        sessions=sessions,
+        cipher=cipher,
+        slack=slack,
+        now=FRIDAY_2200_OSLO,
+        team=team,
+    )
+    async with harness.running():
+        status, _ = await harness.event(
+            {"type": "app_home_opened", "user": "U_ANA", "tab": "home"}, "EvHomeDefault"
+        )
+        assert status == 200
+        await until(lambda: "U_ANA" in slack.views)
+    shown = json.dumps(slack.views["U_ANA"]["view"], ensure_ascii=False)
+    assert "Workspace default" in shown
+    assert "office-standard" in shown and "Public holidays: GB" in shown
+    assert "/quiet workspace preset NAME" in shown
+
+
+async def test_auto_hold_follows_the_default_in_a_channel_no_team_covers(
+    slack: FakeSlack, engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    slack.add_user("U_ANA", "Ana", tz="Europe/Oslo", locale="nb-NO")
+    slack.add_channel("C_RANDOM")
+    slack.tokens["xoxp-ana"] = "U_ANA"
+    team = await install_single_workspace(
+        sessions, cipher, bot_token=TOKEN, api_url=slack.url, now=FRIDAY_2200_OSLO
+    )
+    onboarding = Onboarding(sessions=sessions, clock=FixedClock(FRIDAY_2200_OSLO))
+    await token_mode_default(onboarding, team, token=TOKEN, api_url=slack.url)
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).find("slack", team)
+        assert workspace is not None
+        people = PersonRepository(session, cipher)
+        ana = await people.get_or_create(workspace.id, "U_ANA", now=FRIDAY_2200_OSLO)
+        await people.set_user_token(ana, "xoxp-ana", now=FRIDAY_2200_OSLO)
+    harness = SlackHarness(
+        engine=engine,
+        sessions=sessions,
+        cipher=cipher,
+        slack=slack,
+        now=FRIDAY_2200_OSLO,
+        team=team,
+    )
+    async with harness.running():
+        written = slack.user_writes("C_RANDOM", "U_ANA", "Hei, en ting til mandag")
+        written.ts = f"{FRIDAY_2200_OSLO.timestamp():.0f}.000100"  # posted at 22:00 in Oslo
+        assert harness.driver is not None
+        await harness.driver.message(written)
+        await until(lambda: not [m for m in slack.posted("C_RANDOM") if m.ts == written.ts])
+    async with sessions() as session:
+        [held] = (await session.scalars(select(HeldMessageRow))).all()
+    assert (held.kind, held.deliver_at) == ("auto_hold", MONDAY_0800_OSLO)
