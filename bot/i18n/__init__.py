@@ -12,6 +12,7 @@ import functools
 import logging
 from typing import Literal
 
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 from bot.i18n.catalogs import load_translations
@@ -34,6 +35,10 @@ __all__ = [
 Locale = Literal["en", "nb"]
 DEFAULT_LOCALE: Locale = "en"
 SUPPORTED_LOCALES: tuple[Locale, ...] = ("en", "nb")
+
+# Babel's (CLDR's) locale for dates and numbers in each catalog's language: English follows
+# en_GB (day before month, 24-hour clock, as the hours syntax does), whatever the region
+CLDR_LOCALES: dict[Locale, str] = {"en": "en_GB", "nb": "nb"}
 
 _log = logging.getLogger(__name__)
 
@@ -107,16 +112,18 @@ def _as_count(value: object) -> int:
 def translate_plural(key: str, count: int, locale: str | None = None, /, **params: object) -> str:
     """The plural message ``key`` in the form ``locale``'s ``Plural-Forms`` rule picks for
     ``count`` (English: 1 → singular, 0 and 2+ → plural; bokmål the same), formatted with
-    ``count`` and ``params``. Fallbacks as in :func:`translate`."""
-    template = _translations(normalize_locale(locale)).ngettext(key, key, count)
+    ``params`` and ``{count}`` written as the locale writes numbers (``1,234`` / ``1 234``).
+    Fallbacks as in :func:`translate`."""
+    language = normalize_locale(locale)
+    template = _translations(language).ngettext(key, key, count)
     if template == key:
         return _missing(key)
-    return template.format(**{"count": count, **params})
+    written = format_decimal(count, locale=CLDR_LOCALES[language])
+    return template.format(**{"count": written, **params})
 
 
 # dates and times come from Babel's locale data (CLDR); they use translate() above
 from bot.i18n.dates import (  # noqa: E402
-    CLDR_LOCALES,
     format_clock,
     format_day,
     format_instant,

@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_skeleton, format_time, get_day_names
 
-from bot.i18n import Locale, normalize_locale, translate
+from bot.i18n import CLDR_LOCALES, normalize_locale, translate
 
-__all__ = ["CLDR_LOCALES", "format_clock", "format_day", "format_instant", "weekday_name"]
+__all__ = ["format_clock", "format_day", "format_instant", "weekday_name"]
 
-CLDR_LOCALES: dict[Locale, str] = {"en": "en_GB", "nb": "nb"}
 WITHIN_WEEK_SECONDS = 6 * 86400  # closer than this, the weekday alone names the day
 
 

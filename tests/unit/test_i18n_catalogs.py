@@ -5,6 +5,7 @@ catches what it must (a key in one language only, a placeholder that differs, a 
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,18 @@ def test_a_plural_entry_looked_up_without_a_count_is_caught(catalogs: Path) -> N
     assert check(catalogs, wrong) == [
         "code: cmd.working is looked up with translate_plural but is singular"
     ]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize("target", ["i18n-extract", "i18n-update", "i18n-compile", "i18n-check"])
+def test_make_has_the_catalog_targets_the_readme_names(target: str) -> None:
+    root = LOCALE_DIR.parents[2]
+    planned = subprocess.run(
+        ["make", "--dry-run", "--no-print-directory", target],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"-m bot.i18n.tooling {target.removeprefix('i18n-')}" in planned
+    assert f"make {target}" in (root / "README.md").read_text(encoding="utf-8")

@@ -124,3 +124,8 @@ def test_a_decision_reason_built_at_run_time_takes_its_plural_form_from_count() 
     three = translate("decision.hold.members", "nb", count="3", when="man. 08:00")
     assert one == "Held until the channel's one member is at work: Mon 08:00."
     assert three == "Holdes til halvparten av kanalens 3 medlemmer er på jobb: man. 08:00."
+
+
+def test_a_large_count_is_written_as_the_locale_writes_numbers() -> None:
+    assert translate_plural("count.messages", 1234, "en") == "1,234 messages"
+    assert translate_plural("count.messages", 1234, "nb") == "1\u00a0234 meldinger"
