@@ -375,3 +375,22 @@ def test_terminal_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     )
     assert "they are all delivered after 2 s" in out
     assert "Nights (21:00–06:00): people 5; times: 5" in out
+
+
+def test_progress_only_on_a_terminal(
+    tmp_path: Path, dst_weekend: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Redirected, stderr stays empty; on a terminal one line is rewritten as files are read."""
+    import io
+
+    from bot.cli_simulate import _Progress
+
+    command(tmp_path, dst_weekend, "--policy", "norway-aml")
+    assert capsys.readouterr().err == ""
+    stream = io.StringIO()
+    progress = _Progress(3, "nb", stream)
+    progress(1)
+    progress(3)  # the last one is always shown
+    progress.close()
+    assert stream.getvalue().startswith("\rleser dagsfiler: 1 av 3")
+    assert "\rleser dagsfiler: 3 av 3" in stream.getvalue()
