@@ -389,6 +389,25 @@ async def test_app_home_shows_hours_held_messages_and_teams_led(harness: SlackHa
     assert "mon-thu 08:00-15:00" in json.dumps(harness.slack.views["U_LEAD"]["view"])
 
 
+async def test_app_home_says_where_hours_come_from_for_someone_who_set_none(
+    harness: SlackHarness,
+) -> None:
+    """Ola never typed a command; Slack knows his notification schedule (07:30-17:00)."""
+    harness.slack.dnd["U_OLA"] = (
+        datetime(2026, 11, 27, 16, 0, tzinfo=UTC).timestamp(),
+        datetime(2026, 11, 28, 6, 30, tzinfo=UTC).timestamp(),
+    )
+    await harness.command("U_KARI", "later <@U_OLA> hei")  # Ola is seen: his schedule is read
+    status, _ = await harness.event(
+        {"type": "app_home_opened", "user": "U_OLA", "tab": "home"}, "EvHomeOla"
+    )
+    assert status == 200
+    await until(lambda: "U_OLA" in harness.slack.views)
+    shown = json.dumps(harness.slack.views["U_OLA"]["view"], ensure_ascii=False)
+    assert "from your Slack notification schedule" in shown
+    assert "mon-fri 07:30-17:00 tz Europe/Oslo" in shown  # the policy's days, never mon-sun
+
+
 async def test_compose_shortcuts_and_modal(harness: SlackHarness, sessions: Sessions) -> None:
     status, _ = await harness.shortcut("U_OLA", "quiet_compose")
     assert status == 200

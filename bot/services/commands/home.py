@@ -12,6 +12,7 @@ from bot.services.commands.replies import (
 )
 from bot.services.commands.service import CommandService
 from bot.services.directory import policy_from_row
+from bot.services.person_hours import hours_for, team_of_person
 from bot.services.workspace_default import describe_default
 from bot.storage.models import (
     PersonRow,
@@ -76,8 +77,18 @@ class HomeService:
         hours_text = translate("home.hours.title", locale) + "\n"
         if me is not None and me.hours_spec:
             hours_text += f"`{me.hours_spec}`"
-        else:
-            hours_text += translate("home.hours.unset", locale)
+        else:  # whose hours decide for them, and where they come from (their platform …)
+            whose = None
+            if me is not None:
+                if c._defaults is not None:
+                    await c._defaults.seen(platform, workspace, person)
+                async with c._sessions() as session:
+                    theirs = await team_of_person(session, row.id, person)
+                    whose = await hours_for(session, row.id, person, team=theirs)
+            if whose is not None:
+                hours_text += c.source_line(whose, platform, locale)
+            else:
+                hours_text += translate("home.hours.unset", locale)
         sections.append(
             Section(
                 hours_text,

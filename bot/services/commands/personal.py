@@ -153,7 +153,7 @@ class PersonalVerbs(MyDataVerbs):
         return translate("cmd.hours.days.workspace", locale)
 
     @staticmethod
-    def _source_line(whose: PersonHours, platform: str, locale: str) -> str:
+    def source_line(whose: PersonHours, platform: str, locale: str) -> str:
         """Where the caller's hours come from: "from your Slack notification schedule, with
         your team's days" is not "your own"."""
         spec = format_hours(whose.hours)
@@ -178,7 +178,7 @@ class PersonalVerbs(MyDataVerbs):
             sections.append(Section(translate("cmd.status.no_hours", locale)))
         else:
             sections.append(Section(self._open_line(whose.hours, caller)))
-            sections.append(Section(self._source_line(whose, call.platform, locale)))
+            sections.append(Section(self.source_line(whose, call.platform, locale)))
         mine = await self.held_by(caller.workspace_id, call.person)
         if mine:
             sections.append(Section(translate_plural("cmd.status.held_by_you", len(mine), locale)))
