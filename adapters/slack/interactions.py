@@ -31,6 +31,7 @@ from adapters.slack.blocks import (
     reply_blocks,
 )
 from adapters.slack.charts import send_chart
+from adapters.slack.default_form import WorkspaceDefaultForm
 from adapters.slack.limits import MESSAGE_TEXT
 from adapters.slack.modal_text import editable, forwarded
 from adapters.slack.mrkdwn import conversation_link, from_plain
@@ -118,6 +119,12 @@ class SlackInteractions:
         bolt.shortcut(GLOBAL_SHORTCUT)(self._on_global_shortcut)
         bolt.shortcut(MESSAGE_SHORTCUT)(self._on_message_shortcut)
         bolt.event("app_home_opened")(self._on_home_opened)
+        WorkspaceDefaultForm(
+            commands=self._commands,
+            sessions=self._sessions,
+            locale=self._safe_locale,
+            republish=self._publish_home,
+        ).register(bolt)
 
     # -- /quiet --------------------------------------------------------------------------------
 

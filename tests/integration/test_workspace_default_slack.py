@@ -171,3 +171,69 @@ async def test_auto_hold_follows_the_default_in_a_channel_no_team_covers(
     async with sessions() as session:
         [held] = (await session.scalars(select(HeldMessageRow))).all()
     assert (held.kind, held.deliver_at) == ("auto_hold", MONDAY_0800_OSLO)
+
+
+def _form(preset: str, tz: str, country: str, mode: str) -> dict[str, dict[str, object]]:
+    def chosen(value: str) -> dict[str, object]:
+        return {"type": "static_select", "selected_option": {"value": value}}
+
+    return {
+        "preset": chosen(preset),
+        "tz": {"type": "plain_text_input", "value": tz},
+        "country": {"type": "plain_text_input", "value": country},
+        "mode": chosen(mode),
+    }
+
+
+async def test_admins_change_the_default_in_a_form_from_app_home(
+    slack: FakeSlack, engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    slack.add_user("U_ANA", "Ana", tz="Europe/Oslo", locale="en-GB", is_admin=True)
+    slack.add_user("U_BO", "Bo", tz="Europe/Oslo", locale="en-GB")
+    team = await install_single_workspace(
+        sessions, cipher, bot_token=TOKEN, api_url=slack.url, now=FRIDAY_2200_OSLO
+    )
+    onboarding = Onboarding(sessions=sessions, clock=FixedClock(FRIDAY_2200_OSLO))
+    await token_mode_default(onboarding, team, token=TOKEN, api_url=slack.url)
+    harness = SlackHarness(
+        engine=engine,
+        sessions=sessions,
+        cipher=cipher,
+        slack=slack,
+        now=FRIDAY_2200_OSLO,
+        team=team,
+    )
+    async with harness.running():
+        status, _ = await harness.click("U_ANA", "home.edit_default", "default", in_home=True)
+        assert status == 200
+        await until(lambda: slack.opened_views)
+        form = slack.opened_views[-1]["view"]
+        assert form["callback_id"] == "workspace.edit"
+        shown = json.dumps(form)
+        assert "norway-aml" in shown and "Europe/Oslo" in shown
+
+        status, body = await harness.submit(
+            "U_BO", "workspace.edit", _form("norway-aml", "Europe/Oslo", "NO", "off")
+        )
+        assert "Only a workspace admin" in json.loads(body)["errors"]["preset"]
+        status, body = await harness.submit(
+            "U_ANA", "workspace.edit", _form("norway-aml", "Mars/Olympus", "NO", "hold")
+        )
+        assert "not a time zone I know" in json.loads(body)["errors"]["tz"]
+        assert (await defaults(sessions))[0].source == "install"  # nothing saved
+
+        slack.views.clear()
+        saved = await harness.submit(
+            "U_ANA", "workspace.edit", _form("norway-aml", "europe/oslo", "se", "off")
+        )
+        assert saved == (200, "")
+        await until(lambda: "U_ANA" in slack.views)  # App Home shows the new default
+    [default] = await defaults(sessions)
+    assert (default.preset, default.tz, default.country, default.mode) == (
+        "norway-aml",
+        "Europe/Oslo",
+        "SE",
+        "off",
+    )
+    assert default.changed_by == "U_ANA"
+    assert "Protection is off" in json.dumps(slack.views["U_ANA"]["view"], ensure_ascii=False)

@@ -109,6 +109,9 @@ class HomeService:
                 sections.append(Section(await c.team_summary(team, policy, locale)))
         if default is not None:  # what covers every channel no team covers, and who may change it
             lines = [*describe_default(default, locale), translate("cmd.workspace.usage", locale)]
-            sections.append(Section("\n".join(lines)))
+            change = Button(
+                "home.edit_default", "default", translate("button.edit_default", locale)
+            )
+            sections.append(Section("\n".join(lines), (change,)))
         sections.append(Section(translate("home.help", locale)))
         return Reply(tuple(sections), locale=locale)

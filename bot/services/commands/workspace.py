@@ -23,7 +23,7 @@ from bot.services.workspace_default import describe_default, ensure_workspace_de
 from bot.storage.models import WorkspaceDefaultRow
 from bot.storage.workspace_defaults import WorkspaceDefaultRepository
 
-__all__ = ["WorkspaceVerbs"]
+__all__ = ["WorkspaceVerbs", "zone_named"]
 
 _SHOW = ("", "show", "vis")
 _PRESET = ("preset", "mal")
@@ -119,7 +119,7 @@ class WorkspaceVerbs(CommandBase):
 
     async def _workspace_zone(self, call: Invocation, caller: Caller, args: str) -> Reply:
         locale = caller.locale
-        zone = valid_zone(_zone_named(args))
+        zone = valid_zone(zone_named(args))
         if zone is None:
             return Reply.of(
                 translate("cmd.workspace.bad_zone", locale, zone=args[:60] or "—"),
@@ -179,7 +179,7 @@ def _zones_by_folded_name() -> dict[str, str]:
     return {name.casefold(): name for name in available_timezones()}
 
 
-def _zone_named(text: str) -> str:
+def zone_named(text: str) -> str:
     """``europe/oslo`` → ``Europe/Oslo``: zone names are matched without regard to case."""
     wanted = text.strip()
     return _zones_by_folded_name().get(wanted.casefold(), wanted)

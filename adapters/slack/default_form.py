@@ -1,0 +1,183 @@
+"""The workspace default as a form: App Home's "Change the workspace default" button.
+
+The form (a modal) shows the default's preset, zone, country and mode; saving it runs the same
+`/quiet workspace …` verbs an admin would type, so the same checks apply (admins, owners and
+the installer only; a known preset, zone and country). Choosing mode `off` in the form is the
+explicit choice (the option says what it means). A refusal is shown on the field it is about,
+and the form stays open; a save re-publishes the person's App Home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.calendar import UnknownCountryError, validate_country
+from bot.domain.workspace_default import valid_zone
+from bot.i18n import translate
+from bot.presets import list_presets, load_preset
+from bot.services.commands import CommandService, Invocation
+from bot.services.commands.workspace import zone_named
+from bot.storage.repositories import WorkspaceRepository
+from bot.storage.workspace_defaults import WorkspaceDefaultRepository
+
+__all__ = ["DEFAULT_CALLBACK", "EDIT_DEFAULT_ACTION", "WorkspaceDefaultForm", "default_modal"]
+
+EDIT_DEFAULT_ACTION = "home.edit_default"
+DEFAULT_CALLBACK = "workspace.edit"
+_MODES = ("hold", "label", "off")
+
+Block = dict[str, Any]
+
+
+def _plain(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text[:75]}
+
+
+def _option(value: str, text: str) -> Block:
+    return {"text": _plain(text), "value": value}
+
+
+def _select(block_id: str, label: str, options: list[Block], chosen: str) -> Block:
+    initial = next((option for option in options if option["value"] == chosen), options[0])
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "element": {
+            "type": "static_select",
+            "action_id": "value",
+            "options": options,
+            "initial_option": initial,
+        },
+    }
+
+
+def _text(block_id: str, label: str, initial: str, hint: str) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": "value", "max_length": 64}
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "hint": _plain(hint),
+        "optional": block_id == "country",
+        "element": element,
+    }
+
+
+def default_modal(preset: str, tz: str, country: str | None, mode: str, locale: str) -> Block:
+    """The form, filled in with the default as it stands."""
+    presets = [
+        _option(name, f"{load_preset(name).title_in(locale)} ({name})") for name in list_presets()
+    ]
+    modes = [_option(m, translate(f"modal.workspace.mode.{m}", locale)) for m in _MODES]
+    return {
+        "type": "modal",
+        "callback_id": DEFAULT_CALLBACK,
+        "title": _plain(translate("modal.workspace.title", locale)[:24]),
+        "submit": _plain(translate("button.save", locale)),
+        "close": _plain(translate("button.close", locale)),
+        "blocks": [
+            {"type": "section", "text": _plain(translate("cmd.workspace.title", locale))},
+            _select("preset", translate("modal.workspace.preset", locale), presets, preset),
+            _text(
+                "tz",
+                translate("modal.workspace.zone", locale),
+                tz,
+                translate("modal.workspace.zone_hint", locale),
+            ),
+            _text(
+                "country",
+                translate("modal.workspace.country", locale),
+                country or "",
+                translate("modal.workspace.country_hint", locale),
+            ),
+            _select("mode", translate("modal.workspace.mode", locale), modes, mode),
+        ],
+    }
+
+
+def _field(view: dict[str, Any], block: str) -> str:
+    state = (((view.get("state") or {}).get("values") or {}).get(block) or {}).get("value") or {}
+    selected = state.get("selected_option") or {}
+    return str(selected.get("value") or state.get("value") or "").strip()
+
+
+class WorkspaceDefaultForm:
+    """Registers the button and the form on the bolt app."""
+
+    def __init__(
+        self,
+        *,
+        commands: CommandService,
+        sessions: async_sessionmaker[AsyncSession],
+        locale: Callable[[str, str], Awaitable[str]],
+        republish: Callable[[AsyncWebClient, str, str], Awaitable[None]],
+    ) -> None:
+        self._commands = commands
+        self._sessions = sessions
+        self._locale = locale
+        self._republish = republish
+
+    def register(self, bolt: AsyncApp) -> None:
+        bolt.action(EDIT_DEFAULT_ACTION)(self._on_button)
+        bolt.view(DEFAULT_CALLBACK)(self._on_submitted)
+
+    async def _on_button(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        team, person = _team(body), str((body.get("user") or {}).get("id") or "")
+        locale = await self._locale(team, person)
+        async with self._sessions() as session:
+            workspace = await WorkspaceRepository(session).find("slack", team)
+            row = (
+                await WorkspaceDefaultRepository(session).find(workspace.id) if workspace else None
+            )
+        if row is None:
+            return  # App Home shows the button only once there is a default
+        view = default_modal(row.preset, row.tz, row.country, row.mode, locale)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def _on_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team, person = _team(body), str((body.get("user") or {}).get("id") or "")
+        locale = await self._locale(team, person)
+        mode, tz, country = _field(view, "mode"), _field(view, "tz"), _field(view, "country")
+        # checked before anything is saved, so a refusal never leaves half a change behind
+        if valid_zone(zone_named(tz)) is None:
+            error = translate("cmd.workspace.bad_zone", locale, zone=tz[:60] or "—")
+            await ack(response_action="errors", errors={"tz": error})
+            return
+        if country and country.lower() not in ("none", "ingen", "-"):
+            try:
+                validate_country(country.upper())
+            except UnknownCountryError:
+                error = translate("cmd.workspace.bad_country", locale, country=country[:20])
+                await ack(response_action="errors", errors={"country": error})
+                return
+        steps = [
+            ("preset", f"preset {_field(view, 'preset')}"),
+            ("tz", f"tz {tz}"),
+            ("country", f"country {country or 'none'}"),
+            ("mode", f"mode {mode} confirm" if mode == "off" else f"mode {mode}"),
+        ]
+        for block, words in steps:
+            reply = await self._commands.run(
+                Invocation("slack", team, person, "", f"workspace {words}")
+            )
+            if reply.error:
+                await ack(response_action="errors", errors={block: reply.sections[0].text[:150]})
+                return
+        await ack()
+        await self._republish(client, team, person)
+
+
+def _team(body: dict[str, Any]) -> str:
+    team = body.get("team") or {}
+    return str(team.get("id") or (body.get("user") or {}).get("team_id") or "")
