@@ -394,3 +394,18 @@ def test_progress_only_on_a_terminal(
     progress.close()
     assert stream.getvalue().startswith("\rleser dagsfiler: 1 av 3")
     assert "\rleser dagsfiler: 3 av 3" in stream.getvalue()
+
+
+@pytest.mark.parametrize(("holidays", "held"), [((), 0), (("--holidays", "SE"), 1)])
+def test_holidays_of_another_country(tmp_path: Path, holidays: tuple[str, ...], held: int) -> None:
+    """Tuesday 6 January 2026 is Epiphany: a working day in Norway, a holiday in Sweden."""
+    export = write_export(
+        tmp_path / "epiphany.zip",
+        users=PEOPLE,
+        channels={"general": [message("UALICE01", "2026-01-06 10:00", "trettondagen")]},
+    )
+    report = simulate(tmp_path, export, "--policy", "norway-aml", *holidays)
+    assert report["totals"]["held"] == held
+    assert report["policy"]["holidays"] == ("SE" if holidays else "NO")
+    if held:  # to Wednesday 08:00 in Oslo (07:00 UTC)
+        assert report["landing"]["peak"]["at"] == "2026-01-07T07:00:00Z"
