@@ -53,7 +53,7 @@ Json = dict[str, Any]
 
 #: The message extension's command id (``adapters.teams.manifest``).
 SEND_LATER = "sendLater"
-VERBS = frozenset(name for name, _ in COMMANDS)
+VERBS = frozenset(COMMANDS)
 HELD_VERBS = frozenset({"held.send_now", "held.cancel", "held.edit", EDIT_SAVE})
 
 

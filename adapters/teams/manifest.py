@@ -1,4 +1,6 @@
-"""The Teams app package: manifest (schema 1.30), two icons drawn in code, and the upload zip.
+"""The Teams app package: manifest (schema 1.30) in English with its bokmål localization file
+(``nb-no.json``, Teams shows it to Norwegian clients), two icons drawn in code, and the upload
+zip. The words come from the catalogs (``teams.manifest.*``).
 
 ``deploy/teams/`` holds the same files rendered for a placeholder app id and domain; a test keeps
 them equal to what this module builds, so there is one source for both.
@@ -16,14 +18,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.i18n import translate
+
 __all__ = [
     "ACCENT",
     "COMMANDS",
+    "LOCALIZATIONS",
     "PLACEHOLDER_APP_ID",
     "PLACEHOLDER_DOMAIN",
     "SCHEMA_URL",
     "build_manifest",
     "color_icon",
+    "localization",
     "outline_icon",
     "package_files",
     "write_package",
@@ -32,24 +38,61 @@ __all__ = [
 SCHEMA_URL = (
     "https://developer.microsoft.com/en-us/json-schemas/teams/v1.30/MicrosoftTeams.schema.json"
 )
+LOCALIZATION_SCHEMA_URL = (
+    "https://developer.microsoft.com/en-us/json-schemas/teams/v1.30/"
+    "MicrosoftTeams.Localization.schema.json"
+)
+#: Teams' language tag → our catalog, for each language besides the manifest's own English
+LOCALIZATIONS: dict[str, str] = {"nb-no": "nb"}
 PLACEHOLDER_APP_ID = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_DOMAIN = "quiet-hours.example.com"
 ACCENT = "#3D4A8A"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?$")
 
-#: The bot commands Teams suggests; the same verbs as Slack's ``/quiet``.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("help", "What Quiet Hours does and how to use it"),
-    ("hours", "Show or set your working hours, e.g. hours mon-fri 08:00-16:00"),
-    ("later", "Hold a message until its readers' working hours begin"),
-    ("urgent", "Post now, visibly marked urgent"),
-    ("status", "Are you in quiet hours, and what is held by you and for you"),
-    ("digest", "Preview this channel's next digest"),
-    ("me", "Your own off-hours activity this week (only you see it)"),
-    ("team", "The team policy; leaders can change it"),
-    ("workspace", "The tenant default policy; admins can change it"),
+#: The bot commands Teams suggests; the same verbs as Slack's ``/quiet`` (described by the
+#: catalogs' ``teams.manifest.command.<verb>``).
+COMMANDS: tuple[str, ...] = (
+    "help",
+    "hours",
+    "later",
+    "urgent",
+    "status",
+    "digest",
+    "me",
+    "team",
+    "workspace",
 )
+
+
+def _words(locale: str) -> dict[str, str]:
+    """Every translatable string of the manifest, by its localization-file path."""
+    words = {
+        "name.short": translate("teams.manifest.name.short", locale),
+        "name.full": translate("teams.manifest.name.full", locale),
+        "description.short": translate("teams.manifest.description.short", locale),
+        "description.full": translate("teams.manifest.description.full", locale),
+    }
+    for index, verb in enumerate(COMMANDS):
+        words[f"bots[0].commandLists[0].commands[{index}].description"] = translate(
+            f"teams.manifest.command.{verb}", locale
+        )
+    later = "composeExtensions[0].commands[0]"
+    words[f"{later}.title"] = translate("teams.manifest.send_later.title", locale)
+    words[f"{later}.description"] = translate("teams.manifest.send_later.description", locale)
+    words[f"{later}.parameters[0].title"] = translate(
+        "teams.manifest.send_later.text.title", locale
+    )
+    words[f"{later}.parameters[0].description"] = translate(
+        "teams.manifest.send_later.text.description", locale
+    )
+    return words
+
+
+def localization(locale: str) -> dict[str, Any]:
+    """A Teams localization file: the manifest's strings in ``locale``, keyed by their path in
+    the manifest (``bots[0].commandLists[0].commands[1].description``)."""
+    return {"$schema": LOCALIZATION_SCHEMA_URL, **_words(locale)}
 
 
 def build_manifest(*, app_id: str, domain: str, version: str) -> dict[str, Any]:
@@ -61,6 +104,8 @@ def build_manifest(*, app_id: str, domain: str, version: str) -> dict[str, Any]:
         raise ValueError(f"the domain must be a host name such as bot.example.com, not {domain!r}")
     scopes = ["personal", "team", "groupChat"]
     site = f"https://{domain}"
+    words = _words("en")
+    commands, later = "bots[0].commandLists[0].commands", "composeExtensions[0].commands[0]"
     return {
         "$schema": SCHEMA_URL,
         "manifestVersion": "1.30",
@@ -72,17 +117,8 @@ def build_manifest(*, app_id: str, domain: str, version: str) -> dict[str, Any]:
             "privacyUrl": f"{site}/privacy",
             "termsOfUseUrl": f"{site}/terms",
         },
-        "name": {"short": "Quiet Hours", "full": "Quiet Hours: a right to disconnect"},
-        "description": {
-            "short": "Write any time; messages wait for working hours.",
-            "full": (
-                "Quiet Hours gives a team a working right to disconnect. Write whenever suits "
-                "you: with Send later, your message is held and posted when its readers' "
-                "working hours begin. Off-hours threads are marked 'no reply expected', and a "
-                "digest sums up what happened while people were away. Urgent messages can "
-                "still go through, visibly marked."
-            ),
-        },
+        "name": {"short": words["name.short"], "full": words["name.full"]},
+        "description": {"short": words["description.short"], "full": words["description.full"]},
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": ACCENT,
         "bots": [
@@ -95,7 +131,11 @@ def build_manifest(*, app_id: str, domain: str, version: str) -> dict[str, Any]:
                     {
                         "scopes": scopes,
                         "commands": [
-                            {"title": title, "description": text} for title, text in COMMANDS
+                            {
+                                "title": verb,
+                                "description": words[f"{commands}[{index}].description"],
+                            }
+                            for index, verb in enumerate(COMMANDS)
                         ],
                     }
                 ],
@@ -108,15 +148,15 @@ def build_manifest(*, app_id: str, domain: str, version: str) -> dict[str, Any]:
                     {
                         "id": "sendLater",
                         "type": "action",
-                        "title": "Send later",
-                        "description": "Hold a message until its readers' working hours",
+                        "title": words[f"{later}.title"],
+                        "description": words[f"{later}.description"],
                         "context": ["compose", "commandBox"],
                         "fetchTask": False,
                         "parameters": [
                             {
                                 "name": "text",
-                                "title": "Message",
-                                "description": "Posted when working hours begin",
+                                "title": words[f"{later}.parameters[0].title"],
+                                "description": words[f"{later}.parameters[0].description"],
                                 "inputType": "textarea",
                                 "isRequired": True,
                             }
@@ -125,6 +165,12 @@ def build_manifest(*, app_id: str, domain: str, version: str) -> dict[str, Any]:
                 ],
             }
         ],
+        "localizationInfo": {
+            "defaultLanguageTag": "en-us",
+            "additionalLanguages": [
+                {"languageTag": tag, "file": f"{tag}.json"} for tag in LOCALIZATIONS
+            ],
+        },
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [domain],
         "webApplicationInfo": {"id": app_id, "resource": f"api://{domain}/{app_id}"},
@@ -199,8 +245,13 @@ def outline_icon() -> bytes:
 
 def package_files(*, app_id: str, domain: str, version: str) -> dict[str, bytes]:
     manifest = build_manifest(app_id=app_id, domain=domain, version=version)
+    localized = {
+        f"{tag}.json": (json.dumps(localization(locale), indent=2, ensure_ascii=False) + "\n")
+        for tag, locale in LOCALIZATIONS.items()
+    }
     return {
         "manifest.json": (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode(),
+        **{name: text.encode() for name, text in localized.items()},
         "color.png": color_icon(),
         "outline.png": outline_icon(),
     }

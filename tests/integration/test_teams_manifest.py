@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zipfile
 import zlib
@@ -17,6 +18,7 @@ from adapters.teams.manifest import (
     PLACEHOLDER_APP_ID,
     PLACEHOLDER_DOMAIN,
     build_manifest,
+    localization,
     package_files,
 )
 from bot.cli import main
@@ -74,7 +76,7 @@ def test_the_manifest_declares_the_bot_commands_send_later_and_channel_reading()
     assert titles == [
         *("help", "hours", "later", "urgent", "status", "digest", "me", "team", "workspace")
     ]
-    assert titles == [title for title, _ in COMMANDS]
+    assert titles == list(COMMANDS)
     [extension] = manifest["composeExtensions"]
     [send_later] = extension["commands"]
     assert (extension["botId"], send_later["type"], send_later["title"]) == (
@@ -87,6 +89,41 @@ def test_the_manifest_declares_the_bot_commands_send_later_and_channel_reading()
     assert {"name": "ChannelMessage.Read.Group", "type": "Application"} in permissions
     assert manifest["webApplicationInfo"]["id"] == APP_ID
     assert manifest["validDomains"] == ["bot.example.com"]
+
+
+def _at(manifest: Any, path: str) -> Any:
+    """The value at a localization key's path, ``bots[0].commandLists[0].commands[1].title``."""
+    value = manifest
+    for part in re.findall(r"([A-Za-z]+)(?:\[(\d+)\])?", path):
+        name, index = part
+        value = value[name]
+        if index:
+            value = value[int(index)]
+    return value
+
+
+def test_norwegian_clients_get_the_app_in_bokmal() -> None:
+    """Teams shows nb-no.json's strings to a Norwegian client (localizationInfo); every key
+    names a string the English manifest has, and all of them are translated."""
+    manifest = build_manifest(app_id=APP_ID, domain="bot.example.com", version="1.2.3")
+    assert manifest["localizationInfo"] == {
+        "defaultLanguageTag": "en-us",
+        "additionalLanguages": [{"languageTag": "nb-no", "file": "nb-no.json"}],
+    }
+    norwegian = localization("nb")
+    strings = {key: value for key, value in norwegian.items() if key != "$schema"}
+    assert norwegian["$schema"].endswith("/v1.30/MicrosoftTeams.Localization.schema.json")
+    english = {key: _at(manifest, key) for key in strings}
+    assert all(isinstance(text, str) and text for text in english.values())
+    assert strings["composeExtensions[0].commands[0].title"] == "Send senere"
+    assert english["composeExtensions[0].commands[0].title"] == "Send later"
+    assert strings["bots[0].commandLists[0].commands[1].description"].startswith(
+        "Vis eller sett arbeidstiden din"
+    )
+    untranslated = [k for k in strings if strings[k] == english[k] and k != "name.short"]
+    assert untranslated == []
+    # a command's title is the verb people type; only its description is translated
+    assert not any(key.endswith("commands[0].title") and "bots" in key for key in strings)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +149,12 @@ def test_the_cli_builds_the_upload_zip(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0
     assert "https://bot.example.com/api/messages" in capsys.readouterr().out
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(archive.namelist()) == [
+            "color.png",
+            "manifest.json",
+            "nb-no.json",
+            "outline.png",
+        ]
         manifest = json.loads(archive.read("manifest.json"))
     assert schema_errors(manifest) == []
     assert manifest["id"] == APP_ID
