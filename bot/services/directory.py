@@ -6,6 +6,7 @@ import json
 import logging
 from dataclasses import replace
 from datetime import date, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.domain.hours import WorkingHours
@@ -52,6 +53,13 @@ def _days_off(text: str | None) -> frozenset[date]:
         return frozenset()
 
 
+@lru_cache(maxsize=4096)
+def _parsed(spec: str, tz: str | None) -> WorkingHours:
+    """A stored spec read in the person's zone; remembered, since a channel of thousands holds
+    few distinct ones (raises :class:`HoursSyntaxError`, which is not remembered)."""
+    return parse_hours(spec, default_tz=zone_or_utc(tz))
+
+
 def _known_zone(name: str | None) -> ZoneInfo | None:
     """The zone named, or None when there is none or it is not a zone (then nothing is moved)."""
     if not name:
@@ -68,7 +76,7 @@ def platform_schedule_from_row(row: PersonRow) -> PlatformSchedule | None:
     if not row.platform_hours_spec:
         return None
     try:
-        hours = parse_hours(row.platform_hours_spec, default_tz=zone_or_utc(row.tz))
+        hours = _parsed(row.platform_hours_spec, row.tz)
     except HoursSyntaxError:
         log.warning("a stored platform schedule no longer parses; ignoring it")
         return None
@@ -110,7 +118,7 @@ def _own_hours(row: PersonRow) -> WorkingHours | None:
     if not row.hours_spec or row.hours_source not in (None, "personal"):
         return None
     try:
-        return parse_hours(row.hours_spec, default_tz=zone_or_utc(row.tz))
+        return _parsed(row.hours_spec, row.tz)
     except HoursSyntaxError:
         log.warning("stored hours for a person no longer parse; using team hours")
         return None
