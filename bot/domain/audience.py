@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from bot.domain.hours import DAY, Interval, WorkingHours
@@ -31,6 +32,9 @@ __all__ = ["QUORUM_HORIZON", "MembersHours", "first_quorum_open", "grouped", "qu
 #: How far ahead the sweep looks for an instant when enough members are in their hours; past
 #: it the answer is "not within reach" (``None``) and the caller falls back to the team's hours.
 QUORUM_HORIZON = timedelta(days=60)
+_INSTANT = itemgetter(0)
+#: How many answers a :class:`MembersHours` remembers.
+REMEMBERED = 16
 #: The first stretch the sweep looks at (doubled each time nothing is found).
 FIRST_STRETCH = timedelta(days=2)
 
@@ -93,7 +97,7 @@ def _first_in(
             events.append((opens, weight))
             if closes < end:
                 events.append((closes, -weight))
-    events.sort(key=_instant)
+    events.sort(key=_INSTANT)
     count = 0
     index, size = 0, len(events)
     while index < size:
@@ -104,10 +108,6 @@ def _first_in(
         if count >= wanted:
             return instant
     return None
-
-
-def _instant(event: tuple[datetime, int]) -> datetime:
-    return event[0]
 
 
 def _merged(hours: WorkingHours, start: datetime, end: datetime) -> list[Interval]:
@@ -137,11 +137,19 @@ class MembersHours:
 
     ``members`` holds one entry per distinct :class:`WorkingHours` with how many members have
     it; ``tz`` is the zone instants are shown in (the team's). It answers the one question a
-    decision asks of hours — :meth:`next_open` — with :func:`first_quorum_open`.
+    decision asks of hours — :meth:`next_open` — with :func:`first_quorum_open`, and remembers
+    its last answers (:data:`REMEMBERED`): a sweep from ``s`` that found ``r`` also answers every
+    instant in ``[s, r]``, and one that found nothing within the horizon leaves only the days
+    past it to look at. Held for a minute by the caller, one audience answers a burst of posts
+    and labels with one sweep.
     """
 
     members: tuple[tuple[WorkingHours, int], ...]
     tz: ZoneInfo
+
+    def __post_init__(self) -> None:
+        # (searched from, the answer or None, searched until): not part of the value
+        object.__setattr__(self, "_answers", [])
 
     @classmethod
     def of(cls, hours: Iterable[WorkingHours], tz: ZoneInfo) -> MembersHours:
@@ -158,8 +166,26 @@ class MembersHours:
         return quorum(self.count)
 
     def next_open(self, instant: datetime) -> datetime | None:
-        """The first instant ``>= instant`` when at least half of the members are in hours."""
-        return first_quorum_open(self.members, instant)
+        """The first instant ``>= instant`` when at least half of the members are in hours;
+        None when there is none within :data:`QUORUM_HORIZON`."""
+        instant = ensure_utc(instant)
+        answers: list[tuple[datetime, datetime | None, datetime]] = self._answers  # type: ignore[attr-defined]
+        for start, found, until in answers:
+            if found is not None and start <= instant <= found:
+                return found  # nothing in [start, found), so nothing in [instant, found)
+            if found is None and start <= instant < until:
+                # nothing in [instant, until): only the days past the earlier horizon are new
+                later = first_quorum_open(self.members, until, horizon=instant - start)
+                self._remember(instant, later, instant + QUORUM_HORIZON)
+                return later
+        found = first_quorum_open(self.members, instant)
+        self._remember(instant, found, instant + QUORUM_HORIZON)
+        return found
+
+    def _remember(self, start: datetime, found: datetime | None, until: datetime) -> None:
+        answers: list[tuple[datetime, datetime | None, datetime]] = self._answers  # type: ignore[attr-defined]
+        answers.insert(0, (start, found, until))
+        del answers[REMEMBERED:]
 
     def is_open(self, instant: datetime) -> bool:
         """Whether at least half of the members are in their hours at ``instant``."""

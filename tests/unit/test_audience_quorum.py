@@ -180,3 +180,20 @@ def test_hours_that_never_close_and_one_that_opens_later() -> None:
         2026, 3, 2, 13, 0, tzinfo=UTC
     )
     assert time(8) == datetime(2026, 3, 2, 13, 0, tzinfo=UTC).astimezone(NEW_YORK).time()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    case=teams(),
+    offsets=st.lists(st.integers(-10 * 86_400, 70 * 86_400), min_size=1, max_size=8),
+)
+def test_remembered_answers_are_the_answers(
+    case: tuple[list[WorkingHours], datetime], offsets: list[int]
+) -> None:
+    """One audience asked again and again (earlier, later, past its horizon) answers each time
+    what a fresh sweep answers."""
+    members, t = case
+    audience = MembersHours.of(members, OSLO)
+    for offset in offsets:
+        instant = t + timedelta(seconds=offset)
+        assert audience.next_open(instant) == first_quorum_open(grouped(members), instant)
