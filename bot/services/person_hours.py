@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.decisions import PersonAudience
-from bot.domain.policy import Person, TeamPolicy
-from bot.domain.whose_hours import PersonHours
+from bot.domain.policy import Mode, Person, TeamPolicy
+from bot.domain.whose_hours import HoursSource, PersonHours
 from bot.services.directory import hours_of_person, policy_from_row
 from bot.services.workspace_default import workspace_policy
 from bot.storage.models import PersonRow, TeamLeaderRow, TeamRow
@@ -93,6 +93,10 @@ async def person_audience(
     team = await team_of_person(session, workspace_id, recipient, context=context)
     default = await workspace_default(session, workspace_id)
     resolved = hours_of_person(row, team=team, default=default)
+    if team is None and default is not None and default.mode is Mode.OFF:
+        # protection turned off for the workspace (an explicit admin choice): only hours the
+        # person set themselves still hold messages to them
+        resolved = resolved if resolved is not None and resolved.source is HoursSource.OWN else None
     person = Person(
         id=recipient,
         name=(row.display_name if row else None) or recipient,

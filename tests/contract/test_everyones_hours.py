@@ -215,6 +215,19 @@ async def test_the_daily_refresh_reads_a_changed_schedule_but_never_a_persons_ow
     assert "man. 09:00" in answer  # her own hours decide
 
 
+async def test_with_protection_turned_off_only_a_persons_own_hours_hold_messages_to_them(
+    fresh: Fresh, sessions: Sessions
+) -> None:
+    await fresh.install(tz="Europe/Oslo", locale="nb-NO")
+    set_schedule(fresh, 8, 16)
+    await fresh.command(fresh.installer, "workspace mode off bekreft")
+    answer = await later_to_colleague(fresh, "nå")
+    assert "Levert nå" in answer  # her Slack/Outlook schedule is no choice of hers
+    await own_hours(fresh, "mon-fri 09:00-15:00")
+    answer = await later_to_colleague(fresh, "senere")
+    assert "man. 09:00" in answer  # hours she set herself still count
+
+
 # -- Slack's user_change and member_joined_channel ------------------------------------------
 
 
