@@ -9,6 +9,7 @@ import logging
 import secrets
 import signal
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -475,9 +476,17 @@ class DigestTicks:
     would log the CancelledError with a traceback.
     """
 
-    def __init__(self, digests: DigestService, reports: WeeklyTeamInsight | None = None) -> None:
+    def __init__(
+        self,
+        digests: DigestService,
+        reports: WeeklyTeamInsight | None = None,
+        guard_asks: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
         self._digests = digests
         self._reports = reports
+        # the decision guard's private questions to leaders ride on the same tick: both are
+        # idempotent and claim-based, safe on every replica
+        self._guard_asks = guard_asks
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
@@ -490,6 +499,8 @@ class DigestTicks:
             await self._digests.run_due()
             if self._reports is not None:
                 await self._reports.run_due()
+            if self._guard_asks is not None:
+                await self._guard_asks()
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
@@ -530,7 +541,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
         # APScheduler only ticks; the digest job itself is idempotent and claim-based, so every
         # replica may run it. Its job store stays in memory, never shared between processes.
         scheduler = AsyncIOScheduler(timezone="UTC")
-        ticks = DigestTicks(digests, runtime.insight_reports)
+        ticks = DigestTicks(digests, runtime.insight_reports, runtime.watcher.guard.ask_due)
         scheduler.add_job(
             ticks.run,
             "interval",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from bot.domain.digest import DigestView
+    from bot.domain.guard_view import GuardView
 
 __all__ = [
     "AuthorActions",
@@ -17,6 +18,7 @@ __all__ = [
     "DeliveryError",
     "DeliveryErrorKind",
     "DigestPoster",
+    "GuardPoster",
     "OutgoingMessage",
     "PlaceNamer",
     "PostedMessage",
@@ -181,3 +183,29 @@ class DigestPoster(Protocol):
     async def post_digest(
         self, workspace: str, conversation: str, view: DigestView
     ) -> PostedMessage: ...
+
+
+@runtime_checkable
+class GuardPoster(Protocol):
+    """Platforms that lay out the decision guard with buttons (Block Kit, Adaptive Cards) and
+    can refresh it in place. Others get the plain text, without buttons."""
+
+    async def post_guard(
+        self, workspace: str, conversation: str, thread: str, view: GuardView
+    ) -> str:
+        """Reply in the thread; returns the reply's message id. Raises :class:`DeliveryError`."""
+        ...
+
+    async def update_guard(
+        self, workspace: str, conversation: str, message_id: str, view: GuardView, who: str | None
+    ) -> None:
+        """Show the guard's new state in place (``who`` settled it, a platform user id)."""
+        ...
+
+    async def ask_leader(self, workspace: str, person: str, view: GuardView) -> None:
+        """Ask a leader privately to confirm or reopen a guard whose grace period is over."""
+        ...
+
+    async def people_in(self, workspace: str, conversation: str) -> list[str]:
+        """The people (not bots) in a conversation."""
+        ...

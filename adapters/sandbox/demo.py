@@ -174,8 +174,12 @@ async def _week(
     await driver.message(reply, event_id="EvPerReply")  # Slack retries it: one effect
     await recorded(2)
     await driver.command("U_OLA", "help", channel="C_PLATFORM")  # the retry's turn is over too
-    labels = len(_thread(slack, root, bot=True))
+    replies = _thread(slack, root, bot=True)
+    guards = [m for m in replies if _is_guard(m)]
+    labels = len(replies) - len(guards)
     at(f"Per replies “{reply.text}” (Slack delivers it twice): labels in the thread = {labels}")
+    for guard in guards:
+        at(f"    Quiet Hours guards the decision in the thread: “{guard.text}”")
 
     clock.set(SUNDAY_2014 + timedelta(minutes=40))
     await command("U_OLA", "urgent Produksjon er nede, jeg trenger en hånd!", "Ola")
@@ -205,6 +209,23 @@ async def _week(
             for line in message.text.splitlines():
                 say(f"    {line}")
 
+    # Four working hours later the decision guard ends: the leader is asked, and confirms.
+    clock.set(MONDAY_0800 + timedelta(hours=4))
+    await runtime.watcher.guard.ask_due()
+    for message in slack.posted("U_LEA"):
+        at(f"The guard ends: Lea is asked privately: “{message.text}”")
+    for guard in [m for m in _thread(slack, root, bot=True) if _is_guard(m)]:
+        guard_id = str(guard.blocks[-1]["elements"][0]["value"])  # type: ignore[index]
+        answered = len(slack.responses)
+        await driver.click("U_LEA", "guard.confirm", guard_id, channel="C_PLATFORM")
+        for _ in range(250):
+            if len(slack.responses) > answered:
+                break
+            await asyncio.sleep(0.02)
+        answer = slack.responses[-1]["text"] if len(slack.responses) > answered else "—"
+        at(f"Lea clicks Confirm decision → {answer}")
+        at(f"    the reply in the thread, updated in place: “{guard.text}”")
+
 
 def _thread(slack: FakeSlack, root: Message, *, bot: bool) -> list[Message]:
     return [
@@ -212,6 +233,13 @@ def _thread(slack: FakeSlack, root: Message, *, bot: bool) -> list[Message]:
         for m in slack.posted("C_PLATFORM")
         if m.thread_ts == root.ts and (m.user == slack.bot_user) == bot
     ]
+
+
+def _is_guard(message: Message) -> bool:
+    """The decision guard's reply (its blocks carry the guard's block ids)."""
+    return any(
+        str(block.get("block_id", "")).startswith("guard.") for block in message.blocks or []
+    )
 
 
 def _to_kari(slack: FakeSlack) -> int:

@@ -550,6 +550,11 @@ class FakeSlack:
         for message in self.channels[channel or ""]:
             if message.ts == params.get("ts"):
                 message.text = str(params.get("text", message.text))
+                blocks = params.get("blocks")
+                if isinstance(blocks, str):
+                    blocks = json.loads(blocks)
+                if blocks is not None:
+                    message.blocks = blocks
                 return {"channel": channel, "ts": message.ts}
         return {"ok": False, "error": "message_not_found"}
 

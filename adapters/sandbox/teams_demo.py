@@ -18,6 +18,7 @@ morning Kari gets the message once, and the digest card lists the Sunday thread.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -181,8 +182,13 @@ async def _week(
     await driver.send(reply)
     await driver.send(reply)  # Teams delivers it again: one effect
     await recorded(2)
-    count = len(_labels(driver, root["id"]))
+    replies = [call.body for call in driver.posts(CHANNEL) if call.reply_to == root["id"]]
+    guards = [body for body in replies if "guard.reopen" in json.dumps(body)]
+    count = len(replies) - len(guards)
     at(f"Per replies “{reply['text']}” (Teams delivers it twice): labels in the thread = {count}")
+    for guard in guards:
+        shown = guard["attachments"][0]["content"].get("fallbackText", "")
+        at(f"    Quiet Hours guards the decision in the thread: “{shown}”")
 
     clock.set(SUNDAY_2014 + timedelta(minutes=40))
     before = len(driver.posts(CHANNEL))

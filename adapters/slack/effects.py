@@ -22,8 +22,10 @@ from adapters.slack.interactions import SlackInteractions
 from adapters.slack.oauth import erase_slack_user_tokens
 from adapters.slack.tokens import StoredTokens
 from bot.clock import Clock
+from bot.domain.guard import is_approving_reaction
 from bot.services.autohold import AutoHoldService, OwnMessage
 from bot.services.erase import erase_workspace
+from bot.services.guard import ChannelReaction
 from bot.services.once import EventKey, claim_event
 from bot.services.watch import ChannelMessage, OffHoursWatcher
 from bot.storage.crypto import Cipher
@@ -85,7 +87,50 @@ class SlackEventEffects:
             return None
         if kind == "tokens_revoked":
             return await self._revoked(team, event, key)
+        if kind in ("reaction_added", "reaction_removed"):
+            return await self._reaction(team, event, key)
         return await self._message(team, event, key)
+
+    async def _reaction(
+        self, team: str, event: dict[str, Any], key: EventKey | None
+    ) -> After | None:
+        """An approving reaction (✅ 👍) put on or taken off a message off hours in a watched
+        channel: two people's make a decision, and the thread gets its guard."""
+        item = event.get("item") if isinstance(event.get("item"), dict) else {}
+        assert isinstance(item, dict)
+        channel, ts = str(item.get("channel", "")), str(item.get("ts", ""))
+        user, name = str(event.get("user", "")), str(event.get("reaction", ""))
+        if item.get("type") != "message" or not channel or not ts or not user:
+            return None
+        try:
+            at = _instant(str(event.get("event_ts", "")))
+        except (ValueError, OverflowError, OSError):
+            return None
+        if not is_approving_reaction(name) or not await self._watcher.off_hours_in_watched(
+            "slack", team, channel, at
+        ):
+            return None  # most reactions: no database work at all
+        pending = await self._watcher.guard.on_reaction(
+            ChannelReaction(
+                platform="slack",
+                workspace=team,
+                conversation=channel,
+                message_id=ts,
+                person=user,
+                reaction=name,
+                at=at,
+                added=event.get("type") == "reaction_added",
+            ),
+            event=key,
+        )
+        if pending is None:
+            return None
+        guard = self._watcher.guard
+
+        async def post() -> None:
+            await guard.post(pending)
+
+        return post
 
     async def _message(
         self, team: str, event: dict[str, Any], key: EventKey | None
@@ -143,6 +188,7 @@ class SlackEventEffects:
             at=at,
             text=str(event.get("text", "")),
             is_thread_root=thread == ts,
+            message_id=ts,
         )
         # Only off-hours messages in watched channels have an effect (the check is cheap).
         if not await self._watcher.relevant(message):

@@ -8,7 +8,8 @@ Our checks in front of bolt, in this order, so a bad request costs neither memor
 3. a body that is not what Slack sends (not UTF-8, not a JSON object, nested too deep, a form
    without a payload) gets 400 — each refusal is one log line, never a traceback.
 
-Events that have an effect (messages, ``app_uninstalled``, ``tokens_revoked``) are handled here,
+Events that have an effect (messages, reactions, ``app_uninstalled``, ``tokens_revoked``) are
+handled here,
 not by bolt: the effect's durable part (the activity, the held copy, the erasure) and the
 event's de-duplication row are written in one transaction *before* the 200 (within
 :data:`DURABLE_BUDGET_SECONDS` of Slack's 3 s); platform calls (labels, taking a message down,
@@ -39,6 +40,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.slack.effects import After, SlackEventEffects
+from adapters.slack.guard_actions import GuardButtons
 from adapters.slack.interactions import SlackInteractions
 from adapters.slack.replay import needs_replay_check, replay_key
 from adapters.slack.tokens import StoredTokens
@@ -73,7 +75,9 @@ MAX_SKEW_SECONDS = 60 * 5
 _TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}", re.ASCII)
 #: Event types whose effect must be durable before Slack hears 200.
-DURABLE_EVENTS = frozenset({"message", "app_uninstalled", "tokens_revoked"})
+DURABLE_EVENTS = frozenset(
+    {"message", "reaction_added", "reaction_removed", "app_uninstalled", "tokens_revoked"}
+)
 
 
 class SlackEvents:
@@ -125,8 +129,11 @@ class SlackEvents:
         # they are first seen, and again when their profile changes (``user_change``)
         self.bolt.event("user_change")(self._on_user_change)
         self.bolt.event("member_joined_channel")(self._on_member_joined)
+        self.bolt.event("reaction_added")(self._on_event)
+        self.bolt.event("reaction_removed")(self._on_event)
         if interactions is not None:
             interactions.register(self.bolt)
+        GuardButtons(guard=watcher.guard).register(self.bolt)
 
     def mount(self, app: web.Application) -> None:
         """Add ``POST /slack/events``; follow-ups still running are awaited on shutdown."""

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.audience import GroupDms, PeopleDirectory
 from adapters.slack.blocks import digest_blocks, fallback_text, reply_blocks, text_sections
 from adapters.slack.charts import send_chart
+from adapters.slack.guard_posting import SlackGuardPosting
 from adapters.slack.limits import FALLBACK_TEXT, MESSAGE_BLOCKS
 from adapters.slack.mrkdwn import conversation_link
 from bot.domain.digest import DigestView
@@ -135,8 +136,9 @@ def _retry_after(headers: Any) -> float:
     return 1.0
 
 
-class SlackPlatform:
-    """Posts, labels and notes in one or more Slack workspaces.
+class SlackPlatform(SlackGuardPosting):
+    """Posts, labels and notes in one or more Slack workspaces (and the decision guard's
+    replies, :mod:`adapters.slack.guard_posting`).
 
     ``token_for(workspace, person)`` returns the bot token (``person=None``) or a person's user
     token (for auto-hold re-posts as the author); tokens are looked up per call so a revoked
@@ -159,6 +161,7 @@ class SlackPlatform:
         self._clients: dict[str, AsyncWebClient] = {}
         self._people = PeopleDirectory(self._client)
         self._group_dms = GroupDms(self._client)
+        self._bot_users: dict[str, str] = {}  # workspace → the app's own user id
 
     def _http(self) -> aiohttp.ClientSession:
         # One pooled HTTP session for every call: a Monday herd must not open a connection
@@ -172,6 +175,9 @@ class SlackPlatform:
     async def close(self) -> None:
         if self._own_session and self._session is not None and not self._session.closed:
             await self._session.close()
+
+    def _classify(self, error: BaseException) -> DeliveryError:
+        return classify(error)
 
     async def _client(self, workspace: str, person: str | None = None) -> AsyncWebClient:
         token = await self._token_for(workspace, person)

@@ -61,9 +61,10 @@ from adapters.teams.cache import TtlCache
 from adapters.teams.cards import dialog_response, notice_card, reply_activity
 from adapters.teams.connector import Anonymous, ProviderTokens, TokenSource
 from adapters.teams.gate import Gate
+from adapters.teams.guard_actions import guard_card_action
 from adapters.teams.interactions import TeamsInteractions
 from adapters.teams.platform import PLATFORM
-from adapters.teams.watching import watch_channel_message
+from adapters.teams.watching import watch_channel_message, watch_reaction
 from bot.clock import Clock
 from bot.domain.hours_syntax import format_hours
 from bot.domain.workspace_default import DEFAULT_PRESET
@@ -211,6 +212,9 @@ class TeamsBot:
         self.agent.activity(ActivityTypes.installation_update)(self._on_installation_update)
         self.agent.activity(ActivityTypes.conversation_update)(self._on_conversation_update)
         self.agent.activity(ActivityTypes.message)(self._on_message)
+        self.agent.activity(ActivityTypes.message_reaction)(self._on_reaction)
+        if watcher is not None:
+            self.agent.adaptive_card.action_execute(re.compile(r"^guard\."))(self._on_guard_action)
         # Without the command layer (tests of the plumbing) the bot only answers with help.
         self._interactions: TeamsInteractions | None = None
         if commands is not None and compose is not None:
@@ -370,6 +374,38 @@ class TeamsBot:
                 log.info("a Teams command arrived again; it was answered the first time")
                 return
             await self._answer(context, activity, info, who)
+
+    async def _on_reaction(self, context: TurnContext, state: TurnState) -> None:
+        """✅ 👍 on a channel message: two people's make a decision (the decision guard)."""
+        await watch_reaction(self._watcher, _raw(context), self._clock)
+
+    async def _on_guard_action(
+        self, context: TurnContext, state: TurnState, data: object
+    ) -> AdaptiveCardInvokeResponse:
+        """*Reopen for discussion* / *Confirm decision* on a guard card."""
+        activity = _raw(context)
+        who = sender(activity)
+        locale = normalize_locale(who.locale if who is not None else None)
+        try:
+            info = conversation_info(activity)
+            action = _mapping(_mapping(activity.get("value")).get("action"))
+            if info is None or who is None or self._watcher is None:
+                card = notice_card(translate("cmd.error", locale), locale, error=True)
+            else:
+                card = await guard_card_action(
+                    self._watcher.guard,
+                    str(action.get("verb") or ""),
+                    _mapping(data),
+                    info,
+                    who,
+                    private=self._private,
+                )
+        except Exception as error:
+            if database_unavailable(error):
+                raise
+            log.exception("a Teams decision guard button failed")
+            card = notice_card(translate("cmd.error", locale), locale, error=True)
+        return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card)
 
     async def _answer(
         self, context: TurnContext, activity: Json, info: ConversationInfo, who: Sender | None

@@ -237,6 +237,18 @@ class BotConnector:
             raise DeliveryError(DeliveryErrorKind.TRANSIENT, "no_activity_id")
         return activity_id
 
+    async def update(
+        self,
+        service_url: str,
+        conversation_id: str,
+        activity_id: str,
+        activity: Mapping[str, Any],
+    ) -> None:
+        """Replace a message the bot posted (``PUT …/activities/{id}``), e.g. a card's state."""
+        await self._call(
+            "PUT", self.url(service_url, conversation_id, "activities", activity_id), body=activity
+        )
+
     async def member(
         self, service_url: str, conversation_id: str, member_id: str
     ) -> Mapping[str, Any]:

@@ -37,6 +37,7 @@ from adapters.teams.cards import reply_activity
 from adapters.teams.connector import BotConnector
 from adapters.teams.digest_card import fitted_digest_activity, place_name, thread_link
 from adapters.teams.graph import GraphClient, hours_spec, same_zone
+from adapters.teams.guard_posting import TeamsGuardPosting
 from bot.clock import Clock
 from bot.domain.digest import DigestView
 from bot.i18n import format_instant
@@ -112,8 +113,9 @@ def _target(row: ConversationRow, tenant: str) -> _Target | None:
     return _Target(row.workspace_id, tenant, row.conversation_id, row.kind, service_url, reference)
 
 
-class TeamsPlatform:
-    """Posts, labels and notes in every tenant the bot is installed in."""
+class TeamsPlatform(TeamsGuardPosting):
+    """Posts, labels and notes in every tenant the bot is installed in (and the decision
+    guard's cards, :mod:`adapters.teams.guard_posting`)."""
 
     def __init__(
         self,

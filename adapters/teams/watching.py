@@ -21,11 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.teams.activities import bot_mentioned, split_thread
 from adapters.teams.platform import PLATFORM
 from bot.clock import Clock
+from bot.domain.guard import is_approving_reaction
+from bot.services.guard import ChannelReaction
 from bot.services.once import Duplicate
 from bot.services.watch import ChannelMessage, OffHoursWatcher, Watched
 from bot.webio import database_unavailable
 
-__all__ = ["PLATFORM", "channel_message", "plain_text", "watch_channel_message"]
+__all__ = [
+    "PLATFORM",
+    "channel_message",
+    "channel_reactions",
+    "plain_text",
+    "watch_channel_message",
+    "watch_reaction",
+]
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +121,47 @@ def channel_message(activity: Mapping[str, Any], *, now: datetime) -> ChannelMes
         at=_instant(activity.get("timestamp")) or now,
         text=plain_text(_str(activity.get("text")) or ""),
         is_thread_root=thread == message_id,
+        message_id=message_id,
     )
+
+
+def channel_reactions(activity: Mapping[str, Any], *, now: datetime) -> list[ChannelReaction]:
+    """A ``messageReaction`` activity in a channel as reactions put on (``reactionsAdded``) or
+    taken off (``reactionsRemoved``) the message it replies to; [] for anything else."""
+    if activity.get("type") != "messageReaction" or _from_a_bot(activity):
+        return []
+    conversation = _dict(activity.get("conversation"))
+    channel_data = _dict(activity.get("channelData"))
+    if conversation.get("conversationType") != "channel":
+        return []
+    raw_id = _str(conversation.get("id"))
+    message_id = _str(activity.get("replyToId"))
+    person = _str(_dict(activity.get("from")).get("id"))
+    tenant = _str(_dict(channel_data.get("tenant")).get("id")) or _str(conversation.get("tenantId"))
+    if raw_id is None or message_id is None or person is None or tenant is None:
+        return []
+    channel, root = split_thread(raw_id)
+    at = _instant(activity.get("timestamp")) or now
+    found = []
+    for key, added in (("reactionsAdded", True), ("reactionsRemoved", False)):
+        reactions = activity.get(key)
+        for reaction in reactions if isinstance(reactions, list) else []:
+            kind = _str(_dict(reaction).get("type"))
+            if kind is not None:
+                found.append(
+                    ChannelReaction(
+                        platform=PLATFORM,
+                        workspace=tenant,
+                        conversation=channel,
+                        message_id=message_id,
+                        person=person,
+                        reaction=kind,
+                        at=at,
+                        added=added,
+                        thread=root or message_id,
+                    )
+                )
+    return found
 
 
 def _event_id(message: ChannelMessage, activity_id: str) -> str:
@@ -154,3 +203,44 @@ async def watch_channel_message(
             raise
         log.exception("a Teams channel message could not be watched")
         return None
+
+
+async def watch_reaction(
+    watcher: OffHoursWatcher | None, activity: Mapping[str, Any], clock: Clock
+) -> int:
+    """Hand a ``messageReaction`` to the decision guard, once however often Teams sends it;
+    returns how many guard replies were posted. Errors as :func:`watch_channel_message`."""
+    if watcher is None:
+        return 0
+    posted = 0
+    try:
+        for index, reaction in enumerate(channel_reactions(activity, now=clock.now())):
+            if not is_approving_reaction(
+                reaction.reaction
+            ) or not await watcher.off_hours_in_watched(
+                PLATFORM, reaction.workspace, reaction.conversation, reaction.at
+            ):
+                continue
+            activity_id = str(activity.get("id") or "")
+            key = None
+            if activity_id:
+                raw = f"{reaction.conversation};{activity_id};{index}"
+                key = (PLATFORM, _event_id_of(raw))
+            try:
+                pending = await watcher.guard.on_reaction(reaction, event=key)
+            except Duplicate:
+                log.info("Teams sent a reaction again; it was handled the first time")
+                continue
+            if pending is not None and await watcher.guard.post(pending):
+                posted += 1
+    except Exception as error:
+        if database_unavailable(error):
+            raise
+        log.exception("a Teams reaction could not be watched")
+    return posted
+
+
+def _event_id_of(key: str) -> str:
+    if len(key) <= _MAX_EVENT_ID:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()

@@ -48,10 +48,19 @@ class DigestThread:
     first_at: datetime
     last_at: datetime
     looks_decided: bool
+    #: a decision made off hours is guarded until then (the decision guard), with how many of
+    #: the channel's members were away (None: unknown)
+    guarded_until: datetime | None = None
+    away: int | None = None
 
 
-def summarise(events: Iterable[ActivityEvent]) -> list[DigestThread]:
-    """Group events by thread, busiest first (then oldest first)."""
+def summarise(
+    events: Iterable[ActivityEvent],
+    guards: Mapping[tuple[str, str], tuple[datetime, int | None]] | None = None,
+) -> list[DigestThread]:
+    """Group events by thread: guarded decisions first (``guards`` maps a thread to its guard's
+    end and how many were away), then busiest first, then oldest first."""
+    guards = guards or {}
     grouped: dict[tuple[str, str], list[ActivityEvent]] = {}
     for event in events:
         grouped.setdefault((event.conversation, event.thread), []).append(event)
@@ -64,10 +73,14 @@ def summarise(events: Iterable[ActivityEvent]) -> list[DigestThread]:
             first_at=min(item.at for item in items),
             last_at=max(item.at for item in items),
             looks_decided=any(item.decision_signal for item in items),
+            guarded_until=guards[(conversation, thread)][0]
+            if (conversation, thread) in guards
+            else None,
+            away=guards[(conversation, thread)][1] if (conversation, thread) in guards else None,
         )
         for (conversation, thread), items in grouped.items()
     ]
-    threads.sort(key=lambda t: (-t.messages, t.first_at))
+    threads.sort(key=lambda t: (t.guarded_until is None, -t.messages, t.first_at))
     return threads
 
 
@@ -110,7 +123,13 @@ class DigestView:
             messages=translate_plural("count.messages", thread.messages, self.locale),
             people=translate_plural("count.people", thread.people, self.locale),
         )
-        if thread.looks_decided:
+        if thread.guarded_until is not None:
+            until = format_instant(thread.guarded_until, self.tz, self.locale, now=self.now)
+            if thread.away is None:
+                line += translate("digest.guarded_unknown", self.locale, until=until)
+            else:
+                line += translate_plural("digest.guarded", thread.away, self.locale, until=until)
+        elif thread.looks_decided:
             line += translate("digest.decided", self.locale)
         return line
 

@@ -25,15 +25,19 @@ from bot.domain.timeutil import ensure_utc
 __all__ = [
     "APPROVING_REACTIONS",
     "DEFAULT_GRACE",
+    "MAX_GRACE",
     "REACTION_QUORUM",
     "guard_end",
     "is_approving_reaction",
+    "parse_grace",
     "reactions_decide",
     "reads_like_decision",
 ]
 
 #: The grace period a team gets unless it sets one (`/quiet team guard 4h`).
 DEFAULT_GRACE = timedelta(hours=4)
+#: The longest grace period a team may set: a full working week.
+MAX_GRACE = timedelta(hours=40)
 #: How many different people's approving reactions on one message make a decision.
 REACTION_QUORUM = 2
 
@@ -192,3 +196,27 @@ def guard_end(hours: WorkingHours, decided_at: datetime, grace: timedelta) -> da
             return start + left
         left -= length
     return None
+
+
+_GRACE = re.compile(
+    r"^(?:(?P<h>\d{1,2})\s*(?:hours?|timer?|time|h|t)(?![a-zæøå]))?\s*"
+    r"(?:(?P<m>\d{1,4})\s*(?:minutes?|minutt(?:er)?|min|m)(?![a-zæøå]))?$",
+    re.IGNORECASE,
+)
+_OFF = frozenset({"off", "av", "none", "ingen", "0"})
+
+
+def parse_grace(text: str) -> timedelta | None:
+    """A team's grace period as typed: ``4h``, ``90m``, ``1h 30m``, ``4 timer``; ``off``/``av``
+    turns the guard off (None). Raises ``ValueError`` for anything else, or for a period of
+    less than a minute or more than :data:`MAX_GRACE`."""
+    value = " ".join((text or "").split()).lower()
+    if value in _OFF:
+        return None
+    match = _GRACE.match(value) if value else None
+    if match is None or not (match.group("h") or match.group("m")):
+        raise ValueError(f"not a grace period: {text!r}")
+    grace = timedelta(hours=int(match.group("h") or 0), minutes=int(match.group("m") or 0))
+    if not timedelta(minutes=1) <= grace <= MAX_GRACE:
+        raise ValueError(f"a grace period is from 1 minute to {MAX_GRACE}")
+    return grace

@@ -24,6 +24,7 @@ from bot.ports import (
 )
 from bot.services.directory import policy_from_row
 from bot.storage.crypto import Cipher
+from bot.storage.guards import GuardRepository
 from bot.storage.models import ActivityRow, PersonRow, TeamRow, WorkspaceRow
 from bot.storage.repositories import (
     ActivityRepository,
@@ -156,7 +157,8 @@ class DigestService:
         start: datetime,
         end: datetime,
     ) -> list[DigestThread]:
-        return _summarise(await self._activity(session, team, channels, start, end))
+        rows = await self._activity(session, team, channels, start, end)
+        return _summarise(rows, await _guards(session, team.id, start, end))
 
     async def _run_team(self, team_row: TeamRow) -> DigestRun | None:
         now = self._clock.now()
@@ -172,7 +174,7 @@ class DigestService:
                 return None  # another replica (or an earlier tick) has it
             rows = await self._activity(session, team, channels, start, end)
             workspace = await session.get(WorkspaceRow, team.workspace_id)
-            threads = _summarise(rows)
+            threads = _summarise(rows, await _guards(session, team.id, start, end))
             lines = await self._first_lines(session, team.workspace_id, threads)
         if not threads:
             async with self._sessions() as session, session.begin():
@@ -316,11 +318,26 @@ class DigestService:
         return posted, failed
 
 
-def _summarise(rows: list[ActivityRow]) -> list[DigestThread]:
+def _summarise(
+    rows: list[ActivityRow], guards: dict[tuple[str, str], tuple[datetime, int | None]]
+) -> list[DigestThread]:
     return summarise(
-        ActivityEvent(r.conversation_id, r.thread_id, r.person_id, r.occurred_at, r.decision_signal)
-        for r in rows
+        (
+            ActivityEvent(
+                r.conversation_id, r.thread_id, r.person_id, r.occurred_at, r.decision_signal
+            )
+            for r in rows
+        ),
+        guards,
     )
+
+
+async def _guards(
+    session: AsyncSession, team_id: int, start: datetime, end: datetime
+) -> dict[tuple[str, str], tuple[datetime, int | None]]:
+    """The team's guarded decisions made in the period, by thread (listed first)."""
+    rows = await GuardRepository(session).for_team(team_id, start, end)
+    return {(r.conversation_id, r.thread_id): (r.guard_until, r.away) for r in rows}
 
 
 def render_digest(

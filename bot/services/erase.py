@@ -21,6 +21,8 @@ from bot.storage.models import (
     ActivityRow,
     Base,
     ConversationRow,
+    DecisionGuardRow,
+    DecisionReactionRow,
     DigestRow,
     HeldMessageRow,
     InstallationRow,
@@ -52,6 +54,8 @@ NO_WORKSPACE_DATA = {
 _BY_WORKSPACE_ID: tuple[type[Base], ...] = (
     TeamChannelRow,
     ActivityRow,
+    DecisionGuardRow,
+    DecisionReactionRow,
     TeamRow,
     HeldMessageRow,
     ThreadExcerptRow,

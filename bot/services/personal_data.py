@@ -12,7 +12,7 @@ so nothing is posted later), then deletes all of the above in one transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.export import row_dict
@@ -20,6 +20,8 @@ from bot.storage.crypto import Cipher
 from bot.storage.models import (
     ActivityRow,
     Base,
+    DecisionGuardRow,
+    DecisionReactionRow,
     HeldMessageRow,
     PersonRow,
     TeamLeaderRow,
@@ -53,6 +55,12 @@ async def export_person(
         "off_hours_activity": select(tables["off_hours_activity"])
         .where(ActivityRow.workspace_id == workspace_id, ActivityRow.person_id == person)
         .order_by(ActivityRow.occurred_at),
+        "decision_reactions": select(tables["decision_reactions"])
+        .where(
+            DecisionReactionRow.workspace_id == workspace_id,
+            DecisionReactionRow.person_id == person,
+        )
+        .order_by(DecisionReactionRow.reacted_at),
         "urgent_overrides": select(tables["urgent_overrides"])
         .where(
             UrgentOverrideRow.workspace_id == workspace_id, UrgentOverrideRow.sender_id == person
@@ -111,6 +119,14 @@ async def erase_person(
         "off_hours_activity": delete(ActivityRow).where(
             ActivityRow.workspace_id == workspace_id, ActivityRow.person_id == person
         ),
+        "decision_reactions": delete(DecisionReactionRow).where(
+            DecisionReactionRow.workspace_id == workspace_id,
+            DecisionReactionRow.person_id == person,
+        ),
+        # who confirmed or reopened a guarded decision is forgotten; the decision stays
+        "decision_guards": update(DecisionGuardRow)
+        .where(DecisionGuardRow.workspace_id == workspace_id, DecisionGuardRow.settled_by == person)
+        .values(settled_by=None),
         "urgent_overrides": delete(UrgentOverrideRow).where(
             UrgentOverrideRow.workspace_id == workspace_id, UrgentOverrideRow.sender_id == person
         ),

@@ -8,7 +8,8 @@ What is kept, and for how long (README, "Retention"; the privacy page says the s
   14 days (``bot.services.watch.EXCERPT_KEEP``); this job deletes any left over.
 - **Activity metadata** (who wrote off hours in which thread, when), **urgent-override
   records**, finished held-message rows (who wrote to which conversation, when; no body),
-  labels and digest runs: deleted after ``activity_days`` (``QUIET_HOURS_ACTIVITY_RETENTION_DAYS``,
+  labels, digest runs, guarded decisions and approving reactions: deleted after
+  ``activity_days`` (``QUIET_HOURS_ACTIVITY_RETENTION_DAYS``,
   default 90 — long enough for a quarter's report on off-hours pressure, short enough that
   nobody's evening habits are kept for years; GDPR Art. 5(1)(c) and (e), data minimisation and
   storage limitation).
@@ -31,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.storage.models import (
     ActivityRow,
+    DecisionGuardRow,
+    DecisionReactionRow,
     DigestRow,
     HeldMessageRow,
     LabelRow,
@@ -89,6 +92,14 @@ class RetentionJob:
                 ),
             ),
             ("labels", delete(LabelRow).where(LabelRow.labelled_at < cutoff)),
+            (
+                "decision_guards",
+                delete(DecisionGuardRow).where(DecisionGuardRow.created_at < cutoff),
+            ),
+            (
+                "decision_reactions",
+                delete(DecisionReactionRow).where(DecisionReactionRow.reacted_at < cutoff),
+            ),
             ("digests", delete(DigestRow).where(DigestRow.period_end < cutoff)),
             ("thread_excerpts", delete(ThreadExcerptRow).where(ThreadExcerptRow.expires_at <= now)),
             (

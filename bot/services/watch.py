@@ -20,6 +20,7 @@ from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform, Delivered, DeliveryError
 from bot.services.audience import ConversationAudiences
 from bot.services.directory import policy_from_row
+from bot.services.guard import DecisionGuard, PendingGuard
 from bot.services.once import EventKey, claim_event
 from bot.storage.crypto import Cipher
 from bot.storage.repositories import (
@@ -51,6 +52,7 @@ class ChannelMessage:
     text: str
     is_thread_root: bool
     urgent: bool = False
+    message_id: str | None = None  # the message's own id (a reaction on it finds the thread)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class PendingLabel:
     opening: datetime | None
     claimed: bool
     text: str
+    guard: PendingGuard | None = None  # a decision guard whose reply is still to be posted
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,10 @@ class OffHoursWatcher:
         # a team with ``audience members``: its channels are off-hours while fewer than half of
         # their members are in their own hours (member lists asked of the platform, cached)
         self._audiences = ConversationAudiences.of_platforms(platforms)
+        #: the decision guard: off-hours decisions in watched channels stay open for a while
+        self.guard = DecisionGuard(
+            sessions=sessions, platforms=platforms, clock=clock, metrics=self._metrics
+        )
 
     async def _snapshot(self, platform: str, workspace: str) -> dict[str, _Watch]:
         key = (platform, workspace)
@@ -158,6 +165,18 @@ class OffHoursWatcher:
             workspace_id=workspace_id,
             conversation=message.conversation,
             policy=policy,
+        )
+
+    async def off_hours_in_watched(
+        self, platform: str, workspace: str, conversation: str, at: datetime
+    ) -> bool:
+        """Whether ``at`` is off-hours in a watched channel by its team's hours (from the
+        snapshot; no writes): where a reaction counts for the decision guard."""
+        watch = (await self._snapshot(platform, workspace)).get(conversation)
+        return (
+            watch is not None
+            and watch.policy.mode is not Mode.OFF
+            and not watch.policy.hours.is_open(at)
         )
 
     async def after_urgent(self, delivered: Delivered) -> None:
@@ -224,6 +243,7 @@ class OffHoursWatcher:
             # still off-hours now: a retried or late event must not mark a thread whose hours
             # have begun, with an "until" in the past.
             handled = message.at if self._clock is None else max(message.at, self._clock.now())
+            decided = looks_decided(message.text)
             still_off = not hours.is_open(handled)
             opening = hours.next_open(handled)
             await ActivityRepository(session).record(
@@ -234,8 +254,21 @@ class OffHoursWatcher:
                 person_id=message.author,
                 occurred_at=message.at,
                 is_thread_root=message.is_thread_root,
-                decision_signal=looks_decided(message.text),
+                decision_signal=decided,
+                message_id=message.message_id,
             )
+            guard = None
+            if decided:
+                guard = await self.guard.claim(
+                    session,
+                    platform=message.platform,
+                    workspace=workspace,
+                    team=team_row,
+                    policy=policy,
+                    conversation=message.conversation,
+                    thread=message.thread,
+                    at=message.at,
+                )
             line = excerpt(message.text)
             if self._cipher is not None and line:
                 await ExcerptRepository(session, self._cipher).remember(
@@ -270,10 +303,17 @@ class OffHoursWatcher:
                     when=format_instant(opening, hours.tz, policy.locale, now=handled),
                     count=hours.count if isinstance(hours, MembersHours) else 0,
                 )
-        return PendingLabel(message, workspace.id, opening, bool(claimed), text)
+        return PendingLabel(message, workspace.id, opening, bool(claimed), text, guard)
 
     async def label(self, pending: PendingLabel) -> Watched:
-        """Post the claimed label (after the acknowledgement: a platform call may be slow)."""
+        """Post the claimed label, then the decision guard's reply if one was claimed (after
+        the acknowledgement: a platform call may be slow)."""
+        watched = await self._label(pending)
+        if pending.guard is not None:
+            await self.guard.post(pending.guard)
+        return watched
+
+    async def _label(self, pending: PendingLabel) -> Watched:
         message, opening = pending.message, pending.opening
         if not pending.claimed or opening is None:
             return Watched(True, False, opening)

@@ -26,6 +26,7 @@ from bot.storage.types import UTCDateTime
 
 __all__ = [
     "DIGEST_STATES",
+    "GUARD_STATES",
     "HELD_STATES",
     "NAMING_CONVENTION",
     "SLACK_ENCRYPTED_COLUMNS",
@@ -33,6 +34,8 @@ __all__ = [
     "ActivityRow",
     "Base",
     "ConversationRow",
+    "DecisionGuardRow",
+    "DecisionReactionRow",
     "DigestRow",
     "HeldMessageRow",
     "InstallationRow",
@@ -65,6 +68,7 @@ NAMING_CONVENTION = {
 HELD_STATES = ("held", "delivering", "delivered", "cancelled", "failed")
 DIGEST_STATES = ("claimed", "posted", "empty", "failed")
 TEAM_MODES = ("hold", "label", "off")
+GUARD_STATES = ("open", "confirmed", "reopened")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -196,6 +200,8 @@ class TeamRow(Base):
     # whose hours decide for its channels: "team" (its policy) | "members" (half of each
     # channel's human members, each in their own hours)
     audience: Mapped[str] = mapped_column(String(8), default="team", server_default="team")
+    #: the decision guard's grace period in working minutes; 0 turns the guard off
+    guard_minutes: Mapped[int] = mapped_column(Integer, default=240, server_default="240")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -338,6 +344,59 @@ class ActivityRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     is_thread_root: Mapped[bool] = mapped_column(Boolean)
     decision_signal: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the message's own id, so a reaction on it finds its thread (the decision guard)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class DecisionGuardRow(Base):
+    """An off-hours decision kept open until the people who were away have had their say.
+
+    One per thread: the unique row is the cross-process claim that makes the guard reply go out
+    once (event retries, replicas). ``asked_at`` is the claim of the private question to the
+    leaders once the guard has ended. No text is stored.
+    """
+
+    __tablename__ = "decision_guards"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "conversation_id", "thread_id"),
+        _one_of("state", GUARD_STATES),
+        Index("ix_decision_guards_state_guard_until", "state", "guard_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = _workspace_fk()
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(255))
+    thread_id: Mapped[str] = mapped_column(String(255))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    guard_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: how many of the channel's members took no part in the thread (None: unknown)
+    away: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    platform_message_id: Mapped[str | None] = mapped_column(String(255))
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settled_by: Mapped[str | None] = mapped_column(String(255))
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DecisionReactionRow(Base):
+    """An approving reaction (✅ 👍) put on a message off hours in a watched channel: who and
+    on which message, so that two different people's make a decision (the decision guard)."""
+
+    __tablename__ = "decision_reactions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "conversation_id", "message_id", "person_id", "reaction"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = _workspace_fk()
+    conversation_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(255))
+    thread_id: Mapped[str] = mapped_column(String(255))
+    person_id: Mapped[str] = mapped_column(String(255))
+    reaction: Mapped[str] = mapped_column(String(64))
+    reacted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class ThreadExcerptRow(Base):

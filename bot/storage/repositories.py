@@ -432,9 +432,11 @@ class ActivityRepository:
         team_id: int | None = None,
         is_thread_root: bool = False,
         decision_signal: bool = False,
+        message_id: str | None = None,
     ) -> None:
         self._session.add(
             ActivityRow(
+                message_id=message_id,
                 workspace_id=workspace_id,
                 team_id=team_id,
                 conversation_id=conversation_id,

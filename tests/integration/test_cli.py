@@ -182,12 +182,22 @@ def test_demo_runs_a_week_in_the_sandbox(capsys: pytest.CaptureFixture[str]) -> 
         "[Sun 20:14 Europe/Oslo]     Quiet Hours replies in the thread: “No reply expected" in out
     )
     assert "(Slack delivers it twice): labels in the thread = 1" in out
+    assert (
+        "Quiet Hours guards the decision in the thread: “🛡️ This reads like a decision made "
+        "outside working hours. It stays open until Mon 12:00 Europe/Oslo"
+    ) in out
     assert "posted in #platform now, marked urgent: True" in out
     assert "messages delivered to her: 0" in out
     assert "[Mon 08:00 Europe/Oslo] Kari's hours begin: delivered to Kari “Kan du se på" in out
     assert "Digest for Platform: 2 threads, posted in 1 channel" in out
-    assert "2 messages from 2 people — it looks like something was decided" in out
+    assert (
+        "2 messages from 2 people — 🛡️ a decision made outside working hours, guarded "
+        "until Mon 12:00 Europe/Oslo; 2 people were away"
+    ) in out
     assert "“Skal vi bytte leverandør før nyttår?”" in out
+    assert "[Mon 12:00 Europe/Oslo] The guard ends: Lea is asked privately" in out
+    assert "Lea clicks Confirm decision → Confirmed." in out
+    assert "updated in place: “✅ Decision confirmed by <@U_LEA>" in out
 
 
 def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
@@ -217,6 +227,7 @@ def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
         "[Sun 20:14 Europe/Oslo]     Quiet Hours replies in the thread: “No reply expected" in out
     )
     assert "(Teams delivers it twice): labels in the thread = 1" in out
+    assert "guards the decision in the thread: “🛡️ This reads like a decision" in out
     assert "posted in the channel now: True" in out
     assert "messages delivered to her: 0" in out
     assert (
@@ -224,5 +235,5 @@ def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
         "“From Ola · written Fri 17:30 · Kan du se på kontrakten før mandag?” (once)"
     ) in out
     assert "Digest for Plattform: 2 threads, posted in 1 channel" in out
-    assert "2 messages from 2 people — it looks like something was decided" in out
+    assert "2 messages from 2 people — 🛡️ a decision made outside working hours" in out
     assert "WARNING" not in captured.err  # the demo's output is the timeline, nothing else

@@ -112,6 +112,29 @@ def seed(connection: Connection) -> dict[str, int]:
             updated_at=NOW,
         )
         insert(
+            "decision_guards",
+            workspace_id=ws,
+            team_id=team_id,
+            conversation_id=f"C_{mark}",
+            thread_id="1.1",
+            decided_at=NOW,
+            guard_until=NOW + timedelta(hours=4),
+            away=3,
+            state="open",
+            settled_by=f"U_{mark}",
+            created_at=NOW,
+        )
+        insert(
+            "decision_reactions",
+            workspace_id=ws,
+            conversation_id=f"C_{mark}",
+            message_id="1.1",
+            thread_id="1.1",
+            person_id=f"U_{mark}",
+            reaction="white_check_mark",
+            reacted_at=NOW,
+        )
+        insert(
             "labels",
             workspace_id=ws,
             conversation_id=f"C_{mark}",
@@ -275,7 +298,7 @@ async def test_the_erase_command_says_what_it_erased_in_one_line(
 
     assert await asyncio.to_thread(erase, "--workspace", GONE, "--yes") == 0
     out, err = capsys.readouterr()
-    assert out == "erased workspace slack:T_GONE: 18 rows, 1 held message among them\n"
+    assert out == "erased workspace slack:T_GONE: 20 rows, 1 held message among them\n"
     assert err == ""
     async with engine.connect() as connection:
         left = await connection.run_sync(snapshot)

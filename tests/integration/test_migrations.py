@@ -35,6 +35,8 @@ TABLES = {
     "slack_oauth_states",
     "thread_excerpts",
     "workspace_defaults",
+    "decision_guards",
+    "decision_reactions",
     "alembic_version",
 }
 

@@ -508,12 +508,13 @@ async def test_monday_digest_in_the_channel_links_each_thread(harness: SlackHarn
     harness.clock.set(MONDAY_0800)
     (run,) = await harness.digests.run_due()
     assert (run.posted, run.threads) == (1, 1)
-    digest = [m for m in harness.slack.posted("C_TEAM") if m.user == "U_QUIETBOT"]
+    posted = harness.slack.posted("C_TEAM")
+    digest = [m for m in posted if m.user == "U_QUIETBOT" and not m.thread_ts]
     assert len(digest) == 1
     shown = json.dumps(digest[0].blocks)
     assert f"https://sandbox.slack.com/archives/C_TEAM/p{root.replace('.', '')}" in shown
     assert "2 messages from 2 people" in shown
-    assert "something was decided" in shown
+    assert "a decision made outside working hours, guarded until Mon 12:00" in shown
     # the first line, with the mention made inert (a digest must not notify Kari)
     assert "> @kari, should we sign the Hansen contract?" in shown
     assert "Details follow" not in shown and "<@U_KARI" not in shown
@@ -533,7 +534,8 @@ async def test_monday_digest_privately_to_each_person_who_was_away(
     (run,) = await harness.digests.run_due()
     # the channel's members per the fake: everyone; Ola and Lea took part, so they get none
     assert run.posted == 2
-    assert [m for m in harness.slack.posted("C_TEAM") if m.user == "U_QUIETBOT"] == []
+    posted = harness.slack.posted("C_TEAM")
+    assert [m for m in posted if m.user == "U_QUIETBOT" and not m.thread_ts] == []
     assert harness.slack.posted("U_OLA") == [] and harness.slack.posted("U_LEAD") == []
     (kari,) = harness.slack.posted("U_KARI")
     assert kari.text.startswith("Mens du var borte")
@@ -547,5 +549,6 @@ async def test_monday_digest_rides_out_a_server_error(harness: SlackHarness) -> 
     harness.slack.faults.fail_next["chat.postMessage"] = [503, 429]
     (run,) = await harness.digests.run_due()
     assert run.posted == 1
-    digest = [m for m in harness.slack.posted("C_TEAM") if m.user == "U_QUIETBOT"]
+    posted = harness.slack.posted("C_TEAM")
+    digest = [m for m in posted if m.user == "U_QUIETBOT" and not m.thread_ts]
     assert len(digest) == 1

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.sandbox.slack_api import FakeSlack, Faults
+from adapters.sandbox.slack_api import FakeSlack, Faults, Message
 from adapters.slack.limits import MESSAGE_TEXT, block_kit_problems, view_problems
 from bot.storage.crypto import Cipher
 from bot.storage.repositories import (
@@ -129,3 +129,10 @@ async def install_workspace(
             person = await PersonRepository(session).get_or_create(workspace.id, leader, now=now)
             await teams.add_leader(row.id, person.id)
         return row.id
+
+
+def is_guard(message: Message) -> bool:
+    """The decision guard's reply in a thread (its blocks carry the guard's block ids)."""
+    return any(
+        str(block.get("block_id", "")).startswith("guard.") for block in message.blocks or []
+    )

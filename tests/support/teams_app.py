@@ -251,7 +251,7 @@ class TeamsHarness:
             graph=self.graph,
         )
         platforms: dict[str, ChatPlatform] = {"teams": self.platform}
-        watcher = OffHoursWatcher(
+        self.watcher = watcher = OffHoursWatcher(
             sessions=sessions, platforms=platforms, cipher=cipher, clock=self.clock
         )
         self.engine = DeliveryEngine(
@@ -273,7 +273,7 @@ class TeamsHarness:
             members={"teams": self.platform},
             seen=self.defaults.seen,
         )
-        digests = DigestService(
+        self.digests = digests = DigestService(
             sessions=sessions, platforms=platforms, clock=self.clock, owner="harness", cipher=cipher
         )
         self.bot = TeamsBot(

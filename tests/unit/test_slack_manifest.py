@@ -27,6 +27,8 @@ EVENT_SCOPES = {
     "message.channels": "channels:history",
     "message.groups": "groups:history",
     "message.im": "im:history",
+    "reaction_added": "reactions:read",
+    "reaction_removed": "reactions:read",
     "app_home_opened": None,
     "app_uninstalled": None,
     "tokens_revoked": None,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.domain.guard_view import format_grace
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import format_hours
 from bot.domain.markup import inert, plain
@@ -277,6 +278,7 @@ class CommandBase:
                 audience=translate(f"cmd.audience.{policy.audience.value}", locale),
             ),
         ]
+        lines.append(guard_summary(team.guard_minutes, locale))
         if team.preset:
             lines.append(translate("cmd.team.preset", locale, preset=team.preset))
         if last is not None and last.posted_at is not None:
@@ -292,3 +294,11 @@ class CommandBase:
         else:
             lines.append(translate("home.team.last_digest_none", locale))
         return "\n".join(lines)
+
+
+def guard_summary(minutes: int, locale: str) -> str:
+    """The team summary's line about the decision guard (``minutes`` 0: off)."""
+    if minutes <= 0:
+        return translate("cmd.team.guard_off", locale)
+    grace = format_grace(timedelta(minutes=minutes), locale)
+    return translate("cmd.team.guard", locale, grace=grace)

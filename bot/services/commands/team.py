@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.domain.guard import parse_grace
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.policy import Mode, ModeNotAllowedError, TeamPolicy, UrgentWho
 from bot.i18n import translate
 from bot.presets import PresetError, list_presets, load_preset
-from bot.services.commands.core import Caller
+from bot.services.commands.core import Caller, guard_summary
 from bot.services.commands.replies import (
     CHANNEL,
     CLOCK,
@@ -64,6 +65,8 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
             "urgent": self._team_urgent,
             "audience": self._team_audience,
             "publikum": self._team_audience,
+            "guard": self._team_guard,
+            "vakt": self._team_guard,
             "language": self._team_language,
             "språk": self._team_language,
         }
@@ -370,6 +373,21 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
             translate(
                 "cmd.team.urgent", locale, who=translate(f"cmd.urgent_who.{who.value}", locale)
             ),
+            locale=locale,
+        )
+
+    async def _team_guard(self, call: Invocation, caller: Caller, args: str) -> Reply:
+        """`team guard 4h|90m|off`: the decision guard's grace period, in working time."""
+        locale = caller.locale
+        try:
+            grace = parse_grace(args)
+        except ValueError:
+            return Reply.of(translate("cmd.team.guard_usage", locale), error=True, locale=locale)
+        minutes = 0 if grace is None else int(grace.total_seconds() // 60)
+        await self._update_team(caller, guard_minutes=minutes)
+        return Reply.of(
+            translate("cmd.team.saved", locale),
+            guard_summary(minutes, locale),
             locale=locale,
         )
 
