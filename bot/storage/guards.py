@@ -139,6 +139,37 @@ class GuardRepository:
         by_state = {str(state): int(count) for state, count in rows}
         return sum(by_state.values()), by_state.get("reopened", 0)
 
+    async def reopened_threads(
+        self, team_id: int, start: datetime, end: datetime
+    ) -> list[tuple[frozenset[str], datetime]]:
+        """Guarded decisions made in ``[start, end)`` and then reopened, each as (the people who
+        wrote in its thread off hours, when it was decided): the shape
+        ``bot.domain.insights.team_weeks`` takes for ``reopened``, so a figure built from fewer
+        than five people can be suppressed. No text."""
+        rows = await self._session.execute(
+            select(DecisionGuardRow.id, DecisionGuardRow.decided_at, ActivityRow.person_id)
+            .outerjoin(
+                ActivityRow,
+                (ActivityRow.workspace_id == DecisionGuardRow.workspace_id)
+                & (ActivityRow.conversation_id == DecisionGuardRow.conversation_id)
+                & (ActivityRow.thread_id == DecisionGuardRow.thread_id),
+            )
+            .where(
+                DecisionGuardRow.team_id == team_id,
+                DecisionGuardRow.state == "reopened",
+                DecisionGuardRow.decided_at >= start,
+                DecisionGuardRow.decided_at < end,
+            )
+        )
+        people: dict[int, set[str]] = {}
+        decided: dict[int, datetime] = {}
+        for guard_id, at, person in rows.all():
+            decided[guard_id] = at
+            found = people.setdefault(guard_id, set())
+            if person is not None:
+                found.add(str(person))
+        return [(frozenset(people[key]), decided[key]) for key in sorted(decided)]
+
 
 class ReactionRepository:
     """Approving reactions on messages in watched channels, counted per message."""

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.guards import GuardRepository, ReactionRepository
-from bot.storage.repositories import TeamRepository, WorkspaceRepository
+from bot.storage.repositories import ActivityRepository, TeamRepository, WorkspaceRepository
 
 Sessions = async_sessionmaker[AsyncSession]
 SUNDAY = datetime(2026, 11, 29, 19, 26, tzinfo=UTC)
@@ -82,6 +82,15 @@ async def test_settling_is_first_come_and_counts_are_aggregates(sessions: Sessio
         assert await guards.settle(second, "confirmed", by="U2", now=NOON)
         week = (SUNDAY - timedelta(days=6), SUNDAY + timedelta(days=1))
         assert await guards.counts(team_id, *week) == (3, 1)  # guarded, of them reopened
+        await ActivityRepository(session).record(
+            workspace_id=workspace_id,
+            team_id=team_id,
+            conversation_id="C1",
+            thread_id="1.1",
+            person_id="U7",
+            occurred_at=SUNDAY,
+        )
+        assert await guards.reopened_threads(team_id, *week) == [(frozenset({"U7"}), SUNDAY)]
         assert await guards.counts(team_id, SUNDAY + timedelta(days=1), NOON + timedelta(1)) == (
             0,
             0,
