@@ -225,3 +225,28 @@ async def test_a_sunday_decision_in_teams_is_guarded_until_monday_noon(
     assert "bekreftet av Lea" in card_text(shown) and buttons(shown) == []
     assert len(guard_posts(week, root["id"])) == 1
     assert week.connector.violations == []
+
+
+async def test_two_peoples_reactions_alone_make_a_decision_in_teams(week: TeamsHarness) -> None:
+    url = week.service_url
+    status, _ = await week.send(installation_update(url))
+    assert status == 202
+    week.clock.set(SUNDAY_2014)
+    text = "<p>Jeg deployer fredag kl 15 om ingen protesterer.</p>"
+    root = at(channel_message(url, text, sender=OLA), SUNDAY_2014)
+    assert (await week.send(root))[0] in (200, 202)
+    # one person's two reactions are one person, and a heart approves nothing
+    for kind, who in (("like", KARI), ("✅", KARI), ("heart", ANE)):
+        reacted = at(reaction(url, root, root["id"], kind, who), SUNDAY_2026)
+        assert (await week.send(reacted))[0] in (200, 202)
+    assert guard_posts(week, root["id"]) == []
+    second = at(reaction(url, root, root["id"], "like", ANE), SUNDAY_2026)
+    assert (await week.send(second))[0] in (200, 202)
+    assert (await week.send(second))[0] in (200, 202)  # Teams' retry: one effect
+    (posted,) = guard_posts(week, root["id"])
+    assert UNTIL in card_text(card_of(posted))
+    # anyone may reopen it; the card that comes back says so, without buttons
+    data = buttons(card_of(posted))[0]["data"]
+    thread = f"{CHANNEL};messageid={root['id']}"
+    answer = await week.click(card_action(url, "guard.reopen", data, sender=ANE, channel=thread))
+    assert "Åpnet for diskusjon igjen av Ane" in card_text(answer) and buttons(answer) == []
