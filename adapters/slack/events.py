@@ -268,7 +268,7 @@ class SlackEvents:
         person = user.get("id")
         if not isinstance(person, str) or user.get("is_bot") or user.get("deleted"):
             return
-        await self._defaults.refresh_quietly("slack", team, person)
+        await self._defaults.refresh_quietly("slack", team, person, profile_changed=True)
 
     async def _on_member_joined(self, body: dict[str, Any]) -> None:
         """Someone joined a channel: first sight of them, when it is."""

@@ -125,8 +125,12 @@ class PlatformDefaults:
         except Exception:  # a person's defaults never stop what they came to do
             log.warning("could not read a person's platform defaults", exc_info=True)
 
-    async def refresh(self, platform: str, workspace: str, person: str) -> bool:
-        """Read ``person``'s defaults now and store them; True when stored.
+    async def refresh(
+        self, platform: str, workspace: str, person: str, *, profile_changed: bool = False
+    ) -> bool:
+        """Read ``person``'s defaults now and store them; True when stored. The schedule is
+        always replaced; a stored zone, locale and name only when ``profile_changed`` (the
+        platform said so, e.g. Slack's ``user_change``), else they are only filled in.
 
         Raises :class:`DeliveryError` only when the platform says to slow down
         (``RATE_LIMITED``), so a batch can stop; other failures return False.
@@ -175,14 +179,17 @@ class PlatformDefaults:
                 locale=profile.locale,
                 hours_spec=spec,
                 own_days=hours.own_days if hours is not None else False,
+                profile_changed=profile_changed,
             )
         self._remember((platform, workspace, person), now)
         return True
 
-    async def refresh_quietly(self, platform: str, workspace: str, person: str) -> None:
+    async def refresh_quietly(
+        self, platform: str, workspace: str, person: str, *, profile_changed: bool = False
+    ) -> None:
         """:meth:`refresh` for someone waiting on the answer: never raises."""
         try:
-            await self.refresh(platform, workspace, person)
+            await self.refresh(platform, workspace, person, profile_changed=profile_changed)
         except Exception:
             log.info("could not read a person's platform defaults now; using what is stored")
 

@@ -51,19 +51,26 @@ class PlatformDefaultsRepository:
         locale: str | None,
         hours_spec: str | None,
         own_days: bool,
+        profile_changed: bool = False,
     ) -> PersonRow:
         """Record what the platform said now (creating the person at first sight).
 
-        A zone, locale or name the platform did not give keeps what is stored; the schedule is
-        replaced (None: the platform has none any more). ``hours_spec``/``hours_source`` — the
-        person's own choice — are not touched.
+        The schedule is replaced (None: the platform has none any more). A zone, locale or name
+        fills in what is missing, and replaces what is stored only when ``profile_changed``
+        (Slack's ``user_change``). ``hours_spec``/``hours_source`` — the person's own choice —
+        are never touched.
         """
         row = await PersonRepository(self._session).get_or_create(
             workspace_id, person, now=now, display_name=name, tz=tz, locale=locale
         )
-        row.tz = tz or row.tz
-        row.locale = locale or row.locale
-        row.display_name = name or row.display_name
+        if profile_changed:
+            row.tz = tz or row.tz
+            row.locale = locale or row.locale
+            row.display_name = name or row.display_name
+        else:
+            row.tz = row.tz or tz
+            row.locale = row.locale or locale
+            row.display_name = row.display_name or name
         row.platform_hours_spec = hours_spec
         row.platform_hours_days = own_days if hours_spec else False
         row.platform_read_at = now

@@ -279,14 +279,16 @@ async def test_slack_user_change_keeps_a_persons_own_hours(
     set_schedule(place, 8, 16)
     await place.command(place.colleague, "hours mon-fri 09:00-15:00")
     set_schedule(place, 10, 18)
-    await place.harness.event(_user_change(place.colleague, "Europe/Oslo"), "EvBO2")
+    place.harness.slack.users[place.colleague]["tz"] = "Europe/London"  # she moved, too
+    await place.harness.event(_user_change(place.colleague, "Europe/London"), "EvBO2")
 
-    async def reread() -> bool:
+    async def reread() -> bool:  # 10:00-18:00 in Oslo is 09:00-17:00 in London
         row = await person(sessions, place.colleague)
-        return "10:00-18:00" in (row.platform_hours_spec or "")
+        return row.platform_hours_spec == "mon-sun 09:00-17:00 tz Europe/London"
 
     await until_async(reread)
     colleague = await person(sessions, place.colleague)
+    assert colleague.tz == "Europe/London"  # her profile changed: her zone is read again
     assert (colleague.hours_spec, colleague.hours_source) == (
         "mon-fri 09:00-15:00 tz Europe/Oslo",
         "personal",
