@@ -16,12 +16,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.calendar import UnknownCountryError, validate_country
-from bot.domain.workspace_default import valid_zone
 from bot.i18n import translate
 from bot.presets import list_presets, load_preset
-from bot.services.commands import CommandService, Invocation
-from bot.services.commands.workspace import zone_named
+from bot.services.commands import CommandService
 from bot.storage.repositories import WorkspaceRepository
 from bot.storage.workspace_defaults import WorkspaceDefaultRepository
 
@@ -147,33 +144,11 @@ class WorkspaceDefaultForm:
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         team, person = _team(body), str((body.get("user") or {}).get("id") or "")
-        locale = await self._locale(team, person)
-        mode, tz, country = _field(view, "mode"), _field(view, "tz"), _field(view, "country")
-        # checked before anything is saved, so a refusal never leaves half a change behind
-        if valid_zone(zone_named(tz)) is None:
-            error = translate("cmd.workspace.bad_zone", locale, zone=tz[:60] or "—")
-            await ack(response_action="errors", errors={"tz": error})
+        form = {name: _field(view, name) for name in ("preset", "tz", "country", "mode")}
+        refused, why = await self._commands.change_default("slack", team, person, form)
+        if refused is not None:
+            await ack(response_action="errors", errors={refused: why[:150]})
             return
-        if country and country.lower() not in ("none", "ingen", "-"):
-            try:
-                validate_country(country.upper())
-            except UnknownCountryError:
-                error = translate("cmd.workspace.bad_country", locale, country=country[:20])
-                await ack(response_action="errors", errors={"country": error})
-                return
-        steps = [
-            ("preset", f"preset {_field(view, 'preset')}"),
-            ("tz", f"tz {tz}"),
-            ("country", f"country {country or 'none'}"),
-            ("mode", f"mode {mode} confirm" if mode == "off" else f"mode {mode}"),
-        ]
-        for block, words in steps:
-            reply = await self._commands.run(
-                Invocation("slack", team, person, "", f"workspace {words}")
-            )
-            if reply.error:
-                await ack(response_action="errors", errors={block: reply.sections[0].text[:150]})
-                return
         await ack()
         await self._republish(client, team, person)
 

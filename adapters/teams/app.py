@@ -226,7 +226,9 @@ class TeamsBot:
                 clock=clock,
                 can_post=can_post,
             )
-            self.agent.adaptive_card.action_execute(re.compile(r"^held\."))(self._on_card_action)
+            self.agent.adaptive_card.action_execute(re.compile(r"^(held|workspace)\."))(
+                self._on_card_action
+            )
             self.agent.invoke("composeExtension/submitAction")(self._on_compose_extension)
         self._remembered: TtlCache[tuple[str, str], str] = TtlCache(
             REMEMBER_SECONDS, monotonic or time.monotonic
@@ -298,6 +300,8 @@ class TeamsBot:
         if welcome is None:
             return
         card = reply_activity(welcome)
+        if self._interactions is not None:  # the default as a form, to change it right there
+            card = await self._interactions.default_form(card, info.tenant, welcome.locale)
         if info.kind != "dm" and self._private is not None:
             try:
                 await self._private(info.tenant, installer.id, card)

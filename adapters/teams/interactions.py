@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.teams.activities import ConversationInfo, Sender
+from adapters.teams.activities import ADAPTIVE_CARD, ConversationInfo, Sender
 from adapters.teams.cards import (
     EDIT_SAVE,
     Mode,
@@ -25,6 +25,7 @@ from adapters.teams.cards import (
     reply_activity,
     reply_card,
 )
+from adapters.teams.default_card import SAVE_VERB, with_default_form
 from adapters.teams.manifest import COMMANDS
 from adapters.teams.mentions import command_text
 from adapters.teams.platform import PLATFORM, TeamContext, current_team
@@ -39,11 +40,13 @@ from bot.services.commands import (
     held_buttons,
     split_command,
 )
+from bot.services.commands.workspace import FORM_FIELDS
 from bot.services.compose import ComposeService, NotAllowedError, NotInstalledError
 from bot.services.directory import zone_or_utc
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import PersonRepository, WorkspaceRepository
+from bot.storage.workspace_defaults import WorkspaceDefaultRepository
 
 __all__ = ["SEND_LATER", "TeamsInteractions"]
 
@@ -87,8 +90,43 @@ class TeamsInteractions:
         self, activity: Mapping[str, Any], info: ConversationInfo, who: Sender
     ) -> Json:
         """The answer (a message activity with a card) to a command in ``activity``."""
-        reply = await self.answer(command_text(activity), info, who)
-        return reply_activity(reply, names=await self._names(info, reply))
+        text = command_text(activity)
+        reply = await self.answer(text, info, who)
+        answer = reply_activity(reply, names=await self._names(info, reply))
+        verb, rest = split_command(text)
+        if verb == "workspace" and rest.lower() in ("", "show", "vis") and not reply.error:
+            answer = await self.default_form(answer, info.tenant, reply.locale)
+        return answer
+
+    async def default_form(self, activity: Json, tenant: str, locale: str) -> Json:
+        """``activity``'s card with the tenant default as a form to change it (when it has one)."""
+        async with self._sessions() as session:
+            workspace = await WorkspaceRepository(session).find(PLATFORM, tenant)
+            defaults = WorkspaceDefaultRepository(session)
+            row = await defaults.find(workspace.id) if workspace is not None else None
+        if row is None:
+            return activity
+        attachments = [
+            {**item, "content": with_default_form(item["content"], row, locale)}
+            if item.get("contentType") == ADAPTIVE_CARD
+            else item
+            for item in activity.get("attachments") or []
+        ]
+        return {**activity, "attachments": attachments}
+
+    async def save_default(
+        self, data: Mapping[str, Any], info: ConversationInfo, who: Sender
+    ) -> Json:
+        """The form on a `workspace` card was saved: the card that replaces it."""
+        locale, _ = await self._person(info.tenant, who.id, who.locale)
+        form = {name: str(data.get(name) or "").strip() for name in FORM_FIELDS}
+        team = TeamContext(info.team, info.service_url) if info.team else None
+        token = current_team.set(team)  # a team owner asking in their team may change it
+        try:
+            refused, text = await self._commands.change_default(PLATFORM, info.tenant, who.id, form)
+        finally:
+            current_team.reset(token)
+        return notice_card(text, locale, error=refused is not None)
 
     async def answer(self, text: str, info: ConversationInfo, who: Sender) -> Reply:
         verb, rest = split_command(text)
@@ -150,6 +188,8 @@ class TeamsInteractions:
         self, verb: str, data: Mapping[str, Any], info: ConversationInfo, who: Sender
     ) -> Json:
         """An ``Action.Execute`` on one of our cards: the card that replaces it."""
+        if verb == SAVE_VERB:
+            return await self.save_default(data, info, who)
         return await self._held_action(verb, data, info, who, mode="execute")
 
     async def _person(

@@ -280,7 +280,9 @@ async def test_urgent_into_a_channel_the_author_is_not_in_is_refused(
     assert await held_rows(sessions) == []
     # a member may
     kept = await harness.command("U_KARI", "later <#C_PRIVATE> hei")
-    assert "Levert nå." in texts(kept)  # no team watches C_PRIVATE: no quiet hours there
+    # no team watches C_PRIVATE: the workspace default does (Friday 17:30 is after its hours)
+    assert "Holdt tilbake" in texts(kept)
+    assert "Stilletiden i dette arbeidsområdet slutter man. 08:00" in texts(kept)
 
 
 async def test_the_compose_modal_refuses_a_channel_the_author_is_not_in(

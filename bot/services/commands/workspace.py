@@ -34,7 +34,46 @@ _CONFIRM = ("confirm", "bekreft", "yes", "ja")
 _NONE = ("none", "ingen", "-")
 
 
+FORM_FIELDS = ("preset", "tz", "country", "mode")
+
+
 class WorkspaceVerbs(CommandBase):
+    async def change_default(
+        self, platform: str, workspace: str, person: str, form: dict[str, str]
+    ) -> tuple[str | None, str]:
+        """A form's change to the workspace default (App Home, a Teams card): ``form`` holds
+        ``preset``, ``tz``, ``country`` (empty: none) and ``mode`` (``off`` in a form is the
+        explicit choice). The same verbs and checks as typed; zone and country are checked
+        before anything is saved, so a refusal leaves nothing half changed. Returns (the field
+        refused, why) or (None, the default in words)."""
+        locale = await self.locale_of(platform, workspace, person)
+        tz, country, mode = form.get("tz", ""), form.get("country", ""), form.get("mode", "")
+        if valid_zone(zone_named(tz)) is None:
+            return "tz", translate("cmd.workspace.bad_zone", locale, zone=tz[:60] or "—")
+        if country and country.lower() not in _NONE:
+            try:
+                validate_country(country.upper())
+            except UnknownCountryError:
+                why = translate("cmd.workspace.bad_country", locale, country=country[:20])
+                return "country", why
+        steps = {
+            "preset": f"preset {form.get('preset', '')}",
+            "tz": f"tz {tz}",
+            "country": f"country {country or 'none'}",
+            "mode": f"mode {mode} confirm" if mode == "off" else f"mode {mode}",
+        }
+        reply = None
+        for field_name, words in steps.items():
+            reply = await self._run_one(Invocation(platform, workspace, person, "", words))
+            if reply.error:
+                return field_name, reply.sections[0].text
+        assert reply is not None
+        return None, reply.text
+
+    async def _run_one(self, call: Invocation) -> Reply:
+        caller = await self._caller(call)
+        return await self._workspace(call, caller, call.text)
+
     async def _workspace_row(self, caller: Caller) -> WorkspaceDefaultRow:
         """The default; made from the caller's zone and language if the workspace has none
         (an install from before defaults existed, or a token-mode workspace)."""
