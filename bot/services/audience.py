@@ -33,6 +33,7 @@ from bot.services.access import MEMBERS_TTL, Membership, MembersSource
 from bot.services.directory import hours_of_person
 from bot.services.person_hours import workspace_default
 from bot.storage.models import PersonRow
+from bot.storage.repositories import TeamRepository, WorkspaceRepository
 
 __all__ = [
     "ConversationAudiences",
@@ -163,6 +164,29 @@ class ConversationAudiences:
             team=policy,
         )
         return policy.hours if found is None else found
+
+    async def prepare(
+        self,
+        session: AsyncSession,
+        *,
+        platform: str,
+        workspace: str,
+        conversation: str,
+        group: bool = False,
+    ) -> None:
+        """Ask the platform now what :meth:`widen` will need for ``conversation`` (its members,
+        the workspace's bots and zones), so that no platform call waits inside the caller's
+        write transaction; only for a group DM or a channel whose team chose ``audience
+        members``. Never raises for the platform (both lookups fail closed and are cached)."""
+        if not group:
+            found = await WorkspaceRepository(session).find(platform, workspace)
+            team = None
+            if found is not None:
+                team = await TeamRepository(session).for_channel(found.id, conversation)
+            if team is None or team.audience != AudienceKind.MEMBERS.value:
+                return
+        await self._membership(platform).members(workspace, conversation)
+        await self._people(platform, workspace)
 
     async def is_group_chat(self, platform: str, workspace: str, conversation: str) -> bool:
         """Whether the platform says ``conversation`` is a group DM (False when it cannot)."""

@@ -173,6 +173,15 @@ class ComposeService:
         group = recipient is None and await self.audiences.is_group_chat(
             platform, workspace, conversation
         )
+        if recipient is None:
+            async with self._sessions() as session:
+                await self.audiences.prepare(
+                    session,
+                    platform=platform,
+                    workspace=workspace,
+                    conversation=conversation,
+                    group=group,
+                )
         context = None
         if recipient is not None:
             await self._seen(platform, workspace, recipient)
