@@ -30,6 +30,7 @@ from bot.domain.insights import (
 )
 from bot.domain.policy import TeamPolicy
 from bot.domain.timeutil import local_date, resolve_wall_time
+from bot.storage.guards import GuardRepository
 from bot.storage.insight_queries import InsightQueries
 
 __all__ = [
@@ -138,6 +139,11 @@ class InsightService:
             queries = InsightQueries(session)
             written = await queries.team_activity(team_id, start, now)
             decisions = await queries.team_decisions(team_id, start, now)
+            reopened = (
+                await GuardRepository(session).reopened_threads(team_id, start, now)
+                if await queries.guard_on(team_id)
+                else None
+            )
             urgent = await queries.urgent_in(workspace_id, channels, start, now)
             held = await queries.held_in(workspace_id, channels, start, now)
         records = [Activity(person, at, tz) for person, at in written]
@@ -149,6 +155,7 @@ class InsightService:
             urgent=urgent,
             held=[HeldRecord(author, created, landed) for author, created, landed in held],
             decisions=decisions,
+            reopened=reopened,
             rest_day=policy.hours.days_off.is_rest_day,
         )
         return TeamInsight(team=policy.name, tz=tz, weeks=figures, grid=team_grid(records, tz))

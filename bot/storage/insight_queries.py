@@ -9,7 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import ActivityRow, HeldMessageRow, UrgentOverrideRow
+from bot.storage.models import (
+    ActivityRow,
+    DecisionGuardRow,
+    HeldMessageRow,
+    TeamRow,
+    UrgentOverrideRow,
+)
 
 __all__ = ["InsightQueries", "ThreadDecision"]
 
@@ -80,7 +86,8 @@ class InsightQueries:
     async def team_decisions(
         self, team_id: int, start: datetime, end: datetime
     ) -> list[ThreadDecision]:
-        """Off-hours threads that read like a decision: (who took part, first decision signal)."""
+        """Off-hours threads that read like a decision (a decision signal in the activity, or a
+        decision the guard kept open): (who wrote in the thread off hours, when decided)."""
         rows = await self._session.execute(
             select(
                 ActivityRow.conversation_id,
@@ -101,7 +108,28 @@ class InsightQueries:
             people[key].add(person)
             if signal and (key not in decided or at < decided[key]):
                 decided[key] = at
-        return [(frozenset(people[key]), at) for key, at in decided.items()]
+        guarded = await self._session.execute(
+            select(
+                DecisionGuardRow.conversation_id,
+                DecisionGuardRow.thread_id,
+                DecisionGuardRow.decided_at,
+            ).where(
+                DecisionGuardRow.team_id == team_id,
+                DecisionGuardRow.decided_at >= start,
+                DecisionGuardRow.decided_at < end,
+            )
+        )
+        for conversation, thread, at in guarded.all():
+            decided[(conversation, thread)] = at  # the guard's instant is the decision's
+        return [(frozenset(people.get(key, ())), at) for key, at in decided.items()]
+
+    async def guard_on(self, team_id: int) -> bool:
+        """Whether the team keeps off-hours decisions open (``team guard``), so reopened
+        decisions are tracked."""
+        minutes = await self._session.scalar(
+            select(TeamRow.guard_minutes).where(TeamRow.id == team_id)
+        )
+        return bool(minutes)
 
     async def urgent_in(
         self, workspace_id: int, conversations: Iterable[str], start: datetime, end: datetime

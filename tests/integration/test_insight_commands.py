@@ -18,7 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.crypto import Cipher
-from bot.storage.repositories import ActivityRepository, UrgentOverrideRepository
+from bot.storage.guards import GuardRepository
+from bot.storage.models import TeamRow, WorkspaceRow
+from bot.storage.repositories import (
+    ActivityRepository,
+    PersonRepository,
+    UrgentOverrideRepository,
+)
 from tests.support.slack import fake_slack, install_workspace
 from tests.support.slack_app import SlackHarness
 from tests.support.waiting import until
@@ -66,10 +72,6 @@ def texts(answer: dict[str, object]) -> str:
 async def wrote_at_night(sessions: Sessions, people: list[str]) -> None:
     """Each of ``people`` wrote twice in #C_TEAM on Tuesday night (metadata only)."""
     async with sessions() as session, session.begin():
-        from sqlalchemy import select
-
-        from bot.storage.models import TeamRow, WorkspaceRow
-
         workspace = (await session.scalars(select(WorkspaceRow))).one()
         team = (await session.scalars(select(TeamRow))).one()
         for person in people:
@@ -168,9 +170,6 @@ async def test_outside_your_own_hours_follows_your_platform_schedule(
     # though outside the team's (so it was recorded), and still night work
     await wrote_at_night(sessions, ["U_P0"])
     async with sessions() as session, session.begin():
-        from bot.storage.models import WorkspaceRow
-        from bot.storage.repositories import PersonRepository
-
         workspace = (await session.scalars(select(WorkspaceRow))).one()
         person = await PersonRepository(session).get_or_create(
             workspace.id, "U_P0", now=THURSDAY_NOON, tz="Europe/Oslo", locale="en"
@@ -182,3 +181,47 @@ async def test_outside_your_own_hours_follows_your_platform_schedule(
     assert "Messages outside your own hours: 0" in me
     assert "nights (21–06): 2" in me
     await until(lambda: harness.slack.shared_files("DU_P0"))
+
+
+async def decided_and_reopened(sessions: Sessions, people: list[str]) -> None:
+    """``people`` wrote in one thread on Tuesday night; the guard kept it open; reopened."""
+    async with sessions() as session, session.begin():
+        workspace = (await session.scalars(select(WorkspaceRow))).one()
+        team = (await session.scalars(select(TeamRow))).one()
+        for person in people:
+            await ActivityRepository(session).record(
+                workspace_id=workspace.id,
+                team_id=team.id,
+                conversation_id="C_TEAM",
+                thread_id="T-decided",
+                person_id=person,
+                occurred_at=TUESDAY_NIGHT,
+                is_thread_root=person == people[0],
+            )
+        guards = GuardRepository(session)
+        guard = await guards.claim(
+            workspace_id=workspace.id,
+            team_id=team.id,
+            conversation_id="C_TEAM",
+            thread_id="T-decided",
+            decided_at=TUESDAY_NIGHT,
+            guard_until=TUESDAY_NIGHT + timedelta(hours=14),
+            now=TUESDAY_NIGHT,
+        )
+        assert guard is not None
+        assert await guards.settle(guard.id, "reopened", by="U_LEAD", now=THURSDAY_NOON)
+
+
+@pytest.mark.parametrize(("people", "shown"), [(4, False), (5, True)])
+async def test_decisions_made_off_hours_and_reopened_need_five_people(
+    harness: SlackHarness, sessions: Sessions, people: int, shown: bool
+) -> None:
+    await decided_and_reopened(sessions, COLLEAGUES[:people])
+    answer = texts(await harness.command("U_LEAD", "team insight"))
+    if shown:
+        assert "Threads that seemed decided outside hours: 1" in answer
+        assert "Decisions reopened: 1" in answer
+    else:
+        assert "Threads that seemed decided outside hours: hidden (fewer than 5 people)" in answer
+        assert "Decisions reopened: hidden (fewer than 5 people)" in answer
+    await until(lambda: harness.slack.shared_files("DU_LEAD"))
