@@ -27,6 +27,7 @@ from bot.storage.models import (
     TeamLeaderRow,
     TeamRow,
     UrgentOverrideRow,
+    WorkspaceDefaultRow,
 )
 from bot.storage.outbox_leases import OPEN_STATES
 
@@ -130,6 +131,19 @@ async def erase_person(
         "urgent_overrides": delete(UrgentOverrideRow).where(
             UrgentOverrideRow.workspace_id == workspace_id, UrgentOverrideRow.sender_id == person
         ),
+        # who installed the app or last changed the workspace default is forgotten; it stays
+        "workspace_defaults": update(WorkspaceDefaultRow)
+        .where(
+            WorkspaceDefaultRow.workspace_id == workspace_id,
+            WorkspaceDefaultRow.installed_by == person,
+        )
+        .values(installed_by=None),
+        "workspace_defaults.changed_by": update(WorkspaceDefaultRow)
+        .where(
+            WorkspaceDefaultRow.workspace_id == workspace_id,
+            WorkspaceDefaultRow.changed_by == person,
+        )
+        .values(changed_by=None),
         "people": delete(PersonRow).where(
             PersonRow.workspace_id == workspace_id, PersonRow.external_id == person
         ),

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.storage.crypto import Cipher
-from bot.storage.models import Base, WorkspaceRow
+from bot.storage.models import Base, WorkspaceDefaultRow, WorkspaceRow
 from bot.storage.outbox import HeldMessageRepository
 from tests.integration import test_slack_commands as commands
 from tests.support.slack_app import SlackHarness
@@ -70,6 +70,19 @@ async def test_erase_asks_first_then_leaves_nothing_of_me(
     await harness.engine.run_until_idle()
     bodies = [m.body for m in harness.slack.posted("C_TEAM") if m.body != "Server down"]
     assert "Contract review" not in bodies and "Kari sin melding" in bodies
+
+
+async def test_erase_forgets_who_changed_the_workspace_default_and_keeps_the_default(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    changed = await harness.command("U_ADMIN", "workspace mode label")
+    assert "Saved." in texts(changed)
+    assert "workspace_defaults" in await rows_naming(sessions, "U_ADMIN")
+    await harness.command("U_ADMIN", "me erase confirm")
+    assert await rows_naming(sessions, "U_ADMIN") == {}
+    async with sessions() as session:
+        [default] = (await session.scalars(select(WorkspaceDefaultRow))).all()
+    assert (default.mode, default.changed_by) == ("label", None)
 
 
 async def test_erase_speaks_bokmal(harness: SlackHarness) -> None:
