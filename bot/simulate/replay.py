@@ -138,7 +138,7 @@ class Replay:
         self._team = DecisionSpans(ChannelAudience("", team=policy), open_until(policy.hours))
         # per conversation: the team's spans (channels in team mode), or a per-author chooser
         self._by_team: list[DecisionSpans | None] = []
-        self._by_author: list[DecisionSpans | _Direct | None] = []
+        self._by_author: list[DecisionSpans | _Direct | _Group | None] = []
         zones, tz = self.export.zones, policy.hours.tz
         for conversation in self.export.conversations:
             members = [m for m in conversation.members if m in zones]
@@ -146,13 +146,15 @@ class Replay:
                 direct = _Direct({m: self._spans_for_zone(zones[m]) for m in members}, self._team)
                 self._by_team.append(None)
                 self._by_author.append(direct)
-            elif members and (
-                conversation.kind == "mpim" or policy.audience is AudienceKind.MEMBERS
-            ):
+            elif members and conversation.kind == "mpim":
+                # a group DM is held for the people it reaches: its members but the author
+                by_member = {m: self._hours_for_zone(zones[m]) for m in members}
+                self._by_team.append(None)
+                self._by_author.append(_Group(conversation.id, by_member, policy, self._team))
+            elif members and policy.audience is AudienceKind.MEMBERS:
                 # as bot/services/audience.py widens it: each member's hours, the team's zone
                 hours = MembersHours.of([self._hours_for_zone(zones[m]) for m in members], tz)
-                group = conversation.kind == "mpim"
-                audience = MembersAudience(conversation.id, hours, policy, group=group)
+                audience = MembersAudience(conversation.id, hours, policy)
                 self._by_team.append(None)
                 self._by_author.append(DecisionSpans(audience, members_open_until(hours)))
             else:
@@ -358,6 +360,9 @@ class Replay:
         """How often the replay asked ``decide`` (or the members' sweep) rather than a span."""
         spans = [self._team, *self._person_spans.values()]
         spans += [s for s in self._by_author if isinstance(s, DecisionSpans)]
+        for group in self._by_author:
+            if isinstance(group, _Group):
+                spans += group.spans()
         return sum(s.misses for s in spans)
 
     def waves(self) -> list[tuple[float, dict[int, int]]]:
@@ -377,6 +382,38 @@ _Author = tuple[
 
 def _instant(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+class _Group:
+    """A group DM: half of the members other than the author, each in their own hours
+    (``MembersAudience`` with ``group=True``); one remembered span per author."""
+
+    __slots__ = ("_by_author", "_conversation", "_fallback", "_hours", "_policy")
+
+    def __init__(
+        self,
+        conversation: str,
+        hours: dict[str, WorkingHours],
+        policy: TeamPolicy,
+        fallback: DecisionSpans,
+    ) -> None:
+        self._conversation, self._hours, self._policy = conversation, hours, policy
+        self._fallback = fallback
+        self._by_author: dict[str, DecisionSpans] = {}
+
+    def at(self, ts: float, author: str) -> tuple[int, float | None]:
+        spans = self._by_author.get(author)
+        if spans is None:
+            others = [hours for member, hours in self._hours.items() if member != author]
+            if not others:
+                return self._fallback.at(ts)
+            members = MembersHours.of(others, self._policy.hours.tz)
+            audience = MembersAudience(self._conversation, members, self._policy, group=True)
+            spans = self._by_author[author] = DecisionSpans(audience, members_open_until(members))
+        return spans.at(ts)
+
+    def spans(self) -> list[DecisionSpans]:
+        return list(self._by_author.values())
 
 
 class _Direct:

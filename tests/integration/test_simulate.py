@@ -409,3 +409,28 @@ def test_holidays_of_another_country(tmp_path: Path, holidays: tuple[str, ...], 
     assert report["policy"]["holidays"] == ("SE" if holidays else "NO")
     if held:  # to Wednesday 08:00 in Oslo (07:00 UTC)
         assert report["landing"]["peak"]["at"] == "2026-01-07T07:00:00Z"
+
+
+def test_a_group_dm_waits_for_half_of_the_others(tmp_path: Path) -> None:
+    """Alice in Oslo, David and Erin in New York. At 03:00 in New York (09:00 in Oslo) David
+    writes: of the two it reaches, Alice is at work, which is half. At 07:30 in Oslo (01:30 in
+    New York) Alice writes: nobody else is, until New York's 08:00 (13:00 UTC)."""
+    people = {"UALICE01": OSLO, "UDAVID04": "America/New_York", "UERIN005": "America/New_York"}
+    export = write_export(
+        tmp_path / "mpim.zip",
+        users=people,
+        channels={},
+        mpims={
+            "mpdm-alice--david--erin-1": (
+                list(people),
+                [
+                    message("UDAVID04", "2026-03-02 03:00", "early", zone="America/New_York"),
+                    message("UALICE01", "2026-03-03 07:30", "before eight"),
+                ],
+            )
+        },
+    )
+    report = simulate(tmp_path, export, "--policy", "norway-aml")
+    assert report["totals"]["held"] == 1
+    assert report["landing"]["peak"]["at"] == "2026-03-03T13:00:00Z"
+    assert report["channels"][0]["kind"] == "group_dm"

@@ -30,12 +30,13 @@ def write_export(
     channels: dict[str, list[dict[str, Any]]],
     members: dict[str, list[str]] | None = None,
     dms: dict[str, tuple[list[str], list[dict[str, Any]]]] | None = None,
+    mpims: dict[str, tuple[list[str], list[dict[str, Any]]]] | None = None,
     extra: dict[str, bytes] | None = None,
     leave_out: tuple[str, ...] = (),
 ) -> Path:
     """Write a zip: ``users`` maps id to zone, ``channels`` a name to its messages (filed by
-    UTC date as Slack does), ``dms`` an id to (members, messages); ``extra`` adds raw files,
-    ``leave_out`` drops listing files (``users.json`` …)."""
+    UTC date as Slack does), ``dms`` an id (``mpims`` a name) to (members, messages);
+    ``extra`` adds raw files, ``leave_out`` drops listing files (``users.json`` …)."""
     listing = {
         "users.json": [{"id": uid, "name": uid.lower(), "tz": tz} for uid, tz in users.items()],
         "channels.json": [
@@ -54,6 +55,15 @@ def write_export(
             for item in items:
                 day = datetime.fromtimestamp(float(item["ts"]), UTC).date().isoformat()
                 files[f"{dm}/{day}.json"].append(item)
+    if mpims:  # group DMs, filed under their names
+        listing["mpims.json"] = [
+            {"id": f"G{n:04d}", "name": name, "members": people}
+            for n, (name, (people, _)) in enumerate(mpims.items())
+        ]
+        for name, (_, items) in mpims.items():
+            for item in items:
+                day = datetime.fromtimestamp(float(item["ts"]), UTC).date().isoformat()
+                files[f"{name}/{day}.json"].append(item)
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in listing.items():
             if name not in leave_out:
