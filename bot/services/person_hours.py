@@ -103,4 +103,8 @@ async def person_audience(
         hours=resolved.hours if resolved is not None else None,
         locale=(row.locale if row else None) or "en",
     )
-    return PersonAudience(person, team if team is not None else default)
+    policy = team if team is not None else default
+    if policy is not None and policy.mode is Mode.LABEL and Mode.HOLD in policy.allowed_modes:
+        # a private message has no thread to label: it waits, as a direct message does
+        policy = policy.with_changes(mode=Mode.HOLD)
+    return PersonAudience(person, policy)
