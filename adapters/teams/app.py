@@ -64,6 +64,7 @@ from adapters.teams.gate import Gate
 from adapters.teams.guard_actions import guard_card_action
 from adapters.teams.interactions import TeamsInteractions
 from adapters.teams.platform import PLATFORM
+from adapters.teams.settings import PREFIX as SETTINGS
 from adapters.teams.watching import watch_channel_message, watch_reaction
 from bot.clock import Clock
 from bot.domain.hours_syntax import format_hours
@@ -226,7 +227,7 @@ class TeamsBot:
                 clock=clock,
                 can_post=can_post,
             )
-            self.agent.adaptive_card.action_execute(re.compile(r"^(held|workspace)\."))(
+            self.agent.adaptive_card.action_execute(re.compile(r"^(held|workspace|settings)\."))(
                 self._on_card_action
             )
             self.agent.invoke("composeExtension/submitAction")(self._on_compose_extension)
@@ -450,6 +451,8 @@ class TeamsBot:
             verb = str(action.get("verb") or "")
             if info is None or who is None or self._interactions is None:
                 card = notice_card(translate("cmd.error", locale), locale, error=True)
+            elif verb.startswith(SETTINGS):  # the settings card, in place
+                card = await self._interactions.settings.action(verb, _mapping(data), info, who)
             else:
                 card = await self._interactions.card_action(verb, _mapping(data), info, who)
         except Exception:

@@ -29,6 +29,7 @@ from adapters.teams.default_card import SAVE_VERB, with_default_form
 from adapters.teams.manifest import COMMANDS
 from adapters.teams.mentions import command_text
 from adapters.teams.platform import PLATFORM, TeamContext, current_team
+from adapters.teams.settings import TeamsSettings, is_settings
 from bot.clock import Clock
 from bot.i18n import format_instant, normalize_locale, translate
 from bot.services.commands import (
@@ -83,6 +84,9 @@ class TeamsInteractions:
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock
+        self.settings = TeamsSettings(
+            commands=commands, sessions=sessions, answer=self.answer, card_action=self.card_action
+        )
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -91,6 +95,8 @@ class TeamsInteractions:
     ) -> Json:
         """The answer (a message activity with a card) to a command in ``activity``."""
         text = command_text(activity)
+        if is_settings(split_command(text)[0]):
+            return await self.settings.activity(info, who)
         reply = await self.answer(text, info, who)
         answer = reply_activity(reply, names=await self._names(info, reply))
         verb, rest = split_command(text)
