@@ -3,9 +3,11 @@
 It plays a region's ``serviceUrl`` with a path, as Teams' are (``…/emea/``): it accepts what the
 app posts to ``/v3/conversations/…`` (activities, replies, new 1:1 chats), answers member
 look-ups from a roster, and serves Outlook working hours at ``/v1.0/users/{id}/mailboxSettings/
-workingHours``. Every call is recorded, so the demo and the tests can say exactly what the app
+workingHours`` and a channel's messages (what it accepted there) at ``/v1.0/teams/{id}/channels/
+{id}/messages``. Every call is recorded, so the demo and the tests can say exactly what the app
 sent, where and when. It can refuse a conversation the bot is not in (403, as Teams does), insist
-on a bearer token, and answer 429 + ``Retry-After`` or 5xx on demand.
+on a bearer token, answer 429 + ``Retry-After`` or 5xx on demand, and accept a post but drop the
+connection before answering (``lose_answers``).
 
 ``quiet-hours demo --platform teams`` runs the app against it; the tests add schema checks.
 """
@@ -16,6 +18,7 @@ import itertools
 import json
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -46,6 +49,7 @@ class Call:
     authorization: str | None
     status: int = 200
     answer_id: str | None = None  # the id the connector answered with (activity or chat)
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
 
 @dataclass
@@ -70,6 +74,10 @@ class SandboxConnector:
     working_hours: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: conversations the bot is not a member of: Teams refuses everything there with 403
     outsider: set[str] = field(default_factory=set)
+    #: Graph may read channel messages (the team granted ``ChannelMessage.Read.Group``)
+    channel_read: bool = True
+    #: the next this many posts are accepted, but the connection drops before the answer
+    lose_answers: int = 0
     #: activities larger than this (UTF-16 bytes) are refused with 413, as Teams does
     max_bytes: int = MAX_MESSAGE_BYTES
     too_big: int = 0  # how many were refused so
@@ -98,6 +106,9 @@ class SandboxConnector:
         app.router.add_get(base + "/{conversation}/members/{member}", self._member)
         app.router.add_get(base + "/{conversation}/pagedmembers", self._paged)
         app.router.add_get("/v1.0/users/{user}/mailboxSettings/workingHours", self._hours)
+        messages = "/v1.0/teams/{team}/channels/{channel}/messages"
+        app.router.add_get(messages, self._channel_messages)
+        app.router.add_get(messages + "/{root}/replies", self._channel_messages)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -186,6 +197,9 @@ class SandboxConnector:
             self.violations.append(f"{request.path}: {problem}")
         call.status = 201 if request.method == "POST" else 200
         call.answer_id = call.reply_to if request.method == "PUT" else str(next(_ids))
+        if self.lose_answers > 0 and request.transport is not None:
+            self.lose_answers -= 1  # accepted, but the answer never reaches the app
+            request.transport.close()
         return web.json_response({"id": call.answer_id}, status=call.status)
 
     async def _create(self, request: web.Request) -> web.Response:
@@ -222,6 +236,49 @@ class SandboxConnector:
         page: dict[str, Any] = {"members": roster[start : start + size]}
         if start + size < len(roster):
             page["continuationToken"] = str(start + size)
+        return web.json_response(page)
+
+    async def _channel_messages(self, request: web.Request) -> web.Response:
+        """Graph's channel messages (or one thread's replies), newest first, 50 a page:
+        what the connector accepted there, each card as its JSON text, as Graph shows it."""
+        self.calls.append(
+            Call("GET", request.path, None, None, None, request.headers.get("Authorization"))
+        )
+        if not self.channel_read:
+            error = {"code": "Forbidden", "message": "Missing role permissions on the request."}
+            return web.json_response({"error": error}, status=403)
+        channel, root = request.match_info["channel"], request.match_info.get("root")
+        found = []
+        for call in reversed(self.posted()):
+            base, _, thread = (call.conversation or "").partition(";messageid=")
+            if base != channel or call.method != "POST" or call.answer_id is None:
+                continue
+            if (thread or call.reply_to or None) != root:
+                continue
+            found.append(
+                {
+                    "id": call.answer_id,
+                    "replyToId": root,
+                    "messageType": "message",
+                    "createdDateTime": call.at,
+                    "lastModifiedDateTime": call.at,
+                    "body": {"contentType": "html", "content": str(call.body.get("text") or "")},
+                    "attachments": [
+                        {
+                            "contentType": item.get("contentType"),
+                            "content": json.dumps(item.get("content")),
+                        }
+                        for item in call.body.get("attachments") or []
+                    ],
+                }
+            )
+        start = int(request.query.get("$skiptoken") or 0)
+        size = min(int(request.query.get("$top") or 20), 50)
+        page: dict[str, Any] = {"value": found[start : start + size]}
+        if start + size < len(found):
+            page["@odata.nextLink"] = str(
+                request.url.update_query({"$skiptoken": str(start + size)})
+            )
         return web.json_response(page)
 
     async def _hours(self, request: web.Request) -> web.Response:

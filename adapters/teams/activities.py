@@ -39,6 +39,9 @@ SUMMARY_LIMIT = 200
 #: The key in ``channelData`` under which we tag what we post with the held message's id.
 TAG_KEY = "quietHours"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+#: A held message card's first element has the ``id`` ``qh-<held id>``: the tag as Microsoft
+#: Graph shows it (Graph returns cards, never ``channelData``; ``adapters.teams.tagged``).
+TAG_PREFIX = "qh-"
 
 #: Teams' conversation types onto the kinds the ``conversations`` table uses for every platform.
 _KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
@@ -290,6 +293,8 @@ def held_message_activity(
     # The byline is an element of its own, first; the author's words are plain text after it
     # (never markdown, links or mentions), so they cannot imitate or disguise anything.
     items: list[Json] = [user_text_block(byline, isSubtle=True, size="Small")]
+    if tag is not None:  # what Graph shows of our tag (``adapters.teams.tagged``)
+        items[0]["id"] = TAG_PREFIX + tag
     if urgent and urgent_label:
         items.append(
             {"type": "TextBlock", "text": urgent_label, "color": "Attention", "weight": "Bolder"}

@@ -159,3 +159,21 @@ class GraphClient:
             log.info("Graph could not be reached for working hours")
             return None
         return parse_working_hours(body) if isinstance(body, dict) else None
+
+    async def get_json(self, url: str) -> tuple[int, Any]:
+        """``GET url`` with the bot's token: the status and the JSON body (0 and None when
+        Graph could not be reached or said nothing readable)."""
+        try:
+            token = await self._tokens.token()
+        except DeliveryError:
+            return 0, None
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            async with self._session.get(url, headers=headers) as response:
+                if response.status != 200:
+                    return response.status, None
+                return 200, await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return 0, None

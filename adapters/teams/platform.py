@@ -4,12 +4,12 @@ A bot can only post where it holds a conversation reference (stored by ``adapter
 when it is installed or spoken to), and never as a user: a held message is posted by the bot
 as an Adaptive Card that names its author ("From Kari · written Sun 21:14").
 
-Exactly once: the connector gives bots no history to search, so ``find_tagged`` cannot ask
-Teams. Instead the activity id is written to the held message's row (``note_posted``) the
-moment the connector returns it, before the engine records the delivery in its next batch; a
-new owner of the row finds it there. What remains is a post whose response never arrived (a
-timeout after Teams accepted it): that can repeat once, and the ``channelData`` tag on every
-post lets a later Graph-based check (``ChannelMessage.Read.Group``) find it.
+Exactly once: the connector gives bots no history to search. The activity id is written to
+the held message's row (``note_posted``) the moment the connector returns it, before the engine
+records the delivery in its next batch; a new owner of the row finds it there. A post whose
+answer never arrived (a timeout after Teams accepted it) is looked for in its channel through
+Microsoft Graph (``adapters.teams.tagged``, needs ``ChannelMessage.Read.Group``); in chats and
+1:1 chats, which the app cannot read, it can repeat once.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from adapters.teams.connector import BotConnector
 from adapters.teams.digest_card import fitted_digest_activity, place_name, thread_link
 from adapters.teams.graph import GraphClient, hours_spec, same_zone
 from adapters.teams.guard_posting import TeamsGuardPosting
+from adapters.teams.tagged import find_channel_post
 from bot.clock import Clock
 from bot.domain.digest import DigestView
 from bot.i18n import format_instant
@@ -308,13 +309,37 @@ class TeamsPlatform(TeamsGuardPosting):
             log.warning("could not note the posted id of %s", tag, exc_info=True)
 
     async def find_tagged(self, workspace: str, conversation: str, tag: str) -> str | None:
-        """Our own record of what was posted for ``tag`` (Teams has no history to search)."""
+        """What was posted for ``tag``: our own record first, then — in a team's channel the
+        app may read (``ChannelMessage.Read.Group``) — the channel itself, through Graph
+        (:mod:`adapters.teams.tagged`); chats cannot be read, so there it is our record only."""
         posted = self._posted.get(tag)
         if posted is not None:
             return posted
         async with self._sessions() as session:
             row = await HeldMessageRepository(session, self._cipher).get(tag)
-        return None if row is None else row.platform_message_id
+        if row is None or row.platform_message_id is not None or self._graph is None:
+            return None if row is None else row.platform_message_id
+        channel, root = split_thread(conversation)
+        if channel.startswith(_PERSON_PREFIXES):
+            return None  # someone's 1:1 chat: no read permission there
+        try:
+            target = await self._target(workspace, channel)
+        except DeliveryError:
+            return None
+        group = target.reference.get("aadGroupId")
+        if target.kind != "channel" or not isinstance(group, str):
+            return None
+        found = await find_channel_post(
+            self._graph,
+            group=group,
+            channel=channel,
+            root=row.thread_id or root,
+            tag=tag,
+            written_at=row.created_at,
+        )
+        if found is not None:
+            log.info("held message %s was already in its channel (Graph): not posted again", tag)
+        return found
 
     async def send_private(self, workspace: str, person: str, activity: Mapping[str, Any]) -> str:
         """Any activity (an answer card) into the bot's 1:1 chat with the person."""
