@@ -76,6 +76,9 @@ class Faults:
     workspace_rate: float | None = None  # chat.postMessage per second, whole workspace
     workspace_burst: float = 20.0
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # method -> statuses to answer
+    #: the next this many chat.postMessage calls are carried out, but the connection drops
+    #: before the answer (a post Slack made whose answer the app never got)
+    lose_answers: int = 0
     seed: int = 1
 
 
@@ -388,6 +391,14 @@ class FakeSlack:
         return params
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        response = await self._answer(request)
+        lost = request.match_info["method"] == "chat.postMessage" and self.faults.lose_answers > 0
+        if lost and response.status == 200 and request.transport is not None:
+            self.faults.lose_answers -= 1
+            request.transport.close()
+        return response
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         params = await self._params(request)
         auth = request.headers.get("Authorization", "")

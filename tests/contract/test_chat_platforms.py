@@ -7,8 +7,9 @@ Each case is the real adapter over real HTTP against its platform's stand-in:
 - ``sandbox``: what ``quiet-hours demo`` runs — the same :class:`SlackPlatform` class, but
   composed by ``build_runtime`` from the demo's settings against the demo's :class:`FakeSlack`
   (no spec validator, message timestamps following the demo clock, its own SQLite database);
-- ``teams-sqlite`` / ``teams-postgresql``: :class:`TeamsPlatform` against the fake Bot Connector,
-  with the conversation references an install leaves in the database.
+- ``teams-sqlite`` / ``teams-postgresql``: :class:`TeamsPlatform` against the fake Bot Connector
+  (which also plays Graph's channel messages), with the conversation references an install
+  leaves in the database.
 
 A test reads what the platform *shows* through the case (``messages``, ``private_to``), never
 through the adapter, so each adapter is judged by the same observations.
@@ -36,6 +37,7 @@ from adapters.sandbox.slack_api import FakeSlack
 from adapters.slack.platform import DELIVERY_EVENT, SlackPlatform
 from adapters.teams.activities import conversation_info, delivery_tag
 from adapters.teams.connector import BotConnector, StaticToken
+from adapters.teams.graph import GraphClient
 from adapters.teams.platform import TeamsPlatform
 from bot.bootstrap import build_runtime
 from bot.clock import FixedClock
@@ -107,6 +109,11 @@ class Case(ABC):
     def fail_next(self, status: int) -> None: ...
 
     @abstractmethod
+    def lose_next_answer(self) -> None:
+        """The platform carries out the next post, but its answer never reaches the app."""
+        ...
+
+    @abstractmethod
     def gone(self) -> None:
         """The platform stops accepting posts in ``channel`` (archived, deleted)."""
         ...
@@ -154,6 +161,10 @@ class SlackCase(Case):
     def fail_next(self, status: int) -> None:
         assert self.slack is not None
         self.slack.faults.fail_next.setdefault("chat.postMessage", []).append(status)
+
+    def lose_next_answer(self) -> None:
+        assert self.slack is not None
+        self.slack.faults.lose_answers = 1
 
     def gone(self) -> None:
         assert self.slack is not None
@@ -257,6 +268,10 @@ class TeamsCase(Case):
         assert self.connector is not None
         self.connector.fail_next(status, retry_after="2" if status == 429 else None)
 
+    def lose_next_answer(self) -> None:
+        assert self.connector is not None
+        self.connector.lose_answers = 1
+
     def gone(self) -> None:
         assert self.connector is not None
         self.connector.fail_next(404, code="ConversationNotFound")
@@ -287,7 +302,8 @@ class TeamsCase(Case):
 
     async def reopened(self) -> ChatPlatform:
         assert self.sessions is not None and self.cipher is not None
-        platform = _teams_platform(self.sessions, self.cipher)
+        assert self.connector is not None
+        platform = _teams_platform(self.sessions, self.cipher, self.connector.graph_url)
         self.closers.append(platform.close)
         return platform
 
@@ -295,12 +311,14 @@ class TeamsCase(Case):
 _roots = iter(range(1_800_000_000_000, 1_900_000_000_000))
 
 
-def _teams_platform(sessions: Sessions, cipher: Cipher) -> TeamsPlatform:
+def _teams_platform(sessions: Sessions, cipher: Cipher, graph_url: str) -> TeamsPlatform:
+    """The platform as ``serve`` builds it, Graph (played by the fake connector) included."""
     return TeamsPlatform(
         sessions=sessions,
         cipher=cipher,
         connector=BotConnector(tokens=StaticToken(TEAMS_TOKEN), timeout=5),
         clock=FixedClock(MONDAY_0800),
+        graph=GraphClient(tokens=StaticToken("graph-token"), base_url=graph_url),
     )
 
 
@@ -334,7 +352,7 @@ async def _teams_case(sessions: Sessions) -> TeamsCase:
             locale="nb-NO",
         )
         workspace_id = workspace.id
-    platform = _teams_platform(sessions, cipher)
+    platform = _teams_platform(sessions, cipher, connector.graph_url)
     return TeamsCase(
         platform=platform,
         workspace=TENANT,
@@ -437,6 +455,36 @@ async def test_a_posted_message_is_found_by_its_tag_after_a_restart(case: Case) 
     again = await case.reopened()
     assert await again.find_tagged(case.workspace, case.channel, tag) == posted.message_id
     assert await again.find_tagged(case.workspace, case.channel, other) is None
+
+
+async def test_a_post_whose_answer_was_lost_is_found_by_its_tag(case: Case) -> None:
+    """The platform took the post but the app never heard: the tag finds it, so the engine
+    records it instead of posting again (Teams: in a channel the app may read, via Graph)."""
+    tag = await case.tag()
+    case.lose_next_answer()
+    with pytest.raises(DeliveryError) as failed:
+        await case.platform.post(
+            OutgoingMessage(
+                workspace=case.workspace,
+                conversation=case.channel,
+                text="Møte?",
+                tag=tag,
+                author=case.person,
+            )
+        )
+    assert failed.value.kind is DeliveryErrorKind.TRANSIENT
+    [seen] = case.messages(case.channel)  # it is there all the same
+    again = await case.reopened()
+    assert await again.find_tagged(case.workspace, case.channel, tag) == seen.id
+
+
+async def test_a_workspace_cannot_post_into_another_workspaces_conversation(case: Case) -> None:
+    with pytest.raises(DeliveryError) as failed:
+        await case.platform.post(
+            OutgoingMessage(workspace="T_SOMEONE_ELSE", conversation=case.channel, text="x")
+        )
+    assert failed.value.kind is DeliveryErrorKind.PERMANENT
+    assert case.messages(case.channel) == []
 
 
 @pytest.mark.parametrize(
