@@ -283,33 +283,47 @@ class TeamsBot:
         else:
             who = sender(activity)
             await self._remember(activity, person=who)
-            await self._welcome(context, activity, who)
+            welcomed = await self._welcome(context, activity, who)
             await self._adopt_team(activity, who)
+            if not welcomed:
+                await self._greet(context, activity, who)
+
+    async def _greet(self, context: TurnContext, activity: Json, who: Sender | None) -> None:
+        """Someone added the app for themselves (its 1:1 chat) after the tenant's first install:
+        their own settings card is the greeting."""
+        info = conversation_info(activity)
+        if self._interactions is None or who is None or info is None or info.kind != "dm":
+            return
+        if activity.get("action") != "add":  # an upgrade greets no one again
+            return
+        card = await self._interactions.settings.activity(info, who)
+        await context.send_activity(Activity.model_validate(card))
 
     async def _welcome(
         self, context: TurnContext, activity: Json, installer: Sender | None
-    ) -> None:
+    ) -> bool:
         """The tenant default from the installer's zone and locale (Teams' clientInfo), made
         once; the first install also gets a welcome card showing it, in the installer's 1:1
-        chat (or, when that cannot be opened, where the app was added)."""
+        chat (or, when that cannot be opened, where the app was added). True when it was sent."""
         info = conversation_info(activity)
         if self._onboarding is None or info is None or installer is None:
-            return
+            return False
         welcome = await self._onboarding.installed(
             PLATFORM, info.tenant, installer=installer.id, tz=installer.tz, locale=installer.locale
         )
         if welcome is None:
-            return
+            return False
         card = reply_activity(welcome)
         if self._interactions is not None:  # the default as a form, to change it right there
             card = await self._interactions.default_form(card, info.tenant, welcome.locale)
         if info.kind != "dm" and self._private is not None:
             try:
                 await self._private(info.tenant, installer.id, card)
-                return
+                return True
             except DeliveryError as error:
                 log.info("could not open the installer's 1:1 chat (%s)", error.code)
         await context.send_activity(Activity.model_validate(card))
+        return True
 
     async def _adopt_team(self, activity: Json, installer: Sender | None) -> None:
         """Added to a Teams team: the team gets a policy (the tenant default's preset and

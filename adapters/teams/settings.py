@@ -3,7 +3,8 @@
 ``settings`` (bokmål ``innstillinger``) in the bot's 1:1 chat — or anywhere; the answer is
 private — shows the person's own view, built by the same :class:`HomeService` as App Home: their
 hours (a field and *Save hours*), their held messages (*Send now* / *Cancel*), the teams they
-lead (each team's hours in a field, *Save team hours*) and the tenant default. Every button is an
+lead (each team's hours in a field, *Save team hours*) and the tenant default (the `workspace`
+card's form; only those who may change it get past its Save). Every button is an
 ``Action.Execute`` whose verb starts ``settings.``; its invoke is answered with the updated card
 (``application/vnd.microsoft.card.adaptive``), so the card changes in place. The card's
 ``refresh`` names its reader in ``userIds``: when someone else sees it (a forwarded card), Teams
@@ -26,12 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.teams.activities import ADAPTIVE_CARD, ConversationInfo, Sender
 from adapters.teams.cards import reply_card
+from adapters.teams.default_card import with_default_form
 from adapters.teams.platform import PLATFORM
 from bot.i18n import normalize_locale, translate
-from bot.services.commands import CommandService, Invocation, Reply, Section
+from bot.services.commands import Button, CommandService, Invocation, Reply, Section
 from bot.services.commands.home import HomeService
 from bot.storage.models import PersonRow, TeamLeaderRow, TeamRow
 from bot.storage.repositories import TeamRepository, WorkspaceRepository
+from bot.storage.workspace_defaults import WorkspaceDefaultRepository
 
 __all__ = ["PREFIX", "SETTINGS_WORDS", "TeamsSettings", "is_settings"]
 
@@ -48,6 +51,8 @@ SAVE_HOURS = "settings.hours"
 SAVE_TEAM_HOURS = "settings.team_hours"
 #: App Home's buttons that open Slack modals; on the card they are fields instead.
 _EDIT_HOURS, _EDIT_DEFAULT = "home.edit_hours", "home.edit_default"
+#: Marks a led team's section in App Home's reply; on the card it becomes the team's field.
+_TEAM_MARK = "settings.team_field"
 #: Characters of an hours spec a field takes (the longest real one is far shorter).
 MAX_SPEC = 200
 
@@ -102,11 +107,21 @@ class TeamsSettings:
         if reply.error:  # not installed: the card says so, with nothing to click
             return reply_card(reply)
         sections = list(reply.sections)
+        # each team the person leads gets its hours field right under what App Home says of it
+        teams = dict(await self._led(info.tenant, who.id))
+        heading = Section(translate("home.team.title", locale))
+        if heading in sections:
+            first = sections.index(heading) + 1
+            for index, name in enumerate(teams):
+                if first + index < len(sections):
+                    section = sections[first + index]
+                    mark = Button(_TEAM_MARK, name, "")
+                    sections[first + index] = Section(section.text, (*section.buttons, mark))
         if notice:
             sections.insert(0, Section(notice))
-        teams = await self._led(info.tenant, who.id)
         card = reply_card(Reply(tuple(sections), error=error and bool(notice), locale=locale))
         body: list[Json] = []
+        fields = 0
         for element in card["body"]:
             if element.get("type") != "ActionSet":
                 body.append(element)
@@ -119,32 +134,24 @@ class TeamsSettings:
                     actions.append(
                         self._button(SAVE_HOURS, {}, "teams.settings.save_hours", locale)
                     )
-                elif verb == _EDIT_DEFAULT:
-                    continue  # changed with the `workspace` command (its usage is in the text)
+                elif verb == _TEAM_MARK:
+                    name = str(action["data"]["held"])
+                    field = f"team_hours_{fields}"
+                    fields += 1
+                    body.append(self._team_field(field, name, teams.get(name, ""), locale))
+                    data = {"team": name, "field": field}
+                    label = "teams.settings.save_team_hours"
+                    actions.append(self._button(SAVE_TEAM_HOURS, data, label, locale))
+                elif verb == _EDIT_DEFAULT:  # the tenant default's form (admins may save)
+                    body += await self._default_form(info.tenant, locale)
                 else:  # held.* (and any other card verb): comes back here, then refreshes
                     action["verb"] = PREFIX + verb
-                    action["associatedInputs"] = "none"
+                    if verb.startswith("held."):  # a held message's button needs no fields
+                        action["associatedInputs"] = "none"
                     actions.append(action)
             if actions:
                 body.append({**element, "actions": actions})
-        # the teams' fields go above the closing help line, right after what the teams say
-        closing = [body.pop()] if body and body[-1].get("type") == "TextBlock" else []
-        for index, (name, hours) in enumerate(teams):
-            field = f"team_hours_{index}"
-            body.append(
-                {
-                    "type": "Input.Text",
-                    "id": field,
-                    "label": translate("teams.settings.team_hours", locale, team=name),
-                    "value": hours,
-                    "maxLength": MAX_SPEC,
-                    "spacing": "Medium",
-                }
-            )
-            data = {"team": name, "field": field}
-            save = self._button(SAVE_TEAM_HOURS, data, "teams.settings.save_team_hours", locale)
-            body.append({"type": "ActionSet", "actions": [save]})
-        card["body"] = body + closing
+        card["body"] = body
         card["refresh"] = {
             "action": {"type": "Action.Execute", "verb": REFRESH, "data": {}},
             "userIds": [who.id],
@@ -159,6 +166,31 @@ class TeamsSettings:
             "type": "message",
             "summary": translate("teams.settings.summary", locale),
             "attachments": [{"contentType": ADAPTIVE_CARD, "content": card}],
+        }
+
+    async def _default_form(self, tenant: str, locale: str) -> list[Json]:
+        """The `workspace` card's form, its Save coming back to this card."""
+        async with self._sessions() as session:
+            workspace = await WorkspaceRepository(session).find(PLATFORM, tenant)
+            row = None
+            if workspace is not None:
+                row = await WorkspaceDefaultRepository(session).find(workspace.id)
+        if row is None:
+            return []
+        elements: list[Json] = with_default_form({"body": []}, row, locale)["body"]
+        for element in elements:
+            for action in element.get("actions") or []:
+                action["verb"] = PREFIX + str(action.get("verb"))
+        return elements
+
+    @staticmethod
+    def _team_field(field: str, name: str, hours: str, locale: str) -> Json:
+        return {
+            "type": "Input.Text",
+            "id": field,
+            "label": translate("teams.settings.team_hours", locale, team=name),
+            "value": hours,
+            "maxLength": MAX_SPEC,
         }
 
     def _hours_field(self, locale: str) -> list[Json]:

@@ -19,19 +19,30 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow, TeamRow
 from bot.storage.repositories import PersonRepository, TeamRepository, WorkspaceRepository
-from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT, card_errors
+from tests.support.teams import (
+    CHANNEL,
+    KARI,
+    OLA,
+    TEAM,
+    TENANT,
+    card_errors,
+    installation_update,
+)
 from tests.support.teams_app import (
     TeamsHarness,
     buttons,
     card_action,
+    card_of,
     card_text,
     mention,
     personal,
+    personal_chat,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
 FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
 Json = dict[str, Any]
+DEFAULT_FORM = ("preset", "tz", "country", "mode")
 
 
 @pytest.fixture
@@ -104,15 +115,16 @@ async def test_the_settings_card_shows_my_hours_my_held_messages_and_my_team_in_
         "settings.held.send_now",
         "settings.held.cancel",
         "settings.team_hours",
+        "settings.workspace.save",  # the tenant default's form, as on the `workspace` card
     ]
     assert buttons(card)[1]["data"] == {"held": row.id}
-    assert set(_inputs(card)) == {"hours", "team_hours_0"}
+    assert set(_inputs(card)) == {"hours", "team_hours_0", *DEFAULT_FORM}
     assert _inputs(card)["team_hours_0"]["value"] == "mon-fri 08:00-16:00 tz Europe/Oslo"
 
     # Ola leads nothing and holds nothing: no team field, none of Kari's messages
     theirs = await _settings(teams, OLA, locale="en-GB")
     assert "Møte mandag?" not in card_text(theirs)
-    assert set(_inputs(theirs)) == {"hours"}
+    assert set(_inputs(theirs)) == {"hours", *DEFAULT_FORM}
     assert theirs["refresh"]["userIds"] == [OLA["id"]]
     assert "My hours" in card_text(theirs)
 
@@ -174,3 +186,37 @@ async def test_only_a_leader_changes_the_team_hours_from_the_card(
     async with sessions() as session:
         team = (await session.scalars(select(TeamRow))).one()
     assert team.hours_spec.startswith("mon-fri 07:00-15:00")
+
+
+async def test_the_tenant_default_form_on_the_card_refuses_who_may_not_change_it(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    await teams.ask(personal(teams.service_url, "status", sender=OLA, locale="en-GB"))
+    card = await _settings(teams, OLA, locale="en-GB")
+    form = {name: _inputs(card)[name]["value"] for name in DEFAULT_FORM}
+    refused = await _click(teams, "settings.workspace.save", {**form, "mode": "off"}, OLA)
+    assert refused["body"][0].get("color") == "Attention"
+    assert refused["refresh"]["userIds"] == [OLA["id"]]
+    assert _inputs(refused)["mode"]["value"] == form["mode"]  # unchanged
+
+
+async def test_someone_adding_the_app_for_themselves_is_greeted_with_their_settings_card(
+    teams: TeamsHarness,
+) -> None:
+    url = teams.service_url
+    assert (await teams.send(installation_update(url, scope="personal")))[0] == 202
+    [welcome] = teams.connector.posted()  # the tenant's first install: the welcome card
+    assert "refresh" not in card_of(welcome.body)
+    theirs = installation_update(url, scope="personal")
+    theirs["from"] = {"id": OLA["id"]}
+    theirs["conversation"]["id"] = personal_chat(OLA)
+    assert (await teams.send(theirs))[0] == 202
+    [greeting] = teams.connector.posted()[1:]
+    assert greeting.conversation == personal_chat(OLA)
+    card = card_of(greeting.body)
+    assert card_errors(card) == []
+    assert card["refresh"]["userIds"] == [OLA["id"]]
+    assert "Min arbeidstid" in card_text(card)
+    upgrade = {**theirs, "id": "1:upgrade", "action": "add-upgrade"}
+    assert (await teams.send(upgrade))[0] == 202
+    assert len(teams.connector.posted()) == 2  # an upgrade greets no one again
