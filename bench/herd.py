@@ -1,12 +1,16 @@
 """Monday herd: N held messages due at one instant over N/20 channels, against Slack-like limits.
 
-    python -m bench.herd            # N = 1k, 10k, 100k (the last takes ~17 minutes)
-    python -m bench.herd --quick    # N = 1k, 10k
+    python -m bench.herd                       # through `quiet-hours serve`: 1 and 2 replicas,
+                                               # SQLite and PostgreSQL, N = 1k, 10k, 100k
+    python -m bench.herd --quick               # the same with N = 1k, 10k
+    python -m bench.herd --sizes 1000 --replicas 2 --db postgres
+    python -m bench.herd --through engine      # the engine built by hand (the old harness)
 
 The sandbox Slack server (its own process) enforces 1 message/s per channel with a burst of 3,
-a workspace limit, and answers 429 + Retry-After past them. Each case runs in a fresh process
-so its peak RSS is its own: the engine's, with the harness's row inserts, read before the sandbox's
-record of what was posted is fetched for checking. One summary line per case.
+100/s per workspace with a burst of 20, and answers 429 + Retry-After past them. Through
+``serve`` (``bench/serve_herd.py``) the cases run side by side in one run, one summary line
+each; the bound is computed with the bursts (``bench/bounds.py``). ``--through engine`` runs
+each case in a fresh process so its peak RSS is its own.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -81,13 +86,27 @@ async def one_case(n: int, database_url: str | None) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="only 1k and 10k")
+    parser.add_argument("--sizes", type=int, nargs="+", help="N of each case (default 1k 10k 100k)")
+    parser.add_argument("--through", choices=("serve", "engine"), default="serve")
+    parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2], help="serve only")
+    parser.add_argument(
+        "--db",
+        nargs="+",
+        choices=("sqlite", "postgres"),
+        default=["sqlite", "postgres"],
+        help="serve only; PostgreSQL from QH_BENCH_DATABASE_URL or QH_TEST_DATABASE_URL",
+    )
+    parser.add_argument("--json", help="serve only: also write every result to this file")
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--database-url", help="default: a fresh SQLite file per case")
+    parser.add_argument("--database-url", help="engine only: default a fresh SQLite file per case")
     args = parser.parse_args()
     if args.case:
         print(json.dumps(asyncio.run(one_case(args.case, args.database_url))), flush=True)
         return
-    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    sizes = args.sizes or ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000])
+    if args.through == "serve":
+        through_serve(sizes, args.replicas, args.db, args.json)
+        return
     for n in sizes:
         command = [sys.executable, "-m", "bench.herd", "--case", str(n)]
         if args.database_url:
@@ -100,6 +119,36 @@ def main() -> None:
             f"lost {r['lost']}, 429s {r['rate_limited']}, peak RSS {r['peak_rss_mib']:.0f} MiB",
             flush=True,
         )
+
+
+def through_serve(
+    sizes: list[int], replicas: list[int], databases: list[str], out: str | None
+) -> None:
+    from bench.serve_herd import Case, line, measure
+
+    results = []
+    for n in sizes:
+        for db in databases:
+            for count in replicas:
+                result = measure(Case(n, max(1, n // PER_CHANNEL), count, db))
+                results.append(result)
+                print(line(result), flush=True)
+                if out:
+                    Path(out).write_text(json.dumps(results, indent=1))
+    for db in databases:
+        for count in replicas:
+            peaks = {
+                r["n"]: max(r["peak_rss_mib"])
+                for r in results
+                if r["db"] == db and r["replicas"] == count
+            }
+            if len(peaks) > 1:
+                smallest, largest = min(peaks), max(peaks)
+                print(
+                    f"herd serve x{count} {db:<8} peak RSS at N={largest} is "
+                    f"{peaks[largest] / peaks[smallest]:.2f} x that at N={smallest}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

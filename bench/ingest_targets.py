@@ -2,11 +2,15 @@
 
 python -m bench.ingest_targets bare PORT SECRET    # aiohttp + signature check only
 python -m bench.ingest_targets bolt PORT SECRET    # a minimal slack-bolt app that only acks
+
+The bolt app acknowledges message events and the ``/quiet`` command (with a short text, as
+the smallest useful answer to a slash command is), and does nothing else.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
@@ -37,6 +41,10 @@ def bolt(secret: str) -> web.Application:
     @app.event("message")
     async def ack_only() -> None:
         return None
+
+    @app.command("/quiet")
+    async def ack_command(ack: Any) -> None:
+        await ack("Held.")
 
     web_app: web.Application = app.web_app(path="/slack/events")
     return web_app

@@ -272,7 +272,9 @@ async def build_runtime(
                 shutdown_grace_seconds=DELIVERY_GRACE_SECONDS,
                 conversation_limits={"slack": SLACK_CHANNEL, "teams": TEAMS_CONVERSATION},
                 workspace_limits={
-                    "slack": slack_workspace(settings.slack_workspace_rate),
+                    "slack": slack_workspace(
+                        settings.slack_workspace_rate, settings.slack_workspace_burst
+                    ),
                     "teams": TEAMS_TENANT,
                 },
                 adopt_own_claims=adopt_own_claims,

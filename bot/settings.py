@@ -61,6 +61,17 @@ def _days(env: Mapping[str, str | None], name: str, default: int) -> int:
     return int(text)
 
 
+def _count(env: Mapping[str, str | None], name: str) -> int | None:
+    """A whole number, at least 1 (None when unset)."""
+    text = _get(env, name)
+    if text is None:
+        return None
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number (1 or more), not {text!r}")
+    return int(text)
+
+
 def _switch(env: Mapping[str, str | None], name: str) -> bool:
     text = (_get(env, name) or "0").lower()
     if text in ("1", "true", "yes", "on"):
@@ -97,6 +108,8 @@ class Settings:
     )
     #: Slack publishes no workspace-wide figure for chat.postMessage; see bot/delivery/ratelimit.py
     slack_workspace_rate: float = 20.0
+    #: how many of them may go at once (None: one second's worth, the rate)
+    slack_workspace_burst: int | None = None
     #: ``QH_TEAMS_ANONYMOUS=1``: with no app id, serve /api/messages unauthenticated to loopback
     #: clients only (local testing, e.g. Microsoft 365 Agents Playground)
     teams_anonymous: bool = False
@@ -138,6 +151,7 @@ class Settings:
             operator_contact=_get(env, "QUIET_HOURS_CONTACT"),
             activity_retention_days=_days(env, "QUIET_HOURS_ACTIVITY_RETENTION_DAYS", 90),
             slack_workspace_rate=_positive(env, "QUIET_HOURS_SLACK_WORKSPACE_RATE", 20.0),
+            slack_workspace_burst=_count(env, "QUIET_HOURS_SLACK_WORKSPACE_BURST"),
             teams_anonymous=_switch(env, "QH_TEAMS_ANONYMOUS"),
         )
 

@@ -86,9 +86,10 @@ TEAMS_TENANT_WINDOWS: tuple[RateLimit, ...] = (RateLimit(50, 1.0),)
 TEAMS_TENANT: tuple[Bucket, ...] = (Bucket(24.0, 25),)
 
 
-def slack_workspace(rate: float) -> tuple[Bucket, ...]:
-    """The Slack workspace-wide budget: ``rate`` messages per second, bursts of one second's."""
-    return (Bucket(rate, max(1, int(rate))),)
+def slack_workspace(rate: float, burst: int | None = None) -> tuple[Bucket, ...]:
+    """The Slack workspace-wide budget: ``rate`` messages per second, bursts of ``burst``
+    (default one second's worth)."""
+    return (Bucket(rate, burst if burst is not None else max(1, int(rate))),)
 
 
 def sendable_within(buckets: tuple[Bucket, ...], seconds: float) -> int:
