@@ -19,7 +19,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow
 from bot.storage.repositories import TeamRepository, WorkspaceRepository
 from tests.support.teams import CHANNEL, KARI, TENANT
-from tests.support.teams_app import TeamsHarness, mention
+from tests.support.teams_app import TeamsHarness, card_text, mention, send_later
 
 Sessions = async_sessionmaker[AsyncSession]
 FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
@@ -89,3 +89,29 @@ async def test_without_permission_to_read_the_channel_it_is_posted_again(
     row = await _monday_with_a_lost_answer(teams, sessions)
     assert row.state == "delivered"
     assert _copies(teams) == 2  # what remains, and the README says so
+
+
+async def test_a_lost_answer_to_a_thread_reply_is_found_among_the_threads_replies(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    root = "1732700000001"
+    # the channel is known (its reference has the team's group id); Send later in a thread
+    await teams.send(mention(teams.service_url, "status", sender=KARI, locale="en"))
+    written = send_later(teams.service_url, {"text": TEXT}, sender=KARI, locale="en")
+    written["conversation"]["id"] = f"{CHANNEL};messageid={root}"
+    card = await teams.dialog(written)
+    assert "Held" in card_text(card)
+    teams.connector.lose_answers = 1
+    teams.clock.set(MONDAY_0800)
+    await teams.engine.run_until_idle()
+    for minutes in (1, 5, 30, 120):
+        teams.clock.set(MONDAY_0800 + timedelta(minutes=minutes))
+        await teams.engine.run_until_idle()
+    posts = [c for c in teams.connector.posted() if TEXT in str(c.body) and "qh-" in str(c.body)]
+    assert len(posts) == 1
+    assert root in str(posts[0].conversation) or posts[0].reply_to == root
+    reads = [c.path for c in teams.connector.calls if c.method == "GET" and "/channels/" in c.path]
+    assert reads and all(path.endswith(f"/messages/{root}/replies") for path in reads)
+    async with sessions() as session:
+        row = (await session.scalars(select(HeldMessageRow))).one()
+    assert row.state == "delivered"
