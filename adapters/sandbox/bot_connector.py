@@ -72,6 +72,8 @@ class SandboxConnector:
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Microsoft Graph, played by the same server: Entra object id -> Outlook working hours
     working_hours: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Entra object id -> Outlook ``automaticRepliesSetting`` (absent: disabled)
+    automatic_replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: conversations the bot is not a member of: Teams refuses everything there with 403
     outsider: set[str] = field(default_factory=set)
     #: Graph may read channel messages (the team granted ``ChannelMessage.Read.Group``)
@@ -109,6 +111,9 @@ class SandboxConnector:
         messages = "/v1.0/teams/{team}/channels/{channel}/messages"
         app.router.add_get(messages, self._channel_messages)
         app.router.add_get(messages + "/{root}/replies", self._channel_messages)
+        app.router.add_get(
+            "/v1.0/users/{user}/mailboxSettings/automaticRepliesSetting", self._replies
+        )
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -280,6 +285,13 @@ class SandboxConnector:
                 request.url.update_query({"$skiptoken": str(start + size)})
             )
         return web.json_response(page)
+
+    async def _replies(self, request: web.Request) -> web.Response:
+        self.calls.append(
+            Call("GET", request.path, None, None, None, request.headers.get("Authorization"))
+        )
+        found = self.automatic_replies.get(request.match_info["user"])
+        return web.json_response(found or {"status": "disabled", "externalAudience": "all"})
 
     async def _hours(self, request: web.Request) -> web.Response:
         self.calls.append(

@@ -31,6 +31,7 @@ from adapters.slack.blocks import (
     reply_blocks,
 )
 from adapters.slack.charts import send_chart
+from adapters.slack.days_off import SlackDaysOff
 from adapters.slack.default_form import WorkspaceDefaultForm
 from adapters.slack.limits import MESSAGE_TEXT
 from adapters.slack.modal_text import editable, forwarded
@@ -125,6 +126,10 @@ class SlackInteractions:
             locale=self._safe_locale,
             republish=self._publish_home,
         ).register(bolt)
+        days_off = SlackDaysOff(
+            commands=self._commands, clock=self._clock, publish=self._publish_home
+        )
+        days_off.register(bolt)
 
     # -- /quiet --------------------------------------------------------------------------------
 

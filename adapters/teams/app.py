@@ -227,9 +227,9 @@ class TeamsBot:
                 clock=clock,
                 can_post=can_post,
             )
-            self.agent.adaptive_card.action_execute(re.compile(r"^(held|workspace|settings)\."))(
-                self._on_card_action
-            )
+            self.agent.adaptive_card.action_execute(
+                re.compile(r"^(held|workspace|settings|off)\.")
+            )(self._on_card_action)
             self.agent.invoke("composeExtension/submitAction")(self._on_compose_extension)
         self._remembered: TtlCache[tuple[str, str], str] = TtlCache(
             REMEMBER_SECONDS, monotonic or time.monotonic

@@ -21,6 +21,7 @@ from bot.services.commands import MAX_TEXT, Button, Reply
 
 __all__ = [
     "EDIT_SAVE",
+    "OFF_VERBS",
     "Mode",
     "dialog_response",
     "edit_card",
@@ -139,6 +140,39 @@ def _action(button: Button, mode: Mode) -> Json:
     return action
 
 
+#: The buttons of the days-off section; on a card, "add" is a form with two date pickers.
+OFF_ADD, OFF_CLEAR = "home.off_add", "home.off_clear"
+#: The ``Action.Execute`` verbs the days-off form sends (with ``off_first``/``off_last``).
+OFF_VERBS = {OFF_ADD: "off.add", OFF_CLEAR: "off.clear"}
+
+
+def _days_off_form(locale: str) -> list[Json]:
+    """Two ``Input.Date`` fields; their values come back in the ``off.add`` action's data."""
+    return [
+        {
+            "type": "Input.Date",
+            "id": field,
+            "label": translate(label, locale),
+            "isRequired": field == "off_first",
+            "errorMessage": translate(label, locale),
+        }
+        for field, label in (("off_first", "home.off.first"), ("off_last", "home.off.last"))
+    ]
+
+
+def _days_off_action(button: Button) -> Json:
+    action: Json = {
+        "type": "Action.Execute",
+        "title": button.label,
+        "verb": OFF_VERBS[button.action],
+        "data": {"off": button.value},
+    }
+    if button.action == OFF_CLEAR:
+        action["associatedInputs"] = "none"  # clearing needs no dates
+        action["style"] = "destructive"
+    return action
+
+
 def reply_card(
     reply: Reply, *, names: Mapping[str, str] | None = None, mode: Mode = "execute"
 ) -> Json:
@@ -151,8 +185,15 @@ def reply_card(
         blocks = _text_blocks(markdown, attention=reply.error and index == 0)
         if blocks and body:
             blocks[0]["spacing"] = "Medium"
-        actions = [_action(button, mode) for button in section.buttons]
-        carried += sum(len(block["text"]) for block in blocks)
+        actions = []
+        for button in section.buttons:
+            if button.action in OFF_VERBS and mode == "execute":
+                if button.action == OFF_ADD:
+                    blocks += _days_off_form(reply.locale)
+                actions.append(_days_off_action(button))
+            elif button.action not in OFF_VERBS:
+                actions.append(_action(button, mode))
+        carried += sum(len(block.get("text", "")) for block in blocks)
         too_many = len(body) + len(blocks) + (1 if actions else 0) > MAX_ELEMENTS
         if too_many or carried > MAX_CARD_TEXT:
             body.append({"type": "TextBlock", "text": "…", "wrap": True})

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 
 from adapters.teams.connector import TokenSource
+from bot.domain.timeutil import resolve_wall_time
 from bot.ports import DeliveryError
 
 __all__ = [
@@ -124,6 +125,28 @@ def hours_spec(hours: OutlookHours, fallback_zone: str | None) -> str:
     return f"{days} {hours.start:%H:%M}-{hours.end:%H:%M} tz {zone}"
 
 
+def parse_automatic_replies(body: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    """Graph's ``automaticRepliesSetting``: the scheduled window as UTC instants, when its
+    ``status`` is ``scheduled`` (``alwaysEnabled`` has no end, so it is no day off we can
+    plan around; ``disabled`` is none). Each end is ``{dateTime, timeZone}``, a wall time in
+    that zone (Windows or IANA names), resolved by the one DST rule of ``resolve_wall_time``."""
+    if str(body.get("status") or "").lower() != "scheduled":
+        return None
+    ends = []
+    for key in ("scheduledStartDateTime", "scheduledEndDateTime"):
+        value = body.get(key) or {}
+        if not isinstance(value, dict):
+            return None
+        zone = iana_zone(str(value.get("timeZone") or "") or None) or "UTC"
+        try:
+            wall = datetime.fromisoformat(str(value.get("dateTime") or "")[:19])
+        except ValueError:
+            return None
+        ends.append(resolve_wall_time(wall.date(), wall.time(), ZoneInfo(zone)))
+    start, end = ends
+    return (start, end) if start < end else None
+
+
 class GraphClient:
     """Reads one thing from Microsoft Graph, with the bot's own (app-only) token."""
 
@@ -141,24 +164,44 @@ class GraphClient:
             self._session = None
 
     async def working_hours(self, directory_id: str) -> OutlookHours | None:
+        body = await self._get(directory_id, "workingHours")
+        return parse_working_hours(body) if body is not None else None
+
+    async def automatic_replies(self, directory_id: str) -> tuple[datetime, datetime] | None:
+        """The person's scheduled automatic replies (a day-off window), or None; raises
+        :class:`LookupError` when Graph could not be asked (then what is stored stays)."""
+        body = await self._get(directory_id, "automaticRepliesSetting", strict=True)
+        return parse_automatic_replies(body) if body is not None else None
+
+    async def _get(
+        self, directory_id: str, setting: str, *, strict: bool = False
+    ) -> dict[str, Any] | None:
+        """``GET users/{id}/mailboxSettings/{setting}``; None when it says nothing usable
+        (with ``strict``, trouble reaching Graph raises :class:`LookupError` instead)."""
         try:
             token = await self._tokens.token()
         except DeliveryError:
+            if strict:
+                raise LookupError(setting) from None
             return None
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
-        url = f"{self.base_url}users/{quote(directory_id, safe='')}/mailboxSettings/workingHours"
+        url = f"{self.base_url}users/{quote(directory_id, safe='')}/mailboxSettings/{setting}"
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             async with self._session.get(url, headers=headers) as response:
                 if response.status != 200:
-                    log.info("Graph answered %d for working hours", response.status)
+                    log.info("Graph answered %d for %s", response.status, setting)
+                    if strict and (response.status >= 500 or response.status == 429):
+                        raise LookupError(setting)
                     return None
                 body = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError):
-            log.info("Graph could not be reached for working hours")
+            log.info("Graph could not be reached for %s", setting)
+            if strict:
+                raise LookupError(setting) from None
             return None
-        return parse_working_hours(body) if isinstance(body, dict) else None
+        return body if isinstance(body, dict) else None
 
     async def get_json(self, url: str) -> tuple[int, Any]:
         """``GET url`` with the bot's token: the status and the JSON body (0 and None when

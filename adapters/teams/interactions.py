@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.teams.activities import ADAPTIVE_CARD, ConversationInfo, Sender
 from adapters.teams.cards import (
     EDIT_SAVE,
+    OFF_VERBS,
     Mode,
     dialog_response,
     edit_card,
@@ -196,7 +197,22 @@ class TeamsInteractions:
         """An ``Action.Execute`` on one of our cards: the card that replaces it."""
         if verb == SAVE_VERB:
             return await self.save_default(data, info, who)
+        if verb in OFF_VERBS.values():
+            return await self._days_off_action(verb, data, info, who)
         return await self._held_action(verb, data, info, who, mode="execute")
+
+    async def _days_off_action(
+        self, verb: str, data: Mapping[str, Any], info: ConversationInfo, who: Sender
+    ) -> Json:
+        """The days-off form: its dates go through ``off FIRST..LAST`` (the same rules and
+        answers as typed), for the person who clicked (from the signed activity) only."""
+        if verb == "off.clear":
+            text = "off clear"
+        else:
+            first, last = str(data.get("off_first") or ""), str(data.get("off_last") or "")
+            text = f"off {first}..{last or first}" if first else "off ?"
+        reply = await self.answer(text, info, who)
+        return reply_card(reply, names=await self._names(info, reply))
 
     async def _person(
         self, tenant: str, person: str, fallback: str | None

@@ -55,6 +55,7 @@ _DOMAIN = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?$")
 COMMANDS: tuple[str, ...] = (
     "help",
     "hours",
+    "off",
     "later",
     "urgent",
     "status",

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -496,6 +497,25 @@ class TeamsPlatform(TeamsGuardPosting):
                 stored.directory_id = found
             return found
         return None
+
+    async def outlook_away(
+        self, workspace: str, person: str
+    ) -> list[tuple[datetime, datetime]] | None:
+        """The person's scheduled Outlook automatic replies (Graph ``automaticRepliesSetting``)
+        as UTC windows, ``[]`` when none is scheduled; None when it cannot be known (no Graph,
+        no directory id, Graph away): then what is stored stays as it is."""
+        if self._graph is None:
+            return None
+        async with self._sessions() as session:
+            workspace_id = await self._workspace_id(session, workspace)
+        directory_id = await self._directory_id(workspace, workspace_id, person)
+        if directory_id is None:
+            return None
+        try:
+            found = await self._graph.automatic_replies(directory_id)
+        except LookupError:
+            return None
+        return [] if found is None else [found]
 
     async def post_digest(
         self, workspace: str, conversation: str, view: DigestView

@@ -138,7 +138,8 @@ def _hours_and_mode(audience: Audience) -> tuple[Hours | None, Mode]:
     if isinstance(audience, PersonAudience):
         if team is not None and team.workspace_default and team.mode is Mode.OFF:
             team = None  # the workspace default is off; a person's own hours still count
-        hours = team.hours_for(audience.person) if team is not None else audience.person.hours
+        person = audience.person
+        hours = team.hours_for(person) if team is not None else person.available(person.hours)
         # A DM is held by default: the recipient is one person whose evening it would interrupt.
         mode = team.mode if team is not None else Mode.HOLD
         return hours, mode

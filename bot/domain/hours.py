@@ -9,7 +9,7 @@ ends after the instant asked about.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -80,11 +80,17 @@ def _subtract(interval: Interval, holes: list[Interval]) -> list[Interval]:
 
 @dataclass(frozen=True)
 class WorkingHours:
-    """Weekly windows in ``tz`` plus the days that are off (holidays, eves, absences)."""
+    """Weekly windows in ``tz`` plus the days that are off (holidays, eves, absences).
+
+    ``away`` holds a person's absences as half-open UTC intervals (typed days off, scheduled
+    Outlook automatic replies); they are closed like holidays. Build them with
+    :meth:`bot.domain.absence.Absence.apply`, the one place days off are subtracted.
+    """
 
     windows: tuple[Window, ...]
     tz: ZoneInfo
     days_off: HolidayRule = field(default_factory=HolidayRule)
+    away: tuple[Interval, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "windows", tuple(sorted(set(self.windows))))
@@ -108,6 +114,11 @@ class WorkingHours:
                         resolve_wall_time(d + DAY, MIDNIGHT, self.tz),
                     )
                 )
+        if self.away:
+            # a window starting on ``day`` lies within [day 00:00, day+2 00:00)
+            lo = resolve_wall_time(day, MIDNIGHT, self.tz)
+            hi = resolve_wall_time(day + 2 * DAY, MIDNIGHT, self.tz)
+            holes.extend((start, end) for start, end in self.away if start < hi and end > lo)
         return holes
 
     def _day_intervals(self, day: date) -> tuple[Interval, ...]:
@@ -238,4 +249,5 @@ class WorkingHours:
         return sum(window.minutes for window in self.windows)
 
     def with_days_off(self, days_off: HolidayRule) -> WorkingHours:
-        return WorkingHours(windows=self.windows, tz=self.tz, days_off=days_off)
+        """The same hours with other holidays (absences in ``away`` are kept)."""
+        return replace(self, days_off=days_off)

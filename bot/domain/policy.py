@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
+from bot.domain.absence import Absence, always_open
 from bot.domain.hours import WorkingHours
 from bot.domain.timeutil import ensure_utc, local_date, resolve_wall_time
 
@@ -90,12 +91,26 @@ class DigestSchedule:
 
 @dataclass(frozen=True)
 class Person:
-    """Someone who receives messages: their own hours, when set, override the team's."""
+    """Someone who receives messages: their own hours, when set, override the team's.
+
+    ``hours`` are the hours as set or read, *without* the absence; ``absence`` (typed days off,
+    Outlook automatic replies) is taken out of whichever hours apply by :meth:`available`.
+    """
 
     id: str
     name: str
     hours: WorkingHours | None = None
     locale: str = "en"
+    absence: Absence = field(default_factory=Absence)
+
+    def available(self, hours: WorkingHours | None) -> WorkingHours | None:
+        """``hours`` (from whatever source applies) minus this person's absence: the one place
+        days off are subtracted (DESIGN: "Days off subtract from all of them"). With no hours
+        at all, a person who is away is still away: hours that never close, minus the absence.
+        """
+        if hours is None:
+            return None if not self.absence else self.absence.apply(always_open(self.absence.tz))
+        return self.absence.apply(hours)
 
 
 @dataclass(frozen=True)
@@ -137,10 +152,13 @@ class TeamPolicy:
         return False
 
     def hours_for(self, person: Person | None) -> WorkingHours:
-        """Personal hours override the team default for messages *to that person*."""
-        if person is not None and person.hours is not None:
-            return person.hours
-        return self.hours
+        """Personal hours override the team default for messages *to that person*; their
+        days off are taken out of either (:meth:`Person.available`)."""
+        if person is None:
+            return self.hours
+        found = person.available(person.hours if person.hours is not None else self.hours)
+        assert found is not None  # hours in, hours out
+        return found
 
     def with_changes(self, **changes: object) -> TeamPolicy:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -83,6 +83,7 @@ def _row_key(row: PersonRow) -> tuple[object, ...]:
         row.days_off,
         row.platform_hours_spec,
         row.platform_hours_days,
+        row.outlook_away,
     )
 
 

@@ -22,7 +22,8 @@ from bot.ports import (
     DigestPoster,
     OutgoingMessage,
 )
-from bot.services.directory import policy_from_row
+from bot.services.directory import absence_of, policy_from_row
+from bot.services.return_digest import ReturnDigests
 from bot.storage.crypto import Cipher
 from bot.storage.guards import GuardRepository
 from bot.storage.models import ActivityRow, PersonRow, TeamRow, WorkspaceRow
@@ -97,6 +98,14 @@ class DigestService:
         self._platforms = platforms
         self._clock = clock
         self._owner = owner
+        self._returns = ReturnDigests(
+            sessions=sessions,
+            platforms=platforms,
+            clock=clock,
+            owner=owner,
+            post=self._post,
+            first_lines=self._first_lines,
+        )
 
     async def run_due(self) -> list[DigestRun]:
         """Post every digest that is due now and not yet claimed (safe to run on every replica)."""
@@ -110,6 +119,8 @@ class DigestService:
             run = await self._run_team(team)
             if run is not None:
                 runs.append(run)
+        # people back from days off: one private digest of their whole absence each
+        await self._returns.run_due()
         return runs
 
     async def preview(self, team_id: int) -> list[DigestThread]:
@@ -305,9 +316,15 @@ class DigestService:
                     PersonRow.workspace_id == workspace.id, PersonRow.external_id.in_(list(wanted))
                 )
             )
-            locales = {row.external_id: row.locale for row in people}
+            known = list(people)
+            locales = {row.external_id: row.locale for row in known}
+            # someone away gets the digest of their whole absence when back (return_digest)
+            now = self._clock.now()
+            away = {row.external_id for row in known if absence_of(row).around(now)}
         posted = failed = 0
         for person, theirs in sorted(wanted.items()):
+            if person in away:
+                continue
             mine = tuple(t for t in threads if t.conversation in theirs)
             locale = normalize_locale(locales.get(person) or policy.locale)
             view = self._view(policy, locale, since, mine, lines)

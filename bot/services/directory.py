@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.domain.hours import WorkingHours
+from bot.domain.absence import Absence
+from bot.domain.hours import Interval, WorkingHours
 from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
 from bot.domain.policy import (
     AudienceKind,
@@ -21,12 +22,16 @@ from bot.domain.policy import (
     UrgentRule,
     UrgentWho,
 )
+from bot.domain.timeutil import ensure_utc
 from bot.domain.whose_hours import PersonHours, PlatformSchedule, resolve_person_hours
 from bot.presets import PresetError, load_preset
 from bot.storage.models import PersonRow, TeamRow
 
 __all__ = [
+    "absence_of",
+    "days_off_of",
     "hours_of_person",
+    "outlook_away_of",
     "person_from_row",
     "platform_schedule_from_row",
     "policy_from_row",
@@ -58,6 +63,33 @@ def _parsed(spec: str, tz: str | None) -> WorkingHours:
     """A stored spec read in the person's zone; remembered, since a channel of thousands holds
     few distinct ones (raises :class:`HoursSyntaxError`, which is not remembered)."""
     return parse_hours(spec, default_tz=zone_or_utc(tz))
+
+
+def days_off_of(row: PersonRow) -> frozenset[date]:
+    """The person's typed days off (``people.days_off``, a JSON list of ISO dates)."""
+    return _days_off(row.days_off)
+
+
+def outlook_away_of(row: PersonRow) -> tuple[Interval, ...]:
+    """The person's scheduled Outlook automatic replies (``people.outlook_away``: a JSON list
+    of ``[start, end]`` ISO UTC instants)."""
+    if not row.outlook_away:
+        return ()
+    try:
+        found = tuple(
+            (ensure_utc(datetime.fromisoformat(s)), ensure_utc(datetime.fromisoformat(e)))
+            for s, e in json.loads(row.outlook_away)
+        )
+    except (ValueError, TypeError):
+        log.warning("ignoring an unreadable Outlook absence")
+        return ()
+    return tuple(i for i in found if i[0] < i[1])
+
+
+def absence_of(row: PersonRow) -> Absence:
+    """When the person is away: typed days (whole days in their own zone) and Outlook's
+    scheduled automatic replies."""
+    return Absence(days=days_off_of(row), tz=zone_or_utc(row.tz), outlook=outlook_away_of(row))
 
 
 def _known_zone(name: str | None) -> ZoneInfo | None:
@@ -103,7 +135,7 @@ def hours_of_person(
         return resolve_person_hours(
             own=None, platform=None, team=team, default=default, tz=_known_zone(zone)
         )
-    return resolve_person_hours(
+    found = resolve_person_hours(
         own=_own_hours(row),
         platform=platform_schedule_from_row(row),
         team=team,
@@ -111,6 +143,11 @@ def hours_of_person(
         tz=_known_zone(row.tz or zone),
         days_off=_days_off(row.days_off),
     )
+    if found is None:
+        return None
+    # their whole absence, Outlook's scheduled automatic replies included, closes whichever
+    # level applies (bot.domain.absence: the typed days again, which changes nothing)
+    return replace(found, hours=absence_of(row).apply(found.hours))
 
 
 def _own_hours(row: PersonRow) -> WorkingHours | None:
@@ -138,6 +175,7 @@ def person_from_row(row: PersonRow) -> Person:
         name=row.display_name or row.external_id,
         hours=hours,
         locale=row.locale or "en",
+        absence=absence_of(row),
     )
 
 

@@ -24,6 +24,7 @@ from bot.storage.models import (
     DecisionReactionRow,
     HeldMessageRow,
     PersonRow,
+    ReturnDigestRow,
     TeamLeaderRow,
     TeamRow,
     UrgentOverrideRow,
@@ -67,6 +68,9 @@ async def export_person(
             UrgentOverrideRow.workspace_id == workspace_id, UrgentOverrideRow.sender_id == person
         )
         .order_by(UrgentOverrideRow.occurred_at),
+        "return_digests": select(tables["return_digests"])
+        .where(ReturnDigestRow.workspace_id == workspace_id, ReturnDigestRow.person_id == person)
+        .order_by(ReturnDigestRow.period_end),
     }
     out: dict[str, list[dict[str, object]]] = {}
     for name, query in selections.items():
@@ -144,6 +148,9 @@ async def erase_person(
             WorkspaceDefaultRow.changed_by == person,
         )
         .values(changed_by=None),
+        "return_digests": delete(ReturnDigestRow).where(
+            ReturnDigestRow.workspace_id == workspace_id, ReturnDigestRow.person_id == person
+        ),
         "people": delete(PersonRow).where(
             PersonRow.workspace_id == workspace_id, PersonRow.external_id == person
         ),

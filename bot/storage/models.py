@@ -41,6 +41,7 @@ __all__ = [
     "InstallationRow",
     "LabelRow",
     "PersonRow",
+    "ReturnDigestRow",
     "SeenEventRow",
     "SendSlotRow",
     "TeamChannelRow",
@@ -170,7 +171,10 @@ class PersonRow(Base):
     platform_hours_days: Mapped[bool] = mapped_column(Boolean, default=False)
     # when the platform was last asked (time zone, locale, schedule); None: never
     platform_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    days_off: Mapped[str | None] = mapped_column(Text)  # JSON list of ISO dates
+    days_off: Mapped[str | None] = mapped_column(Text)  # JSON list of ISO dates (typed)
+    # scheduled Outlook automatic replies (Microsoft Graph), kept apart from the typed days so
+    # that `off clear` never fights Outlook: JSON list of [start, end] ISO UTC instants
+    outlook_away: Mapped[str | None] = mapped_column(Text)
     auto_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     user_token_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -430,6 +434,26 @@ class DigestRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     summary: Mapped[str | None] = mapped_column(Text)  # JSON of counts
+
+
+class ReturnDigestRow(Base):
+    """One "welcome back" digest per person and absence; the unique row is the claim."""
+
+    __tablename__ = "return_digests"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "person_id", "period_end"),
+        _one_of("state", DIGEST_STATES),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = _workspace_fk()
+    person_id: Mapped[str] = mapped_column(String(255))  # platform user id
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())  # when they came back
+    state: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class UrgentOverrideRow(Base):

@@ -173,6 +173,15 @@ def seed(connection: Connection) -> dict[str, int]:
             summary='{"threads": 1}',
         )
         insert(
+            "return_digests",
+            workspace_id=ws,
+            person_id=f"U_{mark}",
+            period_start=NOW - timedelta(days=14),
+            period_end=NOW,
+            state="posted",
+            claimed_at=NOW,
+        )
+        insert(
             "urgent_overrides",
             workspace_id=ws,
             conversation_id=f"C_{mark}",
@@ -298,7 +307,7 @@ async def test_the_erase_command_says_what_it_erased_in_one_line(
 
     assert await asyncio.to_thread(erase, "--workspace", GONE, "--yes") == 0
     out, err = capsys.readouterr()
-    assert out == "erased workspace slack:T_GONE: 20 rows, 1 held message among them\n"
+    assert out == "erased workspace slack:T_GONE: 21 rows, 1 held message among them\n"
     assert err == ""
     async with engine.connect() as connection:
         left = await connection.run_sync(snapshot)

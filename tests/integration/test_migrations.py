@@ -37,6 +37,7 @@ TABLES = {
     "workspace_defaults",
     "decision_guards",
     "decision_reactions",
+    "return_digests",
     "alembic_version",
 }
 

@@ -74,7 +74,7 @@ def test_the_manifest_declares_the_bot_commands_send_later_and_channel_reading()
     [commands] = bot["commandLists"]
     titles = [command["title"] for command in commands["commands"]]
     assert titles == [
-        *("help", "hours", "later", "urgent", "status", "digest", "me", "team", "workspace")
+        *("help", "hours", "off", "later", "urgent", "status", "digest", "me", "team", "workspace")
     ]
     assert titles == list(COMMANDS)
     [extension] = manifest["composeExtensions"]

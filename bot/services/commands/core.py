@@ -27,6 +27,7 @@ from bot.services.commands.replies import (
     held_buttons,
 )
 from bot.services.compose import ComposeService, NotInstalledError
+from bot.services.days_off import save_outlook_away
 from bot.services.digest import DigestService
 from bot.services.directory import policy_from_row, zone_or_utc
 from bot.services.insights import InsightService
@@ -194,6 +195,25 @@ class CommandBase:
             call.workspace, call.person, sorted(wanted - here)
         )
         return frozenset(here | others)
+
+    async def refresh_outlook(self, platform: str, workspace: str, person: str) -> None:
+        """Read ``person``'s scheduled Outlook automatic replies where the platform can (Teams,
+        with Graph) and store them as days off from Outlook, re-planning what is held for
+        them. Anything unknown leaves what is stored; never fails the command."""
+        read = getattr(self._people, "outlook_away", None)
+        if read is None:
+            return
+        try:
+            windows = await read(workspace, person)
+            if windows is None:
+                return
+            async with self._sessions() as session, session.begin():
+                found = await WorkspaceRepository(session).find(platform, workspace)
+                row = await PersonRepository(session).find(found.id, person) if found else None
+                if row is not None:
+                    await save_outlook_away(session, row, windows, now=self._clock.now())
+        except Exception:
+            log.info("could not read a person's Outlook automatic replies", exc_info=True)
 
     def _when(self, instant: datetime, tz: WorkingHours | None, caller: Caller) -> str:
         zone = tz.tz if tz is not None else zone_or_utc(caller.person.tz)

@@ -97,6 +97,16 @@ class HomeService:
         )
         if me is not None:  # the person's own week: their home page is theirs alone
             sections += [Section(text) for text in await c.my_week(row.id, me)]
+        off_text = translate("home.off.title", locale) + "\n"
+        off_lines = []
+        if me is not None and (me.days_off or me.outlook_away):
+            off_lines = c.days_off_lines(me, locale, await c.hours_of(row.id, person))
+        off_text += "\n".join(off_lines) if off_lines else translate("off.none", locale)
+        if me is not None:
+            sections.append(Section(off_text, c.days_off_buttons(me, locale)))
+        else:
+            add = Button("home.off_add", "off", translate("button.off_add", locale))
+            sections.append(Section(off_text, (add,)))
         held = await c.held_by(row.id, person)
         sections.append(Section(translate("home.held.title", locale)))
         if held:

@@ -11,6 +11,7 @@ from bot.domain.policy import TeamPolicy
 from bot.domain.whose_hours import HoursSource, PersonHours
 from bot.i18n import format_instant, normalize_locale, translate, translate_plural
 from bot.services.commands.core import Caller
+from bot.services.commands.days_off import DaysOffVerbs
 from bot.services.commands.insight_text import personal_chart, personal_lines, since
 from bot.services.commands.mydata import MyDataVerbs
 from bot.services.commands.replies import (
@@ -35,7 +36,7 @@ from bot.storage.repositories import PersonRepository, TeamRepository
 log = logging.getLogger(__name__)
 
 
-class PersonalVerbs(MyDataVerbs):
+class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
     def _help_text(self, locale: str) -> str:
         lines = [translate("cmd.help.title", locale)]
         lines += [translate(f"cmd.help.{verb}", locale) for verb in VERBS]
@@ -47,7 +48,9 @@ class PersonalVerbs(MyDataVerbs):
     # -- hours ---------------------------------------------------------------------------------
 
     def _my_hours(self, caller: Caller) -> WorkingHours | None:
-        return person_from_row(caller.person).hours
+        """The caller's own hours (minus their days off), if they have any."""
+        person = person_from_row(caller.person)
+        return None if person.hours is None else person.available(person.hours)
 
     def _open_line(self, hours: WorkingHours, caller: Caller) -> str:
         now = self._clock.now()
@@ -171,6 +174,8 @@ class PersonalVerbs(MyDataVerbs):
 
     async def _status(self, call: Invocation, caller: Caller, rest: str) -> Reply:
         locale = caller.locale
+        await self.refresh_outlook(call.platform, call.workspace, call.person)
+        caller.person = await self._reread(caller)
         whose = await self._whose_hours(call, caller)
         hours = whose.hours if whose is not None else None
         sections: list[Section] = []
@@ -179,6 +184,9 @@ class PersonalVerbs(MyDataVerbs):
         else:
             sections.append(Section(self._open_line(whose.hours, caller)))
             sections.append(Section(self.source_line(whose, call.platform, locale)))
+        if self.days_off_lines(caller.person, locale, hours):
+            section = self.days_off_section(caller.person, locale, hours)
+            sections.append(Section(section, self.days_off_buttons(caller.person, locale)))
         mine = await self.held_by(caller.workspace_id, call.person)
         if mine:
             sections.append(Section(translate_plural("cmd.status.held_by_you", len(mine), locale)))
@@ -230,6 +238,8 @@ class PersonalVerbs(MyDataVerbs):
                 error=True,
                 locale=locale,
             )
+        if recipient is not None:  # their Outlook absence counts before deciding
+            await self.refresh_outlook(call.platform, call.workspace, recipient)
         in_direct = recipient is None and conversation == call.conversation and call.direct
         if in_direct and not caller.person.auto_hold:
             return Reply.of(translate("cmd.later.in_dm", locale), error=True, locale=locale)

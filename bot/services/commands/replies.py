@@ -33,11 +33,16 @@ DAYS_NB = {
 }
 CLOCK = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d))?$")
 
-VERBS = ("help", "hours", "status", "later", "urgent", "digest", "me", "team", "workspace")
+VERBS = ("help", "hours", "off", "status", "later", "urgent", "digest", "me", "team", "workspace")
 ALIASES = {
     "hjelp": "help",
     "timer": "hours",
     "arbeidstid": "hours",
+    "fri": "off",
+    "fridager": "off",
+    "fravær": "off",
+    "ferie": "off",
+    "away": "off",
     "senere": "later",
     "seinere": "later",
     "haster": "urgent",

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 #: The verbs (metrics label them by name; any other word counts as ``unknown``).
 VERBS = frozenset(
-    {"help", "hours", "status", "later", "urgent", "digest", "me", "team", "workspace"}
+    {"help", "hours", "off", "status", "later", "urgent", "digest", "me", "team", "workspace"}
 )
 
 
@@ -54,6 +54,7 @@ class CommandService(PersonalVerbs, TeamVerbs, WorkspaceVerbs):
         handlers: dict[str, Callable[[Invocation, Caller, str], Awaitable[Reply]]] = {  # VERBS
             "help": self._help,
             "hours": self._hours,
+            "off": self._off,
             "status": self._status,
             "later": self._later,
             "urgent": self._urgent,
