@@ -21,6 +21,7 @@ from bot.services.commands import MAX_TEXT, Button, Reply
 
 __all__ = [
     "EDIT_SAVE",
+    "OFF_ADD",
     "OFF_VERBS",
     "Mode",
     "dialog_response",

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow
 from tests.integration.test_teams_commands import _team
-from tests.support.teams import KARI, OLA, TEAM
+from tests.support.teams import KARI, OLA, TEAM, card_errors
 from tests.support.teams_app import (
     TeamsHarness,
     buttons,
@@ -161,3 +161,29 @@ async def test_outlook_automatic_replies_count_as_days_off_and_clear_leaves_them
     assert "Thu 08:00 Europe/Oslo" in card_text(held)
     cleared = card_text(await teams.ask(personal(teams.service_url, "off fjern")))
     assert "automatiske svar i Outlook" in cleared  # Outlook's are changed in Outlook
+
+
+async def test_the_settings_card_adds_days_off_with_its_two_date_fields(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    card = await teams.ask(personal(teams.service_url, "innstillinger"))
+    assert card_errors(card) == []
+    dates = [e["id"] for e in card["body"] if e.get("type") == "Input.Date"]
+    assert dates == ["off_first", "off_last"]
+    [add] = [a for a in buttons(card) if a["verb"] == "settings.off.add"]
+    assert add.get("associatedInputs") != "none"  # the dates go with the click
+    again = await teams.click(
+        card_action(
+            teams.service_url,
+            "settings.off.add",
+            {"off": "off", "off_first": "2026-12-21", "off_last": "2027-01-03"},
+            channel=None,
+        )
+    )
+    assert card_errors(again) == []
+    shown = card_text(again)
+    assert "Fridager lagret: man. 21. des. 2026 – søn. 3. jan. 2027" in shown
+    assert "(14 dager)" in shown  # and the refreshed card lists them
+    async with sessions() as session:
+        kari = await session.scalar(select(PersonRow).where(PersonRow.external_id == KARI["id"]))
+    assert kari is not None and kari.days_off is not None and "2027-01-03" in kari.days_off

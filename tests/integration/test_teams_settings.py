@@ -112,19 +112,20 @@ async def test_the_settings_card_shows_my_hours_my_held_messages_and_my_team_in_
     assert card["refresh"]["action"]["verb"] == "settings.refresh"
     assert _verbs(card) == [
         "settings.hours",
+        "settings.off.add",  # days off: two date fields (tests/integration/test_teams_days_off.py)
         "settings.held.send_now",
         "settings.held.cancel",
         "settings.team_hours",
         "settings.workspace.save",  # the tenant default's form, as on the `workspace` card
     ]
-    assert buttons(card)[1]["data"] == {"held": row.id}
-    assert set(_inputs(card)) == {"hours", "team_hours_0", *DEFAULT_FORM}
+    assert buttons(card)[2]["data"] == {"held": row.id}
+    assert set(_inputs(card)) == {"hours", "off_first", "off_last", "team_hours_0", *DEFAULT_FORM}
     assert _inputs(card)["team_hours_0"]["value"] == "mon-fri 08:00-16:00 tz Europe/Oslo"
 
     # Ola leads nothing and holds nothing: no team field, none of Kari's messages
     theirs = await _settings(teams, OLA, locale="en-GB")
     assert "Møte mandag?" not in card_text(theirs)
-    assert set(_inputs(theirs)) == {"hours", *DEFAULT_FORM}
+    assert set(_inputs(theirs)) == {"hours", "off_first", "off_last", *DEFAULT_FORM}
     assert theirs["refresh"]["userIds"] == [OLA["id"]]
     assert "My hours" in card_text(theirs)
 
