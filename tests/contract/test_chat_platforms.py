@@ -97,6 +97,7 @@ class Case(ABC):
     channel: str
     person: str  # Kari: name, Oslo time zone, Norwegian
     missing: str  # a channel that does not exist
+    urgent_mark: str  # what marks an urgent post where people see it
     closers: list[Any] = field(default_factory=list)
 
     @abstractmethod
@@ -196,6 +197,7 @@ async def _slack_case() -> SlackCase:
         channel="C_PLATFORM",
         person="U_KARI",
         missing="C_GONE",
+        urgent_mark=":rotating_light:",
         closers=[platform.close, slack.stop],
         slack=slack,
     )
@@ -223,6 +225,7 @@ async def _sandbox_case(tmp: Path) -> SlackCase:
         channel="C_PLATFORM",
         person="U_KARI",
         missing="C_GONE",
+        urgent_mark=":rotating_light:",
         closers=[runtime.close, slack.stop],
         slack=slack,
     )
@@ -359,6 +362,7 @@ async def _teams_case(sessions: Sessions) -> TeamsCase:
         channel=CHANNEL,
         person=KARI["id"],
         missing="19:gone@thread.tacv2",
+        urgent_mark='"text": "Haster"',  # in Kari's language, on the card
         closers=[platform.close, connector.stop],
         connector=connector,
         sessions=sessions,
@@ -476,6 +480,22 @@ async def test_a_post_whose_answer_was_lost_is_found_by_its_tag(case: Case) -> N
     [seen] = case.messages(case.channel)  # it is there all the same
     again = await case.reopened()
     assert await again.find_tagged(case.workspace, case.channel, tag) == seen.id
+
+
+async def test_an_urgent_post_is_marked_urgent_where_people_see_it(case: Case) -> None:
+    for urgent, text in ((False, "Til mandag"), (True, "Produksjon er nede")):
+        await case.platform.post(
+            OutgoingMessage(
+                workspace=case.workspace,
+                conversation=case.channel,
+                text=text,
+                author=case.person,
+                urgent=urgent,
+            )
+        )
+    calm, alarm = case.messages(case.channel)
+    assert "Produksjon er nede" in alarm.text and case.urgent_mark in alarm.text
+    assert "Til mandag" in calm.text and case.urgent_mark not in calm.text
 
 
 async def test_a_workspace_cannot_post_into_another_workspaces_conversation(case: Case) -> None:
