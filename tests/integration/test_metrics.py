@@ -8,6 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration import test_slack_commands as commands
 from tests.support.slack_app import SlackHarness
+from tests.support.waiting import until_async
 
 harness = commands.harness  # the /quiet suite's workspace: Legal, Friday 17:30 in Oslo
 texts = commands.texts
@@ -59,12 +60,19 @@ async def test_commands_decisions_and_labels_are_counted(harness: SlackHarness) 
 
 async def test_events_digests_and_platform_errors_are_counted(harness: SlackHarness) -> None:
     await commands._saturday_thread(harness)
+    # an event is counted once it is handled (recorded, then guarded): after its activity row
+    events = "quiet_hours_events_total"
+
+    async def both_counted() -> bool:
+        _, samples = await scrape(harness)
+        return value(samples, events, kind="channel_message", outcome="recorded") == 2
+
+    await until_async(both_counted)
     harness.clock.set(commands.MONDAY_0800)
     harness.slack.faults.fail_next["chat.postMessage"] = [503]
     (run,) = await harness.digests.run_due()
     assert run.posted == 1
     _, samples = await scrape(harness)
-    events = "quiet_hours_events_total"
     assert value(samples, events, kind="channel_message", outcome="recorded") == 2
     assert value(samples, "quiet_hours_digests_posted_total") == 1
     errors = "quiet_hours_platform_errors_total"
