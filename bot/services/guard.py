@@ -221,6 +221,8 @@ class DecisionGuard:
             view = await self._view(session, row)
         away = await self._away(platform, pending.workspace, row.conversation_id, participants)
         view = replace(view, away=away)
+        async with self._sessions() as session, session.begin():
+            await GuardRepository(session).counted(row.id, away)
         try:
             if isinstance(platform, GuardPoster):
                 message_id: str | None = await platform.post_guard(

@@ -69,6 +69,13 @@ class GuardRepository:
         """The reply could not be posted: the thread's next decision signal tries again."""
         await self._session.execute(delete(DecisionGuardRow).where(DecisionGuardRow.id == guard_id))
 
+    async def counted(self, guard_id: int, away: int | None) -> None:
+        """Record how many members took no part, before the reply that says so is posted (a
+        digest that runs meanwhile reads the same figure the thread shows)."""
+        await self._session.execute(
+            update(DecisionGuardRow).where(DecisionGuardRow.id == guard_id).values(away=away)
+        )
+
     async def posted(self, guard_id: int, message_id: str | None, away: int | None) -> None:
         await self._session.execute(
             update(DecisionGuardRow)
