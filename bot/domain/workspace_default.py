@@ -2,9 +2,12 @@
 
 Rules kept here (no I/O):
 
-- the country of public holidays comes from the installer's locale region (``nb-NO`` → ``NO``,
-  ``en_US`` → ``US``); a bare Norwegian language (``nb``, ``nn``, ``no``) means Norway; a
-  region the holiday calendar does not know (or none) means no public holidays;
+- the country of public holidays comes from the installer's time zone when the zone belongs to
+  one country (``Europe/Oslo`` → ``NO``, whatever language the installer's client speaks: a
+  Norwegian office on English Teams keeps Norway's holidays); only when the zone says nothing
+  (``UTC``, none, unknown) from the locale's region (``nb-NO`` → ``NO``, ``en_US`` → ``US``),
+  where a bare Norwegian language (``nb``, ``nn``, ``no``) means Norway; a country the holiday
+  calendar does not know (or none) means no public holidays;
 - Norway gets the ``norway-aml`` preset (the Working Environment Act), every other place
   ``office-standard``;
 - the zone is the installer's IANA zone, or the preset's own when the platform gave none
@@ -18,11 +21,13 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.calendar import UnknownCountryError, validate_country
 from bot.domain.policy import Mode
+from bot.domain.zone_country import country_of_zone
 
 __all__ = [
     "DEFAULT_PRESET",
     "NORWAY_PRESET",
     "DefaultSettings",
+    "country_for",
     "country_from_locale",
     "install_settings",
     "preset_for_country",
@@ -73,6 +78,19 @@ def country_from_locale(locale: str | None) -> str | None:
     return region
 
 
+def country_for(*, tz: str | None, locale: str | None) -> str | None:
+    """The holiday country for someone in zone ``tz`` speaking ``locale``: the zone's country
+    when the zone belongs to one (and the holiday calendar knows it), else the locale's."""
+    from_zone = country_of_zone(valid_zone(tz))
+    if from_zone is None:
+        return country_from_locale(locale)
+    try:
+        validate_country(from_zone)
+    except UnknownCountryError:
+        return None
+    return from_zone
+
+
 def preset_for_country(country: str | None) -> str:
     """``norway-aml`` for Norway, ``office-standard`` everywhere else."""
     return NORWAY_PRESET if country == "NO" else DEFAULT_PRESET
@@ -85,7 +103,7 @@ def install_settings(
 
     ``preset_zone`` maps a preset name to its own zone, used when the installer's is unknown.
     """
-    country = country_from_locale(locale)
+    country = country_for(tz=tz, locale=locale)
     preset = preset_for_country(country)
     zone = valid_zone(tz) or preset_zone.get(preset) or "UTC"
     return DefaultSettings(preset=preset, tz=zone, country=country, mode=Mode.HOLD)

@@ -264,6 +264,13 @@ async def test_an_american_install_makes_an_office_standard_default(fresh: Fresh
     assert "everyone is protected" in welcome and "office-standard" in welcome
 
 
+async def test_an_english_installer_in_oslo_gets_norways_holidays(fresh: Fresh) -> None:
+    # the zone names the country; the client's language only when the zone says nothing
+    await fresh.install(tz="Europe/Oslo", locale="en-GB")
+    default = await fresh.default()
+    assert (default.preset, default.country, default.tz) == ("norway-aml", "NO", "Europe/Oslo")
+
+
 async def test_later_on_friday_night_in_an_uncovered_channel_waits_for_monday(
     fresh: Fresh, sessions: Sessions
 ) -> None:

@@ -12,6 +12,7 @@ from bot.domain.decisions import ChannelAudience, PersonAudience, decide
 from bot.domain.hours_syntax import parse_hours
 from bot.domain.policy import Mode, Person
 from bot.domain.workspace_default import (
+    country_for,
     country_from_locale,
     install_settings,
     preset_for_country,
@@ -49,6 +50,31 @@ def test_the_country_comes_from_the_locale_region(locale: str | None, country: s
 def test_any_locale_gives_a_known_country_or_none(locale: str) -> None:
     found = country_from_locale(locale)
     assert found is None or (len(found) == 2 and found.isupper())
+
+
+@pytest.mark.parametrize(
+    ("zone", "locale", "country"),
+    [
+        ("Europe/Oslo", "en-GB", "NO"),  # a Norwegian office on English clients: Norway's days
+        ("Europe/Oslo", "en-US", "NO"),
+        ("Europe/Lisbon", "en-GB", "PT"),
+        ("America/New_York", "nb-NO", "US"),
+        ("UTC", "en-GB", "GB"),  # the zone says nothing: the locale's region
+        ("UTC", "nb", "NO"),
+        (None, "en-US", "US"),
+        ("Not/AZone", "nb-NO", "NO"),
+        ("UTC", "en", None),
+    ],
+)
+def test_the_country_comes_from_the_zone_before_the_locale(
+    zone: str | None, locale: str, country: str | None
+) -> None:
+    assert country_for(tz=zone, locale=locale) == country
+
+
+def test_an_oslo_installer_on_english_gets_norway_aml() -> None:
+    settings = install_settings(tz="Europe/Oslo", locale="en-GB", preset_zone=preset_zones())
+    assert (settings.preset, settings.tz, settings.country) == ("norway-aml", "Europe/Oslo", "NO")
 
 
 def test_norway_gets_the_working_environment_act_and_everyone_else_office_hours() -> None:
