@@ -16,7 +16,6 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -67,19 +66,15 @@ from adapters.teams.platform import PLATFORM
 from adapters.teams.settings import PREFIX as SETTINGS
 from adapters.teams.watching import watch_channel_message, watch_reaction
 from bot.clock import Clock
-from bot.domain.hours_syntax import format_hours
-from bot.domain.workspace_default import DEFAULT_PRESET
 from bot.i18n import normalize_locale, translate
 from bot.ports import DeliveryError
-from bot.presets import load_preset
 from bot.services.commands import CommandService
 from bot.services.compose import ComposeService
-from bot.services.directory import zone_or_utc
 from bot.services.erase import erase_workspace
 from bot.services.onboarding import Onboarding
 from bot.services.platform_defaults import PlatformDefaults
+from bot.services.team_start import team_start
 from bot.services.watch import OffHoursWatcher
-from bot.services.workspace_default import workspace_policy
 from bot.storage.crypto import Cipher
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
@@ -326,8 +321,9 @@ class TeamsBot:
         return True
 
     async def _adopt_team(self, activity: Json, installer: Sender | None) -> None:
-        """Added to a Teams team: the team gets a policy (the tenant default's preset and
-        holidays, in the installer's zone; the channel it was added in watched) led by whoever
+        """Added to a Teams team: the team gets a policy (the tenant default's preset, zone and
+        holidays, as every new team: ``bot.services.team_start``; the channel it was added in
+        watched) led by whoever
         added the app: in Teams, adding an app to a team is a team owner's right by default.
         Leaders name others with `team leader add`. A team that already has a policy keeps it
         (reinstalls change nothing)."""
@@ -347,21 +343,21 @@ class TeamsBot:
             suffix = 2
             while await teams.by_name(workspace.id, name) is not None:
                 name, suffix = f"{team_name[:190]} ({suffix})", suffix + 1
-            # the tenant default's preset and holidays, in the zone of whoever added the app
-            default = await workspace_policy(session, workspace.id)
-            preset = load_preset(default.preset if default and default.preset else DEFAULT_PRESET)
-            base = default.hours if default is not None else preset.hours
-            hours = replace(base, tz=zone_or_utc(installer.tz) if installer.tz else base.tz)
+            # the tenant default's preset, zone and holidays (the adder's zone when none)
+            start = await team_start(
+                session,
+                workspace.id,
+                preset_name=None,
+                creator_tz=installer.tz,
+                creator_locale=installer.locale,
+            )
             team = await teams.create(
                 workspace.id,
                 name,
-                hours_spec=format_hours(hours),
                 now=now,
                 external_id=info.team,
-                mode=preset.mode.value,
-                preset=preset.name if default is not None else None,
-                urgent_who=preset.urgent.who.value,
                 locale=normalize_locale(installer.locale),
+                **start.fields(),
             )
             await teams.watch(team, info.conversation)
             leader = await PersonRepository(session).get_or_create(

@@ -211,7 +211,8 @@ def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
     # protected with no setup: the installer's welcome shows the tenant default, which holds a
     # message in a channel no team policy covers until Monday
     assert "Lea's welcome card: “Quiet Hours is installed — everyone is protected" in out
-    assert "Preset: Standard office hours (office-standard)" in out
+    # an en-GB installer in Oslo: the zone names the country (Norway's act and holidays)
+    assert "(norway-aml) · Hours: mon-fri 08:00-16:00 tz Europe/Oslo holidays NO" in out
     assert (
         "Ola: @Quiet Hours later Can we talk on Monday? (in General)\n"
         "    → Held. It will be delivered Mon 08:00 Europe/Oslo."

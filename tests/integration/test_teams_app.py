@@ -197,7 +197,8 @@ async def test_whoever_adds_the_app_to_a_team_leads_its_policy(
         assert team.external_id == TEAM
         assert await teams.channels(team.id) == [GENERAL]
         assert await teams.leaders(team.id) == [KARI["id"]]
-        assert team.hours_spec == "mon-fri 08:00-16:00 tz Europe/Oslo"  # the installer's zone
+        # no tenant default here: the installer's zone, and the holidays of its country
+        assert team.hours_spec == "mon-fri 08:00-16:00 tz Europe/Oslo holidays NO"
 
 
 async def test_a_personal_message_is_remembered_and_answered(

@@ -8,7 +8,7 @@ from bot.domain.guard import parse_grace
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.policy import Mode, ModeNotAllowedError, TeamPolicy, UrgentWho
 from bot.i18n import translate
-from bot.presets import PresetError, list_presets, load_preset
+from bot.presets import PresetError, list_presets
 from bot.services.commands.core import Caller, guard_summary
 from bot.services.commands.replies import (
     CHANNEL,
@@ -23,6 +23,7 @@ from bot.services.commands.team_audience import TeamAudienceVerbs
 from bot.services.commands.team_insight import TeamInsightVerbs
 from bot.services.directory import policy_from_row
 from bot.services.team_rules import vet_team_hours
+from bot.services.team_start import team_start
 from bot.storage.repositories import (
     PersonRepository,
     TeamRepository,
@@ -107,13 +108,6 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
         name = name.strip()[:100]
         if not name:
             return Reply.of(translate("cmd.team.create_usage", locale), error=True, locale=locale)
-        try:
-            preset = load_preset(preset_name or "office-standard")
-        except PresetError:
-            return Reply.of(translate("cmd.team.create_usage", locale), error=True, locale=locale)
-        verdict = vet_team_hours(preset_name, preset.hours)
-        if verdict.refused:  # a preset's own hours pass when it loads; keep every path guarded
-            return Reply.of(*verdict.refusal_lines(locale), error=True, locale=locale)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             teams = TeamRepository(session)
@@ -121,15 +115,23 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
                 return Reply.of(
                     translate("cmd.team.name_taken", locale, name=name), error=True, locale=locale
                 )
+            try:  # the workspace default's preset, zone and holidays unless a preset is named
+                start = await team_start(
+                    session,
+                    caller.workspace_id,
+                    preset_name=preset_name,
+                    creator_tz=caller.person.tz,
+                    creator_locale=caller.person.locale,
+                )
+            except PresetError:
+                return Reply.of(
+                    translate("cmd.team.create_usage", locale), error=True, locale=locale
+                )
+            verdict = vet_team_hours(start.preset.name, start.hours)
+            if verdict.refused:  # a preset's own hours pass when it loads; keep every path guarded
+                return Reply.of(*verdict.refusal_lines(locale), error=True, locale=locale)
             team = await teams.create(
-                caller.workspace_id,
-                name,
-                hours_spec=format_hours(preset.hours),
-                now=now,
-                mode=preset.mode.value,
-                preset=preset_name,
-                urgent_who=preset.urgent.who.value,
-                locale=locale,
+                caller.workspace_id, name, now=now, locale=locale, **start.fields()
             )
             await teams.watch(team, call.conversation)
             person = await PersonRepository(session).find(caller.workspace_id, call.person)

@@ -1,0 +1,110 @@
+"""What a new user met in an Oslo workspace (T_ONE), over real HTTP like Slack sends it.
+
+Lea (admin, nb-NO, Oslo), Ola and Kari (nb-NO, Oslo), Per (en-US, New York). The workspace
+default is made as in token mode: norway-aml, Europe/Oslo, holidays NO. Friday 27 November
+2026, 17:30 in Oslo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.sandbox.slack_api import FakeSlack
+from adapters.slack.tokens import install_single_workspace
+from adapters.slack.welcome import token_mode_default
+from bot.clock import FixedClock
+from bot.services.onboarding import Onboarding
+from bot.storage.crypto import Cipher
+from bot.storage.models import HeldMessageRow, TeamRow
+from tests.support.slack import fake_slack
+from tests.support.slack_app import SlackHarness
+
+Sessions = async_sessionmaker[AsyncSession]
+TOKEN = "xoxb-t-one"
+FRIDAY_1730_OSLO = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    made = fake_slack(bot_token=TOKEN, team_id="T_ONE")
+    made.add_user("U_LEA", "Lea", tz="Europe/Oslo", locale="nb-NO", is_admin=True)
+    made.add_user("U_OLA", "Ola", tz="Europe/Oslo", locale="nb-NO")
+    made.add_user("U_KARI", "Kari", tz="Europe/Oslo", locale="nb-NO")
+    made.add_user("U_PER", "Per", tz="America/New_York", locale="en-US")
+    made.add_user("U_BOT2", "otherbot", is_bot=True)
+    for channel in ("C_PLATFORM", "C_GENERAL"):
+        made.add_channel(channel)
+    await made.start()
+    try:
+        yield made
+    finally:
+        await made.stop()
+
+
+@pytest.fixture
+async def harness(
+    slack: FakeSlack, engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> AsyncIterator[SlackHarness]:
+    team = await install_single_workspace(
+        sessions, cipher, bot_token=TOKEN, api_url=slack.url, now=FRIDAY_1730_OSLO
+    )
+    onboarding = Onboarding(sessions=sessions, clock=FixedClock(FRIDAY_1730_OSLO))
+    await token_mode_default(onboarding, team, token=TOKEN, api_url=slack.url)
+    made = SlackHarness(
+        engine=engine,
+        sessions=sessions,
+        cipher=cipher,
+        slack=slack,
+        now=FRIDAY_1730_OSLO,
+        team=team,
+    )
+    async with made.running():
+        yield made
+
+
+def texts(answer: dict[str, Any]) -> str:
+    parts = [str(answer.get("text", ""))]
+    for block in answer.get("blocks") or []:
+        if "text" in block:
+            parts.append(str(block["text"].get("text", "")))
+    return "\n".join(parts)
+
+
+async def held(sessions: Sessions) -> list[HeldMessageRow]:
+    async with sessions() as session:
+        return list((await session.scalars(select(HeldMessageRow))).all())
+
+
+async def test_a_team_made_without_a_preset_takes_the_workspace_default(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    created = texts(await harness.command("U_LEA", "team create Platform", channel="C_PLATFORM"))
+    assert "tz Europe/Oslo holidays NO" in created, created
+    async with sessions() as session:
+        team = (await session.scalars(select(TeamRow))).one()
+    assert (team.preset, team.hours_spec) == (
+        "norway-aml",
+        "mon-fri 08:00-16:00 tz Europe/Oslo holidays NO",
+    )
+    answer = texts(await harness.command("U_OLA", "later platform msg", channel="C_PLATFORM"))
+    assert "(Europe/Oslo)" in answer and "UTC" not in answer, answer
+    [row] = await held(sessions)
+    assert row.deliver_at.replace(tzinfo=UTC) == datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+
+
+async def test_a_named_preset_still_picks_its_own_hours(harness: SlackHarness) -> None:
+    created = texts(
+        await harness.command("U_LEA", "team create Lisboa portugal-199a", channel="C_GENERAL")
+    )
+    assert "tz Europe/Lisbon holidays PT" in created, created
+    office = texts(
+        await harness.command("U_LEA", "team create Ops office-standard", channel="C_PLATFORM")
+    )
+    # a preset tied to no place takes the workspace's zone and holidays, never UTC without any
+    assert "tz Europe/Oslo holidays NO" in office, office
