@@ -155,6 +155,8 @@ async def _week(
     await command("U_LEA", "team create Platform", "Lea (workspace admin)")
     await command("U_LEA", "team hours man-fre 8-16 tz Europe/Oslo holidays NO", "Lea")
     await command("U_LEA", "team mode label", "Lea")
+    # the team took norway-aml from the workspace default (urgent: leaders); Lea opens it up
+    await command("U_LEA", "team urgent anyone", "Lea")
     await command("U_KARI", "hours man-fre 8-16 helligdager NO", "Kari")
     await command("U_OLA", "later <@U_KARI|kari> Kan du se på kontrakten før mandag?", "Ola")
     await runtime.delivery.run_until_idle()

@@ -165,6 +165,7 @@ async def _week(
     await command(OLA, "later Can we talk on Monday?", channel=TEAM)
     await command(LEA, "team hours man-fre 8-16 tz Europe/Oslo holidays NO")
     await command(LEA, "team mode label")
+    await command(LEA, "team urgent anyone")  # norway-aml (from the default) says leaders
     await command(KARI, "hours man-fre 8-16 helligdager NO")
     await command(OLA, "later <at>Kari</at> Kan du se på kontrakten før mandag?", others=(KARI,))
     await runtime.delivery.run_until_idle()
