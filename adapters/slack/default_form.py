@@ -2,9 +2,14 @@
 
 The form (a modal) shows the default's preset, zone, country and mode; saving it runs the same
 `/quiet workspace …` verbs an admin would type, so the same checks apply (admins, owners and
-the installer only; a known preset, zone and country). Choosing mode `off` in the form is the
-explicit choice (the option says what it means). A refusal is shown on the field it is about,
-and the form stays open; a save re-publishes the person's App Home.
+the installer only; a known preset, zone and country). Turning protection off takes the same
+explicit confirmation as `workspace mode off confirm`: choosing `off` saves only with the
+"Yes, turn protection off" box ticked (block ``confirm``). A refusal is shown on the field it
+is about, and the form stays open; a save re-publishes the person's App Home.
+
+Texts keep Slack's limits (:mod:`adapters.slack.limits`: an option's text ≤ 75 characters, the
+view's title ≤ 24, a section ≤ 3,000) by shortening whole words with "…", never mid-word; the
+heading is mrkdwn, as its ``*bold*`` means.
 """
 
 from __future__ import annotations
@@ -16,27 +21,66 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.slack.limits import OPTION_TEXT, SECTION_TEXT, VIEW_TITLE
+from adapters.slack.mrkdwn import shorten_mrkdwn
+from bot.domain.text_split import shorten
 from bot.i18n import translate
 from bot.presets import list_presets, load_preset
 from bot.services.commands import CommandService
+from bot.services.commands.workspace import FORM_FIELDS
 from bot.storage.repositories import WorkspaceRepository
 from bot.storage.workspace_defaults import WorkspaceDefaultRepository
 
-__all__ = ["DEFAULT_CALLBACK", "EDIT_DEFAULT_ACTION", "WorkspaceDefaultForm", "default_modal"]
+__all__ = [
+    "CONFIRM_BLOCK",
+    "DEFAULT_CALLBACK",
+    "EDIT_DEFAULT_ACTION",
+    "WorkspaceDefaultForm",
+    "default_modal",
+]
 
 EDIT_DEFAULT_ACTION = "home.edit_default"
 DEFAULT_CALLBACK = "workspace.edit"
 _MODES = ("hold", "label", "off")
+#: the checkbox that confirms turning protection off (its value is a confirmation word)
+CONFIRM_BLOCK = "confirm"
+_CONFIRM_VALUE = "confirm"
+#: Slack's documented ceiling for the text of a view's ``errors`` entry is not published; a
+#: short, complete sentence is what shows well under a field
+_ERROR_TEXT = 300
 
 Block = dict[str, Any]
 
 
-def _plain(text: str) -> dict[str, str]:
-    return {"type": "plain_text", "text": text[:75]}
+def _plain(text: str, limit: int = OPTION_TEXT) -> dict[str, str]:
+    """A ``plain_text`` object within ``limit`` characters, shortened at a word if need be."""
+    return {"type": "plain_text", "text": shorten(text, limit)}
 
 
 def _option(value: str, text: str) -> Block:
     return {"text": _plain(text), "value": value}
+
+
+def _preset_option(name: str, locale: str) -> Block:
+    """ "Title (name)": the name is what `workspace preset NAME` takes, so it is kept whole and
+    the title shortened at a word to leave room for it."""
+    suffix = f" ({name})"
+    title = shorten(load_preset(name).title_in(locale), OPTION_TEXT - len(suffix))
+    return _option(name, title + suffix)
+
+
+def _confirm(locale: str) -> Block:
+    return {
+        "type": "input",
+        "block_id": CONFIRM_BLOCK,
+        "optional": True,
+        "label": _plain(translate("modal.workspace.confirm", locale)),
+        "element": {
+            "type": "checkboxes",
+            "action_id": "value",
+            "options": [_option(_CONFIRM_VALUE, translate("modal.workspace.confirm_off", locale))],
+        },
+    }
 
 
 def _select(block_id: str, label: str, options: list[Block], chosen: str) -> Block:
@@ -70,18 +114,22 @@ def _text(block_id: str, label: str, initial: str, hint: str) -> Block:
 
 def default_modal(preset: str, tz: str, country: str | None, mode: str, locale: str) -> Block:
     """The form, filled in with the default as it stands."""
-    presets = [
-        _option(name, f"{load_preset(name).title_in(locale)} ({name})") for name in list_presets()
-    ]
+    presets = [_preset_option(name, locale) for name in list_presets()]
     modes = [_option(m, translate(f"modal.workspace.mode.{m}", locale)) for m in _MODES]
     return {
         "type": "modal",
         "callback_id": DEFAULT_CALLBACK,
-        "title": _plain(translate("modal.workspace.title", locale)[:24]),
-        "submit": _plain(translate("button.save", locale)),
-        "close": _plain(translate("button.close", locale)),
+        "title": _plain(translate("modal.workspace.title", locale), VIEW_TITLE),
+        "submit": _plain(translate("button.save", locale), VIEW_TITLE),
+        "close": _plain(translate("button.close", locale), VIEW_TITLE),
         "blocks": [
-            {"type": "section", "text": _plain(translate("cmd.workspace.title", locale))},
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": shorten_mrkdwn(translate("cmd.workspace.title", locale), SECTION_TEXT),
+                },
+            },
             _select("preset", translate("modal.workspace.preset", locale), presets, preset),
             _text(
                 "tz",
@@ -96,6 +144,7 @@ def default_modal(preset: str, tz: str, country: str | None, mode: str, locale: 
                 translate("modal.workspace.country_hint", locale),
             ),
             _select("mode", translate("modal.workspace.mode", locale), modes, mode),
+            _confirm(locale),
         ],
     }
 
@@ -103,7 +152,8 @@ def default_modal(preset: str, tz: str, country: str | None, mode: str, locale: 
 def _field(view: dict[str, Any], block: str) -> str:
     state = (((view.get("state") or {}).get("values") or {}).get(block) or {}).get("value") or {}
     selected = state.get("selected_option") or {}
-    return str(selected.get("value") or state.get("value") or "").strip()
+    ticked = [str(option.get("value") or "") for option in state.get("selected_options") or []]
+    return str(selected.get("value") or state.get("value") or " ".join(ticked)).strip()
 
 
 class WorkspaceDefaultForm:
@@ -144,10 +194,10 @@ class WorkspaceDefaultForm:
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         team, person = _team(body), str((body.get("user") or {}).get("id") or "")
-        form = {name: _field(view, name) for name in ("preset", "tz", "country", "mode")}
+        form = {name: _field(view, name) for name in FORM_FIELDS}
         refused, why = await self._commands.change_default("slack", team, person, form)
         if refused is not None:
-            await ack(response_action="errors", errors={refused: why[:150]})
+            await ack(response_action="errors", errors={refused: shorten(why, _ERROR_TEXT)})
             return
         await ack()
         await self._republish(client, team, person)

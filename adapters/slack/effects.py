@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.slack.interactions import SlackInteractions
 from adapters.slack.oauth import erase_slack_user_tokens
+from adapters.slack.platform import DELIVERY_EVENT
 from adapters.slack.tokens import StoredTokens
 from bot.clock import Clock
 from bot.domain.guard import is_approving_reaction
@@ -137,6 +138,8 @@ class SlackEventEffects:
     ) -> After | None:
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return None
+        if _ours(event):
+            return None  # a held message we delivered as its author: never labelled or held
         channel_type = event.get("channel_type")
         ts = str(event.get("ts", ""))
         user, channel = str(event["user"]), str(event.get("channel", ""))
@@ -277,3 +280,10 @@ class SlackEventEffects:
                 erased.total,
                 erased.rows.get("held_messages", 0),
             )
+
+
+def _ours(event: dict[str, Any]) -> bool:
+    """Whether a message event is one of our own deliveries posted with the author's token
+    (it carries our message metadata, :data:`~adapters.slack.platform.DELIVERY_EVENT`)."""
+    metadata = event.get("metadata")
+    return isinstance(metadata, dict) and metadata.get("event_type") == DELIVERY_EVENT

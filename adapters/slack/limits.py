@@ -3,10 +3,11 @@
 Sources (docs.slack.dev): "Block Kit" and the block reference (≤ 50 blocks in a message,
 ≤ 100 in a modal or Home tab; a section's text ≤ 3,000 characters; a header's ≤ 150; a
 context ≤ 10 elements; an actions block ≤ 25), the composition objects (a text object
-≤ 3,000 characters; a button's text ≤ 75, its value ≤ 2,000; ``action_id`` and ``block_id``
-≤ 255), the ``plain_text_input`` element (``max_length`` 1–3,000), the view object (title,
-submit and close ≤ 24 characters, ``private_metadata`` ≤ 3,000) and ``chat.postMessage``
-(``text`` is truncated past 40,000 characters; Slack recommends keeping it under 4,000).
+≤ 3,000 characters; a button's text ≤ 75, its value ≤ 2,000; an option's text ≤ 75;
+``action_id`` and ``block_id`` ≤ 255), the ``plain_text_input`` element (``max_length``
+1–3,000), the view object (title, submit and close ≤ 24 characters, ``private_metadata``
+≤ 3,000) and ``chat.postMessage`` (``text`` is truncated past 40,000 characters; Slack
+recommends keeping it under 4,000).
 
 :func:`block_kit_problems` is what the sandbox Slack answers ``invalid_blocks`` on, and what the
 conformance tests assert is empty for every payload the app builds.
@@ -30,6 +31,7 @@ __all__ = [
     "INPUT_MAX_LENGTH",
     "MESSAGE_BLOCKS",
     "MESSAGE_TEXT",
+    "OPTION_TEXT",
     "PRIVATE_METADATA",
     "SECTION_TEXT",
     "TEXT_OBJECT",
@@ -46,6 +48,7 @@ SECTION_TEXT = 3000
 TEXT_OBJECT = 3000
 HEADER_TEXT = 150
 BUTTON_TEXT = 75
+OPTION_TEXT = 75
 BUTTON_VALUE = 2000
 ACTION_ID = 255
 BLOCK_ID = 255

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from adapters.teams.activities import ADAPTIVE_CARD
-from adapters.teams.markup import neutral_markdown
+from adapters.teams.markup import emoji, neutral_markdown
 from bot.domain.markup import unescape
 from bot.domain.text_split import shorten, split_text
 from bot.i18n import translate
@@ -72,7 +72,8 @@ def mentioned_ids(text: str) -> set[str]:
 
 
 def to_markdown(text: str, names: Mapping[str, str], locale: str) -> str:
-    """The command layer's markup as Adaptive Card markdown, mentions as names."""
+    """The command layer's markup as Adaptive Card markdown, mentions as names, Slack emoji
+    shortcodes as the emoji."""
 
     def mention(match: re.Match[str]) -> str:
         kind, who, label = match.group(1), match.group(2), match.group(3)
@@ -91,7 +92,7 @@ def to_markdown(text: str, names: Mapping[str, str], locale: str) -> str:
     text = _BOLD.sub(r"**\1**", text)
     # people's words were made inert for the command layer's markup (bot.domain.markup):
     # shown here as the characters, after every conversion, so none of them can form markup
-    return unescape(text.replace("`", ""))
+    return emoji(unescape(text.replace("`", "")))
 
 
 def _plain(markdown: str) -> str:

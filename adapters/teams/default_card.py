@@ -1,6 +1,8 @@
 """The tenant default as an Adaptive Card form: on the installer's welcome card and on the
 answer to `workspace`. Saving it (``Action.Execute`` verb ``workspace.save``) runs the same
-checked verbs an admin would type (:meth:`CommandService.change_default`)."""
+checked verbs an admin would type (:meth:`CommandService.change_default`). Choosing mode
+``off`` saves only with the "Yes, turn protection off" toggle (input ``confirm``) on, the same
+explicit step as `workspace mode off confirm`."""
 
 from __future__ import annotations
 
@@ -61,6 +63,15 @@ def with_default_form(card: Json, row: WorkspaceDefaultRow, locale: str) -> Json
             translate("modal.workspace.country_hint", locale),
         ),
         _choices("mode", translate("modal.workspace.mode", locale), modes, row.mode),
+        {
+            "type": "Input.Toggle",
+            "id": "confirm",
+            "label": translate("modal.workspace.confirm", locale),
+            "title": translate("modal.workspace.confirm_off", locale),
+            "value": "",
+            "valueOn": "confirm",
+            "valueOff": "",
+        },
         {
             "type": "ActionSet",
             "actions": [

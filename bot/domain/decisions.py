@@ -102,8 +102,10 @@ class Decision:
     """What to do with one message.
 
     ``deliver_at`` is the instant to deliver (``at`` itself when delivering now). ``label_until``
-    is set when the message goes out now but its thread should say "no reply expected until".
-    ``urgent`` is true when an urgent override was granted (it must be logged and counted).
+    is set when the message goes out now but its thread should say "no reply expected until"
+    (label mode, off-hours). Never on an urgent override: an urgent post asks to be read and
+    answered now, so it is delivered now with no label in any mode. ``urgent`` is true when an
+    urgent override was granted (it must be logged and counted).
     """
 
     action: Action
@@ -198,7 +200,6 @@ def decide(
                 Action.DELIVER,
                 at,
                 Reason("decision.urgent", {"sender": sender_name or sender}),
-                label_until=opening,
                 urgent=True,
             )
         fallback = "decision.hold" if mode is Mode.HOLD else "decision.label"

@@ -180,8 +180,10 @@ class OffHoursWatcher:
         )
 
     async def after_urgent(self, delivered: Delivered) -> None:
-        """An urgent override just went out: in a watched channel off-hours its thread gets the
-        "no reply expected" label too (urgent means "read now", not "answer now")."""
+        """An urgent override just went out: in a watched channel off-hours it is recorded for
+        the digest, and its thread is *never* labelled "no reply expected" in any mode (an
+        urgent "production is down" asks for an answer now); the thread's label slot for this
+        quiet period is taken, so replies in it are not labelled either."""
         thread = delivered.thread or delivered.message_id
         await self.on_message(
             ChannelMessage(
@@ -280,6 +282,8 @@ class OffHoursWatcher:
                     keep=EXCERPT_KEEP,
                     is_thread_root=message.is_thread_root,
                 )
+            # an urgent post's thread takes the label slot but is never labelled (see
+            # :meth:`after_urgent`); other threads only where the team labels
             wants_label = still_off and (policy.mode is Mode.LABEL or message.urgent)
             claimed = (
                 wants_label
@@ -293,6 +297,8 @@ class OffHoursWatcher:
                     now=message.at,
                 )
             )
+            if message.urgent:
+                claimed = False
             text = ""
             if claimed and opening is not None:
                 # whose hours: the team's, or "half of the channel's N members"

@@ -335,6 +335,21 @@ async def test_protection_is_off_only_by_an_explicit_confirmed_choice(
     assert "Lagret." in back and (await fresh.default()).mode == "hold"
 
 
+async def test_turning_protection_off_is_asked_in_the_words_typed_and_takes_no_trailing_words(
+    fresh: Fresh,
+) -> None:
+    await fresh.install(tz="Europe/Oslo", locale="nb-NO")
+    asked = await fresh.command(fresh.installer, "arbeidsområde modus av")
+    assert "arbeidsområde modus av bekreft" in asked
+    assert "workspace mode off" not in asked
+    junk = await fresh.command(fresh.installer, "workspace mode off confirm please")
+    assert "Beskyttelsen er slått av" not in junk
+    assert (await fresh.default()).mode == "hold"
+    done = await fresh.command(fresh.installer, "arbeidsområde modus av bekreft")
+    assert "Beskyttelsen er slått av" in done
+    assert (await fresh.default()).mode == "off"
+
+
 async def test_a_team_made_on_install_inherits_the_default_preset(
     engine: AsyncEngine, sessions: Sessions, cipher: Cipher
 ) -> None:

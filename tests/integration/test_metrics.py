@@ -52,9 +52,9 @@ async def test_commands_decisions_and_labels_are_counted(harness: SlackHarness) 
     decisions = "quiet_hours_decisions_total"
     assert value(samples, decisions, decision="held") == 1
     assert value(samples, decisions, decision="delivered_now") == 1
-    # the urgent post's thread is labelled (replies wait for Monday)
-    assert value(samples, decisions, decision="labelled") == 1
-    assert value(samples, "quiet_hours_labels_posted_total") == 1
+    # an urgent post's thread is never labelled "no reply expected"
+    assert value(samples, decisions, decision="labelled") == 0
+    assert value(samples, "quiet_hours_labels_posted_total") == 0
     assert value(samples, "quiet_hours_delivered_total") == 1
 
 

@@ -92,6 +92,23 @@ async def test_erase_speaks_bokmal(harness: SlackHarness) -> None:
     assert done.startswith("Slettet.")
 
 
+async def test_erase_takes_norwegian_words_and_refuses_words_after_the_confirmation(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    await harness.command("U_KARI", "hours man-fre 8-16")
+    ask = texts(await harness.command("U_KARI", "meg slett"))
+    assert "Det kan ikke angres" in ask
+    assert "`/quiet meg slett bekreft`" in ask  # the words Kari used
+    junk = texts(await harness.command("U_KARI", "me slett bekreft takk"))
+    assert "Det kan ikke angres" in junk and not junk.startswith("Slettet.")
+    assert await rows_naming(sessions, "U_KARI")  # nothing erased yet
+    done = texts(await harness.command("U_KARI", "me slett bekreft"))
+    assert done.startswith("Slettet.")  # not the insight: erased
+    assert await rows_naming(sessions, "U_KARI") == {}
+    english = texts(await harness.command("U_OLA", "me erase confirm please"))
+    assert "cannot be undone" in english and "Erased" not in english
+
+
 async def test_an_export_too_big_for_a_reply_says_whom_to_ask(
     harness: SlackHarness, sessions: Sessions, cipher: Cipher
 ) -> None:

@@ -186,18 +186,28 @@ async def test_send_now_edit_and_cancel_buttons(harness: SlackHarness, sessions:
     assert states == ["cancelled", "delivered", "delivered"]
 
 
-async def test_urgent_posts_now_marked_and_counted(
-    harness: SlackHarness, sessions: Sessions
+@pytest.mark.parametrize("mode", ["hold", "label"])
+async def test_urgent_posts_now_marked_and_counted_never_labelled(
+    harness: SlackHarness, sessions: Sessions, mode: str
 ) -> None:
+    await harness.command("U_LEAD", f"team mode {mode}")
     answer = await harness.command("U_OLA", "urgent The server is down")
     assert "Posted now as urgent" in texts(answer)
     await harness.engine.run_until_idle()
-    posted, label = harness.slack.posted("C_TEAM")
+    # an urgent "the server is down" wants an answer now: no "no reply expected" in its thread
+    (posted,) = harness.slack.posted("C_TEAM")
     assert posted.body == "The server is down"
     assert ":rotating_light:" in json.dumps(posted.blocks)
-    # urgent means "read now", not "answer now": its thread is labelled
-    assert label.thread_ts == posted.ts
-    assert label.text == "No reply expected — replies are due from Mon 08:00 Europe/Oslo."
+    # Slack echoes the bot's own post as an event, then someone answers in its thread
+    echo = {"type": "message", "channel": "C_TEAM", "channel_type": "channel"}
+    await harness.event({**echo, "bot_id": "B1", "text": posted.body, "ts": posted.ts}, "EvU1")
+    reply = f"{FRIDAY_1730.timestamp() + 60:.6f}"
+    await harness.event(
+        {**echo, "user": "U_KARI", "text": "Ser på det", "ts": reply, "thread_ts": posted.ts},
+        "EvU2",
+    )
+    await harness.engine.run_until_idle()
+    assert [m.body for m in harness.slack.posted("C_TEAM")] == ["The server is down"]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(UrgentOverrideRow)) == 1
 

@@ -497,3 +497,28 @@ async def test_the_weekly_insight_reaches_a_named_leader_as_a_card_in_their_chat
     [image] = [block for block in card["body"] if block["type"] == "Image"]
     assert image["url"].startswith("data:image/png;base64,")
     assert await reports.run_due() == 0  # once a week
+
+
+@pytest.mark.parametrize("mode", ["hold", "label"])
+async def test_urgent_in_a_channel_is_posted_now_with_real_emoji_and_no_label(
+    teams: TeamsHarness, sessions: Sessions, mode: str
+) -> None:
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).find("teams", TENANT)
+        assert workspace is not None
+        team = await TeamRepository(session).by_name(workspace.id, "Plattform")
+        assert team is not None
+        team.mode = mode
+    teams.watcher.forget("teams", TENANT)
+    card = await teams.ask(mention(teams.service_url, "urgent Produksjon er nede!"))
+    text = card_text(card)
+    # a Slack shortcode would show literally in Teams: the real emoji instead
+    assert text.startswith("\N{POLICE CARS REVOLVING LIGHT} Sendt nå som hastesak.")
+    assert ":rotating_light:" not in text
+    before = len(teams.connector.posted())
+    await teams.engine.run_until_idle()
+    delivered = teams.connector.posted()[before:]
+    # the urgent card and nothing else: never "Ingen svar forventes" under "production is down"
+    assert len(delivered) == 1
+    assert "Produksjon er nede!" in json.dumps(delivered[0].body, ensure_ascii=False)
+    assert "Ingen svar" not in json.dumps(delivered[0].body, ensure_ascii=False)

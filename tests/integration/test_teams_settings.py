@@ -42,7 +42,7 @@ from tests.support.teams_app import (
 Sessions = async_sessionmaker[AsyncSession]
 FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
 Json = dict[str, Any]
-DEFAULT_FORM = ("preset", "tz", "country", "mode")
+DEFAULT_FORM = ("preset", "tz", "country", "mode", "confirm")
 
 
 @pytest.fixture

@@ -15,9 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.sandbox.slack_api import FakeSlack
+from adapters.slack.default_form import default_modal
+from adapters.slack.limits import view_problems
 from adapters.slack.tokens import install_single_workspace
 from adapters.slack.welcome import token_mode_default
 from bot.clock import FixedClock
+from bot.i18n import translate
+from bot.presets import load_preset
 from bot.services.onboarding import Onboarding
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, WorkspaceDefaultRow
@@ -174,16 +178,54 @@ async def test_auto_hold_follows_the_default_in_a_channel_no_team_covers(
     assert (held.kind, held.deliver_at) == ("auto_hold", MONDAY_0800_OSLO)
 
 
-def _form(preset: str, tz: str, country: str, mode: str) -> dict[str, dict[str, object]]:
+def _form(
+    preset: str, tz: str, country: str, mode: str, *, confirm: bool = False
+) -> dict[str, dict[str, object]]:
     def chosen(value: str) -> dict[str, object]:
         return {"type": "static_select", "selected_option": {"value": value}}
 
+    ticked = [{"text": {"type": "plain_text", "text": "Yes"}, "value": "confirm"}]
     return {
         "preset": chosen(preset),
         "tz": {"type": "plain_text_input", "value": tz},
         "country": {"type": "plain_text_input", "value": country},
         "mode": chosen(mode),
+        "confirm": {"type": "checkboxes", "selected_options": ticked if confirm else []},
     }
+
+
+def _plain_texts(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [str(node["text"])] if node.get("type") == "plain_text" else []
+        return own + [text for value in node.values() for text in _plain_texts(value)]
+    if isinstance(node, list):
+        return [text for item in node for text in _plain_texts(item)]
+    return []
+
+
+@pytest.mark.parametrize("locale", ["en", "nb"])
+def test_the_default_form_keeps_slacks_limits_in_whole_words(locale: str) -> None:
+    form = default_modal("france-charter", "Europe/Oslo", "NO", "hold", locale)
+    assert view_problems(form) == []
+    heading = form["blocks"][0]["text"]
+    assert heading["type"] == "mrkdwn"  # its *bold* is meant as bold
+    assert heading["text"] == translate("cmd.workspace.title", locale)  # whole
+    for text in _plain_texts(form):
+        assert "*" not in text  # no literal markup in plain text
+        assert len(text) <= 75
+    [preset] = [b for b in form["blocks"] if b.get("block_id") == "preset"]
+    options = {o["value"]: o["text"]["text"] for o in preset["element"]["options"]}
+    france = options["france-charter"]
+    assert france.endswith(" (france-charter)")
+    title = load_preset("france-charter").title_in(locale)
+    shown = france.removesuffix(" (france-charter)")
+    # whole, or shortened at a word with "…" — never cut mid-word
+    assert shown == title or (
+        shown.endswith("…") and title.startswith(shown[:-1]) and title[len(shown) - 1] == " "
+    )
+    [mode] = [b for b in form["blocks"] if b.get("block_id") == "mode"]
+    labels = [o["text"]["text"] for o in mode["element"]["options"]]
+    assert not any(label.startswith(("hold:", "label:", "off:")) for label in labels)
 
 
 async def test_admins_change_the_default_in_a_form_from_app_home(
@@ -214,9 +256,17 @@ async def test_admins_change_the_default_in_a_form_from_app_home(
         assert "norway-aml" in shown and "Europe/Oslo" in shown
 
         status, body = await harness.submit(
-            "U_BO", "workspace.edit", _form("norway-aml", "Europe/Oslo", "NO", "off")
+            "U_BO", "workspace.edit", _form("norway-aml", "Europe/Oslo", "NO", "off", confirm=True)
         )
-        assert "Only a workspace admin" in json.loads(body)["errors"]["preset"]
+        refused = json.loads(body)["errors"]["preset"]
+        assert refused == translate("modal.workspace.admins_only", "en")  # complete
+        assert refused.endswith("can change the default.")
+        # off, as for `workspace mode off`, needs its explicit confirmation: nothing saved
+        status, body = await harness.submit(
+            "U_ANA", "workspace.edit", _form("norway-aml", "europe/oslo", "se", "off")
+        )
+        assert "Tick “Yes, turn protection off”" in json.loads(body)["errors"]["confirm"]
+        assert (await defaults(sessions))[0].mode == "hold"
         status, body = await harness.submit(
             "U_ANA", "workspace.edit", _form("norway-aml", "Mars/Olympus", "NO", "hold")
         )
@@ -225,7 +275,7 @@ async def test_admins_change_the_default_in_a_form_from_app_home(
 
         slack.views.clear()
         saved = await harness.submit(
-            "U_ANA", "workspace.edit", _form("norway-aml", "europe/oslo", "se", "off")
+            "U_ANA", "workspace.edit", _form("norway-aml", "europe/oslo", "se", "off", confirm=True)
         )
         assert saved == (200, "")
         await until(lambda: "U_ANA" in slack.views)  # App Home shows the new default

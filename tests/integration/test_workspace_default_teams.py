@@ -53,6 +53,7 @@ async def test_the_welcome_and_workspace_cards_carry_the_form_and_save_it(
         "tz": "Europe/Oslo",
         "country": "NO",
         "mode": "hold",
+        "confirm": "",  # "Yes, turn protection off": off by default
     }
     assert "alle er beskyttet" in card_text(card)
     assert teams.connector.violations == []
@@ -75,6 +76,14 @@ async def test_the_welcome_and_workspace_cards_carry_the_form_and_save_it(
     assert "ikke en tidssone" in card_text(bad)
     assert (await default(sessions)).preset == "norway-aml"  # nothing half saved
 
+    # off, as for `workspace mode off`, only with its explicit confirmation
+    unconfirmed = await teams.click(
+        card_action(teams.service_url, "workspace.save", form, sender=KARI, channel=None)
+    )
+    assert "Kryss av for «Ja, slå av beskyttelsen»" in card_text(unconfirmed)
+    assert unconfirmed["body"][0]["color"] == "Attention"
+    assert (await default(sessions)).mode == "hold"
+    form["confirm"] = "confirm"
     saved = await teams.click(
         card_action(teams.service_url, "workspace.save", form, sender=KARI, channel=None)
     )

@@ -261,6 +261,7 @@ class TeamsHarness:
             clock=self.clock,
             owner="harness",
             config=EngineConfig(conversation_limits={"teams": TEAMS_CONVERSATION}),
+            on_urgent_delivered=watcher.after_urgent,  # as bootstrap wires it
         )
         self.defaults = PlatformDefaults(
             sessions=sessions, clock=self.clock, sources={"teams": self.platform}

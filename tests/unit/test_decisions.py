@@ -103,8 +103,24 @@ def test_urgent_override_delivers_now_and_is_marked() -> None:
     )
     assert decision.action is Action.DELIVER
     assert decision.urgent
-    assert decision.label_until == MONDAY_OPEN
+    # an urgent post asks for an answer now: never "no reply expected", in any mode
+    assert decision.label_until is None
     assert decision.explain("en") == "Marked urgent by Ola: delivered now."
+
+
+@pytest.mark.parametrize("mode", [Mode.HOLD, Mode.LABEL])
+def test_urgent_override_is_never_labelled_in_any_mode(mode: Mode) -> None:
+    decision = decide(
+        sender="U_OLA",
+        audience=ChannelAudience("C1", TEAM.with_changes(mode=mode)),
+        at=FRIDAY_EVENING,
+        urgent=True,
+    )
+    assert (decision.action, decision.urgent, decision.label_until) == (
+        Action.DELIVER,
+        True,
+        None,
+    )
 
 
 def test_urgent_refused_for_people_the_policy_does_not_allow() -> None:

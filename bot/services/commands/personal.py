@@ -13,7 +13,7 @@ from bot.i18n import format_instant, normalize_locale, translate, translate_plur
 from bot.services.commands.core import Caller
 from bot.services.commands.days_off import DaysOffVerbs
 from bot.services.commands.insight_text import personal_chart, personal_lines, since
-from bot.services.commands.mydata import MyDataVerbs
+from bot.services.commands.mydata import ERASE_WORDS, EXPORT_WORDS, MyDataVerbs
 from bot.services.commands.replies import (
     CHANNEL,
     MAX_TEXT,
@@ -341,7 +341,8 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
     async def _me(self, call: Invocation, caller: Caller, rest: str) -> Reply:
         """The caller's own insight (this week and a 4-week trend, with a heatmap); shown to
         no one else."""
-        if rest.strip().lower().split()[:1] in (["export"], ["erase"]):
+        head = rest.strip().lower().split()[:1]
+        if head and head[0] in EXPORT_WORDS + ERASE_WORDS:
             return await self._my_data(call, caller, rest)
         locale = caller.locale
         insight = await self.insights.personal(

@@ -33,6 +33,10 @@ DAYS_NB = {
 }
 CLOCK = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d))?$")
 
+#: the words that confirm a step that cannot be undone (protection off, erasing one's data),
+#: in English and bokmål, each accepted whatever the person's language
+CONFIRM_WORDS = ("confirm", "bekreft", "yes", "ja")
+
 VERBS = ("help", "hours", "off", "status", "later", "urgent", "digest", "me", "team", "workspace")
 ALIASES = {
     "hjelp": "help",

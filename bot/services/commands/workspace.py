@@ -18,7 +18,7 @@ from bot.domain.workspace_default import valid_zone
 from bot.i18n import translate
 from bot.presets import list_presets, load_preset
 from bot.services.commands.core import Caller, CommandBase
-from bot.services.commands.replies import Invocation, Reply
+from bot.services.commands.replies import CONFIRM_WORDS, Invocation, Reply
 from bot.services.workspace_default import describe_default, ensure_workspace_default
 from bot.storage.models import WorkspaceDefaultRow
 from bot.storage.workspace_defaults import WorkspaceDefaultRepository
@@ -30,11 +30,13 @@ _PRESET = ("preset", "mal")
 _ZONE = ("tz", "zone", "sone", "tidssone")
 _COUNTRY = ("country", "land", "holidays", "helligdager")
 _MODE = ("mode", "modus")
-_CONFIRM = ("confirm", "bekreft", "yes", "ja")
+_CONFIRM = CONFIRM_WORDS
+#: words only a bokmål speaker types: the confirmation we ask for is then ``bekreft``
+_NORWEGIAN = ("arbeidsområde", "arbeidsomrade", "modus", "av", "på", "merk", "hold-tilbake")
 _NONE = ("none", "ingen", "-")
 
 
-FORM_FIELDS = ("preset", "tz", "country", "mode")
+FORM_FIELDS = ("preset", "tz", "country", "mode", "confirm")
 
 
 class WorkspaceVerbs(CommandBase):
@@ -42,11 +44,19 @@ class WorkspaceVerbs(CommandBase):
         self, platform: str, workspace: str, person: str, form: dict[str, str]
     ) -> tuple[str | None, str]:
         """A form's change to the workspace default (App Home, a Teams card): ``form`` holds
-        ``preset``, ``tz``, ``country`` (empty: none) and ``mode`` (``off`` in a form is the
-        explicit choice). The same verbs and checks as typed; zone and country are checked
-        before anything is saved, so a refusal leaves nothing half changed. Returns (the field
-        refused, why) or (None, the default in words)."""
-        locale = await self.locale_of(platform, workspace, person)
+        ``preset``, ``tz``, ``country`` (empty: none), ``mode`` and ``confirm``. The same verbs
+        and checks as typed, and the same rule for turning protection off: a form choosing
+        ``off`` (when the default is not off already) must also carry ``confirm`` (a ticked
+        "Yes, turn protection off" box, value ``confirm``), as ``mode off`` asks for
+        ``mode off confirm``. Who may change it, the zone, the country and the confirmation are
+        checked before anything is saved, so a refusal leaves nothing half changed. Returns
+        (the field refused, why: one complete sentence) or (None, the default in words)."""
+        caller = await self._caller(Invocation(platform, workspace, person, "", ""))
+        locale = caller.locale
+        row = await self._workspace_row(caller)
+        call = Invocation(platform, workspace, person, "", "")
+        if not (person == row.installed_by or await self._is_admin(call, caller)):
+            return "preset", translate("modal.workspace.admins_only", locale)
         tz, country, mode = form.get("tz", ""), form.get("country", ""), form.get("mode", "")
         if valid_zone(zone_named(tz)) is None:
             return "tz", translate("cmd.workspace.bad_zone", locale, zone=tz[:60] or "—")
@@ -56,11 +66,14 @@ class WorkspaceVerbs(CommandBase):
             except UnknownCountryError:
                 why = translate("cmd.workspace.bad_country", locale, country=country[:20])
                 return "country", why
+        confirmed = form.get("confirm", "").strip().lower() in _CONFIRM
+        if mode == Mode.OFF.value and row.mode != Mode.OFF.value and not confirmed:
+            return "confirm", translate("modal.workspace.off_unconfirmed", locale)
         steps = {
             "preset": f"preset {form.get('preset', '')}",
             "tz": f"tz {tz}",
             "country": f"country {country or 'none'}",
-            "mode": f"mode {mode} confirm" if mode == "off" else f"mode {mode}",
+            "mode": f"mode {mode} confirm" if mode == Mode.OFF.value else f"mode {mode}",
         }
         reply = None
         for field_name, words in steps.items():
@@ -192,8 +205,20 @@ class WorkspaceVerbs(CommandBase):
             return Reply.of(
                 translate("cmd.workspace.mode_usage", locale), error=True, locale=locale
             )
-        if mode is Mode.OFF and not (len(words) > 1 and words[1] in _CONFIRM):
-            return Reply.of(translate("cmd.workspace.off_confirm", locale), locale=locale)
+        if mode is Mode.OFF and not (len(words) == 2 and words[1] in _CONFIRM):
+            # the confirmation is exactly one word: "off confirm please" is not a yes
+            refused = len(words) > 1
+            return Reply.of(
+                translate(
+                    "cmd.workspace.off_confirm", locale, command=_confirm_command(call, locale)
+                ),
+                error=refused,
+                locale=locale,
+            )
+        if len(words) > 1 and mode is not Mode.OFF:
+            return Reply.of(
+                translate("cmd.workspace.mode_usage", locale), error=True, locale=locale
+            )
         async with self._sessions() as session:
             row = await WorkspaceDefaultRepository(session).find(caller.workspace_id)
         assert row is not None
@@ -211,6 +236,18 @@ class WorkspaceVerbs(CommandBase):
                 locale=locale,
             )
         return await self._change_default(call, caller, mode=mode.value)
+
+
+def _confirm_command(call: Invocation, locale: str) -> str:
+    """The command that turns protection off, in the words the person used, with the
+    confirmation in their language: ``arbeidsområde modus av bekreft`` for ``arbeidsområde
+    modus av``, ``workspace mode off confirm`` for ``workspace mode off`` in English (any of
+    the confirmation words is accepted whatever the language)."""
+    typed = call.text.split()[:3]
+    if len(typed) < 3:
+        typed = ["workspace", "mode", "off"]
+    norwegian = locale == "nb" or any(word.lower() in _NORWEGIAN for word in typed)
+    return " ".join([*typed, "bekreft" if norwegian else "confirm"])
 
 
 @cache
