@@ -85,7 +85,8 @@ def _with_chart_note(reply: Reply) -> Reply:
     """Say where the chart goes: Slack shows it as a file in the person's DM with the app."""
     if reply.chart is None:
         return reply
-    note = Section(translate("insight.chart.in_dm", reply.locale))
+    key = "insight.chart.team_in_dm" if reply.chart.team else "insight.chart.in_dm"
+    note = Section(translate(key, reply.locale))
     return replace(reply, sections=(*reply.sections, note))
 
 

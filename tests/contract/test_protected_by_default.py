@@ -348,6 +348,8 @@ async def test_turning_protection_off_is_asked_in_the_words_typed_and_takes_no_t
     done = await fresh.command(fresh.installer, "arbeidsområde modus av bekreft")
     assert "Beskyttelsen er slått av" in done
     assert (await fresh.default()).mode == "off"
+    back = await fresh.command(fresh.installer, "arbeidsområde modus hold tilbake")
+    assert "Lagret." in back and (await fresh.default()).mode == "hold"
 
 
 async def test_a_team_made_on_install_inherits_the_default_preset(

@@ -105,7 +105,7 @@ async def test_four_people_are_hidden_five_are_shown_and_nobody_is_named(
     assert "nights (21–06): hidden (fewer than 5 people)" in four
     assert "Share of the team's members: hidden (fewer than 5 people)" in four
     assert "Urgent overrides: hidden (fewer than 5 people)" in four  # one sender
-    assert "Week 49 — people: <5 people · messages: <5 people" in four
+    assert "Week 49 — people: hidden (<5) · messages: hidden (<5)" in four
 
     await wrote_at_night(sessions, COLLEAGUES[4:5])
     five = texts(await harness.command("U_LEAD", "team insight"))
@@ -118,7 +118,10 @@ async def test_four_people_are_hidden_five_are_shown_and_nobody_is_named(
     for person in ("U_LEAD", *COLLEAGUES):  # no per-person figure, ranking or name, ever
         assert person not in five and person.lower() not in five
 
-    # the heatmap went to Lea's own direct message with the app, and to no one else
+    # the heatmap went to Lea's own direct message with the app, and to no one else; it is
+    # the team's, and said so (never "your heatmap")
+    assert "The team's heatmap is in your direct messages" in five
+    assert "Your heatmap" not in five
     await until(lambda: len(harness.slack.shared_files("DU_LEAD")) == 2)
     assert {f.channel for f in harness.slack.files.values()} == {"DU_LEAD"}
     first, second = harness.slack.shared_files("DU_LEAD")

@@ -181,7 +181,7 @@ async def team_chart(insight: TeamInsight, locale: str) -> Chart:
     )
     note = translate_plural("insight.chart.suppressed", MIN_GROUP_SIZE, locale)
     png = await render_heatmap(insight.grid, locale=locale, title=title, note=note)
-    return Chart(png=png, title=title, alt=translate("insight.chart.alt", locale))
+    return Chart(png=png, title=title, alt=translate("insight.chart.alt", locale), team=True)
 
 
 async def team_reply(insight: TeamInsight, locale: str) -> Reply:

@@ -83,6 +83,7 @@ class Chart:
     title: str
     alt: str
     filename: str = "quiet-hours-heatmap.png"
+    team: bool = False  # a team's chart (a leader's view), not the reader's own
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,7 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
             "hold-back": Mode.HOLD,
             "hold_back": Mode.HOLD,
             "hold tilbake": Mode.HOLD,
+            "hold-tilbake": Mode.HOLD,
             "label": Mode.LABEL,
             "merk": Mode.LABEL,
             "off": Mode.OFF,

@@ -198,6 +198,8 @@ class WorkspaceVerbs(CommandBase):
     async def _workspace_mode(self, call: Invocation, caller: Caller, args: str) -> Reply:
         locale = caller.locale
         words = args.lower().split()
+        if words[:2] == ["hold", "tilbake"]:  # bokmål's two words for one mode
+            words = ["hold-tilbake", *words[2:]]
         modes = {"hold": Mode.HOLD, "label": Mode.LABEL, "off": Mode.OFF, "av": Mode.OFF}
         modes |= {"hold-tilbake": Mode.HOLD, "merk": Mode.LABEL, "on": Mode.HOLD, "på": Mode.HOLD}
         mode = modes.get(words[0]) if words else None
