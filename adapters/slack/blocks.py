@@ -20,6 +20,7 @@ from adapters.slack.limits import (
     HEADER_TEXT,
     INPUT_MAX_LENGTH,
     MESSAGE_BLOCKS,
+    OPTION_TEXT,
     PRIVATE_METADATA,
     SECTION_TEXT,
     VIEW_BLOCKS,
@@ -341,7 +342,10 @@ def compose_modal(
                     "action_id": "value",
                     "options": [
                         {
-                            "text": _text("plain_text", translate("modal.compose.urgent", locale)),
+                            "text": _text(
+                                "plain_text",
+                                shorten(translate("modal.compose.urgent", locale), OPTION_TEXT),
+                            ),
                             "value": "urgent",
                         }
                     ],

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from adapters.slack.limits import SECTION_TEXT
+from adapters.slack.limits import BUTTON_TEXT, SECTION_TEXT
 from adapters.slack.mrkdwn import conversation_link, shorten_mrkdwn
 from bot.domain.guard_view import GuardView
+from bot.domain.text_split import shorten
 from bot.i18n import translate
 from bot.services.guard import GuardOutcome
 
@@ -54,7 +55,7 @@ def _buttons(view: GuardView) -> Block:
     reopen: Block = {
         "type": "button",
         "action_id": REOPEN_ACTION,
-        "text": {"type": "plain_text", "text": view.reopen_label()},
+        "text": {"type": "plain_text", "text": shorten(view.reopen_label(), BUTTON_TEXT)},
         "value": str(view.guard_id),
     }
     elements = [reopen]
@@ -66,7 +67,7 @@ def _buttons(view: GuardView) -> Block:
                 "type": "button",
                 "action_id": CONFIRM_ACTION,
                 "style": "primary",
-                "text": {"type": "plain_text", "text": view.confirm_label()},
+                "text": {"type": "plain_text", "text": shorten(view.confirm_label(), BUTTON_TEXT)},
                 "value": str(view.guard_id),
             }
         )

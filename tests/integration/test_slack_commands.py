@@ -6,6 +6,7 @@ message written now waits for Monday 08:00.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -562,3 +563,23 @@ async def test_monday_digest_rides_out_a_server_error(harness: SlackHarness) -> 
     posted = harness.slack.posted("C_TEAM")
     digest = [m for m in posted if m.user == "U_QUIETBOT" and not m.thread_ts]
     assert len(digest) == 1
+
+
+async def test_a_held_message_delivered_as_its_author_is_never_labelled(
+    harness: SlackHarness,
+) -> None:
+    """Posted with the author's token it has no ``bot_id``, but our message metadata: the
+    watcher leaves it alone; the same words from the person themselves are labelled."""
+    await harness.command("U_LEAD", "team mode label")
+    message = {"type": "message", "channel": "C_TEAM", "channel_type": "channel"}
+    ours = {"event_type": "quiet_hours_delivery", "event_payload": {"held_id": "h1"}}
+    sent = f"{FRIDAY_1730.timestamp() + 60:.6f}"
+    await harness.event(
+        {**message, "user": "U_OLA", "text": "Kontrakten", "ts": sent, "metadata": ours}, "EvD1"
+    )
+    own = f"{FRIDAY_1730.timestamp() + 120:.6f}"
+    await harness.event({**message, "user": "U_OLA", "text": "Kontrakten", "ts": own}, "EvD2")
+    await until(lambda: len(harness.slack.posted("C_TEAM")) >= 1)
+    await asyncio.sleep(0.5)  # time for a label the first event must not get
+    [label] = harness.slack.posted("C_TEAM")
+    assert (label.thread_ts, label.text[:17]) == (own, "No reply expected")
