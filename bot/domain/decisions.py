@@ -10,7 +10,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.audience import MembersHours
-from bot.domain.policy import Mode, Person, TeamPolicy, UrgentWho
+from bot.domain.policy import DEFAULT_POLICY_NAME, Mode, Person, TeamPolicy, UrgentWho
 from bot.domain.timeutil import ensure_utc
 from bot.i18n import format_instant, translate
 
@@ -87,6 +87,8 @@ class Reason:
         params: dict[str, object] = dict(self.params)
         if self.when is not None and self.tz is not None:
             params["when"] = format_instant(self.when, self.tz, locale, now=now)
+        if params.get("audience") == DEFAULT_POLICY_NAME:  # never the internal name
+            params["audience"] = translate("policy.label.workspace", locale)
         if "who" in params:
             params["who"] = translate(f"urgent.who.{params['who']}", locale)
         if "fallback" in params:

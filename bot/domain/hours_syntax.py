@@ -2,7 +2,7 @@
 
 Grammar (case-insensitive, English or Norwegian day names)::
 
-    spec    := clause+ (";" clause)* [ "tz" ZONE ] [ "holidays" COUNTRY[-REGION] ]
+    spec    := clause+ (";" clause)* [ "tz" ZONE ] [ "holidays" (COUNTRY[-REGION] | "none") ]
     clause  := days range+
     days    := day ("," day | "-" day)*     e.g. mon-fri, mon,wed, fri-mon, weekdays, helg
     range   := time "-" time                e.g. 08:00-16:00, 8-16, 8.30-14, 20-02 (past midnight)
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -36,7 +37,7 @@ from bot.domain.calendar import HolidayRule, UnknownCountryError, validate_count
 from bot.domain.hours import Window, WorkingHours
 from bot.i18n import translate
 
-__all__ = ["HoursSyntaxError", "format_hours", "parse_hours"]
+__all__ = ["HoursSyntaxError", "format_hours", "names_holidays", "parse_hours"]
 
 MAX_LENGTH = 500
 
@@ -72,6 +73,8 @@ _DAY_GROUPS: dict[str, tuple[int, ...]] = {
 
 _ZONE_WORDS = {"tz", "tidssone", "zone", "sone"}
 _HOLIDAY_WORDS = {"holidays", "helligdager", "helligdag", "holiday"}
+#: ``holidays none``: no public holidays at all (an explicit opt-out; "no" is Norway)
+_NO_HOLIDAYS = {"none", "ingen"}
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$", re.ASCII)
 # Dash-like characters outside Unicode's "Pd" (dash punctuation) category that people type,
@@ -225,6 +228,7 @@ def parse_hours(
     windows: list[Window] = []
     zone: ZoneInfo | None = None
     country: tuple[str, str | None] | None = None
+    no_holidays = False
     current_days: tuple[int, ...] | None = None
     days_token = ""
     days_have_times = True
@@ -247,8 +251,10 @@ def parse_hours(
                 if zone is not None:
                     raise HoursSyntaxError("duplicate_zone", value)
                 zone = _zone(value)
+            elif _fold(value) in _NO_HOLIDAYS:
+                country, no_holidays = None, True
             else:
-                country = _country(value)
+                country, no_holidays = _country(value), False
             position += 1
             continue
         days = _days(token)
@@ -272,6 +278,8 @@ def parse_hours(
     if not windows:
         raise HoursSyntaxError("empty", "")
     rule = days_off or HolidayRule()
+    if no_holidays:
+        rule = replace(rule, country=None, subdivision=None)
     if country is not None:
         rule = HolidayRule(
             country=country[0],
@@ -284,6 +292,11 @@ def parse_hours(
     return WorkingHours(
         windows=tuple(windows), tz=zone or default_tz or ZoneInfo("UTC"), days_off=rule
     )
+
+
+def names_holidays(text: str) -> bool:
+    """True when the spec says which public holidays apply (``holidays NO``, ``holidays none``)."""
+    return any(_fold(token).partition("=")[0] in _HOLIDAY_WORDS for token in _tokens(text))
 
 
 def _country(token: str) -> tuple[str, str | None]:

@@ -9,8 +9,10 @@ from enum import StrEnum
 from bot.domain.absence import Absence, always_open
 from bot.domain.hours import WorkingHours
 from bot.domain.timeutil import ensure_utc, local_date, resolve_wall_time
+from bot.i18n import translate
 
 __all__ = [
+    "DEFAULT_POLICY_NAME",
     "AudienceKind",
     "DigestSchedule",
     "DigestTarget",
@@ -20,8 +22,13 @@ __all__ = [
     "TeamPolicy",
     "UrgentRule",
     "UrgentWho",
+    "policy_label",
 ]
 
+
+#: The internal name of the workspace (tenant) default as a policy; people read
+#: :func:`policy_label`'s translated phrase instead, never this.
+DEFAULT_POLICY_NAME = "workspace default"
 
 #: How far ahead the "first working morning after a rest day" is looked for.
 DIGEST_SEARCH_DAYS = 60
@@ -216,3 +223,11 @@ def _holds_whole_day(hours: WorkingHours, start: datetime, end: datetime) -> boo
     if resolve_wall_time(first_day, time(0), tz) < start:
         first_day += timedelta(days=1)
     return resolve_wall_time(first_day + timedelta(days=1), time(0), tz) <= end
+
+
+def policy_label(policy: TeamPolicy, locale: str | None) -> str:
+    """Where hours come from, as people read it: "the team Platform", or "the workspace
+    default" in their language — never the default's internal name."""
+    if policy.workspace_default:
+        return translate("policy.label.workspace", locale)
+    return translate("policy.label.team", locale, team=policy.name)

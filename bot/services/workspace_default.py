@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.calendar import HolidayRule, UnknownCountryError
 from bot.domain.hours import WorkingHours
 from bot.domain.hours_syntax import format_hours
-from bot.domain.policy import Mode, TeamPolicy, UrgentRule, UrgentWho
+from bot.domain.policy import DEFAULT_POLICY_NAME, Mode, TeamPolicy, UrgentRule, UrgentWho
 from bot.domain.workspace_default import DEFAULT_PRESET, DefaultSettings, install_settings
 from bot.i18n import translate
 from bot.presets import Preset, PresetError, list_presets, load_preset
@@ -43,8 +43,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The name the default carries as a policy (reasons name it in words of their own).
-WORKSPACE_DEFAULT_NAME = "workspace default"
+#: The name the default carries as a policy; people read ``policy_label``'s phrase instead.
+WORKSPACE_DEFAULT_NAME = DEFAULT_POLICY_NAME
 
 
 @cache

@@ -206,7 +206,7 @@ async def test_the_daily_refresh_reads_a_changed_schedule_but_never_a_persons_ow
     await defaults.refresh_stale()
     colleague = await person(sessions, fresh.colleague)
     assert (colleague.hours_spec, colleague.hours_source) == (
-        "mon-fri 09:00-15:00 tz Europe/Oslo",
+        "mon-fri 09:00-15:00 tz Europe/Oslo holidays NO",  # the default's holidays kept
         "personal",
     )
     assert colleague.platform_hours_spec is not None
@@ -290,7 +290,7 @@ async def test_slack_user_change_keeps_a_persons_own_hours(
     colleague = await person(sessions, place.colleague)
     assert colleague.tz == "Europe/London"  # her profile changed: her zone is read again
     assert (colleague.hours_spec, colleague.hours_source) == (
-        "mon-fri 09:00-15:00 tz Europe/Oslo",
+        "mon-fri 09:00-15:00 tz Europe/Oslo holidays NO",  # the default's holidays kept
         "personal",
     )
     assert "man. 09:00" in await later_to_colleague(place, "own hours decide")

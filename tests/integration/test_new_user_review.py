@@ -108,3 +108,35 @@ async def test_a_named_preset_still_picks_its_own_hours(harness: SlackHarness) -
     )
     # a preset tied to no place takes the workspace's zone and holidays, never UTC without any
     assert "tz Europe/Oslo holidays NO" in office, office
+
+
+async def test_own_hours_keep_the_public_holidays_that_applied(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    saved = texts(await harness.command("U_KARI", "hours man–fre 8–16", channel="C_GENERAL"))
+    assert "`mon-fri 08:00-16:00 tz Europe/Oslo holidays NO`" in saved, saved
+    assert "Helligdagene fra arbeidsområdets standard er beholdt: NO" in saved
+    # no zone typed: her known zone, not UTC; a New Yorker keeps his own zone and Norway's days
+    per = texts(await harness.command("U_PER", "hours mon-fri 9-17", channel="C_GENERAL"))
+    assert "tz America/New_York holidays NO" in per and "the workspace default" in per, per
+    # an explicit opt-out
+    none = texts(
+        await harness.command("U_KARI", "hours man-fre 8-16 helligdager ingen", channel="C_GENERAL")
+    )
+    assert "`mon-fri 08:00-16:00 tz Europe/Oslo`" in none and "beholdt" not in none, none
+    # a team's holidays when a team covers her
+    await harness.command("U_LEA", "team create Lisboa portugal-199a", channel="C_PLATFORM")
+    teamed = texts(await harness.command("U_LEA", "hours man-fre 9-17", channel="C_PLATFORM"))
+    assert "holidays PT" in teamed and "teamet Lisboa" in teamed, teamed
+
+
+async def test_where_hours_come_from_is_said_in_the_readers_words(
+    harness: SlackHarness,
+) -> None:
+    kari = texts(await harness.command("U_KARI", "hours", channel="C_GENERAL"))
+    assert "følger arbeidsområdets standard" in kari and "workspace default" not in kari, kari
+    per = texts(await harness.command("U_PER", "hours", channel="C_GENERAL"))
+    assert "follow the workspace default" in per and "the team workspace default" not in per
+    await harness.command("U_KARI", "hours man-fre 8-16", channel="C_GENERAL")
+    cleared = texts(await harness.command("U_KARI", "hours clear", channel="C_GENERAL"))
+    assert "følger arbeidsområdets standard" in cleared and "teamets" not in cleared, cleared

@@ -286,3 +286,16 @@ def test_overnight_ranges_that_are_not_12_hour_habits_are_kept(
     spec: str, start: time, end: time
 ) -> None:
     assert parse_hours(spec).windows == (Window(0, start, end),)
+
+
+def test_holidays_none_drops_the_holidays_that_would_apply() -> None:
+    from bot.domain.calendar import HolidayRule
+    from bot.domain.hours_syntax import names_holidays
+
+    norway = HolidayRule(country="NO")
+    assert parse_hours("mon-fri 8-16", days_off=norway).days_off.country == "NO"
+    assert parse_hours("mon-fri 8-16 holidays none", days_off=norway).days_off.country is None
+    assert parse_hours("man-fre 8-16 helligdager ingen", days_off=norway).days_off.country is None
+    assert parse_hours("mon-fri 8-16 holidays PT", days_off=norway).days_off.country == "PT"
+    assert names_holidays("man-fre 8-16 helligdager=ingen")
+    assert not names_holidays("mon-fri 8-16 tz Europe/Oslo")

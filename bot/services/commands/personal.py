@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from bot.domain.calendar import HolidayRule
 from bot.domain.hours import WorkingHours
-from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
+from bot.domain.hours_syntax import HoursSyntaxError, format_hours, names_holidays, parse_hours
 from bot.domain.markup import user_text
-from bot.domain.policy import TeamPolicy
+from bot.domain.policy import TeamPolicy, policy_label
 from bot.domain.whose_hours import HoursSource, PersonHours
 from bot.i18n import format_instant, normalize_locale, translate, translate_plural
 from bot.services.commands.core import Caller
@@ -78,10 +79,34 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
                 await PersonRepository(session).set_hours(
                     row, None, source=None, now=self._clock.now()
                 )
-            return Reply.of(translate("cmd.hours.cleared", locale), locale=locale)
+            whose = await self._whose_hours(call, caller)
+            level = (
+                "team"
+                if whose is not None and whose.policy_from is HoursSource.TEAM
+                else "workspace"
+                if whose is not None and whose.policy is not None
+                else "none"
+            )
+            return Reply.of(translate(f"cmd.hours.cleared.{level}", locale), locale=locale)
         if rest:
+            # what the person leaves out comes from what applied to them until now: their
+            # known zone (else the policy's), the policy's public holidays (team's, else the
+            # workspace default's) unless they name some or say `holidays none`
+            policy = await self._applicable_policy(call, caller)
+            zone = (
+                zone_or_utc(caller.person.tz)
+                if caller.person.tz or policy is None
+                else policy.hours.tz
+            )
+            kept = policy.hours.days_off if policy is not None else None
+            if kept is not None and (names_holidays(rest) or not kept.country):
+                kept = None
             try:
-                hours = parse_hours(rest, default_tz=zone_or_utc(caller.person.tz))
+                hours = parse_hours(
+                    rest,
+                    default_tz=zone,
+                    days_off=HolidayRule(kept.country, kept.subdivision) if kept else None,
+                )
             except HoursSyntaxError as error:
                 return Reply.of(error.message(locale), error=True, locale=locale)
             spec = format_hours(hours)
@@ -91,8 +116,21 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
                 await PersonRepository(session).set_hours(
                     row, spec, source="personal", now=self._clock.now()
                 )
+            kept_line = (
+                [
+                    translate(
+                        "cmd.hours.kept_holidays",
+                        locale,
+                        country=hours.days_off.country,
+                        source=policy_label(policy, locale),
+                    )
+                ]
+                if kept is not None and policy is not None
+                else []
+            )
             return Reply.of(
                 translate("cmd.hours.saved", locale, spec=spec),
+                *kept_line,
                 self._open_line(hours, caller),
                 locale=locale,
             )
@@ -126,17 +164,28 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
             return Reply.of(*texts, locale=locale)
         texts = [translate("cmd.hours.none", locale)]
         if whose is not None and whose.policy is not None:
+            key = (
+                "cmd.hours.team_default"
+                if whose.policy_from is HoursSource.TEAM
+                else "cmd.hours.workspace_default"
+            )
             texts.append(
-                translate(
-                    "cmd.hours.team_default",
-                    locale,
-                    team=whose.policy.name,
-                    spec=format_hours(whose.hours),
-                )
+                translate(key, locale, team=whose.policy.name, spec=format_hours(whose.hours))
             )
             texts.append(self._open_line(whose.hours, caller))
         texts.append(translate("cmd.hours.how_to_change", locale))
         return Reply.of(*texts, locale=locale)
+
+    async def _applicable_policy(self, call: Invocation, caller: Caller) -> TeamPolicy | None:
+        """The policy over the caller apart from hours of their own: their team's (one they
+        lead, else this channel's), else the workspace default; None when neither exists."""
+        async with self._sessions() as session:
+            team = await team_of_person(
+                session, caller.workspace_id, call.person, context=call.conversation
+            )
+            return (
+                team if team is not None else await workspace_policy(session, caller.workspace_id)
+            )
 
     async def _whose_hours(self, call: Invocation, caller: Caller) -> PersonHours | None:
         """The hours that decide for the caller (their own > their platform schedule > their
