@@ -501,7 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.func(args)
     except HoursSyntaxError as error:
-        print(error.message(getattr(args, "locale", "en")), file=sys.stderr)
+        message = error.message(getattr(args, "locale", "en"))
+        print(f"quiet-hours: {one_line(message)}", file=sys.stderr)
         return 2
     except UsageError as error:
         print(f"quiet-hours: {one_line(str(error))}", file=sys.stderr)

@@ -2,7 +2,9 @@
 
 Bad input is one line on stderr and exit code 2 (``bot.cli.main`` prints it): a file that is
 not a zip or not a Slack export, a missing ``users.json``, an unknown zone, preset, country,
-date or mode. Day files that cannot be read are skipped and counted in the report.
+date or mode, a ``--person`` not in ``users.json``, a report path that cannot be written (checked
+before the replay starts, so a long run never ends in a failed write).
+Day files that cannot be read are skipped and counted in the report.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 import time
 from dataclasses import replace
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
     from bot.simulate.replay import Replay
     from bot.simulate.summary import RunInfo
 
-__all__ = ["SimulationInputError", "add_arguments", "run", "simulate"]
+__all__ = ["SimulationInputError", "add_arguments", "check_output", "run", "simulate"]
 
 
 class SimulationInputError(Exception):
@@ -65,6 +68,28 @@ def _day(text: str | None, flag: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise SimulationInputError(f"{flag} wants a date as YYYY-MM-DD, not {text!r}") from None
+
+
+def check_output(path: str, flag: str) -> None:
+    """Refuse (:class:`SimulationInputError`) a report path that cannot be written: a
+    directory, or a file whose folder is missing or not writable. Checked before the replay."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise SimulationInputError(f"{flag} {path} is a directory; name a file to write")
+    if not folder.is_dir():
+        raise SimulationInputError(f"{flag} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise SimulationInputError(f"{flag} {path}: not allowed to write there")
+
+
+def _write(path: str, flag: str, text: str) -> None:
+    """Write a report; a failure (disk full, the folder gone since the check) is one line."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        why = error.strerror or type(error).__name__
+        raise SimulationInputError(f"{flag} {path}: could not write it ({why})") from None
 
 
 def _policy(args: argparse.Namespace) -> tuple[Any, str]:
@@ -147,6 +172,9 @@ def run(args: argparse.Namespace) -> tuple[Replay, RunInfo]:
     first, last = _day(args.first, "--from"), _day(args.last, "--to")
     if first and last and first > last:
         raise SimulationInputError("--from is after --to")
+    check_output(args.out, "--out")
+    if args.json:
+        check_output(args.json, "--json")
     policy, spec = _policy(args)
     rate = Settings.from_env().slack_workspace_rate
     started = time.perf_counter()
@@ -154,6 +182,9 @@ def run(args: argparse.Namespace) -> tuple[Replay, RunInfo]:
         export = open_export(args.export, default_zone=policy.hours.tz)
     except ExportError as error:
         raise SimulationInputError(str(error)) from None
+    if args.person and args.person not in export.zones and args.person not in export.names:
+        export.close()
+        raise SimulationInputError(f"--person {args.person}: no such person in users.json")
     setup = ReplaySetup(policy=policy, first_day=first, last_day=last)
     progress = _Progress(export.day_file_count, locale, sys.stderr) if sys.stderr.isatty() else None
     try:
@@ -191,9 +222,9 @@ def simulate(args: argparse.Namespace) -> int:
     gc.collect()
     from bot.simulate.render import render_html, terminal_lines
 
-    Path(args.out).write_text(render_html(report, locale), encoding="utf-8")
+    _write(args.out, "--out", render_html(report, locale))
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        _write(args.json, "--json", json.dumps(report, indent=1) + "\n")
     for line in terminal_lines(report, locale):
         print(line)
     print(translate("sim.written", locale, path=args.out))
@@ -206,8 +237,8 @@ def _personal(args: argparse.Namespace, data: dict[str, Any], locale: str) -> in
     from bot.simulate.render import render_personal
 
     text, page = render_personal(data, locale)
-    Path(args.out).write_text(page, encoding="utf-8")
+    _write(args.out, "--out", page)
     if args.json:
-        Path(args.json).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        _write(args.json, "--json", json.dumps(data, indent=1) + "\n")
     print(text)
     return 0

@@ -117,6 +117,13 @@ class ComposeService:
             found = self._membership[platform] = Membership(None)
         return found
 
+    def typed_anywhere(self, platform: str) -> bool:
+        """Whether a command on ``platform`` can be typed in a conversation whether or not the
+        bot is in it (Slack's slash commands), so being typed there proves nothing: the
+        command layer asks the platform who is in it. Elsewhere (Teams) the command reached the
+        bot through the conversation itself, sent by the platform for one of its members."""
+        return platform in self._bot_presence
+
     async def bot_can_post(self, platform: str, workspace: str, conversation: str) -> bool:
         """Whether the bot itself can post in ``conversation``: the platform shows it the
         conversation's members only then (Slack answers ``channel_not_found`` for a private

@@ -258,6 +258,8 @@ def open_export(path: str | Path, *, default_zone: ZoneInfo) -> SlackExport:
     or when a zone is unknown.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"{path} is a directory, not a zip file (a Slack export is a .zip)")
     if not path.is_file():
         raise ExportError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):

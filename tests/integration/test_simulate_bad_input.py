@@ -24,6 +24,7 @@ def refused(tmp_path: Path, export: Path, capsys: pytest.CaptureFixture[str], *e
     err = capsys.readouterr().err
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("quiet-hours: "), err  # every error line of the CLI alike
     assert "Traceback" not in err
     assert not out.exists()
     return err
@@ -76,6 +77,8 @@ def test_unknown_zone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         (("--from", "2026-13-01"), "--from wants a date"),
         (("--from", "2026-04-01", "--to", "2026-03-01"), "--from is after --to"),
         (("--hours", "mon-fri 25:00-26:00"), ""),
+        (("--hours", "9-5"), ""),
+        (("--person", "UNOBODY1"), "--person UNOBODY1: no such person in users.json"),
     ],
 )
 def test_bad_arguments(
@@ -150,3 +153,36 @@ def test_a_real_process_says_it_in_one_line(tmp_path: Path) -> None:
         f"quiet-hours: {path} is not a zip file (a Slack export is a .zip)"
     ]
     assert result.stdout == ""
+
+
+def test_a_directory_given_as_the_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "unpacked-export"
+    folder.mkdir()
+    err = refused(tmp_path, folder, capsys)
+    assert "is a directory, not a zip file" in err and "no such file" not in err
+
+
+@pytest.mark.parametrize("flag", ["--out", "--json"])
+@pytest.mark.parametrize("where", ["missing folder", "a directory"])
+def test_a_report_path_that_cannot_be_written_is_refused_before_the_replay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, where: str
+) -> None:
+    export = write_export(
+        tmp_path / "e.zip",
+        users={"UALICE01": OSLO},
+        channels={"general": [message("UALICE01", "2026-03-02 10:00")]},
+    )
+    bad = tmp_path / "nonexistent" / "r.html" if where == "missing folder" else tmp_path
+    paths = {"--out": str(tmp_path / "r.html"), "--json": str(tmp_path / "r.json")}
+    paths[flag] = str(bad)
+    args = ["simulate", str(export), "--policy", "norway-aml"]
+    args += [item for pair in paths.items() for item in pair]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip()] and err.startswith(f"quiet-hours: {flag} ")
+    assert ("does not exist" if where == "missing folder" else "is a directory") in err
+    assert "unexpected" not in err and "Traceback" not in err
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.json").exists()

@@ -186,6 +186,31 @@ class CommandBase:
                 return False
         return bool(profile and profile.is_admin)
 
+    async def present(self, call: Invocation, verb: str) -> bool:
+        """Whether the caller may use ``verb`` in the conversation the command was typed in:
+        they are one of its members, asked of the platform through
+        :class:`bot.services.access.Membership` (cached, fail closed).
+
+        A signed Slack command only says who typed where, not that they could (a crafted or
+        replayed payload, a channel they left). A direct message needs no question: only its
+        people can type there, and the bot may not list its members (Slack answers
+        ``channel_not_found``). A call with no conversation (an admin form) shows nothing of
+        one. On Teams the command came through the conversation itself (see
+        :meth:`ComposeService.typed_anywhere`). Where the bot cannot see the conversation at
+        all, ``later``/``urgent`` go on to be refused by compose (the bot cannot post there)
+        and ``status`` shows only the caller's own.
+        """
+        if call.direct or not call.conversation:
+            return True
+        if not self._compose.typed_anywhere(call.platform):
+            return True
+        members = await self._compose.membership(call.platform).members(
+            call.workspace, call.conversation
+        )
+        if not members and verb in ("later", "urgent", "status"):
+            return True
+        return call.person in members
+
     async def visible_to(self, call: Invocation, conversations: Iterable[str]) -> frozenset[str]:
         """Which of ``conversations`` the caller may see the content of: the one they typed
         in, and those the platform lists them as a member of (see ``bot.services.access``)."""

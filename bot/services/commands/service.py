@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 VERBS = frozenset(
     {"help", "hours", "off", "status", "later", "urgent", "digest", "me", "team", "workspace"}
 )
+#: Verbs that post into, hold for, or show something of the conversation they are typed in:
+#: only its members may use them there (README "Who may see what").
+HERE_VERBS = frozenset({"status", "later", "urgent", "digest", "team"})
 
 
 class CommandService(PersonalVerbs, TeamVerbs, WorkspaceVerbs):
@@ -64,6 +67,9 @@ class CommandService(PersonalVerbs, TeamVerbs, WorkspaceVerbs):
             "workspace": self._workspace,
         }
         handler = handlers.get(verb)
+        if handler is not None and verb in HERE_VERBS and not await self.present(call, verb):
+            refused = translate("cmd.not_member_here", caller.locale)
+            return Reply.of(refused, error=True, locale=caller.locale), False
         if handler is None:
             unknown = Reply.of(
                 translate("cmd.unknown", caller.locale, verb=verb[:40]),
