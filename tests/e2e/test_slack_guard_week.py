@@ -228,7 +228,7 @@ async def test_team_guard_setting(week: SlackHarness) -> None:
     refused = json.dumps(await week.command("U_OLA", "team guard off", channel="C_PLATFORM"))
     assert "U_LEAD" in refused  # leaders only
     bad = await week.command("U_LEAD", "team guard soon", channel="C_PLATFORM")
-    assert "`/quiet team guard 4t`" in bad["text"]
+    assert "`/quiet team vakt 4t`" in bad["text"]  # the words a bokmål reader types
     shown = await week.command("U_LEAD", "team", channel="C_PLATFORM")
     assert "Beslutningsvakt" in shown["text"] and "1 t 30 min" in shown["text"]
     await week.command("U_LEAD", "team guard off", channel="C_PLATFORM")

@@ -583,3 +583,18 @@ async def test_a_held_message_delivered_as_its_author_is_never_labelled(
     await asyncio.sleep(0.5)  # time for a label the first event must not get
     [label] = harness.slack.posted("C_TEAM")
     assert (label.thread_ts, label.text[:17]) == (own, "No reply expected")
+
+
+async def test_the_norwegian_team_words_a_bokmal_reader_is_told_work(harness: SlackHarness) -> None:
+    for words in (
+        "team modus hold-tilbake",
+        "team oppsummering dm",
+        "team haster ledere",
+        "team språk nb",
+        "team vakt 4t",
+        "team publikum team",
+    ):
+        answer = texts(await harness.command("U_LEAD", words))
+        assert "Saved." in answer or "now in Norwegian" in answer, (words, answer)
+    named = texts(await harness.command("U_LEAD", "team leder legg <@U_KARI>"))
+    assert "<@U_KARI>" in named and "Use `" not in named
