@@ -138,6 +138,15 @@ _UNDONE = re.compile(r"\b(?:" + "|".join(_NOT_DECIDED) + r")\b", re.IGNORECASE)
 _APPROVAL_ONLY = re.compile(
     r"^(?:approved|godkjent|agreed|enig|enige|lgtm|ship it|✅|☑️?|✔️?)[\s.!]*$", re.IGNORECASE
 )
+#: One of these (lower case) is in every ASCII text that ``_APPROVAL_ONLY`` or ``_DECISION`` can
+#: match: the English and ASCII bokmål phrases above each contain one (the others need å or ø,
+#: which no ASCII letter matches, even ignoring case). Most messages have none, and this scan is
+#: many times faster than ``_DECISION``'s (the policy simulator asks about every off-hours
+#: message); ``tests/unit/test_guard_cues.py`` checks the answers agree. Add a cue with a phrase.
+_ASCII_CUES = re.compile(
+    "deci|let|go|agree|final|approved|sign|green|lgtm|ship|settled|done|locked|enig|bestemt"
+    "|besluttet|vedtatt|konklusjon|godkjent|avgjort|velger|spikret"
+)
 _TRAILING = re.compile(r"[\s)\]\"'”»:;,.!\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]+$")
 
 
@@ -153,6 +162,8 @@ def reads_like_decision(text: str) -> bool:
     """
     text = _normal(text)
     if not text:
+        return False
+    if text.isascii() and _ASCII_CUES.search(text.lower()) is None:
         return False
     if _APPROVAL_ONLY.match(text):
         return True

@@ -22,6 +22,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +42,7 @@ _DAY_FILE = re.compile(r"^(?P<folder>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
 _PERSON_SUBTYPES = frozenset({"thread_broadcast", "file_share", "me_message"})
 _LISTS = (("channels.json", "channel"), ("groups.json", "group"))
 _DIRECT = (("dms.json", "dm"), ("mpims.json", "mpim"))
+_FIRST = itemgetter(0)  # a message's ts
 
 ConversationKind = str  # "channel" | "group" (private channel) | "dm" | "mpim"
 
@@ -113,7 +115,7 @@ class SlackExport:
                     self._read_into(batch, archive, index, member)
                 if progress is not None:
                     progress(self.stats.day_files)
-                batch.sort(key=_first)
+                batch.sort(key=_FIRST)
                 yield from batch
         finally:
             archive.close()
@@ -155,12 +157,13 @@ class SlackExport:
                 stats.bad_messages += 1
                 continue
             text = item.get("text")
+            thread = item.get("thread_ts") or raw_ts
             append(
                 (
                     ts,
                     index,
                     user,
-                    str(item.get("thread_ts") or raw_ts),
+                    thread if type(thread) is str else str(thread),
                     text if type(text) is str else "",
                 )
             )
@@ -172,10 +175,6 @@ class SlackExport:
         except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError):
             return None
         return data if isinstance(data, list) else None
-
-
-def _first(message: Message) -> float:
-    return message[0]
 
 
 def _load_list(archive: zipfile.ZipFile, name: str) -> list[dict[str, Any]] | None:

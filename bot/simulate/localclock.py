@@ -12,8 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.timeutil import UTC
-
 __all__ = ["QUARTER", "LocalClock"]
 
 QUARTER = 900  # seconds
@@ -39,7 +37,7 @@ class LocalClock:
     def at(self, quarter: int) -> tuple[int, int, int, int, bool]:
         found = self._cache.get(quarter)
         if found is None:
-            local = datetime.fromtimestamp(quarter * QUARTER, UTC).astimezone(self.tz)
+            local = datetime.fromtimestamp(quarter * QUARTER, self.tz)
             day = local.date()
             ordinal, weekday = day.toordinal(), day.weekday()
             rest = self._rest is not None and self._rest(ordinal)

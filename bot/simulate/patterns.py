@@ -55,6 +55,9 @@ class PersonPatterns:
         "_first",
         "_last",
         "_late",
+        "_today",
+        "_today_first",
+        "_today_last",
         "evenings",
         "long_weeks",
         "messages",
@@ -70,37 +73,50 @@ class PersonPatterns:
         self.messages = self.outside_hours = self.evenings = self.nights = 0
         self.sundays_holidays = self.short_rest_days = self.long_weeks = 0
         # the local days with a message, in order, and the first and last message of each:
-        # arrays (20 bytes a day), since 2,000 people over half a year are 360,000 days
+        # arrays (20 bytes a day), since 2,000 people over half a year are 360,000 days; the
+        # latest day (``_today``, -1: none yet) is kept apart until a later one begins
         self._day = array("l")
         self._first = array("d")
         self._last = array("d")
         self._late: dict[int, tuple[float, float]] = {}
+        self._today = -1
+        self._today_first = self._today_last = 0.0
 
-    def add(self, ts: float, day: int, minute: int, *, outside_hours: bool, rest_day: bool) -> None:
+    def add(self, ts: float, day: int, minute: int, outside_hours: bool, rest_day: bool) -> None:
         """A message at Unix time ``ts`` on local day ordinal ``day``, ``minute`` minutes after
         local midnight (a quarter-hour start is enough: every threshold is on one)."""
         self.messages += 1
-        self.outside_hours += outside_hours
+        if outside_hours:
+            self.outside_hours += 1
         if minute >= NIGHT_FROM or minute < NIGHT_UNTIL:
             self.nights += 1
         elif EVENING_FROM <= minute < EVENING_UNTIL:
             self.evenings += 1
-        self.sundays_holidays += rest_day
-        days = self._day
-        if days and days[-1] == day:
-            self._first[-1] = min(self._first[-1], ts)
-            self._last[-1] = max(self._last[-1], ts)
-        elif not days or days[-1] < day:
-            days.append(day)
-            self._first.append(ts)
-            self._last.append(ts)
+        if rest_day:
+            self.sundays_holidays += 1
+        if day == self._today:
+            if ts > self._today_last:
+                self._today_last = ts
+            elif ts < self._today_first:
+                self._today_first = ts
+        elif day > self._today:
+            self._close_day()
+            self._today, self._today_first, self._today_last = day, ts, ts
         else:  # out of order (a day file filed under another date): rare, kept aside
             known = self._late.get(day)
             self._late[day] = (ts, ts) if known is None else (min(known[0], ts), max(known[1], ts))
 
+    def _close_day(self) -> None:
+        if self._today >= 0:
+            self._day.append(self._today)
+            self._first.append(self._today_first)
+            self._last.append(self._today_last)
+            self._today = -1
+
     def finish(self, presumed: Mapping[int, tuple[float, float]]) -> None:
         """Rest and span over this author's day edges merged with ``presumed`` (their hours'
         day edges over the period, :func:`day_edges` of ``person_activity``)."""
+        self._close_day()
         days = dict(presumed)
         own = zip(self._day, zip(self._first, self._last, strict=True), strict=True)
         for day, (first, last) in [*own, *self._late.items()]:

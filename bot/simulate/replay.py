@@ -44,6 +44,7 @@ from bot.simulate.spans import (
 __all__ = ["Digest", "Replay", "ReplaySetup", "replay"]
 
 _WATCHED = ("channel", "group")
+_UNKNOWN = -1.0  # not a digest instant: a digest not yet looked up
 
 
 @dataclass(frozen=True)
@@ -202,14 +203,19 @@ class Replay:
             self.wave_people,
         )
         first, last = self._first, self._last
+        team, watch = self._team, self._watch
         earliest, latest = inf, -inf
+        count = 0
         for ts, conversation, author, thread, text in stream:
             quarter = int(ts // QUARTER)
             day, week, how, _, _ = cache.get(quarter) or clock(quarter)
             if (first is not None and day < first) or (last is not None and day > last):
                 continue
-            self.messages += 1
-            earliest, latest = min(earliest, ts), max(latest, ts)
+            count += 1
+            if ts < earliest:
+                earliest = ts
+            if ts > latest:
+                latest = ts
             spans = by_team[conversation]
             if spans is not None:
                 outcome, opening = spans.at(ts)
@@ -229,13 +235,20 @@ class Replay:
             cell[0] += 1
             cell_who[0].add(who)
             own_day, _, _, own_minute, rest = person[1].get(quarter) or person[2](quarter)
-            own = person[3](ts)[0]
-            person[0].add(ts, own_day, own_minute, outside_hours=own != DELIVER, rest_day=rest)
+            person[0].add(ts, own_day, own_minute, person[3](ts)[0] != DELIVER, rest)
             if outcome == DELIVER and spans is not None:
                 continue
             decided = bool(text) and signal(text)
             if watched[conversation]:
-                self._watch(ts, conversation, who, thread, decided)
+                # the watcher goes by the team's hours: the decision just made, when it was theirs
+                watch(
+                    ts,
+                    conversation,
+                    who,
+                    thread,
+                    decided,
+                    *((outcome, opening) if spans is team else team.at(ts)),
+                )
             if outcome == DELIVER:
                 continue
             cell[1] += 1
@@ -255,6 +268,7 @@ class Replay:
             if decided:
                 self.decided_threads[week].add((conversation, thread))
                 self.decided_people[week].add(who)
+        self.messages += count
         self._flush_digests(float("inf"))
         if self.messages:
             self._finish_people(earliest, latest)
@@ -299,9 +313,18 @@ class Replay:
 
     # -- labels and digests (bot/services/watch.py, bot/services/digest.py) -------------------
 
-    def _watch(self, ts: float, conversation: int, who: int, thread: str, decided: bool) -> None:
-        """As the watcher records it: by the team's hours, whoever decides the message."""
-        outcome, opening = self._team.at(ts)
+    def _watch(
+        self,
+        ts: float,
+        conversation: int,
+        who: int,
+        thread: str,
+        decided: bool,
+        outcome: int,
+        opening: float | None,
+    ) -> None:
+        """As the watcher records it: by the team's hours (``outcome``, ``opening``: the team's
+        decision at ``ts``), whoever decides the message."""
         if opening is None:
             return
         if outcome == LABEL:  # one label per thread and off-hours period (LabelRepository.claim)
@@ -315,7 +338,9 @@ class Replay:
                     del self._labelled[key]
         if self._pending and ts >= self._next_due:
             self._flush_digests(ts)
-        digest_at = self._digest_for(opening)
+        digest_at = self._digest_at.get(opening, _UNKNOWN)
+        if digest_at == _UNKNOWN:
+            digest_at = self._digest_for(opening)
         if digest_at is None or ts < self._periods[digest_at]:
             return  # an ordinary night: no digest reports on it
         self._next_due = min(self._next_due, digest_at)
@@ -337,8 +362,9 @@ class Replay:
     def _flush_digests(self, now: float) -> None:
         for due in sorted(at for at in self._pending if at <= now):
             for conversation, pending in sorted(self._pending.pop(due).items()):
+                name, instant = str(conversation), datetime.fromtimestamp
                 events = [
-                    ActivityEvent(str(conversation), thread, str(who), _instant(ts), decided)
+                    ActivityEvent(name, thread, str(who), instant(ts, UTC), decided)
                     for ts, thread, who, decided in pending
                 ]
                 self.digests.append(Digest.of(conversation, due, summarise(events)))
@@ -378,10 +404,6 @@ _Author = tuple[
     Callable[[float], tuple[int, float | None]],
     int,
 ]
-
-
-def _instant(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
 
 
 class _Group:
