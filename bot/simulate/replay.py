@@ -23,15 +23,17 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.audience import MembersHours
 from bot.domain.decisions import ChannelAudience, MembersAudience, PersonAudience
-from bot.domain.digest import ActivityEvent, DigestThread, summarise
+from bot.domain.digest import ActivityEvent, summarise
 from bot.domain.hours import WorkingHours
 from bot.domain.insights import person_activity
-from bot.domain.policy import AudienceKind, Person, TeamPolicy
+from bot.domain.policy import AudienceKind, Person
 from bot.domain.timeutil import UTC
 from bot.services.digest import digest_period
+from bot.simulate.conversations import DirectSpans, GroupSpans
 from bot.simulate.export_zip import Message, SlackExport
 from bot.simulate.localclock import QUARTER, LocalClock
 from bot.simulate.patterns import PersonPatterns, day_edges
+from bot.simulate.setup import Digest, ReplaySetup
 from bot.simulate.spans import (
     DELIVER,
     HOLD,
@@ -45,49 +47,6 @@ __all__ = ["Digest", "Replay", "ReplaySetup", "replay"]
 
 _WATCHED = ("channel", "group")
 _UNKNOWN = -1.0  # not a digest instant: a digest not yet looked up
-
-
-@dataclass(frozen=True)
-class ReplaySetup:
-    """What to replay with: the team policy, who decides channels, the report's zone, dates."""
-
-    policy: TeamPolicy  # its ``audience`` says who decides channels (team | members)
-    tz: ZoneInfo | None = None  # the report's zone (default: the policy's)
-    first_day: date | None = None  # in the report's zone, inclusive
-    last_day: date | None = None
-
-    @property
-    def report_tz(self) -> ZoneInfo:
-        return self.tz or self.policy.hours.tz
-
-    def hours_in(self, zone: ZoneInfo) -> WorkingHours:
-        """The policy's windows and days off in a person's own zone."""
-        hours = self.policy.hours
-        if zone == hours.tz:
-            return hours
-        return WorkingHours(windows=hours.windows, tz=zone, days_off=hours.days_off)
-
-
-@dataclass(frozen=True)
-class Digest:
-    """One digest message the replay would have posted: where, when, and how large (its
-    threads are counted, not kept: half a year of them would not fit in memory)."""
-
-    conversation: int
-    at: float
-    threads: int
-    messages: int
-    decided: int
-
-    @classmethod
-    def of(cls, conversation: int, at: float, threads: list[DigestThread]) -> Digest:
-        return cls(
-            conversation,
-            at,
-            len(threads),
-            sum(thread.messages for thread in threads),
-            sum(thread.looks_decided for thread in threads),
-        )
 
 
 @dataclass
@@ -139,19 +98,21 @@ class Replay:
         self._team = DecisionSpans(ChannelAudience("", team=policy), open_until(policy.hours))
         # per conversation: the team's spans (channels in team mode), or a per-author chooser
         self._by_team: list[DecisionSpans | None] = []
-        self._by_author: list[DecisionSpans | _Direct | _Group | None] = []
+        self._by_author: list[DecisionSpans | DirectSpans | GroupSpans | None] = []
         zones, tz = self.export.zones, policy.hours.tz
         for conversation in self.export.conversations:
             members = [m for m in conversation.members if m in zones]
             if conversation.kind == "dm":
-                direct = _Direct({m: self._spans_for_zone(zones[m]) for m in members}, self._team)
+                direct = DirectSpans(
+                    {m: self._spans_for_zone(zones[m]) for m in members}, self._team
+                )
                 self._by_team.append(None)
                 self._by_author.append(direct)
             elif members and conversation.kind == "mpim":
                 # a group DM is held for the people it reaches: its members but the author
                 by_member = {m: self._hours_for_zone(zones[m]) for m in members}
                 self._by_team.append(None)
-                self._by_author.append(_Group(conversation.id, by_member, policy, self._team))
+                self._by_author.append(GroupSpans(conversation.id, by_member, policy, self._team))
             elif members and policy.audience is AudienceKind.MEMBERS:
                 # as bot/services/audience.py widens it: each member's hours, the team's zone
                 hours = MembersHours.of([self._hours_for_zone(zones[m]) for m in members], tz)
@@ -387,7 +348,7 @@ class Replay:
         spans = [self._team, *self._person_spans.values()]
         spans += [s for s in self._by_author if isinstance(s, DecisionSpans)]
         for group in self._by_author:
-            if isinstance(group, _Group):
+            if isinstance(group, GroupSpans):
                 spans += group.spans()
         return sum(s.misses for s in spans)
 
@@ -404,54 +365,6 @@ _Author = tuple[
     Callable[[float], tuple[int, float | None]],
     int,
 ]
-
-
-class _Group:
-    """A group DM: half of the members other than the author, each in their own hours
-    (``MembersAudience`` with ``group=True``); one remembered span per author."""
-
-    __slots__ = ("_by_author", "_conversation", "_fallback", "_hours", "_policy")
-
-    def __init__(
-        self,
-        conversation: str,
-        hours: dict[str, WorkingHours],
-        policy: TeamPolicy,
-        fallback: DecisionSpans,
-    ) -> None:
-        self._conversation, self._hours, self._policy = conversation, hours, policy
-        self._fallback = fallback
-        self._by_author: dict[str, DecisionSpans] = {}
-
-    def at(self, ts: float, author: str) -> tuple[int, float | None]:
-        spans = self._by_author.get(author)
-        if spans is None:
-            others = [hours for member, hours in self._hours.items() if member != author]
-            if not others:
-                return self._fallback.at(ts)
-            members = MembersHours.of(others, self._policy.hours.tz)
-            audience = MembersAudience(self._conversation, members, self._policy, group=True)
-            spans = self._by_author[author] = DecisionSpans(audience, members_open_until(members))
-        return spans.at(ts)
-
-    def spans(self) -> list[DecisionSpans]:
-        return list(self._by_author.values())
-
-
-class _Direct:
-    """A DM: the recipient (the member who did not write) decides, by their own hours."""
-
-    __slots__ = ("_by_member", "_fallback")
-
-    def __init__(self, by_member: dict[str, DecisionSpans], fallback: DecisionSpans) -> None:
-        self._by_member = by_member
-        self._fallback = fallback
-
-    def at(self, ts: float, author: str) -> tuple[int, float | None]:
-        for member, spans in self._by_member.items():
-            if member != author:
-                return spans.at(ts)
-        return self._fallback.at(ts)  # a note to self: the team's hours
 
 
 def replay(
