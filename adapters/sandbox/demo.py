@@ -138,7 +138,11 @@ async def _week(
         off-hours messages; the labels are posted by then."""
         for _ in range(250):
             async with runtime.sessions() as session:
-                found = await session.scalar(select(func.count()).select_from(ActivityRow))
+                found = await session.scalar(
+                    select(func.count())
+                    .select_from(ActivityRow)
+                    .where(ActivityRow.in_hours.is_(False))
+                )
             if found is not None and found >= count and _thread(slack, root, bot=True):
                 return
             await asyncio.sleep(0.02)

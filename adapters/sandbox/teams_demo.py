@@ -150,7 +150,11 @@ async def _week(
         """Wait until the app has recorded ``count`` off-hours messages (labels are out then)."""
         for _ in range(250):
             async with runtime.sessions() as session:
-                found = await session.scalar(select(func.count()).select_from(ActivityRow))
+                found = await session.scalar(
+                    select(func.count())
+                    .select_from(ActivityRow)
+                    .where(ActivityRow.in_hours.is_(False))
+                )
             if found is not None and found >= count:
                 return
             await asyncio.sleep(0.02)

@@ -193,7 +193,8 @@ class SlackEventEffects:
             is_thread_root=thread == ts,
             message_id=ts,
         )
-        # Only off-hours messages in watched channels have an effect (the check is cheap).
+        # Only off-hours messages in watched channels have an effect, and in-hours ones while a
+        # member of the channel is away (the check is cheap).
         if not await self._watcher.relevant(message):
             return None
         recorded = await self._watcher.record(message, event=key)

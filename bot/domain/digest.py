@@ -99,15 +99,17 @@ class DigestView:
     now: datetime
     threads: tuple[DigestThread, ...]
     first_lines: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    #: whose hours made a thread off-hours: the team's, or (``members``) its channel's members'
+    #: whose hours made a thread off-hours: the team's, or (``members``) its channel's members';
+    #: ``absence``: a welcome-back digest, of every thread (in hours too) while someone was away
     audience: str = "team"
 
     def first_line(self, thread: DigestThread) -> str | None:
         return self.first_lines.get((thread.conversation, thread.thread))
 
     def header(self) -> str:
+        key = {"members": "digest.header.members", "absence": "digest.header.absence"}
         return translate_plural(
-            "digest.header.members" if self.audience == "members" else "digest.header",
+            key.get(self.audience, "digest.header"),
             len(self.threads),
             self.locale,
             since=format_instant(self.since, self.tz, self.locale, now=self.now),

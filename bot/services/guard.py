@@ -215,6 +215,7 @@ class DecisionGuard:
                         ActivityRow.workspace_id == row.workspace_id,
                         ActivityRow.conversation_id == row.conversation_id,
                         ActivityRow.thread_id == row.thread_id,
+                        ActivityRow.in_hours.is_(False),
                     )
                 )
             )

@@ -166,7 +166,10 @@ class ReturnDigests:
             )
             if not claimed:
                 return False
-            activity = await ActivityRepository(session).between(workspace.id, since, back)
+            # in-hours threads too: kept while someone in the channel was away (watch.py)
+            activity = await ActivityRepository(session).between(
+                workspace.id, since, back, in_hours=True
+            )
             threads = summarise(
                 ActivityEvent(
                     a.conversation_id, a.thread_id, a.person_id, a.occurred_at, a.decision_signal
@@ -186,6 +189,7 @@ class ReturnDigests:
                 now=now,
                 threads=tuple(threads),
                 first_lines=lines,
+                audience="absence",
             )
             ok = await self._post(platform, workspace.external_id, person.id, view)
             state = "posted" if ok else "failed"

@@ -1,4 +1,7 @@
-"""Off-hours messages in watched channels: record the metadata and label the thread once."""
+"""Off-hours messages in watched channels: record the metadata and label the thread once.
+
+In-hours messages are recorded too while a member of the channel is away, for their
+welcome-back digest (:mod:`bot.services.away_members` says why and what is kept)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from bot.i18n import format_instant, translate
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform, Delivered, DeliveryError
 from bot.services.audience import ConversationAudiences
+from bot.services.away_members import AwayMembers
 from bot.services.directory import policy_from_row
 from bot.services.guard import DecisionGuard, PendingGuard
 from bot.services.once import EventKey, claim_event
@@ -111,6 +115,10 @@ class OffHoursWatcher:
         # a team with ``audience members``: its channels are off-hours while fewer than half of
         # their members are in their own hours (member lists asked of the platform, cached)
         self._audiences = ConversationAudiences.of_platforms(platforms)
+        #: in-hours messages are kept while someone in their channel is away
+        self.away = AwayMembers(
+            sessions=sessions, platforms=platforms, cipher=cipher, ttl=ttl, monotonic=monotonic
+        )
         #: the decision guard: off-hours decisions in watched channels stay open for a while
         self.guard = DecisionGuard(
             sessions=sessions, platforms=platforms, clock=clock, metrics=self._metrics
@@ -143,17 +151,23 @@ class OffHoursWatcher:
         self._snapshots.pop((platform, workspace), None)
 
     async def relevant(self, message: ChannelMessage) -> bool:
-        """Whether the message is off-hours in a watched channel (cheap; no writes)."""
+        """Whether the message is off-hours in a watched channel, or in hours there while a
+        member of the channel is away (cheap; no writes)."""
         watch = (await self._snapshot(message.platform, message.workspace)).get(
             message.conversation
         )
         if watch is None or watch.policy.mode is Mode.OFF:
             return False
-        if watch.policy.audience is not AudienceKind.MEMBERS:
-            return not watch.policy.hours.is_open(message.at)
-        async with self._sessions() as session:
-            hours = await self._hours(session, message, watch.workspace_id, watch.policy)
-        return not hours.is_open(message.at)
+        hours: WorkingHours | MembersHours = watch.policy.hours
+        if watch.policy.audience is AudienceKind.MEMBERS:
+            async with self._sessions() as session:
+                hours = await self._hours(session, message, watch.workspace_id, watch.policy)
+        if not hours.is_open(message.at):
+            return True
+        away = await self.away.away_until(
+            message.platform, message.workspace, message.conversation, message.at
+        )
+        return away is not None
 
     async def _hours(
         self, session: AsyncSession, message: ChannelMessage, workspace_id: int, policy: TeamPolicy
@@ -239,8 +253,24 @@ class OffHoursWatcher:
                 team_row, leaders=await teams.leaders(team_row.id), channels=channels
             )
             hours = await self._hours(session, message, workspace.id, policy)
-            if policy.mode is Mode.OFF or hours.is_open(message.at):
+            if policy.mode is Mode.OFF:
                 return None
+            if hours.is_open(message.at):  # kept only while a channel member is away
+                kept = await self.away.keep(
+                    session,
+                    platform=message.platform,
+                    workspace=message.workspace,
+                    workspace_id=workspace.id,
+                    team_id=team_row.id,
+                    conversation=message.conversation,
+                    thread=message.thread,
+                    author=message.author,
+                    at=message.at,
+                    text=message.text,
+                    is_thread_root=message.is_thread_root,
+                    message_id=message.message_id,
+                )
+                return PendingLabel(message, workspace.id, None, False, "") if kept else None
             # The activity counts (it was off-hours when written); the label only if it is
             # still off-hours now: a retried or late event must not mark a thread whose hours
             # have begun, with an "until" in the past.

@@ -159,7 +159,8 @@ class GuardRepository:
                 ActivityRow,
                 (ActivityRow.workspace_id == DecisionGuardRow.workspace_id)
                 & (ActivityRow.conversation_id == DecisionGuardRow.conversation_id)
-                & (ActivityRow.thread_id == DecisionGuardRow.thread_id),
+                & (ActivityRow.thread_id == DecisionGuardRow.thread_id)
+                & ActivityRow.in_hours.is_(False),
             )
             .where(
                 DecisionGuardRow.team_id == team_id,
@@ -246,6 +247,7 @@ class ReactionRepository:
                 ActivityRow.workspace_id == workspace_id,
                 ActivityRow.conversation_id == conversation_id,
                 ActivityRow.message_id == message_id,
+                ActivityRow.in_hours.is_(False),
             )
             .limit(1)
         )

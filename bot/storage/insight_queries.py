@@ -38,6 +38,7 @@ class InsightQueries:
                 ActivityRow.person_id == person,
                 ActivityRow.occurred_at >= start,
                 ActivityRow.occurred_at < end,
+                ActivityRow.in_hours.is_(False),
             )
         )
         return list(rows.all())
@@ -50,6 +51,7 @@ class InsightQueries:
                 ActivityRow.workspace_id == workspace_id,
                 ActivityRow.person_id == person,
                 ActivityRow.team_id.is_not(None),
+                ActivityRow.in_hours.is_(False),
             )
             .order_by(ActivityRow.occurred_at.desc())
             .limit(1)
@@ -79,6 +81,7 @@ class InsightQueries:
                 ActivityRow.team_id == team_id,
                 ActivityRow.occurred_at >= start,
                 ActivityRow.occurred_at < end,
+                ActivityRow.in_hours.is_(False),
             )
         )
         return [(person, at) for person, at in rows.all()]
@@ -99,6 +102,7 @@ class InsightQueries:
                 ActivityRow.team_id == team_id,
                 ActivityRow.occurred_at >= start,
                 ActivityRow.occurred_at < end,
+                ActivityRow.in_hours.is_(False),
             )
         )
         people: dict[tuple[str, str], set[str]] = defaultdict(set)

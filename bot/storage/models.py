@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -332,7 +333,13 @@ class SeenEventRow(Base):
 
 
 class ActivityRow(Base):
-    """Who wrote where and when outside hours: metadata only, never message text."""
+    """Who wrote where and when outside hours: metadata only, never message text.
+
+    ``in_hours`` rows are the exception kept for a welcome-back digest: a message in a watched
+    channel *in* its team's hours, written while a member of that channel was away (days off,
+    Outlook automatic replies). Everything about off-hours (digests, insights, the decision
+    guard) reads only rows with ``in_hours`` false.
+    """
 
     __tablename__ = "off_hours_activity"
     __table_args__ = (
@@ -350,6 +357,7 @@ class ActivityRow(Base):
     decision_signal: Mapped[bool] = mapped_column(Boolean, default=False)
     #: the message's own id, so a reaction on it finds its thread (the decision guard)
     message_id: Mapped[str | None] = mapped_column(String(255))
+    in_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DecisionGuardRow(Base):

@@ -416,7 +416,11 @@ class LabelRepository:
 
 
 class ActivityRepository:
-    """Off-hours activity: who, where, when. The text of a message is never passed in."""
+    """Off-hours activity: who, where, when. The text of a message is never passed in.
+
+    Rows marked ``in_hours`` (daytime messages kept while a channel member is away, for their
+    welcome-back digest) are left out of every read unless ``in_hours=True`` asks for them.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -433,10 +437,12 @@ class ActivityRepository:
         is_thread_root: bool = False,
         decision_signal: bool = False,
         message_id: str | None = None,
+        in_hours: bool = False,
     ) -> None:
         self._session.add(
             ActivityRow(
                 message_id=message_id,
+                in_hours=in_hours,
                 workspace_id=workspace_id,
                 team_id=team_id,
                 conversation_id=conversation_id,
@@ -450,9 +456,16 @@ class ActivityRepository:
         await self._session.flush()
 
     async def between(
-        self, workspace_id: int, start: datetime, end: datetime, *, person: str | None = None
+        self,
+        workspace_id: int,
+        start: datetime,
+        end: datetime,
+        *,
+        person: str | None = None,
+        in_hours: bool = False,
     ) -> list[ActivityRow]:
-        """Off-hours messages in ``[start, end)``; only one person's when ``person`` is given."""
+        """Off-hours messages in ``[start, end)``; only one person's when ``person`` is given;
+        with ``in_hours``, the daytime ones kept for a welcome-back digest as well."""
         query = (
             select(ActivityRow)
             .where(
@@ -464,6 +477,8 @@ class ActivityRepository:
         )
         if person is not None:
             query = query.where(ActivityRow.person_id == person)
+        if not in_hours:
+            query = query.where(ActivityRow.in_hours.is_(False))
         return list((await self._session.scalars(query)).all())
 
 

@@ -6,7 +6,9 @@ API, :class:`TeamsPlatform` against the fake Bot Connector — with the real
 :class:`ComposeService`, :class:`DeliveryEngine`, :class:`DigestService` and database. Friday
 27 November 2026, 17:30 in Oslo: Kari (Oslo, team hours Mon–Fri 08:00–16:00) is off Monday 30
 November to Wednesday 2 December. Ola writes to her now; the channel is busy in the evenings
-while she is away.
+while she is away, and on Tuesday morning, in the team's hours, Ola starts a thread that only her
+welcome-back digest can tell her about (seen through the real :class:`OffHoursWatcher`). A
+daytime message on the Friday before, when nobody in the channel is away, leaves no trace.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from bot.ports import ChatPlatform
 from bot.services.compose import ComposeService
 from bot.services.days_off import save_days_off
 from bot.services.digest import DigestService
+from bot.services.watch import ChannelMessage, OffHoursWatcher
 from bot.storage.crypto import Cipher
-from bot.storage.models import HeldMessageRow, ReturnDigestRow
+from bot.storage.models import ActivityRow, HeldMessageRow, ReturnDigestRow
 from bot.storage.repositories import (
     ActivityRepository,
     ConversationRepository,
@@ -64,6 +67,10 @@ THREADS = [
     ("1002", datetime(2026, 12, 1, 19, 0, tzinfo=UTC)),
     ("1003", datetime(2026, 12, 1, 19, 30, tzinfo=UTC)),
 ]
+#: in the team's hours (Oslo 10:00): Friday, nobody away; Tuesday, Kari away
+FRIDAY_1000 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+TUESDAY_1000 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+DAYTIME_LINE = "Vi flytter lanseringen til januar"
 SLACK_TOKEN = "xoxb-days-off"
 TEAMS_TOKEN = "outbound-token"
 
@@ -77,6 +84,7 @@ class Case:
     ola: str
     platform: ChatPlatform
     private_to: Callable[[str], list[str]]  # what a person was sent privately, as shown
+    everything: Callable[[], list[str]]  # all the bot posted anywhere, as shown
     closers: list[Any] = field(default_factory=list)
 
 
@@ -141,8 +149,11 @@ async def _slack_case(sessions: Sessions, cipher: Cipher) -> Case:
             m.text + json.dumps(m.blocks or [], ensure_ascii=False) for m in slack.posted(person)
         ]
 
+    def everything() -> list[str]:
+        return [m.text + json.dumps(m.blocks or [], ensure_ascii=False) for m in slack.posted()]
+
     case = Case(
-        "slack", "T1", "C_PLATFORM", "U_KARI", "U_OLA", platform, private_to,
+        "slack", "T1", "C_PLATFORM", "U_KARI", "U_OLA", platform, private_to, everything,
         [platform.close, slack.stop],
     )  # fmt: skip
     workspace_id = await _workspace(sessions, "slack", "T1", case)
@@ -179,8 +190,11 @@ async def _teams_case(sessions: Sessions, cipher: Cipher) -> Case:
             for call in connector.posted(chat)
         ]
 
+    def everything() -> list[str]:
+        return [json.dumps(call.body, ensure_ascii=False) for call in connector.posted()]
+
     case = Case(
-        "teams", TENANT, CHANNEL, kari, ola, platform, private_to,
+        "teams", TENANT, CHANNEL, kari, ola, platform, private_to, everything,
         [platform.close, connector.stop],
     )  # fmt: skip
     workspace_id = await _workspace(sessions, "teams", TENANT, case)
@@ -223,7 +237,9 @@ async def test_held_for_someone_away_arrives_at_their_return_with_the_digest_of_
     engine = DeliveryEngine(
         sessions=sessions, cipher=cipher, platforms=platforms, clock=clock, owner="contract"
     )
-    digests = DigestService(sessions=sessions, platforms=platforms, clock=clock, owner="contract")
+    digests = DigestService(
+        sessions=sessions, platforms=platforms, clock=clock, owner="contract", cipher=cipher
+    )
 
     composed = await compose.compose(
         platform=case.name,
@@ -235,6 +251,34 @@ async def test_held_for_someone_away_arrives_at_their_return_with_the_digest_of_
         author_name="Ola",
     )
     assert composed.decision.deliver_at == THURSDAY_0800  # not Monday: she is away
+
+    watcher = OffHoursWatcher(sessions=sessions, platforms=platforms, cipher=cipher, clock=clock)
+
+    def daytime(thread: str, at: datetime, text: str) -> ChannelMessage:
+        return ChannelMessage(
+            platform=case.name,
+            workspace=case.workspace,
+            conversation=case.channel,
+            thread=thread,
+            author=case.ola,
+            at=at,
+            text=text,
+            is_thread_root=True,
+            message_id=thread,
+        )
+
+    # Friday morning, in hours, nobody in the channel away: nothing about it is stored
+    clock.set(FRIDAY_1000)
+    calm = await watcher.on_message(daytime("0900", FRIDAY_1000, "Kaffe?"))
+    # Tuesday morning, in hours, Kari away: kept (metadata, and its first line encrypted)
+    clock.set(TUESDAY_1000)
+    kept = await watcher.on_message(daytime("2001", TUESDAY_1000, DAYTIME_LINE))
+    assert (calm.recorded, kept.recorded, kept.labelled) == (False, True, False)
+    async with sessions() as session:
+        stored = (await session.scalars(select(ActivityRow).order_by(ActivityRow.id))).all()
+    assert [(a.thread_id, a.in_hours) for a in stored if a.thread_id in ("0900", "2001")] == [
+        ("2001", True)
+    ]
 
     for instant in (MONDAY_0800, THURSDAY_0759):
         clock.set(instant)
@@ -250,11 +294,16 @@ async def test_held_for_someone_away_arrives_at_their_return_with_the_digest_of_
     shown = case.private_to(case.kari)
     assert sum("Ring meg når du er tilbake" in text for text in shown) == 1
     [digest] = [text for text in shown if "Mens du var borte" in text]
-    # the whole absence: from Friday 16:00, when her hours closed before it, to Thursday
-    assert "3 tråder" in digest and "fre. 16:00" in digest
+    # the whole absence: from Friday 16:00, when her hours closed before it, to Thursday; the
+    # three evening threads and Tuesday morning's, each once
+    assert "4 tråder" in digest and "fre. 16:00" in digest
+    assert DAYTIME_LINE in digest and "Kaffe?" not in digest
     async with sessions() as session:
         [held] = (await session.scalars(select(HeldMessageRow))).all()
         [claim] = (await session.scalars(select(ReturnDigestRow))).all()
     assert (held.state, held.delivered_at is not None) == ("delivered", True)
     assert (claim.person_id, claim.period_end, claim.state) == (case.kari, THURSDAY_0800, "posted")
     assert case.private_to(case.ola) == []  # Ola was not away
+    # the team's own digests are about off-hours only: Tuesday morning's thread is in none,
+    # and nobody but Kari hears of it
+    assert sum(DAYTIME_LINE in text for text in case.everything()) == 1

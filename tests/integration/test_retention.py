@@ -56,6 +56,15 @@ async def seed(sessions: Sessions, cipher: Cipher, at: datetime, tag: str) -> li
             person_id="U_OLA",
             occurred_at=at,
         )
+        # a daytime message kept for a welcome-back digest ages like the off-hours ones
+        await ActivityRepository(session).record(
+            workspace_id=workspace,
+            conversation_id="C_TEAM",
+            thread_id=f"{tag}.2",
+            person_id="U_OLA",
+            occurred_at=at,
+            in_hours=True,
+        )
         await UrgentOverrideRepository(session).record(
             workspace_id=workspace, conversation_id="C_TEAM", sender_id="U_OLA", occurred_at=at
         )
@@ -98,8 +107,10 @@ async def test_old_metadata_goes_recent_and_waiting_stays(
     # several replicas run it at the same moment: each row is deleted once, nobody fails
     runs = await asyncio.gather(job.run(), job.run(), job.run())
     assert all(run for run in runs)  # none failed (a failure answers {})
-    assert sum(run["off_hours_activity"] for run in runs) == 1
-    assert await count(sessions, ActivityRow) == 1
+    assert sum(run["off_hours_activity"] for run in runs) == 2  # off-hours and in-hours
+    async with sessions() as session:
+        left = (await session.execute(select(ActivityRow.thread_id, ActivityRow.in_hours))).all()
+    assert sorted(left) == [("new.1", False), ("new.2", True)]
     assert await count(sessions, UrgentOverrideRow) == 1
     async with sessions() as session:
         kept = set((await session.scalars(select(HeldMessageRow.id))).all())
@@ -114,7 +125,7 @@ async def test_retention_days_are_a_setting(sessions: Sessions, cipher: Cipher) 
     await install_workspace(sessions, cipher, token="xoxb-r", now=NOW - timedelta(days=400))
     await seed(sessions, cipher, NOW - timedelta(days=8), "week")
     await RetentionJob(sessions=sessions, clock=FixedClock(NOW), retention=Retention(30)).run()
-    assert await count(sessions, ActivityRow) == 1
+    assert await count(sessions, ActivityRow) == 2
     await RetentionJob(sessions=sessions, clock=FixedClock(NOW), retention=Retention(7)).run()
     assert await count(sessions, ActivityRow) == 0
     assert await count(sessions, UrgentOverrideRow) == 0
