@@ -4,11 +4,13 @@ absence.
 A team's own digest covers the last closed stretch of the *team's* hours (a night, a weekend);
 someone back from two weeks off would only hear about the last weekend. So when a person's
 absence (typed days off, Outlook's scheduled automatic replies) has ended and their first
-working hour after it has come, they get one private digest of the off-hours threads in the
-watched channels they are a member of, from the moment their hours closed before the absence to
-their return. While they are away, the teams' private (``team digest dm``) digests skip them
-(see :func:`bot.services.digest.away_at`). Each (person, return) is claimed once in
-``return_digests``, however many replicas run; one due more than :data:`GRACE` ago is skipped.
+working hour after it has come, they get one private digest of the threads in the watched
+channels they are a member of, from the moment their hours closed before the absence to their
+return: off-hours threads, and the daytime ones kept because a member of their channel was away
+(:mod:`bot.services.away_members`), each thread once. While they are away, the teams' private
+(``team digest dm``) digests skip them (see :func:`bot.services.digest.away_at`). Each (person,
+return) is claimed once in ``return_digests``, however many replicas run; one due more than
+:data:`GRACE` ago is skipped.
 """
 
 from __future__ import annotations
