@@ -197,14 +197,13 @@ def main() -> None:
             f"{mib:.1f} MiB zip"
         )
         count, seconds = floor(path)
-        print(
-            f"floor (parse timestamps only): {count / seconds:,.0f} messages/s "
-            f"({seconds:.1f} CPU s)"
-        )
+        floor_rate = count / seconds
+        print(f"floor (parse timestamps only): {floor_rate:,.0f} messages/s ({seconds:.1f} CPU s)")
         count, seconds, calls = in_process(path, args.policy)
         print(
             f"replay (read + decide + count): {count / seconds:,.0f} decisions/s "
-            f"({seconds:.1f} s, {calls:,} decide() calls)"
+            f"({seconds:.1f} s, {calls:,} decide() calls; {count / seconds / floor_rate:.0%} "
+            "of the floor)"
         )
         cached, uncached = decisions_only(path, args.policy)
         print(
