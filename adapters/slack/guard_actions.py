@@ -15,6 +15,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from adapters.slack.guard_blocks import CONFIRM_ACTION, REOPEN_ACTION, result_text
+from bot.domain.ids import row_id
 from bot.i18n import translate
 from bot.services.guard import DecisionGuard, GuardOutcome, GuardResult
 
@@ -45,9 +46,12 @@ class GuardButtons:
         await ack()
         team, person = _team(body), _user(body)
         known = await self._known_locale(team, person)
+        guard_id = row_id(action.get("value"))
         try:
+            if guard_id is None:  # not an id we ever wrote: nothing to settle
+                raise ValueError("not a guard id")
             result = await self._guard.settle(
-                int(str(action.get("value", ""))),
+                guard_id,
                 confirm=action.get("action_id") == CONFIRM_ACTION,
                 platform="slack",
                 workspace=team,

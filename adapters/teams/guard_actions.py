@@ -17,6 +17,7 @@ from adapters.teams.activities import ADAPTIVE_CARD, ConversationInfo, Sender
 from adapters.teams.cards import notice_card
 from adapters.teams.guard_card import CONFIRM_VERB, guard_card, reader_time
 from adapters.teams.platform import PLATFORM
+from bot.domain.ids import row_id
 from bot.i18n import normalize_locale, translate
 from bot.ports import DeliveryError
 from bot.services.guard import DecisionGuard, GuardOutcome, GuardResult
@@ -39,9 +40,8 @@ async def guard_card_action(
     private: Private | None,
 ) -> Json:
     """*Reopen for discussion* or *Confirm decision* clicked: the card that replaces it."""
-    try:
-        guard_id = int(str(data.get("guardId")))
-    except ValueError:
+    guard_id = row_id(data.get("guardId"))  # checked before any query: bot.domain.ids
+    if guard_id is None:
         result = GuardResult(GuardOutcome.GONE)
     else:
         result = await guard.settle(

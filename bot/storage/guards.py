@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.ids import row_id
 from bot.storage.models import ActivityRow, DecisionGuardRow, DecisionReactionRow
 from bot.storage.repositories import _first_insert
 
@@ -60,6 +61,9 @@ class GuardRepository:
         )
 
     async def get(self, guard_id: int, *, for_update: bool = False) -> DecisionGuardRow | None:
+        """The guard, or None (also for an id no row can have: see ``bot.domain.ids``)."""
+        if row_id(guard_id) is None:
+            return None
         query = select(DecisionGuardRow).where(DecisionGuardRow.id == guard_id)
         if for_update:
             query = query.with_for_update()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.domain.ids import held_id
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow, WorkspaceRow
 from bot.storage.outbox_leases import OPEN_STATES, ClaimLimits, LeaseOperations, Outcome
@@ -76,6 +77,9 @@ class HeldMessageRepository(LeaseOperations):
         return row
 
     async def get(self, message_id: str) -> HeldMessageRow | None:
+        """The held message, or None (also for an id not shaped like ours: ``bot.domain.ids``)."""
+        if held_id(message_id) is None:
+            return None
         return await self._session.get(HeldMessageRow, message_id)
 
     def body(self, row: HeldMessageRow) -> str | None:
