@@ -240,6 +240,10 @@ async def run_case(case: Case, database_url: str) -> dict[str, Any]:
             statuses = [process.status() for process in processes]
             split = [process.delivered() for process in processes]
             seen = summary(api_url)
+            if os.environ.get("QH_BENCH_POSTS"):  # every post's arrival and status, to study
+                url = api_url.replace("/api/", "/_sandbox/posts")
+                with urllib.request.urlopen(url, timeout=60) as r:
+                    Path(os.environ["QH_BENCH_POSTS"]).write_bytes(r.read())
         await engine.dispose()
     last_at = seen["last_at"] or due.timestamp()
     makespan = last_at - due.timestamp()

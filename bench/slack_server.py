@@ -31,7 +31,18 @@ class BenchSlack(FakeSlack):
     def app(self) -> web.Application:
         app = super().app()
         app.router.add_get("/_sandbox/summary", self._summary)
+        app.router.add_get("/_sandbox/posts", self._posts)
         return app
+
+    async def _posts(self, request: web.Request) -> web.Response:
+        """Every chat.postMessage call: [arrival (Unix s), status, channel] (diagnosis)."""
+        return web.json_response(
+            [
+                [call.at, call.status, str(call.params.get("channel", ""))]
+                for call in self.calls
+                if call.method == "chat.postMessage"
+            ]
+        )
 
     async def _summary(self, request: web.Request) -> web.Response:
         accepted = [

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.delivery.jobs import Job, Step
-from bot.delivery.pacing import SharedPacer, Slot, Wait
+from bot.delivery.pacing import SharedPacer, Slot, Taken, Wait
 from bot.delivery.ratelimit import Backoff
 from bot.delivery.recorder import Recorder
+from bot.delivery.slot_batches import SlotBatches
 from bot.i18n import normalize_locale, translate
 from bot.metrics import DeliveryMetrics
 from bot.ports import (
@@ -92,9 +93,9 @@ class Sender:
         self._pacer = pacer
         self._recorder = recorder
         self._on_urgent_delivered = on_urgent_delivered
-        # one slot-taker per workspace at a time: hundreds of conversations waiting on one
-        # shared workspace budget would otherwise poll the database on every send
-        self._gates: dict[str, asyncio.Lock] = {}
+        # one slot-taker per workspace, for a batch of conversations at a time: hundreds of
+        # conversations waiting on one shared workspace budget share one transaction
+        self._batches = SlotBatches(pacer)
 
     async def send(self, job: Job) -> None:
         """Deliver, fail, release or drop ``job``; database errors are raised to the worker."""
@@ -155,21 +156,20 @@ class Sender:
         await self._follow_up(job, posted.conversation, posted.message_id)
         return Step.DONE
 
-    async def _take_slot(self, job: Job) -> Slot:
-        """Wait until the conversation and its workspace may send, then take the slot."""
-        gate = self._gates.setdefault(job.workspace.key, asyncio.Lock())
+    async def _take_slot(self, job: Job) -> Taken | Slot:
+        """Wait until the conversation and its workspace may send, take the slot (committed),
+        then wait for the slot's instant (at most ``HORIZON_SECONDS`` away)."""
         fence = partial(self._fence, job)
         while True:
-            async with gate:
-                result = await retrying(
-                    partial(self._pacer.take, job, fence), what="taking a send slot"
-                )
-                if isinstance(result, Wait) and result.workspace:
-                    await asyncio.sleep(result.seconds)  # the workspace's turn: keep the gate
-                    continue
-            if not isinstance(result, Wait):
-                return result
-            await asyncio.sleep(result.seconds)  # only this conversation waits
+            result = await self._batches.take(job, fence)
+            if isinstance(result, Wait):
+                await asyncio.sleep(result.seconds)
+                continue
+            if isinstance(result, Taken):
+                delay = result.at - self._pacer.wall()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            return result
 
     async def _fence(self, job: Job, session: AsyncSession) -> bool:
         taken = await HeldMessageRepository(session, self._cipher).take_send_slot(
