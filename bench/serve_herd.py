@@ -190,6 +190,13 @@ def summary(api_url: str) -> dict[str, Any]:
         return dict(json.loads(r.read()))
 
 
+def save_posts(api_url: str, path: Path) -> None:
+    """Write every post's [arrival, status, channel] (``QH_BENCH_POSTS``, diagnosis)."""
+    url = api_url.replace("/api/", "/_sandbox/posts")
+    with urllib.request.urlopen(url, timeout=60) as response:
+        path.write_bytes(response.read())
+
+
 async def finished_rows(sessions: Any) -> int:
     async with sessions() as session:
         query = select(func.count()).where(HeldMessageRow.state.in_(("delivered", "failed")))
@@ -241,9 +248,7 @@ async def run_case(case: Case, database_url: str) -> dict[str, Any]:
             split = [process.delivered() for process in processes]
             seen = summary(api_url)
             if os.environ.get("QH_BENCH_POSTS"):  # every post's arrival and status, to study
-                url = api_url.replace("/api/", "/_sandbox/posts")
-                with urllib.request.urlopen(url, timeout=60) as r:
-                    Path(os.environ["QH_BENCH_POSTS"]).write_bytes(r.read())
+                save_posts(api_url, Path(os.environ["QH_BENCH_POSTS"]))
         await engine.dispose()
     last_at = seen["last_at"] or due.timestamp()
     makespan = last_at - due.timestamp()
