@@ -88,6 +88,8 @@ class UserProfile:
     tz: str | None = None
     locale: str | None = None
     is_admin: bool = False  # a workspace admin or owner (may create team policies)
+    is_bot: bool = False  # an app or bot user: it reads no messages and keeps no hours
+    deleted: bool = False  # deactivated: nothing held for them would ever be read
 
 
 class DeliveryErrorKind(StrEnum):

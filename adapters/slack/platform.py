@@ -291,6 +291,9 @@ class SlackPlatform(SlackGuardPosting):
             tz=user.get("tz"),
             locale=user.get("locale"),
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            # Slackbot is no app user (is_bot false) but reads nothing either
+            is_bot=bool(user.get("is_bot") or user.get("is_app_user")) or person == "USLACKBOT",
+            deleted=bool(user.get("deleted")),
         )
 
     async def known_profile(self, workspace: str, person: str) -> UserProfile:

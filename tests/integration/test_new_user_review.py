@@ -140,3 +140,50 @@ async def test_where_hours_come_from_is_said_in_the_readers_words(
     await harness.command("U_KARI", "hours man-fre 8-16", channel="C_GENERAL")
     cleared = texts(await harness.command("U_KARI", "hours clear", channel="C_GENERAL"))
     assert "følger arbeidsområdets standard" in cleared and "teamets" not in cleared, cleared
+
+
+async def test_later_is_held_only_for_a_real_person(
+    harness: SlackHarness, slack: FakeSlack, sessions: Sessions
+) -> None:
+    slack.add_user("U_GONE", "Gone")
+    slack.users["U_GONE"]["deleted"] = True
+    ghost = texts(await harness.command("U_OLA", "later <@U_NOBODY> hi ghost", channel="C_GENERAL"))
+    assert "`U_NOBODY` er ikke en person i dette arbeidsområdet" in ghost, ghost
+    bot = texts(await harness.command("U_OLA", "later <@U_BOT2> hi bot", channel="C_GENERAL"))
+    assert "er en bot eller en app" in bot, bot
+    gone = texts(await harness.command("U_OLA", "later <@U_GONE> hi", channel="C_GENERAL"))
+    assert "er deaktivert" in gone, gone
+    two = texts(
+        await harness.command(
+            "U_OLA", "later <@U_KARI|kari> <@U_PER|per> to two people", channel="C_GENERAL"
+        )
+    )
+    assert "én person om gangen" in two and "gruppe-DM" in two, two
+    assert await held(sessions) == []  # nothing held for anyone
+    kari = texts(await harness.command("U_OLA", "later <@U_KARI|kari> hei", channel="C_GENERAL"))
+    assert "Holdt tilbake" in kari, kari
+    assert len(await held(sessions)) == 1
+
+
+async def test_leaders_are_real_people_and_a_team_keeps_one(harness: SlackHarness) -> None:
+    await harness.command("U_LEA", "team create Platform", channel="C_PLATFORM")
+    nobody = texts(
+        await harness.command("U_LEA", "team leader add <@U_NOBODY>", channel="C_PLATFORM")
+    )
+    assert "`U_NOBODY` er ikke en person" in nobody, nobody
+    bot = texts(await harness.command("U_LEA", "team leader add <@U_BOT2>", channel="C_PLATFORM"))
+    assert "bot eller en app" in bot, bot
+    alone = texts(
+        await harness.command("U_LEA", "team leader remove <@U_LEA>", channel="C_PLATFORM")
+    )
+    assert "minst én leder" in alone, alone
+    shown = texts(await harness.command("U_LEA", "team", channel="C_PLATFORM"))
+    assert "<@U_LEA>" in shown and "U_NOBODY" not in shown, shown
+    added = texts(
+        await harness.command("U_LEA", "team leader add <@U_KARI|kari>", channel="C_PLATFORM")
+    )
+    assert "<@U_KARI>" in added
+    left = texts(
+        await harness.command("U_LEA", "team leader remove <@U_LEA>", channel="C_PLATFORM")
+    )
+    assert "minst én leder" not in left, left  # with Kari leading too, Lea may step down

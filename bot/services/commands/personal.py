@@ -15,6 +15,7 @@ from bot.services.commands.core import Caller
 from bot.services.commands.days_off import DaysOffVerbs
 from bot.services.commands.insight_text import personal_chart, personal_lines, since
 from bot.services.commands.mydata import ERASE_WORDS, EXPORT_WORDS, MyDataVerbs
+from bot.services.commands.recipients import PersonCheck, check_person, refusal
 from bot.services.commands.replies import (
     CHANNEL,
     MAX_TEXT,
@@ -279,6 +280,13 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
         locale = caller.locale
         verb = "urgent" if urgent else "later"
         conversation, recipient, text = self._target(call, rest)
+        if recipient is not None and MENTION.match(text.partition(" ")[0]):
+            # several people named: one held DM each would surprise; say how instead
+            return Reply.of(translate("cmd.later.one_recipient", locale), error=True, locale=locale)
+        if recipient is not None:
+            check = await check_person(self._people, call.workspace, recipient)
+            if check is not PersonCheck.PERSON:
+                return Reply.of(refusal(check, recipient, locale), error=True, locale=locale)
         if not text.strip():
             return Reply.of(translate(f"cmd.{verb}.empty", locale), error=True, locale=locale)
         if len(text) > MAX_TEXT:

@@ -10,6 +10,7 @@ from bot.domain.policy import Mode, ModeNotAllowedError, TeamPolicy, UrgentWho
 from bot.i18n import translate
 from bot.presets import PresetError, list_presets
 from bot.services.commands.core import Caller, guard_summary
+from bot.services.commands.recipients import PersonCheck, check_person, refusal
 from bot.services.commands.replies import (
     CHANNEL,
     CLOCK,
@@ -343,7 +344,13 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
         assert match is not None and caller.team is not None and caller.policy is not None
         who = match.group(1)
         adding = words[0].lower() in ("add", "legg")
-        if not adding and caller.policy.leaders == {who}:
+        if adding:  # a leader must be a real, active person of this workspace
+            check = await check_person(self._people, call.workspace, who)
+            if check is not PersonCheck.PERSON:
+                return Reply.of(refusal(check, who, locale), error=True, locale=locale)
+        elif who in caller.policy.leaders and not await self._others_lead(
+            call, caller.policy.leaders - {who}
+        ):  # never leave a team with no leader (nor with only ids that are nobody)
             return Reply.of(translate("cmd.team.last_leader", locale), error=True, locale=locale)
         async with self._sessions() as session, session.begin():
             person = await PersonRepository(session).get_or_create(
@@ -358,6 +365,13 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
         return Reply.of(
             translate(key, locale, who=f"<@{who}>", name=caller.team.name), locale=locale
         )
+
+    async def _others_lead(self, call: Invocation, others: frozenset[str]) -> bool:
+        """Whether any of ``others`` is a real, active person who can lead."""
+        for other in sorted(others):
+            if await check_person(self._people, call.workspace, other) is PersonCheck.PERSON:
+                return True
+        return False
 
     async def _team_urgent(self, call: Invocation, caller: Caller, args: str) -> Reply:
         locale = caller.locale
