@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -113,13 +115,16 @@ class SlackEvents:
             interactions=interactions,
             autohold=autohold,
         )
-        self.bolt = AsyncApp(
-            signing_secret=signing_secret,
-            client=AsyncWebClient(base_url=api_url),
-            authorize=self._authorizer(),
-            process_before_response=False,  # acknowledge first, listeners run after
-            raise_error_for_unhandled_request=False,
-        )
+        with _without_env("SLACK_BOT_TOKEN"):
+            # bolt reads SLACK_BOT_TOKEN itself when given none; with our client it would only
+            # warn "token will be unused" at every start: tokens come from our authorize
+            self.bolt = AsyncApp(
+                signing_secret=signing_secret,
+                client=AsyncWebClient(base_url=api_url),
+                authorize=self._authorizer(),
+                process_before_response=False,  # acknowledge first, listeners run after
+                raise_error_for_unhandled_request=False,
+            )
         self._tasks: set[asyncio.Future[None]] = set()
         # Socket Mode's way in for DURABLE_EVENTS; over HTTP they are handled in front of bolt
         self.bolt.event("message")(self._on_event)
@@ -175,6 +180,14 @@ class SlackEvents:
             and event.get("type") in DURABLE_EVENTS
         ):
             return await self._acknowledge_durably(request, body, event)
+        if body.get("command") and not all(
+            isinstance(body.get(key), str) and body[key] for key in _COMMAND_FIELDS
+        ):
+            why = "a slash command without " + "/".join(_COMMAND_FIELDS)
+            return refuse(400, "not a Slack request body", why, request)
+        unknown = await self._foreign(body)
+        if unknown is not None:
+            return unknown
         if needs_replay_check(body):
             try:
                 first = await self._first_request(request, raw)
@@ -198,6 +211,31 @@ class SlackEvents:
         if response.status >= 500:
             return web.json_response({"error": "bad request"}, status=400)
         return await to_aiohttp_response(response)
+
+    async def _foreign(self, body: dict[str, Any]) -> web.Response | None:
+        """The answer to a request from a workspace without Quiet Hours, or None to go on.
+
+        Slack sends a workspace's events, commands and clicks only where the app is installed;
+        one from elsewhere was uninstalled meanwhile, or is a stray. It is acknowledged with 200
+        (as bolt's own authorization answers a workspace it has no installation for: Slack
+        would retry any other status, and counts failures against the app's subscription),
+        logged once at WARNING without a traceback, and nothing is stored. A command is told,
+        in English (we know nothing of the person), that Quiet Hours is not installed there.
+        """
+        team = _team_of(body)
+        if team is None or body.get("type") in ("url_verification", "ssl_check"):
+            return None
+        try:
+            known = await self._tokens(team, None) is not None
+        except Exception:  # the database is away: bolt's path says so as before
+            return None
+        if known:
+            return None
+        log.warning("a Slack request from a workspace without Quiet Hours was acknowledged")
+        if body.get("command"):
+            text = translate("cmd.not_installed", None)
+            return web.json_response({"response_type": "ephemeral", "text": text})
+        return web.Response(status=200)
 
     async def _first_request(self, request: web.Request, raw: bytes) -> bool:
         """False when these very signed bytes were handled before (``adapters.slack.replay``)."""
@@ -318,6 +356,32 @@ class SlackEvents:
             return
         if after is not None:
             await after()
+
+
+@contextmanager
+def _without_env(name: str) -> Iterator[None]:
+    """``name`` absent from the environment inside the block (construction at startup, one
+    thread), restored after."""
+    saved = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[name] = saved
+
+
+#: What every slash command carries (Slack sends them all); a command without one is refused.
+_COMMAND_FIELDS = ("team_id", "user_id", "channel_id")
+
+
+def _team_of(body: dict[str, Any]) -> str | None:
+    """The workspace a request is from: ``team_id`` (events, commands) or ``team.id`` (clicks,
+    forms, shortcuts); None when it names none (an org-wide request)."""
+    team = body.get("team_id")
+    if not isinstance(team, str) or not team:
+        inner = body.get("team")
+        team = inner.get("id") if isinstance(inner, dict) else None
+    return team if isinstance(team, str) and team else None
 
 
 def _unsigned(timestamps: list[str], now: float) -> str | None:
