@@ -27,7 +27,8 @@ def test_no_reply_expected_is_one_term_everywhere() -> None:
 
 def test_bokmal_readers_are_told_norwegian_command_words() -> None:
     english = re.compile(
-        r"`(?:/quiet )?(?:workspace \w+|mode (?:hold|label|off)"
+        r"/quiet (?:help|hours|later|urgent|digest|me|workspace|off)\b"
+        r"|`(?:/quiet )?(?:workspace \w+|mode (?:hold|label|off)"
         r"|team (?:hours|mode|digest|watch|leader|urgent|language|audience|guard|insight)\b)"
     )
     told = [key for key, text in _bokmal().items() if english.search(text)]
