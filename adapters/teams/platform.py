@@ -418,6 +418,8 @@ class TeamsPlatform(TeamsGuardPosting):
             tz=known.tz,
             locale=known.locale,
             is_admin=await self._owns_current_team(workspace, person),
+            # Bot Framework ids: people are ``29:…`` (AAD ``8:orgid:…`` elsewhere), bots ``28:…``
+            is_bot=person.startswith("28:"),
         )
 
     async def _owns_current_team(self, workspace: str, person: str) -> bool:

@@ -522,3 +522,24 @@ async def test_urgent_in_a_channel_is_posted_now_with_real_emoji_and_no_label(
     assert len(delivered) == 1
     assert "Produksjon er nede!" in json.dumps(delivered[0].body, ensure_ascii=False)
     assert "Ingen svar" not in json.dumps(delivered[0].body, ensure_ascii=False)
+
+
+async def test_later_for_a_bot_or_two_people_is_refused_on_teams(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    other_bot = {"id": "28:4c7a0f32-8d0a-4f4e-9c55-2b6f1f5d0a11", "name": "Polly"}
+    bot = await teams.ask(
+        mention(teams.service_url, "later <at>Polly</at> hei", sender=OLA, others=(other_bot,))
+    )
+    assert "er en bot eller en app" in card_text(bot)
+    two = await teams.ask(
+        mention(
+            teams.service_url,
+            "later <at>Kari</at> <at>Polly</at> til to",
+            sender=OLA,
+            others=(KARI, other_bot),
+        )
+    )
+    assert "én person om gangen" in card_text(two)
+    async with sessions() as session:
+        assert (await session.scalars(select(HeldMessageRow))).all() == []
