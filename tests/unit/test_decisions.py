@@ -223,3 +223,12 @@ def test_a_decision_never_points_before_the_time_of_handling(
         assert decision.deliver_at > handled
     if decision.label_until is not None:
         assert decision.label_until > handled
+
+
+def test_a_reason_never_names_the_default_by_its_internal_name() -> None:
+    from bot.domain.decisions import Reason
+    from bot.domain.policy import DEFAULT_POLICY_NAME
+
+    reason = Reason("decision.deliver.mode_off", {"audience": DEFAULT_POLICY_NAME})
+    assert reason.text("nb") == "Stilletid er slått av for arbeidsområdets standard."
+    assert reason.text("en") == "Quiet hours are turned off for the workspace default."
