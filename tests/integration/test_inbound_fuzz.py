@@ -53,6 +53,7 @@ class Inbound:
         sessions = session_factory(self.engine)
         cipher = Cipher.from_secret(Cipher.generate_key())
         self.runner.run(upgrade(self.engine))
+        self.sessions, self.cipher = sessions, cipher
         app = build_app(engine=self.engine, delivery_metrics=DeliveryMetrics())
         clock = FixedClock(NOW)
         SlackEvents(
