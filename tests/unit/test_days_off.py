@@ -100,11 +100,14 @@ def test_refusals_say_why_with_a_hint_that_parses(typed: str, code: str, hint: s
         parse_days_off(typed, today=TODAY)
     assert refused.value.code == code
     assert refused.value.hint == hint
-    for locale in ("en", "nb"):
-        assert "/quiet off" in refused.value.message(locale)  # with examples that work
+    for locale, verb in EXAMPLE_VERB.items():
+        assert verb in refused.value.message(locale)  # with examples that work
     if hint:
         parse_days_off(hint.removeprefix("/quiet off "), today=TODAY)
 
+
+#: the examples are written with the reader's own verb (both verbs work in every language)
+EXAMPLE_VERB = {"en": "/quiet off", "nb": "/quiet fri"}
 
 spans = st.tuples(st.integers(0, 700), st.integers(0, MAX_SPAN_DAYS - 1))
 
@@ -135,7 +138,7 @@ def test_anything_typed_is_read_or_refused_politely(typed: str, today: date) -> 
         said = refused.message("nb"), refused.message("en")
         found = None
     if found is None:
-        assert all("/quiet off" in text for text in said)
+        assert EXAMPLE_VERB["nb"] in said[0] and EXAMPLE_VERB["en"] in said[1]
     elif found.action is DaysOffAction.ADD:
         assert found.first is not None and found.last is not None
         assert today <= found.first <= found.last

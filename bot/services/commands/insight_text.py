@@ -45,9 +45,9 @@ def _hours(span: timedelta, locale: str) -> str:
 def _figure(figure: Figure | None, locale: str, *, short: bool = False) -> str:
     """The value, or words saying it is hidden (fewer than the minimum group made it)."""
     if figure is None or figure.value is None:
-        return translate_plural(
-            "insight.suppressed_short" if short else "insight.suppressed", MIN_GROUP_SIZE, locale
-        )
+        if short:
+            return translate("insight.suppressed_short", locale, minimum=str(MIN_GROUP_SIZE))
+        return translate_plural("insight.suppressed", MIN_GROUP_SIZE, locale)
     return str(figure.value)
 
 
