@@ -33,6 +33,7 @@ from bot.storage.platform_defaults import PlatformDefaultsRepository, StalePerso
 from bot.storage.repositories import PersonRepository, WorkspaceRepository
 
 __all__ = [
+    "FIRST_SIGHT_CONCURRENCY",
     "MAX_AGE",
     "REFRESH_BATCH",
     "REFRESH_TICK_SECONDS",
@@ -50,6 +51,10 @@ REFRESH_BATCH = 20
 #: How long one person's reading may take when someone waits for it (a command, a held
 #: message): Slack wants a command's answer within 3 s.
 READ_TIMEOUT_SECONDS = 2.0
+#: First-sight reads at once per process: each holds a database connection for its two short
+#: transactions, and the pool (SQLAlchemy's default: 5 + 10 overflow) must keep room for the
+#: durable writes that events and commands make before they are acknowledged.
+FIRST_SIGHT_CONCURRENCY = 4
 #: People remembered as fresh in memory, so a busy channel does not cost a query per event.
 _REMEMBERED = 10_000
 
@@ -99,6 +104,11 @@ class PlatformDefaults:
         self._timeout = timeout
         self._batch = batch
         self._fresh: dict[tuple[str, str, str], datetime] = {}
+        # first sight comes in bursts (a new install: every message is from someone new): one
+        # read per person at a time, and few at once, so the durable writes of the events that
+        # brought them keep their database connections and their acknowledgement budget
+        self._reading: set[tuple[str, str, str]] = set()
+        self._first_sight = asyncio.Semaphore(FIRST_SIGHT_CONCURRENCY)
 
     async def seen(self, platform: str, workspace: str, person: str) -> None:
         """``person`` was seen: read their defaults unless they were read within a day.
@@ -110,20 +120,24 @@ class PlatformDefaults:
         known = self._fresh.get(key)
         if known is not None and now - known < self._max_age:
             return
-        if platform not in self._sources:
+        if platform not in self._sources or key in self._reading:
             return
+        self._reading.add(key)
         try:
-            async with self._sessions() as session:
-                row = await WorkspaceRepository(session).find(platform, workspace)
-                if row is None or row.uninstalled_at is not None:
+            async with self._first_sight:
+                async with self._sessions() as session:
+                    row = await WorkspaceRepository(session).find(platform, workspace)
+                    if row is None or row.uninstalled_at is not None:
+                        return
+                    read_at = await PlatformDefaultsRepository(session).read_at(row.id, person)
+                if read_at is not None and now - read_at < self._max_age:
+                    self._remember(key, read_at)
                     return
-                read_at = await PlatformDefaultsRepository(session).read_at(row.id, person)
-            if read_at is not None and now - read_at < self._max_age:
-                self._remember(key, read_at)
-                return
-            await self.refresh(platform, workspace, person)
+                await self.refresh(platform, workspace, person)
         except Exception:  # a person's defaults never stop what they came to do
             log.warning("could not read a person's platform defaults", exc_info=True)
+        finally:
+            self._reading.discard(key)
 
     async def refresh(
         self, platform: str, workspace: str, person: str, *, profile_changed: bool = False

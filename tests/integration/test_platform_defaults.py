@@ -4,6 +4,7 @@ does not know, and leaves uninstalled workspaces alone."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -112,3 +113,16 @@ async def test_an_uninstalled_workspace_is_left_alone(
         await WorkspaceRepository(session).mark_uninstalled(workspace.id, NOW - timedelta(hours=1))
     assert await defaults.refresh_stale() == 0
     assert slack.calls_to("users.info") == []
+
+
+async def test_a_burst_of_first_sights_reads_each_person_once(
+    slack: FakeSlack, defaults: PlatformDefaults, sessions: Sessions
+) -> None:
+    """A fresh install's first minute: every event is from someone new, many from the same
+    person at once. Each person is read once, not once per event."""
+    burst = [defaults.seen("slack", "T1", person) for person in PEOPLE[:10] for _ in range(5)]
+    await asyncio.gather(*burst)
+    assert len(slack.calls_to("users.info")) == 10
+    assert len(slack.calls_to("dnd.teamInfo")) == 10
+    people = await _read(sessions)
+    assert all(people[p].platform_read_at == NOW for p in PEOPLE[:10])
