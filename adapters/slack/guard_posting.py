@@ -6,7 +6,7 @@ port), kept apart so the platform module stays one job.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,14 +24,13 @@ class SlackGuardPosting:
 
     _bot_users: dict[str, str]
 
-    async def _client(self, workspace: str, person: str | None = None) -> AsyncWebClient:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # provided by SlackPlatform, which this is mixed into (declared for the type checker only)
+        async def _client(self, workspace: str, person: str | None = None) -> AsyncWebClient: ...
 
-    def _classify(self, error: BaseException) -> DeliveryError:
-        raise NotImplementedError
+        def _classify(self, error: BaseException) -> DeliveryError: ...
 
-    async def channel_members(self, workspace: str, conversation: str) -> list[str]:
-        raise NotImplementedError
+        async def channel_members(self, workspace: str, conversation: str) -> list[str]: ...
 
     async def post_guard(
         self, workspace: str, conversation: str, thread: str, view: GuardView

@@ -5,7 +5,7 @@ private question. A part of :class:`adapters.teams.platform.TeamsPlatform` (the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.teams.activities import split_thread
 from adapters.teams.connector import BotConnector
@@ -21,28 +21,25 @@ class TeamsGuardPosting:
 
     _connector: BotConnector
 
-    async def _target(self, tenant: str, conversation: str) -> Any:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # provided by TeamsPlatform, which this is mixed into (declared for the type checker only)
+        async def _target(self, tenant: str, conversation: str) -> Any: ...
 
-    async def _send(
-        self, target: Any, activity: Mapping[str, Any], reply_to: str | None = None
-    ) -> str:
-        raise NotImplementedError
+        async def _send(
+            self, target: Any, activity: Mapping[str, Any], reply_to: str | None = None
+        ) -> str: ...
 
-    async def _person(self, workspace_id: int, person: str) -> Any:
-        raise NotImplementedError
+        async def _person(self, workspace_id: int, person: str) -> Any: ...
 
-    async def _member_name(self, target: Any, person: str) -> str | None:
-        raise NotImplementedError
+        async def _member_name(self, target: Any, person: str) -> str | None: ...
 
-    async def send_private(self, workspace: str, person: str, activity: Mapping[str, Any]) -> str:
-        raise NotImplementedError
+        async def send_private(
+            self, workspace: str, person: str, activity: Mapping[str, Any]
+        ) -> str: ...
 
-    async def place_name(self, workspace: str, conversation: str, locale: str) -> str:
-        raise NotImplementedError
+        async def place_name(self, workspace: str, conversation: str, locale: str) -> str: ...
 
-    async def channel_members(self, workspace: str, conversation: str) -> list[str]:
-        raise NotImplementedError
+        async def channel_members(self, workspace: str, conversation: str) -> list[str]: ...
 
     async def post_guard(
         self, workspace: str, conversation: str, thread: str, view: GuardView

@@ -234,7 +234,9 @@ async def test_with_protection_turned_off_only_a_persons_own_hours_hold_messages
 @pytest.fixture
 async def slack_fresh(fresh: Fresh) -> FreshSlack:
     if not isinstance(fresh, FreshSlack):
-        pytest.skip("Slack events")
+        pytest.skip(
+            "user_change and member_joined_channel are Slack events; Teams has no such event"
+        )
     return fresh
 
 

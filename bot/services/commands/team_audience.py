@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.domain.policy import AudienceKind, TeamPolicy
 from bot.i18n import translate
 from bot.services.commands.core import Caller, CommandBase
@@ -29,8 +31,9 @@ def audience_line(policy: TeamPolicy, locale: str) -> str:
 
 
 class TeamAudienceVerbs(CommandBase):
-    async def _update_team(self, caller: Caller, **fields: object) -> TeamPolicy:
-        raise NotImplementedError  # TeamVerbs writes the row
+    if TYPE_CHECKING:
+        # provided by TeamVerbs, which writes the row (declared for the type checker only)
+        async def _update_team(self, caller: Caller, **fields: object) -> TeamPolicy: ...
 
     async def _team_audience(self, call: Invocation, caller: Caller, args: str) -> Reply:
         """``team audience team|members`` (leaders; checked by the caller), or without a word
