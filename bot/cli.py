@@ -20,7 +20,10 @@ from bot.i18n import format_instant, translate, translate_plural
 from bot.logsetup import configure_logging, level_from
 from bot.settings import Settings
 
-__all__ = ["main"]
+__all__ = ["PROGRAM", "main"]
+
+#: The command's name: every line it writes to stderr starts with ``quiet-hours: ``.
+PROGRAM = "quiet-hours"
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -216,7 +219,8 @@ def cmd_policy_validate(args: argparse.Namespace) -> int:
                 load_preset(target)
         except PresetError as error:
             failures += 1
-            print(str(error), file=sys.stderr)
+            for line in str(error).splitlines():  # one error a line, prefixed like every other
+                print(f"{PROGRAM}: {line}", file=sys.stderr)
         else:
             print(f"{target}: ok")
     return 1 if failures else 0
@@ -318,7 +322,7 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="quiet-hours",
+        prog=PROGRAM,
         description="Quiet Hours: a right to disconnect for Slack and Microsoft Teams.",
     )
     parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
@@ -502,10 +506,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.func(args)
     except HoursSyntaxError as error:
         message = error.message(getattr(args, "locale", "en"))
-        print(f"quiet-hours: {one_line(message)}", file=sys.stderr)
+        print(f"{PROGRAM}: {one_line(message)}", file=sys.stderr)
         return 2
     except UsageError as error:
-        print(f"quiet-hours: {one_line(str(error))}", file=sys.stderr)
+        print(f"{PROGRAM}: {one_line(str(error))}", file=sys.stderr)
         return 2
     except StartupError as error:
         return _fail(str(error), error.exit_code, debug=debug)
@@ -530,5 +534,5 @@ def _fail(message: str, code: int, *, debug: bool) -> int:
     """Print ``message`` as the one line on stderr (after the traceback, with ``--debug``)."""
     if debug:
         traceback.print_exc()
-    print(f"quiet-hours: {one_line(message, limit=1000)}", file=sys.stderr)
+    print(f"{PROGRAM}: {one_line(message, limit=1000)}", file=sys.stderr)
     return code

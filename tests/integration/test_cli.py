@@ -238,3 +238,33 @@ def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
     assert "Digest for Plattform: 2 threads, posted in 1 channel" in out
     assert "2 messages from 2 people — 🛡️ a decision made outside working hours" in out
     assert "WARNING" not in captured.err  # the demo's output is the timeline, nothing else
+
+
+#: Commands that fail on bad input, each its own way (a preset file, a name, a spec, a flag)
+FAILING = [
+    ["policy", "validate", "{bad}", "office-standard"],
+    ["policy", "validate"],
+    ["policy", "show", "nosuch"],
+    ["hours", "check", "mon-fri 25:00-16:00"],
+    ["hours", "check", "mon-fri 08-16", "--tz", "Mars/Olympus"],
+    ["slack", "manifest"],
+]
+
+
+@pytest.mark.parametrize("command", FAILING, ids=lambda c: " ".join(c[:2]) + f" ({len(c)})")
+def test_every_error_line_on_stderr_names_the_program(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator greps a log for ``quiet-hours:``: every error line a subcommand writes to
+    stderr starts with it, one error a line (a preset file's problems each on their own)."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('name: bad\nencodes: y\nhours: "mon-fri 25:00-16:00"\nbogus: 1\n')
+    code = main([part.format(bad=bad) for part in command])
+    assert code in (1, 2)
+    printed = capsys.readouterr()
+    lines = printed.err.splitlines()
+    assert lines, printed
+    assert all(line.startswith("quiet-hours: ") for line in lines), lines
+    if command[:2] == ["policy", "validate"] and len(command) > 2:
+        assert f"quiet-hours: {bad}:4: unknown key 'bogus'" in printed.err
+        assert "office-standard: ok" in printed.out  # the good one still says so
