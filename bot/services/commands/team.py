@@ -30,19 +30,40 @@ from bot.storage.repositories import (
     TeamRepository,
 )
 
+#: Every `team` subcommand, by its English word, with its bokmål words (and English synonyms):
+#: each has at least one bokmål word, and the bokmål help names it (tests/unit/test_aliases.py).
+TEAM_WORDS: dict[str, tuple[str, ...]] = {
+    "show": ("vis",),
+    "create": ("opprett", "new", "ny"),
+    "insight": ("innsikt",),
+    "hours": ("timer", "arbeidstid"),
+    "mode": ("modus",),
+    "digest": ("oppsummering",),
+    "watch": ("overvåk",),
+    "unwatch": ("stopp", "slutt"),
+    "leader": ("leder",),
+    "urgent": ("haster",),
+    "audience": ("publikum",),
+    "guard": ("vakt",),
+    "language": ("språk",),
+}
+#: Each other word for a subcommand onto its English word.
+TEAM_ALIASES = {alias: sub for sub, aliases in TEAM_WORDS.items() for alias in aliases}
+
 
 class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
     async def _team(self, call: Invocation, caller: Caller, rest: str) -> Reply:
         locale = caller.locale
         sub, _, args = rest.strip().partition(" ")
         sub, args = sub.lower(), args.strip()
-        if sub in ("create", "opprett", "new", "ny"):
+        sub = TEAM_ALIASES.get(sub, sub)
+        if sub == "create":
             return await self._team_create(call, caller, args)
-        if sub in ("insight", "innsikt"):  # anywhere: a leader may ask in a direct message
+        if sub == "insight":  # anywhere: a leader may ask in a direct message
             return await self._team_insight(call, caller, args)
         if caller.team is None or caller.policy is None:
             return Reply.of(translate("cmd.team.none_here", locale), locale=locale)
-        if not sub or sub in ("show", "vis"):
+        if not sub or sub == "show":
             return Reply.of(
                 await self.team_summary(caller.team, caller.policy, locale), locale=locale
             )
@@ -55,24 +76,15 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
             )
         setters: dict[str, Callable[[Invocation, Caller, str], Awaitable[Reply]]] = {
             "hours": self._team_hours,
-            "timer": self._team_hours,
             "mode": self._team_mode,
-            "modus": self._team_mode,
             "digest": self._team_digest,
-            "oppsummering": self._team_digest,
             "watch": self._team_watch,
-            "overvåk": self._team_watch,
             "unwatch": self._team_unwatch,
             "leader": self._team_leader,
-            "leder": self._team_leader,
             "urgent": self._team_urgent,
-            "haster": self._team_urgent,
             "audience": self._team_audience,
-            "publikum": self._team_audience,
             "guard": self._team_guard,
-            "vakt": self._team_guard,
             "language": self._team_language,
-            "språk": self._team_language,
         }
         setter = setters.get(sub)
         if setter is None:
