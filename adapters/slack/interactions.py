@@ -55,6 +55,7 @@ from bot.services.compose import (
     NotAllowedError,
     NotInstalledError,
     NotMemberError,
+    NotRecipientError,
 )
 from bot.services.directory import zone_or_utc
 from bot.storage.crypto import Cipher
@@ -433,6 +434,10 @@ class SlackInteractions:
         except BotNotInConversationError:
             problem = translate("cmd.later.bot_not_here", locale)
             await ack(response_action="errors", errors={"channel": problem})
+            return
+        except NotRecipientError as error:  # a bot, a deactivated account, an unknown id
+            problem = translate(f"modal.compose.person.{error.check.value}", locale)
+            await ack(response_action="errors", errors={"person": problem})
             return
         except NotMemberError:  # the bot posts for people only where they may post
             await ack(

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.domain.markup import WORD_JOINER
+
 __all__ = ["command_text"]
 
 _LEFTOVER = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
@@ -19,6 +21,7 @@ _TAG = re.compile(r"<[^>]+>")
 _BLANKS = re.compile(r"[ \t\r\f\v\u00a0]+")
 _PARAGRAPHS = re.compile(r"\n{3,}")
 _UNSAFE = re.compile(r"[|<>\n]")
+_FORGED = re.compile(r"<[@#!]")
 #: Channel (and chat) ids are ``19:…@thread…``; people are ``29:…`` (bots ``28:…``).
 _CONVERSATION = "19:"
 
@@ -57,7 +60,11 @@ def command_text(activity: Mapping[str, Any]) -> str:
         found.append(replacement)
         text = text.replace(tag, f"\x00{len(found) - 1}\x00", 1)
     text = _LEFTOVER.sub(r"\1", text)  # a mention Teams sent no entity for: its name
-    text = html.unescape(_TAG.sub(" ", text))
+    # typed "<@29:…>" or "<#19:…>" (Teams sends it escaped) is text, never a mention: only
+    # Teams' own entities name a person or channel, so no one can name an id they do not see
+    text = _FORGED.sub(
+        lambda m: m.group(0)[0] + WORD_JOINER + m.group(0)[1:], html.unescape(_TAG.sub(" ", text))
+    )
     for index, replacement in enumerate(found):
         text = text.replace(f"\x00{index}\x00", f" {replacement} " if replacement else " ")
     lines = [_BLANKS.sub(" ", line).strip() for line in text.splitlines()]

@@ -14,6 +14,7 @@ from bot.ports import AuthorActions, DeliveryError
 from bot.services.access import Membership, MembersSource
 from bot.services.audience import ConversationAudiences
 from bot.services.person_hours import person_audience
+from bot.services.recipients import PersonCheck, ProfileSource, RecipientCheck
 from bot.services.workspace_default import channel_policy
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow
@@ -30,6 +31,7 @@ __all__ = [
     "NotAllowedError",
     "NotInstalledError",
     "NotMemberError",
+    "NotRecipientError",
 ]
 
 
@@ -48,6 +50,16 @@ class NotMemberError(Exception):
     def __init__(self, conversation: str) -> None:
         super().__init__(conversation)
         self.conversation = conversation
+
+
+class NotRecipientError(Exception):
+    """``recipient`` is no one a message can be held for: ``check`` says what the platform
+    said (an id it does not know here, a bot or app, a deactivated account). Nothing was held."""
+
+    def __init__(self, recipient: str, check: PersonCheck) -> None:
+        super().__init__(recipient)
+        self.recipient = recipient
+        self.check = check
 
 
 class BotNotInConversationError(Exception):
@@ -92,6 +104,7 @@ class ComposeService:
         bot_presence: Collection[str] = (),
         metrics: DeliveryMetrics | None = None,
         seen: Callable[[str, str, str], Awaitable[None]] | None = None,
+        people: Mapping[str, ProfileSource] | None = None,
     ) -> None:
         self._metrics = metrics or DeliveryMetrics()
         # (platform, workspace, person): reads a recipient's zone and platform schedule the
@@ -107,6 +120,15 @@ class ComposeService:
         # in (Slack: a slash command works in any channel or group DM). Elsewhere the bot was
         # reached there (a Teams command), or the adapter asks first (the Teams extension).
         self._bot_presence = frozenset(bot_presence) & frozenset(members or {})
+        # who a message may be held for: a real person, asked of the platform (by default the
+        # member sources that can also tell a person's profile: every platform adapter can)
+        if people is None:
+            people = {
+                name: source
+                for name, source in (members or {}).items()
+                if isinstance(source, ProfileSource)
+            }
+        self.recipients = RecipientCheck(people)
         # a channel with ``audience members`` and a group DM: their members' hours decide
         self.audiences = ConversationAudiences(membership=self.membership, sources=members)
 
@@ -158,13 +180,20 @@ class ComposeService:
         message extension opened there): being there shows they are a member. Anywhere else
         the platform is asked; a conversation they are not in raises :class:`NotMemberError`
         before anything is stored. ``recipient`` (a private message to a person) needs no
-        membership. Raises :class:`NotInstalledError` for a workspace without Quiet Hours.
+        membership, but must be a real, active person of the workspace (not an id the platform
+        does not know, a bot or app, or a deactivated account): else :class:`NotRecipientError`
+        before anything is stored, whichever way the person was named (a command, a form's
+        person picker). Raises :class:`NotInstalledError` for a workspace without Quiet Hours.
 
         First of all, where the bot itself could not post it (a conversation, not a person's
         private chat, nor a post ``as_author`` with their own token), it raises
         :class:`BotNotInConversationError` before anything is stored: held, it would only
         fail when due, after the author was told it was held or sent.
         """
+        if recipient is not None:
+            check = await self.recipients.check(platform, workspace, recipient)
+            if check is not PersonCheck.PERSON:
+                raise NotRecipientError(recipient, check)
         if (
             recipient is None
             and not as_author

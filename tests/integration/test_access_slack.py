@@ -301,6 +301,58 @@ async def test_the_compose_modal_refuses_a_channel_the_author_is_not_in(
     assert await held_rows(sessions) == []
 
 
+def _compose_for(person: str, text: str) -> dict[str, dict[str, Any]]:
+    """The compose modal with its person picker set to ``person`` (the shortcut / App Home
+    "hold a message for someone" flow)."""
+    return {
+        "person": {"type": "users_select", "selected_user": person},
+        "text": {"type": "plain_text_input", "value": text},
+    }
+
+
+async def test_the_compose_modal_holds_only_for_a_real_active_person(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    """The modal's person picker is checked as `/quiet later @person` is: a bot or app, a
+    deactivated account or an id this workspace does not know is refused on the picker, and
+    nothing is held or posted (a held message for nobody would wait forever)."""
+    harness.slack.add_user("U_CI", "ci", is_bot=True)
+    harness.slack.add_user("U_GONE", "Gone")
+    harness.slack.users["U_GONE"]["deleted"] = True
+    refused = {
+        "U_CI": "is a bot or an app",
+        "U_GONE": "deactivated",
+        "U_NOBODY": "not a person in this workspace",
+    }
+    for person, why in refused.items():
+        status, text = await harness.submit("U_OLA", "compose", _compose_for(person, "hei"))
+        assert status == 200
+        assert why in json.loads(text)["errors"]["person"], person
+    await harness.engine.run_until_idle()
+    assert await held_rows(sessions) == []
+    assert harness.slack.posted("U_CI") == [] and harness.slack.posted("U_NOBODY") == []
+    # the same through /quiet later and urgent (one check for every way in)
+    for verb in ("later", "urgent"):
+        answer = texts(await harness.command("U_OLA", f"{verb} <@U_CI> hei"))
+        assert "is a bot or an app" in answer
+    assert await held_rows(sessions) == []
+    # a real colleague is held for as before
+    status, text = await harness.submit("U_OLA", "compose", _compose_for("U_KARI", "hei"))
+    assert status == 200 and "errors" not in text
+    [row] = await held_rows(sessions)
+    assert row.conversation_id == "U_KARI"
+
+
+async def test_the_compose_modal_answers_a_refused_person_in_bokmal(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    harness.slack.add_user("U_CI", "ci", is_bot=True)
+    status, text = await harness.submit("U_KARI", "compose", _compose_for("U_CI", "hei"))
+    assert status == 200
+    assert "Det er en bot eller en app" in json.loads(text)["errors"]["person"]
+    assert await held_rows(sessions) == []
+
+
 # -- 5. a replayed signed request acts once ------------------------------------------------------
 
 

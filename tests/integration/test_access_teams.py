@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow
 from bot.storage.repositories import TeamRepository, WorkspaceRepository
-from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT, element_text
+from tests.support.teams import BOT, CHANNEL, KARI, OLA, TEAM, TENANT, element_text
 from tests.support.teams_app import (
     TeamsHarness,
     card_action,
@@ -30,6 +30,7 @@ Sessions = async_sessionmaker[AsyncSession]
 FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
 OTHER_TENANT = "0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b"
 MONDAY_0800 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+BOT_ID = BOT["id"]
 
 
 async def _team(sessions: Sessions, tenant: str, name: str, channel: str) -> None:
@@ -143,3 +144,19 @@ async def test_a_command_or_send_later_arriving_twice_holds_one_message(
     again = await teams.dialog(later)
     assert "ble ikke utført på nytt" in card_text(again)
     assert len(await held_rows(sessions)) == 2
+
+
+async def test_a_typed_mention_is_text_only_teams_entities_name_someone(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    """Only a mention Teams made (an entity) names a person or channel: ``<@id>`` typed as text
+    (Teams sends it escaped) cannot aim `later` at an id the author never saw — someone of
+    another tenant, a bot, a channel they are not in. It stays words of the held message."""
+    for forged in (
+        "&lt;@29:someone-elsewhere&gt;",
+        f"&lt;@{BOT_ID}&gt;",
+        "&lt;#19:hr@thread.tacv2&gt;",
+    ):
+        await teams.ask(mention(teams.service_url, f"later {forged} hei", sender=OLA))
+    rows = await held_rows(sessions)
+    assert [row.conversation_id for row in rows] == [CHANNEL] * 3

@@ -35,7 +35,8 @@ def _activity(text: str, *mentioned: dict[str, str]) -> dict[str, object]:
             "team watch <#19:general@thread.tacv2|General>",
         ),
         (_activity("<at>Quiet Hours</at> later R&amp;D&nbsp;møte", BOT), "later R&D møte"),
-        (_activity("<at>Quiet Hours</at> later &lt;@29:x&gt; hi", BOT), "later <@29:x> hi"),
+        # typed, not a Teams mention: shown as written, never read as one (a word joiner)
+        (_activity("<at>Quiet Hours</at> later &lt;@29:x&gt; hi", BOT), "later <\u2060@29:x> hi"),
         (_activity("<at>Someone</at> hours"), "Someone hours"),
         (_activity("later a\n\n\n\nb"), "later a\n\nb"),
         ({"text": None}, ""),

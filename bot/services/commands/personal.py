@@ -15,7 +15,7 @@ from bot.services.commands.core import Caller
 from bot.services.commands.days_off import DaysOffVerbs
 from bot.services.commands.insight_text import personal_chart, personal_lines, since
 from bot.services.commands.mydata import ERASE_WORDS, EXPORT_WORDS, MyDataVerbs
-from bot.services.commands.recipients import PersonCheck, check_person, refusal
+from bot.services.commands.recipients import PersonCheck, refusal
 from bot.services.commands.replies import (
     CHANNEL,
     MAX_TEXT,
@@ -26,7 +26,12 @@ from bot.services.commands.replies import (
     Section,
     held_buttons,
 )
-from bot.services.compose import BotNotInConversationError, Composed, NotMemberError
+from bot.services.compose import (
+    BotNotInConversationError,
+    Composed,
+    NotMemberError,
+    NotRecipientError,
+)
 from bot.services.directory import hours_of_person, person_from_row, policy_from_row, zone_or_utc
 from bot.services.person_hours import hours_for, team_of_person
 from bot.services.workspace_default import workspace_policy
@@ -283,8 +288,8 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
         if recipient is not None and MENTION.match(text.partition(" ")[0]):
             # several people named: one held DM each would surprise; say how instead
             return Reply.of(translate("cmd.later.one_recipient", locale), error=True, locale=locale)
-        if recipient is not None:
-            check = await check_person(self._people, call.workspace, recipient)
+        if recipient is not None:  # compose checks too: the same answer, asked once
+            check = await self._compose.recipients.check(call.platform, call.workspace, recipient)
             if check is not PersonCheck.PERSON:
                 return Reply.of(refusal(check, recipient, locale), error=True, locale=locale)
         if not text.strip():
@@ -316,6 +321,10 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
             )
         except BotNotInConversationError:
             return Reply.of(translate("cmd.later.bot_not_here", locale), error=True, locale=locale)
+        except NotRecipientError as error:
+            return Reply.of(
+                refusal(error.check, error.recipient, locale), error=True, locale=locale
+            )
         except NotMemberError:
             return Reply.of(
                 translate("cmd.later.not_member", locale, channel=f"<#{conversation}>"),
