@@ -29,6 +29,7 @@ __all__ = [
     "dump_reference",
     "held_message_activity",
     "parse_reference",
+    "reply_chain",
     "sender",
     "split_thread",
     "text_activity",
@@ -155,6 +156,14 @@ def conversation_info(activity: Mapping[str, Any]) -> ConversationInfo | None:
         thread=thread,
         reference=reference,
     )
+
+
+def reply_chain(activity: Mapping[str, Any], info: ConversationInfo) -> str | None:
+    """The root message id of the channel thread ``activity`` replies in; None for a new post
+    (a root post's conversation id names the post itself) and outside channels."""
+    if info.kind != "channel" or info.thread is None:
+        return None
+    return None if info.thread == _str(activity.get("id")) else info.thread
 
 
 def dump_reference(reference: Mapping[str, Any]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.teams.activities import ADAPTIVE_CARD, ConversationInfo, Sender
+from adapters.teams.activities import ADAPTIVE_CARD, ConversationInfo, Sender, reply_chain
 from adapters.teams.cards import (
     EDIT_SAVE,
     OFF_VERBS,
@@ -98,7 +98,7 @@ class TeamsInteractions:
         text = command_text(activity)
         if is_settings(split_command(text)[0]):
             return await self.settings.activity(info, who)
-        reply = await self.answer(text, info, who)
+        reply = await self.answer(text, info, who, thread=reply_chain(activity, info))
         answer = reply_activity(reply, names=await self._names(info, reply))
         verb, rest = split_command(text)
         if verb == "workspace" and rest.lower() in ("", "show", "vis") and not reply.error:
@@ -135,7 +135,11 @@ class TeamsInteractions:
             current_team.reset(token)
         return notice_card(text, locale, error=refused is not None)
 
-    async def answer(self, text: str, info: ConversationInfo, who: Sender) -> Reply:
+    async def answer(
+        self, text: str, info: ConversationInfo, who: Sender, *, thread: str | None = None
+    ) -> Reply:
+        """``text`` run as ``who`` typed it in ``info``'s conversation (``thread``: in the reply
+        chain with that root, where `later` and `urgent` then post)."""
         verb, rest = split_command(text)
         locale = normalize_locale(who.locale)
         if verb == "help":
@@ -159,6 +163,7 @@ class TeamsInteractions:
             person_name=who.name,
             locale=who.locale,
             direct=info.kind == "dm",
+            thread=thread,
         )
         # Team owners lead without being named: the platform asks this team's roster.
         team = TeamContext(info.team, info.service_url) if info.team else None

@@ -22,7 +22,15 @@ from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, PersonRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import ActivityRepository, TeamRepository, WorkspaceRepository
-from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT, installation_update
+from tests.support.teams import (
+    CHANNEL,
+    KARI,
+    OLA,
+    TEAM,
+    TENANT,
+    channel_message,
+    installation_update,
+)
 from tests.support.teams_app import (
     TeamsHarness,
     buttons,
@@ -543,3 +551,34 @@ async def test_later_for_a_bot_or_two_people_is_refused_on_teams(
     assert "én person om gangen" in card_text(two)
     async with sessions() as session:
         assert (await session.scalars(select(HeldMessageRow))).all() == []
+
+
+def _in_thread(teams: TeamsHarness, text: str, root: str, sender: dict[str, str] = OLA) -> dict:
+    """``@Quiet Hours TEXT`` typed as a reply in the channel thread whose root is ``root``."""
+    activity = channel_message(teams.service_url, text, root=root, mention=True, sender=sender)
+    return activity
+
+
+async def test_later_and_urgent_typed_in_a_thread_are_posted_in_that_thread(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    """A reply in a channel thread is written for that thread: what `later` holds (and what
+    `urgent` posts now) goes in as a reply there, not as a new post at the channel's top; a
+    `later` typed as a new post still goes to the top."""
+    root = "1700000000001"
+    await teams.ask(_in_thread(teams, "later Svar i tråden, mandag", root))
+    [row] = await held_rows(sessions)
+    assert (row.conversation_id, row.thread_id) == (CHANNEL, root)
+    await teams.ask(mention(teams.service_url, "later Nytt innlegg", sender=OLA))
+    await teams.ask(_in_thread(teams, "urgent Produksjon er nede", root))
+    before = len(teams.connector.posted(CHANNEL))
+    await teams.engine.run_until_idle()
+    urgent = teams.connector.posted(CHANNEL)[before:]
+    assert [(call.reply_to, "nede" in json.dumps(call.body)) for call in urgent] == [(root, True)]
+    teams.clock.set(MONDAY_0800)
+    await teams.engine.run_until_idle()
+    delivered = {
+        call.reply_to: json.dumps(call.body, ensure_ascii=False)
+        for call in teams.connector.posted(CHANNEL)[before + 1 :]
+    }
+    assert "Svar i tråden" in delivered[root] and "Nytt innlegg" in delivered[None]

@@ -315,6 +315,8 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
                 text=text,
                 urgent=urgent,
                 author_name=caller.person.display_name or call.person_name,
+                # typed in a thread, written for it: posted there (a reply), not at the top
+                thread=call.thread if conversation == call.conversation else None,
                 kind="later",
                 as_author=in_direct,  # only as its author can it be posted in a direct message
                 acting_in=call.conversation,

@@ -117,6 +117,9 @@ class Invocation:
     person_name: str | None = None
     locale: str | None = None  # the platform's locale for this person, when it sends one
     direct: bool = False  # typed in a direct message between people (not a channel)
+    # the thread it was typed in (a reply in a Teams channel thread: its root message id), so
+    # what `later`/`urgent` post there goes into that thread; None at a conversation's top
+    thread: str | None = None
 
 
 class PeopleSource(Protocol):
