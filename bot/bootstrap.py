@@ -11,7 +11,6 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +28,7 @@ from bot.delivery.ratelimit import (
     slack_workspace,
 )
 from bot.errors import StartupError, one_line
+from bot.jobs import add_jobs, stop_jobs
 from bot.logs import QuietAccessLogger
 from bot.metrics import DeliveryMetrics
 from bot.pages import Operator, add_legal_pages
@@ -64,11 +64,6 @@ log = logging.getLogger(__name__)
 #: Graceful shutdown: the delivery engine gets this long, the web server the rest of 10 s.
 DELIVERY_GRACE_SECONDS = 5.0
 WEB_GRACE_SECONDS = 3.0
-#: How often due digests are looked for (they go out within this of their time).
-DIGEST_TICK_SECONDS = 30
-#: The retention clean-up runs daily, the first time shortly after start.
-RETENTION_TICK_SECONDS = 24 * 3600
-RETENTION_FIRST_DELAY_SECONDS = 60
 
 
 def _teams_mode(settings: Settings) -> str:
@@ -470,55 +465,6 @@ async def build_runtime(
     )
 
 
-class DigestTicks:
-    """The digest job as APScheduler calls it, stoppable at shutdown.
-
-    A run still in flight when the process stops is cancelled and said in one line; left to
-    ``asyncio.run`` it would be cancelled anyway, after the engine is gone, and APScheduler
-    would log the CancelledError with a traceback.
-    """
-
-    def __init__(
-        self,
-        digests: DigestService,
-        reports: WeeklyTeamInsight | None = None,
-        guard_asks: Callable[[], Awaitable[int]] | None = None,
-    ) -> None:
-        self._digests = digests
-        self._reports = reports
-        # the decision guard's private questions to leaders ride on the same tick: both are
-        # idempotent and claim-based, safe on every replica
-        self._guard_asks = guard_asks
-        self._running: set[asyncio.Task[Any]] = set()
-        self._stopping = False
-
-    async def run(self) -> None:
-        """``DigestService.run_due``, as a coroutine function (APScheduler awaits those only)."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._running.add(task)
-        try:
-            await self._digests.run_due()
-            if self._reports is not None:
-                await self._reports.run_due()
-            if self._guard_asks is not None:
-                await self._guard_asks()
-        except asyncio.CancelledError:
-            if not self._stopping:
-                raise
-            log.warning("a digest run was interrupted by the shutdown")
-        finally:
-            self._running.discard(task)
-
-    async def stop(self) -> None:
-        """Cancel the run in flight, if any, and wait for it to end."""
-        self._stopping = True
-        running = list(self._running)
-        for task in running:
-            task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
-
-
 async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = True) -> None:
     """Run the web app and the delivery engine until SIGINT/SIGTERM, then stop within 10 s."""
     runtime = await build_runtime(settings, migrate=migrate)
@@ -540,38 +486,20 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
         announce_teams(settings)
         if all(mode == "off" for mode in app[PLATFORMS_KEY].values()):
             log.warning("%s; serving health endpoints only", NO_PLATFORM)
-        # APScheduler only ticks; the digest job itself is idempotent and claim-based, so every
-        # replica may run it. Its job store stays in memory, never shared between processes.
+        # APScheduler only ticks (bot.jobs): digests (with the weekly team insight and the
+        # guard's questions to leaders), the daily clean-up, and the platform-defaults refresh
         scheduler = AsyncIOScheduler(timezone="UTC")
-        ticks = DigestTicks(digests, runtime.insight_reports, runtime.watcher.guard.ask_due)
-        scheduler.add_job(
-            ticks.run,
-            "interval",
-            seconds=DIGEST_TICK_SECONDS,
-            id="digests",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=clock.now(),
-        )
-        # the daily clean-up: idempotent deletes by age, so every replica may run it too
-        scheduler.add_job(
-            runtime.retention.run,
-            "interval",
-            seconds=RETENTION_TICK_SECONDS,
-            id="retention",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=clock.now() + timedelta(seconds=RETENTION_FIRST_DELAY_SECONDS),
-        )
-        # platform defaults older than a day, a bounded batch per tick (Slack's rate tiers)
-        scheduler.add_job(
-            runtime.defaults.refresh_stale,
-            "interval",
-            seconds=REFRESH_TICK_SECONDS,
-            id="platform_defaults",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=clock.now() + timedelta(seconds=REFRESH_TICK_SECONDS),
+        digest_steps: list[Callable[[], Awaitable[object]]] = [digests.run_due]
+        if runtime.insight_reports is not None:
+            digest_steps.append(runtime.insight_reports.run_due)
+        digest_steps.append(runtime.watcher.guard.ask_due)
+        jobs = add_jobs(
+            scheduler,
+            now=clock.now(),
+            digest=digest_steps,
+            retention=runtime.retention.run,
+            refresh=runtime.defaults.refresh_stale,
+            refresh_seconds=REFRESH_TICK_SECONDS,
         )
         scheduler.start()
         stop = asyncio.Event()
@@ -586,7 +514,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", migrate: bool = Tr
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(delivering, DELIVERY_GRACE_SECONDS + 1)
             scheduler.shutdown(wait=False)
-            await ticks.stop()  # before the engine is disposed under a run still in flight
+            await stop_jobs(jobs)  # before the engine is disposed under a run still in flight
             await runner.cleanup()
     finally:
         await runtime.close()

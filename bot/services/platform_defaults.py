@@ -4,12 +4,14 @@ they are seen, and keep it fresh.
 "Seen" is any event from them, a command, a channel they join, or a message held for them.
 What is read — time zone, locale, and the platform's schedule (Slack: ``users.info`` and
 ``dnd.teamInfo``; Teams: the zone its client reported and Outlook's ``workingHours`` through
-Microsoft Graph) — is stored as a *platform default*, never as the person's own choice
+Microsoft Graph, and the scheduled absences of Outlook's automatic replies, stored as days off
+from Outlook) — is stored as a *platform default*, never as the person's own choice
 (``bot.storage.platform_defaults``). It is read again on Slack's ``user_change`` and at least
 daily by :meth:`PlatformDefaults.refresh_stale`, a bounded batch per tick that stays far inside
 Slack's limits (``users.info`` Tier 4, 100+/min; ``dnd.teamInfo`` Tier 3, 50+/min): with the
 default batch of 20 a minute, each tick costs at most 40 calls, and 28,800 people a day are kept
-fresh.
+fresh (Teams: two Graph reads a person, working hours and automatic replies, far inside Graph's
+per-app limits).
 
 Reading never fails a caller: a platform that cannot answer leaves the stored defaults as they
 were, and the person is asked about again later.
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.ports import DeliveryError, DeliveryErrorKind, PlatformHours, UserProfile
+from bot.services.days_off import save_outlook_away
 from bot.services.directory import zone_or_utc
 from bot.storage.platform_defaults import PlatformDefaultsRepository, StalePerson
 from bot.storage.repositories import PersonRepository, WorkspaceRepository
@@ -37,6 +40,7 @@ __all__ = [
     "MAX_AGE",
     "REFRESH_BATCH",
     "REFRESH_TICK_SECONDS",
+    "AbsenceSource",
     "PlatformDefaults",
     "ScheduleSource",
 ]
@@ -82,6 +86,18 @@ class ScheduleSource(Protocol):
     async def platform_hours(
         self, workspace: str, person: str, tz: str | None
     ) -> PlatformHours | None: ...
+
+
+@runtime_checkable
+class AbsenceSource(Protocol):
+    """A platform that also tells a person's scheduled absences (``TeamsPlatform``: Outlook
+    automatic replies through Microsoft Graph)."""
+
+    async def outlook_away(
+        self, workspace: str, person: str
+    ) -> list[tuple[datetime, datetime]] | None:
+        """UTC windows (``[]``: none scheduled), or None when it cannot be known."""
+        ...
 
 
 class PlatformDefaults:
@@ -177,6 +193,7 @@ class PlatformDefaults:
         except TimeoutError:
             log.info("the platform was slow to tell a person's defaults; later")
             return False
+        away = await self._away(source, workspace, person)
         read = _canonical(hours.spec, profile.tz or stored_tz) if hours is not None else None
         spec = read[0] if read is not None else None
         # a zone the platform gave only with the schedule (Outlook's, for someone who never
@@ -184,7 +201,7 @@ class PlatformDefaults:
         zone = profile.tz or (read[1] if read is not None and not stored_tz else None)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
-            await PlatformDefaultsRepository(session).store(
+            known = await PlatformDefaultsRepository(session).store(
                 workspace_id,
                 person,
                 now=now,
@@ -195,8 +212,31 @@ class PlatformDefaults:
                 own_days=hours.own_days if hours is not None else False,
                 profile_changed=profile_changed,
             )
+            if away is not None:  # re-plans what is held for them when it changed
+                await save_outlook_away(session, known, away, now=now)
         self._remember((platform, workspace, person), now)
         return True
+
+    async def _away(
+        self, source: ScheduleSource, workspace: str, person: str
+    ) -> list[tuple[datetime, datetime]] | None:
+        """The person's scheduled absences as the platform has them (Outlook automatic
+        replies, Teams with Graph), read with their schedule; None when the platform has no
+        such thing or cannot say now (what is stored stays). Raises :class:`DeliveryError`
+        only for "slow down", like :meth:`refresh`."""
+        if not isinstance(source, AbsenceSource):
+            return None
+        try:
+            return await asyncio.wait_for(source.outlook_away(workspace, person), self._timeout)
+        except DeliveryError as error:
+            if error.kind is DeliveryErrorKind.RATE_LIMITED:
+                raise
+            log.info("could not read a person's automatic replies (%s); later", error.code)
+        except TimeoutError:
+            log.info("the platform was slow to tell a person's automatic replies; later")
+        except Exception:
+            log.warning("could not read a person's automatic replies", exc_info=True)
+        return None
 
     async def refresh_quietly(
         self, platform: str, workspace: str, person: str, *, profile_changed: bool = False

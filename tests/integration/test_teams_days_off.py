@@ -33,6 +33,7 @@ FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
 MONDAY_0800 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 THURSDAY_0759 = datetime(2026, 12, 3, 6, 59, tzinfo=UTC)
 THURSDAY_0800 = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+SATURDAY_1000 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -187,3 +188,41 @@ async def test_the_settings_card_adds_days_off_with_its_two_date_fields(
     async with sessions() as session:
         kari = await session.scalar(select(PersonRow).where(PersonRow.external_id == KARI["id"]))
     assert kari is not None and kari.days_off is not None and "2027-01-03" in kari.days_off
+
+
+async def test_the_daily_refresh_reads_outlook_automatic_replies_set_after_first_sight(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    """Outlook's automatic replies are read with the rest of a person's platform defaults, at
+    first sight and again by the daily refresh job (the same batch and limits): an absence Kari
+    schedules on Saturday moves what is held for her to her return, with nobody typing a
+    command."""
+    await teams.ask(personal(teams.service_url, "hours man-fre 8-16"))
+    held = await teams.ask(
+        mention(
+            teams.service_url, "later <at>Kari</at> Hei", sender=OLA, others=(KARI,), locale="en"
+        )
+    )
+    assert "Mon 08:00 Europe/Oslo" in card_text(held)
+    window = {"timeZone": "W. Europe Standard Time"}
+    teams.connector.automatic_replies["7b3f0f9e-66e2-4d2b-9f5a-0c6b8f2b9a11"] = {
+        "status": "scheduled",
+        "scheduledStartDateTime": {**window, "dateTime": "2026-11-30T00:00:00.0000000"},
+        "scheduledEndDateTime": {**window, "dateTime": "2026-12-03T00:00:00.0000000"},
+    }
+    teams.clock.set(SATURDAY_1000)
+    await teams.defaults.refresh_stale()  # read within the day: not yet
+    assert [row.deliver_at for row in await _held(sessions)] == [MONDAY_0800]
+    teams.clock.set(SATURDAY_1000.replace(hour=20))  # over a day since: due again
+    assert await teams.defaults.refresh_stale() >= 1
+    async with sessions() as session:
+        kari = await session.scalar(select(PersonRow).where(PersonRow.external_id == KARI["id"]))
+    assert kari is not None and kari.outlook_away is not None
+    assert [row.deliver_at for row in await _held(sessions)] == [THURSDAY_0800]
+    listed = card_text(await teams.ask(personal(teams.service_url, "off")))
+    assert "automatiske svar i Outlook" in listed
+
+
+async def _held(sessions: Sessions) -> list[HeldMessageRow]:
+    async with sessions() as session:
+        return list((await session.scalars(select(HeldMessageRow))).all())
