@@ -164,6 +164,7 @@ class TeamsInteractions:
             locale=who.locale,
             direct=info.kind == "dm",
             thread=thread,
+            came_from_conversation=True,  # Teams sent it from there, for one of its members
         )
         # Team owners lead without being named: the platform asks this team's roster.
         team = TeamContext(info.team, info.service_url) if info.team else None

@@ -276,6 +276,9 @@ class TeamsSettings:
             channels = [] if team is None else await teams.channels(team.id)
         if not channels:
             return translate("cmd.team.none_here", locale), True
+        # run as typed in one of the team's channels, from somewhere else: the command layer
+        # asks Teams whether the leader is still a member there (a leader who left the team
+        # no longer changes it)
         call = Invocation(
             platform=PLATFORM,
             workspace=info.tenant,
@@ -286,6 +289,8 @@ class TeamsSettings:
             locale=who.locale,
         )
         try:
+            if not await self._commands.present(call, "team"):  # said in the card's words
+                return translate("teams.settings.team_not_member", locale, team=name), True
             reply = await self._commands.run(call)
         except Exception:
             log.exception("a team's hours from the Teams settings card failed")

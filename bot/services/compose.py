@@ -142,8 +142,10 @@ class ComposeService:
     def typed_anywhere(self, platform: str) -> bool:
         """Whether a command on ``platform`` can be typed in a conversation whether or not the
         bot is in it (Slack's slash commands), so being typed there proves nothing: the
-        command layer asks the platform who is in it. Elsewhere (Teams) the command reached the
-        bot through the conversation itself, sent by the platform for one of its members."""
+        command layer asks the platform who is in it. Elsewhere (Teams) a command or card
+        reached the bot through the conversation itself, sent by the platform for one of its
+        members (``Invocation.came_from_conversation``); a call made up for another place (the
+        Teams settings card acting in a team's channel) is asked about like Slack's."""
         return platform in self._bot_presence
 
     async def bot_can_post(self, platform: str, workspace: str, conversation: str) -> bool:

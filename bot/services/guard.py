@@ -31,6 +31,7 @@ from bot.domain.policy import Mode, TeamPolicy
 from bot.i18n import normalize_locale
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform, DeliveryError, GuardPoster, OutgoingMessage
+from bot.services.access import Membership
 from bot.services.directory import policy_from_row
 from bot.services.once import EventKey, claim_event
 from bot.storage.guards import GuardRepository, ReactionRepository
@@ -111,6 +112,8 @@ class DecisionGuard:
     ) -> None:
         self._sessions = sessions
         self._platforms = platforms
+        # who may see a guard or act on it: the members of its channel (and its team's leaders)
+        self._members = {name: Membership(platform) for name, platform in platforms.items()}
         self._clock = clock or SystemClock()
         self._metrics = metrics or DeliveryMetrics()
 
@@ -272,7 +275,11 @@ class DecisionGuard:
     ) -> GuardResult:
         """*Confirm decision* (``confirm``; a leader of the thread's team, after the grace
         period) or *Reopen for discussion* (anyone in the workspace), then refresh the reply in
-        place. Refusals are outcomes, not errors."""
+        place. Refusals are outcomes, not errors. Only a member of the thread's channel or a
+        leader of its team may act on a guard, or see it: anyone else (a button's id forged or
+        carried elsewhere) is answered as if it were not there."""
+        if not await self._may_touch(guard_id, platform, workspace, person):
+            return GuardResult(GuardOutcome.GONE)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             guards = GuardRepository(session)
@@ -299,6 +306,19 @@ class DecisionGuard:
             message_id, conversation = row.platform_message_id, row.conversation_id
         await self._refresh(platform, workspace, conversation, message_id, view, person)
         return GuardResult(GuardOutcome(state.value), view)
+
+    async def _may_touch(self, guard_id: int, platform: str, workspace: str, person: str) -> bool:
+        """Whether ``person`` leads the guard's team or is in its channel (the platform is
+        asked, cached a minute; asked before the row is locked, never while it is)."""
+        async with self._sessions() as session:
+            row = await GuardRepository(session).get(guard_id)
+            if row is None:
+                return True  # settle answers "gone"
+            if person in await TeamRepository(session).leaders(row.team_id):
+                return True
+            conversation = row.conversation_id
+        members = self._members.get(platform)
+        return members is not None and await members.is_member(workspace, conversation, person)
 
     async def _refresh(
         self,

@@ -522,3 +522,53 @@ async def test_a_forwarded_message_comes_into_the_form_as_plain_text(
     [field] = [block for block in modal["blocks"] if block.get("block_id") == "text"]
     # plain text, with people's names where Slack tells them (here Lea's)
     assert field["element"]["initial_value"] == "Forwarded from Kari:\n@channel see @Lea"
+
+
+# -- 6. a decision guard is acted on only by who may see it --------------------------------------
+
+
+async def _guard_in(sessions: Sessions, channel: str) -> int:
+    """An open decision guard (team Legal) in ``channel``, as a Saturday decision leaves."""
+    from bot.storage.guards import GuardRepository
+
+    async with sessions() as session, session.begin():
+        legal = await TeamRepository(session).for_channel(1, "C_TEAM")
+        assert legal is not None
+        row = await GuardRepository(session).claim(
+            workspace_id=1,
+            team_id=legal.id,
+            conversation_id=channel,
+            thread_id="1764320000.000100",
+            decided_at=SATURDAY,
+            guard_until=MONDAY_0800,
+            now=SATURDAY,
+        )
+        assert row is not None
+        return row.id
+
+
+async def _guard_state(sessions: Sessions, guard_id: int) -> str:
+    from bot.storage.models import DecisionGuardRow
+
+    async with sessions() as session:
+        row = await session.get(DecisionGuardRow, guard_id)
+        assert row is not None
+        return row.state
+
+
+async def test_a_guard_in_a_private_channel_is_reopened_only_by_its_members(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    """Reopen is for anyone *in the discussion*: a guard id carried to another channel (or
+    forged) by someone outside the private channel does nothing and shows nothing of it."""
+    guard = await _guard_in(sessions, "C_PRIVATE")
+    status, _ = await harness.click("U_OLA", "guard.reopen", str(guard), channel="C_TEAM")
+    assert status == 200
+    await until(lambda: harness.slack.responses)
+    assert "no longer exists" in harness.slack.responses.pop()["text"]
+    assert await _guard_state(sessions, guard) == "open"
+    status, _ = await harness.click("U_KARI", "guard.reopen", str(guard), channel="C_PRIVATE")
+    assert status == 200
+    await until(lambda: harness.slack.responses)
+    harness.slack.responses.pop()
+    assert await _guard_state(sessions, guard) == "reopened"

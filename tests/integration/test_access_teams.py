@@ -160,3 +160,38 @@ async def test_a_typed_mention_is_text_only_teams_entities_name_someone(
         await teams.ask(mention(teams.service_url, f"later {forged} hei", sender=OLA))
     rows = await held_rows(sessions)
     assert [row.conversation_id for row in rows] == [CHANNEL] * 3
+
+
+async def test_a_guard_button_from_someone_outside_its_channel_does_nothing(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    """A guard's id carried onto another card (or forged) by someone Teams does not list in the
+    guard's channel: nothing reopened, nothing of it shown."""
+    from bot.storage.guards import GuardRepository
+    from bot.storage.models import DecisionGuardRow
+
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).find("teams", TENANT)
+        assert workspace is not None
+        team = await TeamRepository(session).create(
+            workspace.id, "HR", now=FRIDAY_1730, hours_spec="mon-fri 08:00-16:00 tz Europe/Oslo"
+        )
+        await TeamRepository(session).watch(team, "19:hr@thread.tacv2")
+        row = await GuardRepository(session).claim(
+            workspace_id=workspace.id,
+            team_id=team.id,
+            conversation_id="19:hr@thread.tacv2",
+            thread_id="1764320000000",
+            decided_at=FRIDAY_1730,
+            guard_until=MONDAY_0800,
+            now=FRIDAY_1730,
+        )
+        assert row is not None
+        guard = row.id
+    card = await teams.click(
+        card_action(teams.service_url, "guard.reopen", {"guardId": guard}, sender=OLA)
+    )
+    assert "finnes ikke lenger" in card_text(card)
+    async with sessions() as session:
+        stored = await session.get(DecisionGuardRow, guard)
+        assert stored is not None and stored.state == "open"

@@ -26,6 +26,7 @@ from tests.support.teams import (
     TEAM,
     TENANT,
     card_errors,
+    channel_message,
     installation_update,
 )
 from tests.support.teams_app import (
@@ -177,6 +178,7 @@ async def test_held_messages_are_cancelled_from_the_card_by_their_author_only(
 async def test_only_a_leader_changes_the_team_hours_from_the_card(
     teams: TeamsHarness, sessions: Sessions
 ) -> None:
+    assert (await teams.send(channel_message(teams.service_url, sender=OLA)))[0] == 202
     forged = {"team": "Plattform", "field": "team_hours_0", "team_hours_0": "mon-sun 00:00-23:59"}
     refused = await _click(teams, "settings.team_hours", forged, OLA)
     assert refused["body"][0].get("color") == "Attention"
@@ -221,3 +223,19 @@ async def test_someone_adding_the_app_for_themselves_is_greeted_with_their_setti
     upgrade = {**theirs, "id": "1:upgrade", "action": "add-upgrade"}
     assert (await teams.send(upgrade))[0] == 202
     assert len(teams.connector.posted()) == 2  # an upgrade greets no one again
+
+
+async def test_a_leader_who_left_the_team_no_longer_changes_its_hours_from_the_card(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    """The card acts in one of the team's channels from the 1:1 chat: Teams is asked whether
+    the leader is still a member there, as a Slack command typed in a channel is."""
+    assert (await teams.send(channel_message(teams.service_url, sender=OLA)))[0] == 202
+    teams.connector.members[TEAM] = [{**OLA, "userRole": "owner"}]  # Kari left the team
+    data = {"team": "Plattform", "field": "team_hours_0", "team_hours_0": "man-fre 07-15"}
+    refused = await _click(teams, "settings.team_hours", data, KARI)
+    assert refused["body"][0].get("color") == "Attention"
+    assert "Du er ikke (lenger) medlem av teamet Plattform i Teams" in card_text(refused)
+    async with sessions() as session:
+        team = (await session.scalars(select(TeamRow))).one()
+    assert team.hours_spec == "mon-fri 08:00-16:00 tz Europe/Oslo"

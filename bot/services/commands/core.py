@@ -195,14 +195,17 @@ class CommandBase:
         replayed payload, a channel they left). A direct message needs no question: only its
         people can type there, and the bot may not list its members (Slack answers
         ``channel_not_found``). A call with no conversation (an admin form) shows nothing of
-        one. On Teams the command came through the conversation itself (see
-        :meth:`ComposeService.typed_anywhere`). Where the bot cannot see the conversation at
-        all, ``later``/``urgent`` go on to be refused by compose (the bot cannot post there)
-        and ``status`` shows only the caller's own.
+        one. A Teams command or card came through the conversation itself, sent by Microsoft
+        for one of its members (``call.came_from_conversation``, see
+        :meth:`ComposeService.typed_anywhere`); anything else — a Teams settings card acting in
+        one of a team's channels from the 1:1 chat — is asked of the platform like Slack's.
+        Where the bot cannot see the conversation at all, ``later``/``urgent`` go on to be
+        refused by compose (the bot cannot post there) and ``status`` shows only the caller's
+        own.
         """
         if call.direct or not call.conversation:
             return True
-        if not self._compose.typed_anywhere(call.platform):
+        if call.came_from_conversation and not self._compose.typed_anywhere(call.platform):
             return True
         members = await self._compose.membership(call.platform).members(
             call.workspace, call.conversation

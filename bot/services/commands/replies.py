@@ -117,6 +117,12 @@ class Invocation:
     person_name: str | None = None
     locale: str | None = None  # the platform's locale for this person, when it sends one
     direct: bool = False  # typed in a direct message between people (not a channel)
+    # the platform delivered it from ``conversation``, for this person (a Teams message or card
+    # there: Microsoft sends only its members'): being there is proof of membership. A call the
+    # bot makes up for a place (the settings card's team hours, run in one of the team's
+    # channels) or one the platform does not vouch for (a Slack slash command works anywhere)
+    # is asked of the platform instead (``CommandBase.present``)
+    came_from_conversation: bool = False
     # the thread it was typed in (a reply in a Teams channel thread: its root message id), so
     # what `later`/`urgent` post there goes into that thread; None at a conversation's top
     thread: str | None = None
