@@ -81,6 +81,8 @@ class TeamContext:
 current_team: ContextVar[TeamContext | None] = ContextVar("teams_current_team", default=None)
 #: Bot Framework ids of people (a digest for one person names them, not a chat).
 _PERSON_PREFIXES = ("29:", "8:orgid:")
+#: Bots' (and apps') Bot Framework ids.
+_BOT_PREFIX = "28:"
 
 
 @dataclass(frozen=True)
@@ -399,7 +401,14 @@ class TeamsPlatform(TeamsGuardPosting):
         return UserProfile(id=person, name=row.display_name or person, tz=row.tz, locale=row.locale)
 
     async def user_profile(self, workspace: str, person: str) -> UserProfile:
-        """Name from our records or a roster; time zone and locale as Teams' client reported."""
+        """Name from our records or a roster; time zone and locale as Teams' client reported.
+
+        Raises :class:`DeliveryError` ``user_not_found`` (permanent) for an id that is no
+        person's nor a bot's (a tag's, a team's or a channel's, mentioned like a person): no
+        message can be held for it.
+        """
+        if not person.startswith((*_PERSON_PREFIXES, _BOT_PREFIX)):
+            raise DeliveryError(DeliveryErrorKind.PERMANENT, "user_not_found")
         async with self._sessions() as session:
             workspace_id = await self._workspace_id(session, workspace)
         known = await self._person(workspace_id, person)
@@ -419,7 +428,7 @@ class TeamsPlatform(TeamsGuardPosting):
             locale=known.locale,
             is_admin=await self._owns_current_team(workspace, person),
             # Bot Framework ids: people are ``29:…`` (AAD ``8:orgid:…`` elsewhere), bots ``28:…``
-            is_bot=person.startswith("28:"),
+            is_bot=person.startswith(_BOT_PREFIX),
         )
 
     async def _owns_current_team(self, workspace: str, person: str) -> bool:

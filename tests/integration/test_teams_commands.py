@@ -549,6 +549,13 @@ async def test_later_for_a_bot_or_two_people_is_refused_on_teams(
         )
     )
     assert "én person om gangen" in card_text(two)
+    # a tag (@Utviklere notifies everyone tagged) is mentioned like a person: it is no one a
+    # message can be held for, and nothing the bot posts for Ola may reach a group he named
+    tag = {"id": "MjgwNjk5ZjgtZGI0Yi00Y2NjLTk5YmYtMWUzMzYyZjdjYjVh", "name": "Utviklere"}
+    tagged = await teams.ask(
+        mention(teams.service_url, "later <at>Utviklere</at> hei", sender=OLA, others=(tag,))
+    )
+    assert "er ikke en person i dette arbeidsområdet" in card_text(tagged)
     async with sessions() as session:
         assert (await session.scalars(select(HeldMessageRow))).all() == []
 
