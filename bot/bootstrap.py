@@ -34,6 +34,7 @@ from bot.metrics import DeliveryMetrics
 from bot.pages import Operator, add_legal_pages
 from bot.ports import ChatPlatform
 from bot.services.digest import DigestService
+from bot.services.group_commit import GroupCommit
 from bot.services.insight_reports import ReplySender, WeeklyTeamInsight
 from bot.services.platform_defaults import (
     REFRESH_TICK_SECONDS,
@@ -124,6 +125,7 @@ class Runtime:
     insight_reports: WeeklyTeamInsight | None = None
 
     async def close(self) -> None:
+        await self.watcher.writes.close()  # what is queued is written before the engine goes
         for platform in self.platforms.values():
             close = getattr(platform, "close", None)
             if close is not None:
@@ -252,7 +254,13 @@ async def build_runtime(
             },
         )
         watcher = OffHoursWatcher(
-            sessions=sessions, platforms=platforms, cipher=cipher, clock=clock, metrics=metrics
+            sessions=sessions,
+            platforms=platforms,
+            cipher=cipher,
+            clock=clock,
+            metrics=metrics,
+            # one writer per process: events arriving together are committed together
+            writes=GroupCommit(sessions),
         )
         delivery = DeliveryEngine(
             sessions=sessions,

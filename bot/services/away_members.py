@@ -121,8 +121,7 @@ class AwayMembers:
         self,
         session: AsyncSession,
         *,
-        platform: str,
-        workspace: str,
+        back: datetime,
         workspace_id: int,
         team_id: int,
         conversation: str,
@@ -132,12 +131,10 @@ class AwayMembers:
         text: str,
         is_thread_root: bool,
         message_id: str | None,
-    ) -> bool:
-        """Record a message written in its team's hours (``in_hours``) when a member of its
-        channel is away at ``at``, in the caller's transaction; whether it was kept."""
-        back = await self.away_until(platform, workspace, conversation, at)
-        if back is None:
-            return False
+    ) -> None:
+        """Record a message written in its team's hours (``in_hours``), in the caller's
+        transaction, for a member of its channel away at ``at`` until ``back`` (UTC; from
+        :meth:`away_until`, asked before the transaction: it may ask the platform)."""
         await ActivityRepository(session).record(
             workspace_id=workspace_id,
             team_id=team_id,
@@ -161,4 +158,3 @@ class AwayMembers:
                 keep=max(EXCERPT_KEEP, back + LOOK_BACK - at),
                 is_thread_root=is_thread_root,
             )
-        return True

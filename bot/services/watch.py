@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.domain.audience import MembersHours
-from bot.domain.digest import excerpt, looks_decided
 from bot.domain.hours import WorkingHours
 from bot.domain.policy import AudienceKind, Mode, TeamPolicy
 from bot.i18n import format_instant, translate
@@ -24,39 +24,26 @@ from bot.ports import ChatPlatform, Delivered, DeliveryError
 from bot.services.audience import ConversationAudiences
 from bot.services.away_members import AwayMembers
 from bot.services.directory import policy_from_row
+from bot.services.group_commit import GroupCommit
 from bot.services.guard import DecisionGuard, PendingGuard
-from bot.services.once import EventKey, claim_event
-from bot.storage.crypto import Cipher
-from bot.storage.repositories import (
-    ActivityRepository,
-    ExcerptRepository,
-    LabelRepository,
-    TeamRepository,
-    WorkspaceRepository,
+from bot.services.once import EventKey
+from bot.services.watch_record import (
+    EXCERPT_KEEP,
+    ChannelMessage,
+    RecordPlan,
+    StaleSnapshot,
+    store,
 )
+from bot.storage.crypto import Cipher
+from bot.storage.models import TeamRow, WorkspaceRow
+from bot.storage.repositories import LabelRepository, TeamRepository, WorkspaceRepository
 
-__all__ = ["ChannelMessage", "OffHoursWatcher", "PendingLabel", "Watched"]
+__all__ = ["EXCERPT_KEEP", "ChannelMessage", "OffHoursWatcher", "PendingLabel", "Watched"]
+
+#: How often a message is planned again when its channel's team changed meanwhile.
+_PLANS = 3
 
 log = logging.getLogger(__name__)
-
-#: A thread's first line is kept (encrypted) at most this long, and erased once its digest is out.
-EXCERPT_KEEP = timedelta(days=14)
-
-
-@dataclass(frozen=True)
-class ChannelMessage:
-    """A message seen in a channel (the text is only read for the decision signal)."""
-
-    platform: str
-    workspace: str
-    conversation: str
-    thread: str  # the thread root's id (the message's own id when it starts a thread)
-    author: str
-    at: datetime
-    text: str
-    is_thread_root: bool
-    urgent: bool = False
-    message_id: str | None = None  # the message's own id (a reaction on it finds the thread)
 
 
 @dataclass(frozen=True)
@@ -80,8 +67,8 @@ class PendingLabel:
 
 @dataclass(frozen=True)
 class _Watch:
-    workspace_id: int
-    team_id: int
+    workspace: WorkspaceRow  # as read for the snapshot (detached: its columns only)
+    team: TeamRow
     policy: TeamPolicy
 
 
@@ -101,8 +88,11 @@ class OffHoursWatcher:
         cipher: Cipher | None = None,
         clock: Clock | None = None,
         metrics: DeliveryMetrics | None = None,
+        writes: GroupCommit | None = None,
     ) -> None:
         self._metrics = metrics or DeliveryMetrics()
+        #: the process's group commit of durable writes (its own when none is given)
+        self.writes = writes or GroupCommit(sessions)
         # Labels are decided against the time of handling as well as the message's own time;
         # without a clock (some tests) the two are the same.
         self._clock = clock
@@ -142,7 +132,7 @@ class OffHoursWatcher:
                         team, leaders=await teams.leaders(team.id), channels=channels
                     )
                     for channel in channels:
-                        watched[channel] = _Watch(row.id, team.id, policy)
+                        watched[channel] = _Watch(row, team, policy)
         self._snapshots[key] = (self._monotonic() + self._ttl, watched)
         return watched
 
@@ -161,7 +151,7 @@ class OffHoursWatcher:
         hours: WorkingHours | MembersHours = watch.policy.hours
         if watch.policy.audience is AudienceKind.MEMBERS:
             async with self._sessions() as session:
-                hours = await self._hours(session, message, watch.workspace_id, watch.policy)
+                hours = await self._hours(session, message, watch.workspace.id, watch.policy)
         if not hours.is_open(message.at):
             return True
         away = await self.away.away_until(
@@ -233,113 +223,65 @@ class OffHoursWatcher:
     async def record(
         self, message: ChannelMessage, *, event: EventKey | None = None
     ) -> PendingLabel | None:
-        """The durable part, in one transaction: the event's de-duplication row (raises
-        :class:`~bot.services.once.Duplicate` for a retried one), the activity, the excerpt
-        and the label claim. None when the message is not off-hours in a watched channel.
-        Database errors propagate: the caller must not acknowledge the event then."""
-        async with self._sessions() as session, session.begin():
-            await claim_event(session, event, message.at)
-            workspace = await WorkspaceRepository(session).find(message.platform, message.workspace)
-            if workspace is None:
+        """The durable part: the event's de-duplication row (raises
+        :class:`~bot.services.once.Duplicate` for a retried one), the activity, the excerpt and
+        the label claim, committed together with the writes of the events arriving meanwhile
+        (:mod:`bot.services.group_commit`, :mod:`bot.services.watch_record`); returns once
+        they are durable. None when the message is not off-hours in a watched channel, nor in
+        hours while a member of it is away (nothing is written then). Database errors
+        propagate: the caller must not acknowledge the event then."""
+        for _ in range(_PLANS):
+            plan = await self._plan(message)
+            if plan is None:
                 return None
-            teams = TeamRepository(session)
-            team_row = await teams.for_channel(workspace.id, message.conversation)
-            if team_row is None:
-                return None
-            channels = await teams.channels(team_row.id)
-            if message.conversation not in channels:
-                return None
-            policy = policy_from_row(
-                team_row, leaders=await teams.leaders(team_row.id), channels=channels
+            write = partial(store, plan=plan, guard=self.guard, away=self.away, cipher=self._cipher)
+            try:
+                claimed, guard = await self.writes.run(write, event=event, at=message.at)
+            except StaleSnapshot:
+                self.forget(message.platform, message.workspace)  # read the teams afresh
+                continue
+            return self._pending(plan, claimed, guard)
+        log.warning("a channel's team kept changing while a message was recorded; not recorded")
+        return None
+
+    def _pending(self, plan: RecordPlan, claimed: bool, guard: PendingGuard | None) -> PendingLabel:
+        message, opening, hours, policy = plan.message, plan.opening, plan.hours, plan.policy
+        if plan.back is not None:  # in hours, kept for someone away: no label, no guard
+            return PendingLabel(message, plan.workspace.id, None, False, "")
+        text = ""
+        if claimed and opening is not None:
+            # whose hours: the team's, or "half of the channel's N members"
+            members = isinstance(hours, MembersHours)
+            text = translate(
+                "decision.label.members" if members else "decision.label",
+                policy.locale,
+                when=format_instant(opening, hours.tz, policy.locale, now=plan.handled),
+                count=hours.count if isinstance(hours, MembersHours) else 0,
             )
-            hours = await self._hours(session, message, workspace.id, policy)
-            if policy.mode is Mode.OFF:
-                return None
-            if hours.is_open(message.at):  # kept only while a channel member is away
-                kept = await self.away.keep(
-                    session,
-                    platform=message.platform,
-                    workspace=message.workspace,
-                    workspace_id=workspace.id,
-                    team_id=team_row.id,
-                    conversation=message.conversation,
-                    thread=message.thread,
-                    author=message.author,
-                    at=message.at,
-                    text=message.text,
-                    is_thread_root=message.is_thread_root,
-                    message_id=message.message_id,
-                )
-                return PendingLabel(message, workspace.id, None, False, "") if kept else None
-            # The activity counts (it was off-hours when written); the label only if it is
-            # still off-hours now: a retried or late event must not mark a thread whose hours
-            # have begun, with an "until" in the past.
-            handled = message.at if self._clock is None else max(message.at, self._clock.now())
-            decided = looks_decided(message.text)
-            still_off = not hours.is_open(handled)
-            opening = hours.next_open(handled)
-            await ActivityRepository(session).record(
-                workspace_id=workspace.id,
-                team_id=team_row.id,
-                conversation_id=message.conversation,
-                thread_id=message.thread,
-                person_id=message.author,
-                occurred_at=message.at,
-                is_thread_root=message.is_thread_root,
-                decision_signal=decided,
-                message_id=message.message_id,
+        return PendingLabel(message, plan.workspace.id, opening, claimed, text, guard)
+
+    async def _plan(self, message: ChannelMessage) -> RecordPlan | None:
+        """What to store, from the snapshot and the hours; None when nothing is to be kept."""
+        watch = (await self._snapshot(message.platform, message.workspace)).get(
+            message.conversation
+        )
+        if watch is None or watch.policy.mode is Mode.OFF:
+            return None
+        hours: WorkingHours | MembersHours = watch.policy.hours
+        if watch.policy.audience is AudienceKind.MEMBERS:
+            async with self._sessions() as session:
+                hours = await self._hours(session, message, watch.workspace.id, watch.policy)
+        # The activity counts (it was off-hours when written); the label only if it is still
+        # off-hours now: a retried or late event must not mark a thread whose hours have
+        # begun, with an "until" in the past.
+        handled = message.at if self._clock is None else max(message.at, self._clock.now())
+        plan = RecordPlan(message, watch.workspace, watch.team, watch.policy, hours, handled)
+        if hours.is_open(message.at):  # kept only while a channel member is away
+            back = await self.away.away_until(
+                message.platform, message.workspace, message.conversation, message.at
             )
-            guard = None
-            if decided:
-                guard = await self.guard.claim(
-                    session,
-                    platform=message.platform,
-                    workspace=workspace,
-                    team=team_row,
-                    policy=policy,
-                    conversation=message.conversation,
-                    thread=message.thread,
-                    at=message.at,
-                )
-            line = excerpt(message.text)
-            if self._cipher is not None and line:
-                await ExcerptRepository(session, self._cipher).remember(
-                    workspace.id,
-                    message.conversation,
-                    message.thread,
-                    line,
-                    now=message.at,
-                    keep=EXCERPT_KEEP,
-                    is_thread_root=message.is_thread_root,
-                )
-            # an urgent post's thread takes the label slot but is never labelled (see
-            # :meth:`after_urgent`); other threads only where the team labels
-            wants_label = still_off and (policy.mode is Mode.LABEL or message.urgent)
-            claimed = (
-                wants_label
-                and opening is not None
-                and await LabelRepository(session).claim(
-                    workspace.id,
-                    message.conversation,
-                    message.thread,
-                    period_end=opening,
-                    due_at=opening,
-                    now=message.at,
-                )
-            )
-            if message.urgent:
-                claimed = False
-            text = ""
-            if claimed and opening is not None:
-                # whose hours: the team's, or "half of the channel's N members"
-                members = isinstance(hours, MembersHours)
-                text = translate(
-                    "decision.label.members" if members else "decision.label",
-                    policy.locale,
-                    when=format_instant(opening, hours.tz, policy.locale, now=handled),
-                    count=hours.count if isinstance(hours, MembersHours) else 0,
-                )
-        return PendingLabel(message, workspace.id, opening, bool(claimed), text, guard)
+            return None if back is None else replace(plan, back=back)
+        return replace(plan, opening=hours.next_open(handled), still_off=not hours.is_open(handled))
 
     async def label(self, pending: PendingLabel) -> Watched:
         """Post the claimed label, then the decision guard's reply if one was claimed (after

@@ -18,6 +18,9 @@ __all__ = ["DEFAULT_DATABASE_URL", "SQLITE_BUSY_TIMEOUT_MS", "create_engine", "s
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quiet-hours.db"
 
+#: Connections kept open per engine (SQLAlchemy's ``max_overflow`` of 10 more come and go).
+SQLITE_POOL_SIZE = 20
+POSTGRES_POOL_SIZE = 10
 #: How long a SQLite writer waits for the lock before failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -45,6 +48,15 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     Nothing connects until the engine is first used.
     """
     parsed = make_url(url)
+    # Connections are kept for reuse up to ``pool_size``; past it SQLAlchemy opens overflow
+    # connections and closes each as soon as it is returned. Its default (5) is below what a
+    # burst of events holds at once (each its reads, plus the durable writes), and a new
+    # connection is costly: SQLite starts a thread and sets the pragmas below, PostgreSQL
+    # opens a TCP session. Keep more.
+    options.setdefault(
+        "pool_size",
+        SQLITE_POOL_SIZE if parsed.get_backend_name() == "sqlite" else POSTGRES_POOL_SIZE,
+    )
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(parsed, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -1,0 +1,217 @@
+"""Off-hours events arriving together are stored together, each exactly once, acknowledged only
+once durable — over real HTTP into ``POST /slack/events`` (SQLite and PostgreSQL).
+
+The database's own write lock is held for a moment by another connection while the events
+arrive, as a slow commit would: the first event's transaction waits on it, and the others
+queue behind it. Transactions are counted by a SQLAlchemy ``commit`` listener on the app's
+engine: one per event before group commit, two for the whole burst now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.slack.events import SlackEvents
+from adapters.slack.platform import SlackPlatform
+from adapters.slack.tokens import StoredTokens
+from bot.clock import FixedClock
+from bot.metrics import DeliveryMetrics
+from bot.services.watch import OffHoursWatcher
+from bot.storage.crypto import Cipher
+from bot.storage.db import create_engine, session_factory
+from bot.storage.models import ActivityRow, SeenEventRow
+from bot.web import build_app
+from tests.support.outage import DatabaseOutage
+from tests.support.signing import slack_headers
+from tests.support.slack import fake_slack, install_workspace
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN = "xoxb-group-commit"
+SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # the team's hours are Mon-Fri
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def message(n: int) -> bytes:
+    """An off-hours message in the watched channel, each its own event and thread."""
+    ts = f"{SATURDAY.timestamp() + n:.6f}"
+    return json.dumps(
+        {
+            "token": "x",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"EvBurst{n:04d}",
+            "event_time": int(SATURDAY.timestamp()),
+            "event": {
+                "type": "message",
+                "channel": "C_TEAM",
+                "user": f"U{n % 7}",
+                "text": f"note {n}",
+                "ts": ts,
+                "channel_type": "channel",
+            },
+        }
+    ).encode()
+
+
+class Commits:
+    """Transactions committed on an engine, counted by SQLAlchemy's ``commit`` event."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+
+        def count(connection: Any) -> None:
+            self.count += 1
+
+        event.listen(engine.sync_engine, "commit", count)
+
+
+@asynccontextmanager
+async def events_app(app_engine: AsyncEngine, cipher: Cipher) -> AsyncIterator[str]:
+    """``POST /slack/events`` of an app on ``app_engine``; yields its URL."""
+    slack = fake_slack(bot_token=TOKEN, team_id="T1")
+    slack.add_channel("C_TEAM")
+    await slack.start()
+    app_sessions = session_factory(app_engine)
+    tokens = StoredTokens(app_sessions, cipher)
+    platform = SlackPlatform(token_for=tokens, base_url=slack.url)
+    watcher = OffHoursWatcher(sessions=app_sessions, platforms={"slack": platform}, cipher=cipher)
+    app = build_app(engine=app_engine, delivery_metrics=DeliveryMetrics())
+    SlackEvents(
+        signing_secret=SECRET,
+        sessions=app_sessions,
+        cipher=cipher,
+        tokens=tokens,
+        watcher=watcher,
+        clock=FixedClock(SATURDAY),
+        api_url=slack.url,
+    ).mount(app)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("/slack/events"))
+    finally:
+        await server.close()
+        await watcher.writes.close()
+        await platform.close()
+        await slack.stop()
+
+
+async def post(
+    http: aiohttp.ClientSession, url: str, body: bytes, *, retry: int = 0
+) -> tuple[int, str | None]:
+    headers = slack_headers(SECRET, body)
+    if retry:
+        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+    async with http.post(url, data=body, headers=headers) as response:
+        await response.read()
+        return response.status, response.headers.get("Retry-After")
+
+
+@asynccontextmanager
+async def write_lock(database_url: str, engine: AsyncEngine) -> AsyncIterator[None]:
+    """Another connection holds the lock the events' writes need, until the block ends."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        with _sqlite_lock(str(url.database)):
+            yield
+        return
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        await connection.execute(text("LOCK TABLE seen_events IN EXCLUSIVE MODE"))
+        try:
+            yield
+        finally:
+            await transaction.commit()
+
+
+@contextmanager
+def _sqlite_lock(path: str) -> Iterator[None]:
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")  # SQLite's one writer lock
+        yield
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+async def stored(sessions: Sessions) -> tuple[int, int]:
+    """(activity rows, event ids kept)."""
+    async with sessions() as session:
+        activity = await session.scalar(select(func.count()).select_from(ActivityRow))
+        seen = await session.scalar(select(func.count()).select_from(SeenEventRow))
+    return int(activity or 0), int(seen or 0)
+
+
+async def test_a_burst_of_off_hours_events_is_stored_together_each_once(
+    database_url: str, engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    """51 events and a retry of one of them arrive while the first waits on the database: all
+    are acknowledged, each is stored once, in two transactions (not 51)."""
+    await install_workspace(sessions, cipher, token=TOKEN, now=SATURDAY, mode="hold")
+    app_engine = create_engine(database_url)
+    commits = Commits(app_engine)
+    try:
+        async with events_app(app_engine, cipher) as url, aiohttp.ClientSession() as http:
+            async with write_lock(database_url, engine):
+                first = asyncio.create_task(post(http, url, message(0)))
+                await asyncio.sleep(0.3)  # its transaction now waits for the lock
+                before = commits.count
+                burst = [asyncio.create_task(post(http, url, message(n))) for n in range(1, 51)]
+                burst.append(asyncio.create_task(post(http, url, message(7), retry=1)))
+                await asyncio.sleep(0.5)
+            answers = await asyncio.gather(first, *burst)
+    finally:
+        await app_engine.dispose()
+    assert [status for status, _ in answers] == [200] * 52
+    assert await stored(sessions) == (51, 51)
+    assert commits.count - before <= 2  # the first event's batch, then the other fifty
+
+
+async def test_when_the_database_is_away_every_waiting_event_is_answered_503(
+    database_url: str, engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    """Never acknowledge what is not durable: the events waiting in a batch whose database
+    goes away all get 503 + Retry-After (Slack sends each again), nothing of them is stored;
+    their retries are stored once each."""
+    await install_workspace(sessions, cipher, token=TOKEN, now=SATURDAY, mode="hold")
+    outage = DatabaseOutage(database_url)
+    app_engine = create_engine(await outage.url())
+    try:
+        async with events_app(app_engine, cipher) as url, aiohttp.ClientSession() as http:
+            assert (await post(http, url, message(0)))[0] == 200  # the app has read its teams
+            if outage.sqlite:  # an open SQLite file cannot be taken away: before the burst
+                await outage.down(app_engine)
+                answers = await asyncio.gather(*(post(http, url, message(n)) for n in range(1, 21)))
+            else:  # PostgreSQL: the connection of the batch waiting for the lock is cut
+                async with write_lock(database_url, engine):
+                    tasks = [asyncio.create_task(post(http, url, message(n))) for n in range(1, 21)]
+                    await asyncio.sleep(0.5)
+                    await outage.down(app_engine)
+                    answers = await asyncio.gather(*tasks)
+            assert all(status == 503 and int(wait or 0) > 0 for status, wait in answers), answers
+            assert await stored(sessions) == (1, 1)
+            await outage.up()
+            for retry in (1, 2):
+                answers = await asyncio.gather(
+                    *(post(http, url, message(n), retry=retry) for n in range(1, 21))
+                )
+                assert [status for status, _ in answers] == [200] * 20
+    finally:
+        await app_engine.dispose()
+        await outage.close()
+    assert await stored(sessions) == (21, 21)
