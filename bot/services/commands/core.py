@@ -115,6 +115,9 @@ class CommandBase:
     # -- who is calling ------------------------------------------------------------------------
 
     async def _caller(self, call: Invocation) -> Caller:
+        """Who is calling, and the team of the conversation; the person is created, or their
+        missing zone, locale and name filled in, only when something is to be written (most
+        commands come from someone known: they cost reads, no write transaction)."""
         if self._defaults is not None:
             await self._defaults.seen(call.platform, call.workspace, call.person)
         now = self._clock.now()
@@ -123,16 +126,42 @@ class CommandBase:
             if workspace is None or workspace.uninstalled_at is not None:
                 raise NotInstalledError(call.workspace)
             person = await PersonRepository(session).find(workspace.id, call.person)
+            has_default = await WorkspaceDefaultRepository(session).find(workspace.id) is not None
+            teams = TeamRepository(session)
+            team = await teams.for_channel(workspace.id, call.conversation)
+            policy = None
+            if team is not None:
+                policy = policy_from_row(
+                    team,
+                    leaders=await teams.leaders(team.id),
+                    channels=await teams.channels(team.id),
+                )
         profile: UserProfile | None = None
         if (person is None or person.tz is None) and self._people is not None:
             try:
                 profile = await self._people.user_profile(call.workspace, call.person)
             except Exception:  # the profile only fills in defaults; never fail a command on it
                 log.info("could not read the profile of a person; using defaults")
+        if person is None or _fills_in(person, profile, call, has_default=has_default):
+            person = await self._remember_caller(call, workspace.id, profile, now)
+        return Caller(
+            workspace_id=workspace.id,
+            person=person,
+            locale=normalize_locale(person.locale or call.locale),
+            profile=profile,
+            team=team,
+            policy=policy,
+        )
+
+    async def _remember_caller(
+        self, call: Invocation, workspace_id: int, profile: UserProfile | None, now: datetime
+    ) -> PersonRow:
+        """Create the caller, fill in what is missing of them, and give a workspace without a
+        default the first known zone (one write transaction); the caller's row, detached."""
         async with self._sessions() as session, session.begin():
             people = PersonRepository(session)
             person = await people.get_or_create(
-                workspace.id,
+                workspace_id,
                 call.person,
                 now=now,
                 display_name=(profile.name if profile else None) or call.person_name,
@@ -145,37 +174,20 @@ class CommandBase:
                 person.locale = call.locale or (profile.locale if profile else None)
             if person.display_name is None and (call.person_name or profile):
                 person.display_name = (profile.name if profile else None) or call.person_name
-            if person.tz and await WorkspaceDefaultRepository(session).find(workspace.id) is None:
+            if person.tz and await WorkspaceDefaultRepository(session).find(workspace_id) is None:
                 # a workspace with no default yet (token mode, or installed before defaults
                 # existed): the first person seen with a known zone sets it, so the command
                 # they are typing is already protected
                 await ensure_workspace_default(
                     session,
-                    workspace.id,
+                    workspace_id,
                     tz=person.tz,
                     locale=person.locale,
                     now=now,
                     source="first_seen",
                 )
             session.expunge(person)
-            teams = TeamRepository(session)
-            team = await teams.for_channel(workspace.id, call.conversation)
-            policy = None
-            if team is not None:
-                policy = policy_from_row(
-                    team,
-                    leaders=await teams.leaders(team.id),
-                    channels=await teams.channels(team.id),
-                )
-                session.expunge(team)
-        return Caller(
-            workspace_id=workspace.id,
-            person=person,
-            locale=normalize_locale(person.locale or call.locale),
-            profile=profile,
-            team=team,
-            policy=policy,
-        )
+        return person
 
     async def _is_admin(self, call: Invocation, caller: Caller) -> bool:
         profile = caller.profile
@@ -350,3 +362,15 @@ def guard_summary(minutes: int, locale: str) -> str:
         return translate("cmd.team.guard_off", locale)
     grace = format_grace(timedelta(minutes=minutes), locale)
     return translate("cmd.team.guard", locale, grace=grace)
+
+
+def _fills_in(
+    person: PersonRow, profile: UserProfile | None, call: Invocation, *, has_default: bool
+) -> bool:
+    """Whether :meth:`CommandBase._remember_caller` would change anything for a known person."""
+    return bool(
+        (profile is not None and person.tz is None and profile.tz)
+        or (person.locale is None and (call.locale or (profile and profile.locale)))
+        or (person.display_name is None and (call.person_name or profile))
+        or (not has_default and (person.tz or (profile and profile.tz)))
+    )
