@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +27,7 @@ from bot.services.audience import ConversationAudiences
 from bot.services.directory import policy_from_row
 from bot.services.once import EventKey, claim_event
 from bot.services.person_hours import person_audience
+from bot.services.single_flight import SingleFlight
 from bot.services.workspace_default import workspace_policy
 from bot.storage.crypto import Cipher
 from bot.storage.models import PersonRow, WorkspaceRow
@@ -99,6 +101,7 @@ class AutoHoldService:
         self._monotonic = monotonic
         self._ttl = opt_in_ttl
         self._opted_in: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+        self._reading: SingleFlight[tuple[str, str], tuple[float, frozenset[str]]] = SingleFlight()
         # a watched channel whose team chose ``audience members``: its members' hours decide
         self._audiences = audiences
 
@@ -107,20 +110,24 @@ class AutoHoldService:
         key = (platform, workspace)
         cached = self._opted_in.get(key)
         if cached is None or cached[0] <= self._monotonic():
-            async with self._sessions() as session:
-                people = await session.scalars(
-                    select(PersonRow.external_id)
-                    .join(WorkspaceRow, WorkspaceRow.id == PersonRow.workspace_id)
-                    .where(
-                        WorkspaceRow.platform == platform,
-                        WorkspaceRow.external_id == workspace,
-                        PersonRow.auto_hold.is_(True),
-                        PersonRow.user_token_enc.is_not(None),
-                    )
-                )
-                cached = (self._monotonic() + self._ttl, frozenset(people.all()))
-            self._opted_in[key] = cached
+            cached = await self._reading.run(key, partial(self._read_opted_in, platform, workspace))
         return person in cached[1]
+
+    async def _read_opted_in(self, platform: str, workspace: str) -> tuple[float, frozenset[str]]:
+        async with self._sessions() as session:
+            people = await session.scalars(
+                select(PersonRow.external_id)
+                .join(WorkspaceRow, WorkspaceRow.id == PersonRow.workspace_id)
+                .where(
+                    WorkspaceRow.platform == platform,
+                    WorkspaceRow.external_id == workspace,
+                    PersonRow.auto_hold.is_(True),
+                    PersonRow.user_token_enc.is_not(None),
+                )
+            )
+            cached = (self._monotonic() + self._ttl, frozenset(people.all()))
+        self._opted_in[(platform, workspace)] = cached
+        return cached
 
     def forget(self, platform: str, workspace: str) -> None:
         self._opted_in.pop((platform, workspace), None)

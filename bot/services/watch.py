@@ -27,6 +27,7 @@ from bot.services.directory import policy_from_row
 from bot.services.group_commit import GroupCommit
 from bot.services.guard import DecisionGuard, PendingGuard
 from bot.services.once import EventKey
+from bot.services.single_flight import SingleFlight
 from bot.services.watch_record import (
     EXCERPT_KEEP,
     ChannelMessage,
@@ -102,6 +103,8 @@ class OffHoursWatcher:
         self._ttl = ttl
         self._monotonic = monotonic
         self._snapshots: dict[tuple[str, str], tuple[float, dict[str, _Watch]]] = {}
+        self._reading: SingleFlight[tuple[str, str], dict[str, _Watch]] = SingleFlight()
+        self._generations: dict[tuple[str, str], int] = {}  # bumped by forget()
         # a team with ``audience members``: its channels are off-hours while fewer than half of
         # their members are in their own hours (member lists asked of the platform, cached)
         self._audiences = ConversationAudiences.of_platforms(platforms)
@@ -119,6 +122,11 @@ class OffHoursWatcher:
         cached = self._snapshots.get(key)
         if cached is not None and cached[0] > self._monotonic():
             return cached[1]
+        return await self._reading.run(key, partial(self._read_snapshot, platform, workspace))
+
+    async def _read_snapshot(self, platform: str, workspace: str) -> dict[str, _Watch]:
+        key = (platform, workspace)
+        generation = self._generations.get(key, 0)
         watched: dict[str, _Watch] = {}
         async with self._sessions() as session:
             row = await WorkspaceRepository(session).find(platform, workspace)
@@ -133,12 +141,17 @@ class OffHoursWatcher:
                     )
                     for channel in channels:
                         watched[channel] = _Watch(row, team, policy)
-        self._snapshots[key] = (self._monotonic() + self._ttl, watched)
+        if self._generations.get(key, 0) == generation:  # not forgotten meanwhile
+            self._snapshots[key] = (self._monotonic() + self._ttl, watched)
         return watched
 
     def forget(self, platform: str, workspace: str) -> None:
-        """Team settings changed: read them afresh on the next message."""
-        self._snapshots.pop((platform, workspace), None)
+        """Team settings changed: read them afresh on the next message (a read already
+        running is not used for it)."""
+        key = (platform, workspace)
+        self._snapshots.pop(key, None)
+        self._reading.forget(key)
+        self._generations[key] = self._generations.get(key, 0) + 1
 
     async def relevant(self, message: ChannelMessage) -> bool:
         """Whether the message is off-hours in a watched channel, or in hours there while a

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import event, func, select, text
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -31,7 +32,8 @@ from bot.metrics import DeliveryMetrics
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
 from bot.storage.db import create_engine, session_factory
-from bot.storage.models import ActivityRow, SeenEventRow
+from bot.storage.models import ActivityRow, SeenEventRow, TeamChannelRow
+from bot.storage.repositories import TeamRepository
 from bot.web import build_app
 from tests.support.outage import DatabaseOutage
 from tests.support.signing import slack_headers
@@ -215,3 +217,30 @@ async def test_when_the_database_is_away_every_waiting_event_is_answered_503(
         await app_engine.dispose()
         await outage.close()
     assert await stored(sessions) == (21, 21)
+
+
+@pytest.mark.parametrize("change", ["unwatched", "mode off", "hours now"])
+async def test_a_team_changed_elsewhere_is_seen_by_the_next_event(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher, change: str
+) -> None:
+    """The app plans events from its few-seconds-old picture of the watched channels; a change
+    made meanwhile (by another replica, or an admin's command there) counts from the next
+    event on: it is acknowledged and not recorded."""
+    team_id = await install_workspace(sessions, cipher, token=TOKEN, now=SATURDAY, mode="hold")
+    async with events_app(engine, cipher) as url, aiohttp.ClientSession() as http:
+        assert (await post(http, url, message(1)))[0] == 200
+        async with sessions() as session, session.begin():
+            teams = TeamRepository(session)
+            team = await teams.get(team_id)
+            assert team is not None
+            if change == "unwatched":
+                await session.execute(delete(TeamChannelRow))
+            elif change == "mode off":
+                await teams.update(team, now=SATURDAY, mode="off")
+            else:
+                await teams.update(team, now=SATURDAY, hours_spec="daily 00:00-24:00 tz UTC")
+        assert (await post(http, url, message(2)))[0] == 200
+        assert (await post(http, url, message(2), retry=1))[0] == 200
+    async with sessions() as session:
+        threads = (await session.scalars(select(ActivityRow.thread_id))).all()
+    assert threads == [f"{SATURDAY.timestamp() + 1:.6f}"]
