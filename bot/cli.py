@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
@@ -320,8 +321,18 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
 # -- parser ----------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, its error line shaped like every other: ``quiet-hours: [SUBCOMMAND: ]why``
+    (after the usage), exit code 2. Subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        where = self.prog.removeprefix(PROGRAM).strip()
+        self.exit(2, f"{PROGRAM}: {where + ': ' if where else ''}{message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROGRAM,
         description="Quiet Hours: a right to disconnect for Slack and Microsoft Teams.",
     )

@@ -268,3 +268,24 @@ def test_every_error_line_on_stderr_names_the_program(
     if command[:2] == ["policy", "validate"] and len(command) > 2:
         assert f"quiet-hours: {bad}:4: unknown key 'bogus'" in printed.err
         assert "office-standard: ok" in printed.out  # the good one still says so
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["bogus"], "quiet-hours: argument COMMAND: invalid choice: 'bogus'"),
+        (["policy", "bogus"], "quiet-hours: policy: argument ACTION: invalid choice: 'bogus'"),
+        (["hours", "check"], "quiet-hours: hours check: the following arguments are required"),
+        (["erase"], "quiet-hours: erase: the following arguments are required: --workspace"),
+    ],
+)
+def test_a_mistyped_command_line_ends_in_the_same_one_line_shape(
+    command: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse's own refusals too: the usage, then ``quiet-hours: [SUBCOMMAND: ]why``, exit 2."""
+    with pytest.raises(SystemExit) as exited:
+        main(command)
+    assert exited.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("usage: quiet-hours")
+    assert lines[-1].startswith(said), lines[-1]
