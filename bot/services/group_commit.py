@@ -94,7 +94,7 @@ class GroupCommitClosed(DisconnectionError):
 class _Pending:
     write: Write[Any]
     key: EventKey | None
-    at: datetime
+    at: datetime | None  # when the event was seen (with ``key``)
     future: asyncio.Future[Any]
     result: Any = field(default=None)
     duplicate: bool = False
@@ -147,11 +147,13 @@ class GroupCommit:
         #: transactions committed (each holds one batch), for tests and curiosity
         self.commits = 0
 
-    async def run(self, write: Write[T], *, event: EventKey | None, at: datetime) -> T:
+    async def run(
+        self, write: Write[T], *, event: EventKey | None = None, at: datetime | None = None
+    ) -> T:
         """Run ``write`` in the next batch's transaction; its result once the batch is committed.
 
         ``event`` is the platform's id of what is being stored (``None``: no de-duplication),
-        recorded as seen at ``at`` (UTC) in the same transaction.
+        recorded as seen at ``at`` (UTC; required with ``event``) in the same transaction.
 
         Raises:
             Duplicate: ``event`` was stored before (or is a second copy in the same batch);
@@ -162,10 +164,13 @@ class GroupCommit:
         """
         if self._closed:
             raise GroupCommitClosed("the process is shutting down")
+        key = None
+        if event is not None:
+            if at is None:
+                raise ValueError("an event's claim needs the instant it was seen")
+            key = _stored_key(event)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append(
-            _Pending(write, None if event is None else _stored_key(event), at, future)
-        )
+        self._queue.append(_Pending(write, key, at, future))
         self._start_writer()
         return await future
 
@@ -248,7 +253,7 @@ class GroupCommit:
     async def _transaction(self, batch: list[_Pending]) -> None:
         """One attempt: claim the keys, run the writes, write their gathered rows, commit."""
         async with self._sessions() as session, session.begin():
-            claims = [(p.key, p.at) for p in batch if p.key is not None]
+            claims = [(p.key, p.at) for p in batch if p.key is not None and p.at is not None]
             fresh = await claim_events(session, claims)
             for pending in batch:
                 pending.result, pending.error = None, None

@@ -320,16 +320,15 @@ class OffHoursWatcher:
                 platform=message.platform, kind=error.kind.value
             ).inc()
             log.warning("could not label a thread; will try again on its next message")
-            async with self._sessions() as session, session.begin():
-                await LabelRepository(session).unclaim(
-                    pending.workspace_id, message.conversation, message.thread, opening
-                )
+            ids = (pending.workspace_id, message.conversation, message.thread, opening)
+            await self.writes.run(lambda session: LabelRepository(session).unclaim(*ids))
             return Watched(True, False, opening)
         if label_id is not None:
-            async with self._sessions() as session, session.begin():
-                await LabelRepository(session).set_message(
-                    pending.workspace_id, message.conversation, message.thread, opening, label_id
-                )
+            # with the other writes of the moment (labels come in bursts, as messages do)
+            ids = (pending.workspace_id, message.conversation, message.thread, opening)
+            await self.writes.run(
+                lambda session: LabelRepository(session).set_message(*ids, label_id)
+            )
         self._metrics.labels_posted.inc()
         self._metrics.decisions.labels(decision="labelled").inc()
         return Watched(True, True, opening)
