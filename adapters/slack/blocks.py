@@ -28,6 +28,7 @@ from adapters.slack.limits import (
 )
 from adapters.slack.mrkdwn import shorten_mrkdwn, split_mrkdwn
 from bot.domain.digest import DigestView
+from bot.domain.hours_syntax import display_spec
 from bot.domain.text_split import shorten, split_text
 from bot.i18n import translate, translate_plural
 from bot.services.commands import Reply, Section
@@ -287,7 +288,7 @@ def hours_modal(spec: str | None, locale: str) -> Block:
             _text_input(
                 "hours",
                 translate("modal.hours.label", locale),
-                spec or "",
+                display_spec(spec, locale) if spec else "",
                 multiline=False,
                 optional=True,
                 hint=translate("modal.hours.hint", locale),

@@ -29,6 +29,7 @@ from adapters.teams.activities import ADAPTIVE_CARD, ConversationInfo, Sender
 from adapters.teams.cards import reply_card
 from adapters.teams.default_card import with_default_form
 from adapters.teams.platform import PLATFORM
+from bot.domain.hours_syntax import display_spec
 from bot.i18n import normalize_locale, translate
 from bot.services.commands import Button, CommandService, Invocation, Reply, Section
 from bot.services.commands.home import HomeService
@@ -138,7 +139,8 @@ class TeamsSettings:
                     name = str(action["data"]["held"])
                     field = f"team_hours_{fields}"
                     fields += 1
-                    body.append(self._team_field(field, name, teams.get(name, ""), locale))
+                    spec = display_spec(teams.get(name, ""), locale) if teams.get(name) else ""
+                    body.append(self._team_field(field, name, spec, locale))
                     data = {"team": name, "field": field}
                     label = "teams.settings.save_team_hours"
                     actions.append(self._button(SAVE_TEAM_HOURS, data, label, locale))

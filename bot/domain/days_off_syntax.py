@@ -101,7 +101,8 @@ class DaysOffRequest:
 
 class DaysOffSyntaxError(ValueError):
     """A request could not be read or is not allowed; ``message(locale)`` says why, with a
-    hint that parses (``hint``: a corrected command, when there is one)."""
+    hint that parses (``hint``: the corrected span, ``2026-12-21..2027-01-03``, when there is one;
+    the message writes it as a command with the reader's own verb, ``/quiet fri …`` in bokmål)."""
 
     def __init__(self, code: str, token: str = "", *, hint: str = "", **details: str) -> None:
         super().__init__(f"{code}: {token!r}")
@@ -207,7 +208,7 @@ def parse_days_off(text: str, *, today: date) -> DaysOffRequest:
     if match["last"]:
         last, last_dated = _when(match["last"], today, first)
         if last < first:
-            hint = f"/quiet off {canonical_span(last, first)}" if first_dated and last_dated else ""
+            hint = canonical_span(last, first) if first_dated and last_dated else ""
             raise DaysOffSyntaxError(
                 "end_before_start", words, hint=hint, first=first.isoformat(), last=last.isoformat()
             )
@@ -216,9 +217,7 @@ def parse_days_off(text: str, *, today: date) -> DaysOffRequest:
     if last < today:
         raise DaysOffSyntaxError("past", words, day=last.isoformat())
     if first < today:
-        raise DaysOffSyntaxError(
-            "starts_past", words, hint=f"/quiet off {canonical_span(today, last)}"
-        )
+        raise DaysOffSyntaxError("starts_past", words, hint=canonical_span(today, last))
     if (last - first).days + 1 > MAX_SPAN_DAYS:
         raise DaysOffSyntaxError("too_long", words, days=str((last - first).days + 1))
     if (first - today).days > MAX_AHEAD_DAYS:

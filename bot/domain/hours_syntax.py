@@ -21,7 +21,10 @@ fits (``22-06``: 18:00 is before 22:00, so it stays a night window).
 
 :func:`parse_hours` raises only :class:`HoursSyntaxError`, which names the bad token and carries
 a translatable message with a correct example. :func:`format_hours` writes the canonical form
-(always in full), and ``parse_hours(format_hours(h)) == h``.
+(always in full), and ``parse_hours(format_hours(h)) == h``; given a reader's locale it writes the
+same spec in their words (``man-fre 08:00-16:00 tz Europe/Oslo helligdager NO`` in bokmål,
+the words from the catalog's ``hours.spec.*`` messages, each one this parser reads), so what a
+person is shown can be typed back. :func:`display_spec` does the same for a stored spec.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from bot.domain.calendar import HolidayRule, UnknownCountryError, validate_count
 from bot.domain.hours import Window, WorkingHours
 from bot.i18n import translate
 
-__all__ = ["HoursSyntaxError", "format_hours", "names_holidays", "parse_hours"]
+__all__ = ["HoursSyntaxError", "display_spec", "format_hours", "names_holidays", "parse_hours"]
 
 MAX_LENGTH = 500
 
@@ -314,7 +317,17 @@ def _format_clock(value: time, *, is_end: bool) -> str:
     return f"{value:%H:%M}"
 
 
-def _format_days(days: list[int]) -> str:
+def _words(locale: str | None) -> tuple[tuple[str, ...], str, str]:
+    """The reader's weekday abbreviations (Monday first) and words for zone and holidays."""
+    if locale is None:
+        return _CANONICAL_DAYS, "tz", "holidays"
+    days = tuple(translate("hours.spec.days", locale).split(","))
+    if len(days) != 7:  # a broken translation must not break every answer naming hours
+        days = _CANONICAL_DAYS
+    return days, translate("hours.spec.zone", locale), translate("hours.spec.holidays", locale)
+
+
+def _format_days(days: list[int], names: tuple[str, ...] = _CANONICAL_DAYS) -> str:
     runs: list[list[int]] = []
     for day in sorted(days):
         if runs and runs[-1][-1] == day - 1:
@@ -324,14 +337,26 @@ def _format_days(days: list[int]) -> str:
     parts = []
     for run in runs:
         if len(run) >= 3:
-            parts.append(f"{_CANONICAL_DAYS[run[0]]}-{_CANONICAL_DAYS[run[-1]]}")
+            parts.append(f"{names[run[0]]}-{names[run[-1]]}")
         else:
-            parts.extend(_CANONICAL_DAYS[day] for day in run)
+            parts.extend(names[day] for day in run)
     return ",".join(parts)
 
 
-def format_hours(hours: WorkingHours) -> str:
-    """The canonical spec for ``hours``: windows, zone and holiday country (not eves, absences)."""
+def format_hours(
+    hours: WorkingHours,
+    locale: str | None = None,
+    *,
+    with_zone: bool = True,
+    no_holidays: bool = False,
+) -> str:
+    """The canonical spec for ``hours``: windows, zone and holiday country (not eves, absences).
+
+    ``locale`` None writes the stored (English) form; a reader's locale writes their words
+    (``man-fre 08:00-16:00 tz Europe/Oslo helligdager NO``), which :func:`parse_hours`
+    reads back to the same hours. ``with_zone=False`` leaves the zone out (a spec whose zone
+    is kept elsewhere); ``no_holidays`` writes ``holidays none`` when no country applies."""
+    names, zone_word, holidays_word = _words(locale)
     by_day: dict[int, tuple[tuple[time, time], ...]] = {}
     for day in range(7):
         by_day[day] = tuple((w.start, w.end) for w in hours.windows if w.weekday == day)
@@ -344,9 +369,31 @@ def format_hours(hours: WorkingHours) -> str:
         times = " ".join(
             f"{_format_clock(s, is_end=False)}-{_format_clock(e, is_end=True)}" for s, e in ranges
         )
-        clauses.append(f"{_format_days(days)} {times}")
-    text = "; ".join(clauses) + f" tz {hours.tz.key}"
+        clauses.append(f"{_format_days(days, names)} {times}")
+    text = "; ".join(clauses)
+    if with_zone:
+        text += f" {zone_word} {hours.tz.key}"
     if hours.days_off.country:
         region = f"-{hours.days_off.subdivision}" if hours.days_off.subdivision else ""
-        text += f" holidays {hours.days_off.country}{region}"
+        text += f" {holidays_word} {hours.days_off.country}{region}"
+    elif no_holidays:
+        none_word = "none" if locale is None else translate("hours.spec.none", locale)
+        text += f" {holidays_word} {none_word}"
     return text
+
+
+def display_spec(spec: str, locale: str | None) -> str:
+    """A stored spec as the reader writes it (:func:`format_hours` with their locale), keeping
+    what it names: no zone when it names none, ``holidays none`` when it says so. A spec that
+    no longer reads (stored by an older version) is shown as stored."""
+    try:
+        hours = parse_hours(spec)
+    except HoursSyntaxError:
+        return spec
+    tokens = [_fold(token).partition("=")[0] for token in _tokens(spec)]
+    return format_hours(
+        hours,
+        locale,
+        with_zone=any(token in _ZONE_WORDS for token in tokens),
+        no_holidays=names_holidays(spec) and not hours.days_off.country,
+    )

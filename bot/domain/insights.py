@@ -65,6 +65,9 @@ EVENING = (time(18), time(21))
 MIN_DAILY_REST = timedelta(hours=11)
 #: The normal working week: AML § 10-4 (1).
 LONG_WEEK = timedelta(hours=40)
+#: A span is shown to a tenth of an hour (6 minutes), and "more than 40 hours" is decided on the
+#: figure shown, so a person is never told "40 h — more than 40 hours".
+SPAN_STEP = timedelta(minutes=6)
 
 TICK = timedelta(microseconds=1)
 
@@ -144,8 +147,21 @@ class WeekFigures:
 
     @property
     def long_week(self) -> bool:
-        """The activity span exceeded :data:`LONG_WEEK` (40 hours)."""
-        return self.span > LONG_WEEK
+        """The activity span, as shown (:func:`shown_span`), exceeded :data:`LONG_WEEK`."""
+        return is_long_week(self.span)
+
+
+def shown_span(span: timedelta) -> timedelta:
+    """``span`` to the nearest :data:`SPAN_STEP` (a tenth of an hour; halves round up): the
+    figure a person reads, ``40.1 h``."""
+    steps = int(span / SPAN_STEP + 0.5) if span >= timedelta(0) else 0
+    return steps * SPAN_STEP
+
+
+def is_long_week(span: timedelta) -> bool:
+    """More than :data:`LONG_WEEK` (40 hours), judged on the figure shown, so 40 h 02 min (shown
+    ``40 h``) is not called more than 40 hours and 40 h 03 min (shown ``40.1 h``) is."""
+    return shown_span(span) > LONG_WEEK
 
 
 def _days(records: Iterable[Activity]) -> dict[date, tuple[datetime, datetime]]:

@@ -134,7 +134,7 @@ def describe_default(row: WorkspaceDefaultRow, locale: str) -> list[str]:
     lines = [
         translate("cmd.workspace.title", locale),
         translate("cmd.workspace.preset", locale, preset=title),
-        translate("cmd.team.hours", locale, spec=format_hours(policy.hours)),
+        translate("cmd.team.hours", locale, spec=format_hours(policy.hours, locale)),
         translate("cmd.workspace.zone", locale, zone=row.tz),
         translate(
             "cmd.workspace.country",

@@ -21,16 +21,17 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.insights import (
     EVENING,
-    LONG_WEEK,
     MIN_DAILY_REST,
     MIN_GROUP_SIZE,
     NIGHT,
     Activity,
     Figure,
+    is_long_week,
 )
 
 __all__ = ["PATTERNS", "GroupFigure", "PersonPatterns", "aggregate"]
@@ -179,18 +180,24 @@ def day_edges(records: Iterable[Activity]) -> dict[int, tuple[float, float]]:
     return days
 
 
+def _to_minute(seconds: float) -> timedelta:
+    """As :func:`bot.domain.insights.personal_weeks` rounds a week's span."""
+    return timedelta(minutes=round(seconds / 60))
+
+
 def rest_and_span(days: Mapping[int, tuple[float, float]]) -> tuple[int, int]:
     """(days with under 11 hours' rest, weeks over 40 hours) from day edges, with the rules of
     :func:`~bot.domain.insights.personal_weeks` (rest since the previous calendar day's last
-    activity; a week's span, to the minute, over :data:`~bot.domain.insights.LONG_WEEK`).
+    activity; a week's span, to the minute, then as shown, over
+    :data:`~bot.domain.insights.LONG_WEEK`: :func:`~bot.domain.insights.is_long_week`).
     ``tests/unit/test_simulate_patterns.py`` checks the two agree."""
     short = 0
     spans: dict[int, float] = defaultdict(float)
-    rest, week_limit = MIN_DAILY_REST.total_seconds(), LONG_WEEK.total_seconds()
+    rest = MIN_DAILY_REST.total_seconds()
     for day, (first, last) in days.items():
         spans[day - (day - 1) % 7] += last - first  # ordinal 1 (0001-01-01) is a Monday
         before = days.get(day - 1)
         if before is not None and first - before[1] < rest:
             short += 1
-    long_weeks = sum(1 for span in spans.values() if round(span / 60) * 60 > week_limit)
+    long_weeks = sum(1 for span in spans.values() if is_long_week(_to_minute(span)))
     return short, long_weeks

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup
 
+from bot.domain.hours_syntax import display_spec
 from bot.i18n import translate, translate_plural, weekday_name
 from bot.simulate import charts
 
@@ -153,8 +154,8 @@ def _heading(report: dict[str, Any], locale: str) -> tuple[str, str]:
         "sim.intro",
         locale,
         preset=policy["preset"],
-        mode=policy["mode"],
-        hours=policy["hours"],
+        mode=translate(f"sim.mode.{policy['mode']}", locale),
+        hours=display_spec(policy["hours"], locale),
         tz=policy["tz"],
         audience=translate(f"sim.audience.{policy['audience']}", locale),
         file=report["export"]["file"],

@@ -222,7 +222,7 @@ def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
         "“From Ola · written Fri 17:30 · Can we talk on Monday?” (once)"
     ) in out
     assert "Kari (1:1 chat with Quiet Hours): hours man-fre 8-16 helligdager NO" in out
-    assert "    → Lagret. Arbeidstiden din er nå: mon-fri 08:00-16:00" in out
+    assert "    → Lagret. Arbeidstiden din er nå: man-fre 08:00-16:00" in out
     assert "    → Held. It will be delivered Mon 08:00 Europe/Oslo." in out
     assert (
         "[Sun 20:14 Europe/Oslo]     Quiet Hours replies in the thread: “No reply expected" in out

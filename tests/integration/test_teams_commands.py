@@ -163,7 +163,7 @@ async def test_with_no_hours_set_outlook_working_hours_are_the_default(
     }
     card = await teams.ask(personal(teams.service_url, "hours"))
     shown = card_text(card)
-    assert "arbeidstiden din i Outlook: mon-fri 08:30-16:00 tz Europe/Oslo" in shown
+    assert "arbeidstiden din i Outlook: man-fre 08:30-16:00 tz Europe/Oslo" in shown
     graph = [call for call in teams.connector.calls if "mailboxSettings" in call.path]
     assert graph and graph[-1].authorization == "Bearer graph-token"
     async with sessions() as session:
@@ -187,7 +187,7 @@ async def test_hours_are_set_and_refused_in_norwegian(
     teams: TeamsHarness, sessions: Sessions
 ) -> None:
     card = await teams.ask(personal(teams.service_url, "hours man-fre 8-16"))
-    assert "Lagret. Arbeidstiden din er nå: mon-fri 08:00-16:00" in card_text(card)
+    assert "Lagret. Arbeidstiden din er nå: man-fre 08:00-16:00" in card_text(card)
     assert "`" not in card_text(card)
     async with sessions() as session:
         kari = (
@@ -216,7 +216,7 @@ async def test_team_settings_are_for_owners_and_named_leaders(
 
     allowed = await teams.ask(mention(teams.service_url, "team hours mon-fri 08:00-15:00"))
     assert "Lagret." in card_text(allowed)
-    assert "mon-fri 08:00-15:00" in card_text(allowed)
+    assert "man-fre 08:00-15:00" in card_text(allowed)
 
     # The owner names Ola leader with an @mention; from then on Ola may change the team.
     named = await teams.ask(

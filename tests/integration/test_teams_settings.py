@@ -121,7 +121,7 @@ async def test_the_settings_card_shows_my_hours_my_held_messages_and_my_team_in_
     ]
     assert buttons(card)[2]["data"] == {"held": row.id}
     assert set(_inputs(card)) == {"hours", "off_first", "off_last", "team_hours_0", *DEFAULT_FORM}
-    assert _inputs(card)["team_hours_0"]["value"] == "mon-fri 08:00-16:00 tz Europe/Oslo"
+    assert _inputs(card)["team_hours_0"]["value"] == "man-fre 08:00-16:00 tz Europe/Oslo"
 
     # Ola leads nothing and holds nothing: no team field, none of Kari's messages
     theirs = await _settings(teams, OLA, locale="en-GB")
@@ -185,7 +185,7 @@ async def test_only_a_leader_changes_the_team_hours_from_the_card(
 
     data = {"team": "Plattform", "field": "team_hours_0", "team_hours_0": "man-fre 07-15"}
     card = await _click(teams, "settings.team_hours", data, KARI)
-    assert _inputs(card)["team_hours_0"]["value"].startswith("mon-fri 07:00-15:00")
+    assert _inputs(card)["team_hours_0"]["value"].startswith("man-fre 07:00-15:00")
     async with sessions() as session:
         team = (await session.scalars(select(TeamRow))).one()
     assert team.hours_spec.startswith("mon-fri 07:00-15:00")

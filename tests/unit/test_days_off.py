@@ -82,10 +82,10 @@ def test_clearing_a_span_even_one_that_began() -> None:
 @pytest.mark.parametrize(
     ("typed", "code", "hint"),
     [
-        ("2027-01-03..2026-12-21", "end_before_start", "/quiet off 2026-12-21..2027-01-03"),
+        ("2027-01-03..2026-12-21", "end_before_start", "2026-12-21..2027-01-03"),
         ("2026-11-01", "past", ""),
         ("1.12", "past", ""),  # a few days ago is a mistake, not next December
-        ("1.12..10.12", "starts_past", "/quiet off 2026-12-05..2026-12-10"),
+        ("1.12..10.12", "starts_past", "2026-12-05..2026-12-10"),
         ("2026-12-06..2027-12-31", "too_long", ""),
         ("2029-01-01", "too_far", ""),
         ("someday", "unknown_word", ""),
@@ -101,13 +101,19 @@ def test_refusals_say_why_with_a_hint_that_parses(typed: str, code: str, hint: s
     assert refused.value.code == code
     assert refused.value.hint == hint
     for locale, verb in EXAMPLE_VERB.items():
-        assert verb in refused.value.message(locale)  # with examples that work
+        said = refused.value.message(locale)
+        assert verb in said  # with examples that work
+        # the suggestion is written with the reader's verb too, never the other language's
+        assert OTHER_VERB[locale] not in said
+        if hint:
+            assert f"`{verb} {hint}`" in said
     if hint:
-        parse_days_off(hint.removeprefix("/quiet off "), today=TODAY)
+        parse_days_off(hint, today=TODAY)
 
 
 #: the examples are written with the reader's own verb (both verbs work in every language)
 EXAMPLE_VERB = {"en": "/quiet off", "nb": "/quiet fri"}
+OTHER_VERB = {"en": "/quiet fri", "nb": "/quiet off"}
 
 spans = st.tuples(st.integers(0, 700), st.integers(0, MAX_SPAN_DAYS - 1))
 

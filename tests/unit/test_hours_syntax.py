@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import time
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.hours import Window
-from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
+from bot.domain.hours_syntax import HoursSyntaxError, display_spec, format_hours, parse_hours
+from bot.i18n import SUPPORTED_LOCALES, translate
 from tests.unit.strategies import working_hours
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -160,6 +162,43 @@ def test_format_then_parse_round_trips(hours: object) -> None:
     assert set(again.windows) == set(hours.windows)
     assert again.tz == hours.tz
     assert again.days_off.country == hours.days_off.country
+
+
+# -- shown in the reader's words (field report: bokmål answers echoed "mon-fri … holidays NO") --
+
+ENGLISH_WORDS = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun|holidays|none)\b")
+
+
+@settings(max_examples=200, deadline=None)
+@given(working_hours(), st.sampled_from(SUPPORTED_LOCALES), st.booleans(), st.booleans())
+def test_hours_shown_in_the_readers_words_read_back_as_the_same_hours(
+    hours: object, locale: str, with_zone: bool, no_holidays: bool
+) -> None:
+    """What an answer shows can be typed back: every locale's rendering parses to the same
+    hours, and a bokmål reader is shown no English day or holiday word."""
+    from bot.domain.hours import WorkingHours
+
+    assert isinstance(hours, WorkingHours)
+    shown = format_hours(hours, locale, with_zone=with_zone, no_holidays=no_holidays)
+    again = parse_hours(shown, default_tz=ZoneInfo("Pacific/Chatham"))
+    assert set(again.windows) == set(hours.windows)
+    assert again.tz == (hours.tz if with_zone else ZoneInfo("Pacific/Chatham"))
+    assert again.days_off.country == hours.days_off.country
+    assert display_spec(format_hours(hours, with_zone=with_zone), locale) == shown.replace(
+        f" {translate('hours.spec.holidays', locale)} {translate('hours.spec.none', locale)}",
+        "",
+    )
+    if locale == "nb":
+        assert not ENGLISH_WORDS.search(shown.replace(hours.tz.key, "")), shown
+
+
+def test_a_bokmal_reader_reads_the_spec_in_bokmal() -> None:
+    hours = parse_hours("mon-fri 08:00-16:00 tz Europe/Oslo holidays NO")
+    assert format_hours(hours) == "mon-fri 08:00-16:00 tz Europe/Oslo holidays NO"
+    assert format_hours(hours, "nb") == "man-fre 08:00-16:00 tz Europe/Oslo helligdager NO"
+    assert (
+        display_spec("sat,sun 10-12 holidays none", "nb") == "lør,søn 10:00-12:00 helligdager ingen"
+    )
 
 
 # -- dashes, spacing and case (field report: "man–fre 8–16" was refused) ----------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.hours_syntax import parse_hours
@@ -231,3 +231,16 @@ def test_a_short_rest_is_under_eleven_real_hours(first: datetime, minutes: int) 
     figures = personal_weeks([one, two], weeks, tz=OSLO)
     short = sum(week.short_rest_days for week in figures)
     assert short == (1 if consecutive and minutes < 11 * 60 else 0)
+
+
+@settings(deadline=None)
+@given(st.integers(min_value=0, max_value=7 * 24 * 60))
+def test_more_than_40_hours_is_decided_on_the_figure_shown(minutes: int) -> None:
+    """Never "40 h — more than 40 hours": the shown tenth of an hour and the flag agree."""
+    from bot.domain.insights import is_long_week, shown_span
+    from bot.services.commands.insight_text import _hours
+
+    span = timedelta(minutes=minutes)
+    shown = float(_hours(span, "en").replace(",", ""))
+    assert is_long_week(span) == (shown > 40)
+    assert abs(shown_span(span) - span) <= timedelta(minutes=3)

@@ -312,7 +312,7 @@ class CommandBase:
             last = await DigestRepository(session).last(team.id)
         lines = [
             translate("cmd.team.title", locale, name=team.name),
-            translate("cmd.team.hours", locale, spec=format_hours(policy.hours)),
+            translate("cmd.team.hours", locale, spec=format_hours(policy.hours, locale)),
             translate(
                 "cmd.team.mode", locale, mode=translate(f"cmd.mode.{policy.mode.value}", locale)
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.domain.hours_syntax import display_spec
 from bot.i18n import normalize_locale, translate
 from bot.services.commands.replies import (
     Button,
@@ -76,7 +77,7 @@ class HomeService:
         sections = [Section(translate("home.intro", locale))]
         hours_text = translate("home.hours.title", locale) + "\n"
         if me is not None and me.hours_spec:
-            hours_text += f"`{me.hours_spec}`"
+            hours_text += f"`{display_spec(me.hours_spec, locale)}`"
         else:  # whose hours decide for them, and where they come from (their platform …)
             whose = None
             if me is not None:

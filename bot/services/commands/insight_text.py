@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from babel.numbers import format_decimal
 
 from bot.charts import render_heatmap
-from bot.domain.insights import MIN_GROUP_SIZE, Figure, WeekFigures
+from bot.domain.insights import MIN_GROUP_SIZE, SPAN_STEP, Figure, WeekFigures, shown_span
 from bot.i18n import (
     CLDR_LOCALES,
     format_day,
@@ -36,7 +36,7 @@ def since(monday: date, locale: str) -> str:
 
 def _hours(span: timedelta, locale: str) -> str:
     """Hours to one decimal, as the locale writes numbers: ``2.5`` / ``2,5``, ``41``."""
-    hours = round(span.total_seconds() / 3600, 1)
+    hours = shown_span(span) / SPAN_STEP / 10  # tenths of an hour, as the long week is judged
     return str(
         format_decimal(hours, format="#,##0.#", locale=CLDR_LOCALES[normalize_locale(locale)])
     )

@@ -6,7 +6,13 @@ import logging
 
 from bot.domain.calendar import HolidayRule
 from bot.domain.hours import WorkingHours
-from bot.domain.hours_syntax import HoursSyntaxError, format_hours, names_holidays, parse_hours
+from bot.domain.hours_syntax import (
+    HoursSyntaxError,
+    display_spec,
+    format_hours,
+    names_holidays,
+    parse_hours,
+)
 from bot.domain.markup import user_text
 from bot.domain.policy import TeamPolicy, policy_label
 from bot.domain.whose_hours import HoursSource, PersonHours
@@ -135,7 +141,7 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
                 else []
             )
             return Reply.of(
-                translate("cmd.hours.saved", locale, spec=spec),
+                translate("cmd.hours.saved", locale, spec=format_hours(hours, locale)),
                 *kept_line,
                 self._open_line(hours, caller),
                 locale=locale,
@@ -143,7 +149,11 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
         mine = self._my_hours(caller)
         if mine is not None:
             return Reply.of(
-                translate("cmd.hours.yours", locale, spec=caller.person.hours_spec),
+                translate(
+                    "cmd.hours.yours",
+                    locale,
+                    spec=display_spec(caller.person.hours_spec or "", locale),
+                ),
                 self._open_line(mine, caller),
                 translate("cmd.hours.how_to_change", locale),
                 locale=locale,
@@ -158,7 +168,7 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
                 translate(
                     f"cmd.hours.from_platform.{call.platform}",
                     locale,
-                    spec=format_hours(whose.hours),
+                    spec=format_hours(whose.hours, locale),
                 )
             ]
             if whose.days_from_policy:
@@ -176,7 +186,9 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
                 else "cmd.hours.workspace_default"
             )
             texts.append(
-                translate(key, locale, team=whose.policy.name, spec=format_hours(whose.hours))
+                translate(
+                    key, locale, team=whose.policy.name, spec=format_hours(whose.hours, locale)
+                )
             )
             texts.append(self._open_line(whose.hours, caller))
         texts.append(translate("cmd.hours.how_to_change", locale))
@@ -214,7 +226,7 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
     def source_line(whose: PersonHours, platform: str, locale: str) -> str:
         """Where the caller's hours come from: "from your Slack notification schedule, with
         your team's days" is not "your own"."""
-        spec = format_hours(whose.hours)
+        spec = format_hours(whose.hours, locale)
         team = whose.policy.name if whose.policy is not None else ""
         if whose.source is HoursSource.PLATFORM:
             if platform != "slack" or not whose.days_from_policy:

@@ -161,7 +161,7 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
         assert caller.policy is not None
         if not args:
             return Reply.of(
-                translate("cmd.team.hours", locale, spec=format_hours(caller.policy.hours)),
+                translate("cmd.team.hours", locale, spec=format_hours(caller.policy.hours, locale)),
                 locale=locale,
             )
         try:
@@ -174,7 +174,7 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
         policy = await self._update_team(caller, hours_spec=format_hours(hours))
         texts = [
             translate("cmd.team.saved", locale),
-            translate("cmd.team.hours", locale, spec=format_hours(policy.hours)),
+            translate("cmd.team.hours", locale, spec=format_hours(policy.hours, locale)),
         ]
         return Reply.of(*texts, *verdict.warning_lines(locale), locale=locale)
 
