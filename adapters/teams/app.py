@@ -61,7 +61,7 @@ from adapters.teams.cards import dialog_response, notice_card, reply_activity
 from adapters.teams.connector import Anonymous, ProviderTokens, TokenSource
 from adapters.teams.gate import Gate
 from adapters.teams.guard_actions import guard_card_action
-from adapters.teams.interactions import TeamsInteractions
+from adapters.teams.interactions import TeamsInteractions, undelivered_answer
 from adapters.teams.platform import PLATFORM
 from adapters.teams.settings import PREFIX as SETTINGS
 from adapters.teams.watching import watch_channel_message, watch_reaction
@@ -430,7 +430,7 @@ class TeamsBot:
             locale = who.locale if who is not None else None
             await context.send_activity(texts.text("teams.help", locale))
             return
-        answer = await self._interactions.command(activity, info, who)
+        answer, reply = await self._interactions.command_reply(activity, info, who)
         if info.kind == "dm" or self._private is None:
             await context.send_activity(Activity.model_validate(answer))
             return
@@ -440,8 +440,8 @@ class TeamsBot:
         try:
             await self._private(info.tenant, who.id, answer)
         except DeliveryError as error:
-            log.info("could not answer privately (%s); asking to write 1:1", error.code)
-            await context.send_activity(translate("teams.answer_in_personal_chat", locale))
+            log.info("could not answer privately (%s); said so in the channel", error.code)
+            await context.send_activity(translate(undelivered_answer(reply), locale))
             return
         await context.send_activity(translate("teams.answered_privately", locale))
 

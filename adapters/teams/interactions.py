@@ -50,7 +50,7 @@ from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import PersonRepository, WorkspaceRepository
 from bot.storage.workspace_defaults import WorkspaceDefaultRepository
 
-__all__ = ["SEND_LATER", "TeamsInteractions"]
+__all__ = ["SEND_LATER", "TeamsInteractions", "undelivered_answer"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,19 @@ HELD_VERBS = frozenset({"held.send_now", "held.cancel", "held.edit", EDIT_SAVE})
 
 def _dict(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def undelivered_answer(reply: Reply | None) -> str:
+    """The catalog key of what a channel is told when a command's private answer could not
+    be delivered. The command has already run, so "ask again" is said only of a refusal (which
+    changed nothing); a held message is said to be held (asking again would hold it twice), and
+    how to see or cancel it, never what it says or for whom."""
+    if reply is None or reply.error:
+        return "teams.answer_in_personal_chat"
+    actions = {button.action for section in reply.sections for button in section.buttons}
+    if any(action.startswith("held.") for action in actions):
+        return "teams.undelivered.held"
+    return "teams.undelivered.done"
 
 
 class TeamsInteractions:
@@ -95,15 +108,23 @@ class TeamsInteractions:
         self, activity: Mapping[str, Any], info: ConversationInfo, who: Sender
     ) -> Json:
         """The answer (a message activity with a card) to a command in ``activity``."""
+        answer, _ = await self.command_reply(activity, info, who)
+        return answer
+
+    async def command_reply(
+        self, activity: Mapping[str, Any], info: ConversationInfo, who: Sender
+    ) -> tuple[Json, Reply | None]:
+        """The answer to a command in ``activity``, and the reply it shows (None for the
+        settings card): what the command did, for when the answer itself cannot be delivered."""
         text = command_text(activity)
         if is_settings(split_command(text)[0]):
-            return await self.settings.activity(info, who)
+            return await self.settings.activity(info, who), None
         reply = await self.answer(text, info, who, thread=reply_chain(activity, info))
         answer = reply_activity(reply, names=await self._names(info, reply))
         verb, rest = split_command(text)
         if verb == "workspace" and rest.lower() in ("", "show", "vis") and not reply.error:
             answer = await self.default_form(answer, info.tenant, reply.locale)
-        return answer
+        return answer, reply
 
     async def default_form(self, activity: Json, tenant: str, locale: str) -> Json:
         """``activity``'s card with the tenant default as a form to change it (when it has one)."""
