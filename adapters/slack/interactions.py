@@ -38,6 +38,7 @@ from adapters.slack.modal_text import editable, forwarded
 from adapters.slack.mrkdwn import conversation_link, from_plain
 from bot.clock import Clock
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
+from bot.domain.typed import visible
 from bot.i18n import format_instant, translate, translate_plural
 from bot.services.autohold import AutoHeld
 from bot.services.commands import (
@@ -229,7 +230,7 @@ class SlackInteractions:
                 )
                 outcome = "held.cancelled" if done else "held.gone"
         except NotAllowedError:
-            outcome = "held.not_yours"
+            outcome = "held.gone"
         text = translate(outcome, locale)
         if (body.get("view") or {}).get("type") == "home":
             await self._publish_home(client, team, person)
@@ -250,7 +251,7 @@ class SlackInteractions:
             )
             key = "held.gone"
         except NotAllowedError:
-            text, key = None, "held.not_yours"
+            text, key = None, "held.gone"
         if text is None:
             await client.chat_postEphemeral(channel=where, user=person, text=translate(key, locale))
             return
@@ -278,7 +279,7 @@ class SlackInteractions:
         locale = await self._safe_locale(team, person)
         form = ModalForm.load(str(view.get("private_metadata", "")))
         plain = form.joined([_value(view, block) for block in form.block_ids])
-        if not plain.strip():
+        if not visible(plain):
             await ack(
                 response_action="errors", errors={"text": translate("cmd.later.empty", locale)}
             )
@@ -302,9 +303,7 @@ class SlackInteractions:
                 held_id, platform="slack", workspace=team, person=person, text=text
             )
         except NotAllowedError:
-            await ack(
-                response_action="errors", errors={"text": translate("held.not_yours", locale)}
-            )
+            await ack(response_action="errors", errors={"text": translate("held.gone", locale)})
             return
         if not changed:
             await ack(response_action="errors", errors={"text": translate("held.gone", locale)})
@@ -408,10 +407,9 @@ class SlackInteractions:
                 errors={"channel": translate("modal.compose.need_target", locale)},
             )
             return
-        if not text.strip():
-            await ack(
-                response_action="errors", errors={"text": translate("cmd.later.empty", locale)}
-            )
+        problem = _text_problem(text, locale)
+        if problem is not None:
+            await ack(response_action="errors", errors={"text": problem})
             return
         try:
             locale, tz = await self._commands.person("slack", team, person)
@@ -529,3 +527,13 @@ class SlackInteractions:
 def _value(view: dict[str, Any], block: str) -> str:
     values = (view.get("state") or {}).get("values") or {}
     return str(((values.get(block) or {}).get("value") or {}).get("value") or "")
+
+
+def _text_problem(text: str, locale: str) -> str | None:
+    """Why the Send later form's text cannot be held (nothing visible; longer than one input
+    holds, as typed: a form's text is not escaped), or None."""
+    if not visible(text):
+        return translate("cmd.later.empty", locale)
+    if len(text) > MAX_TEXT:
+        return translate("cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text))
+    return None

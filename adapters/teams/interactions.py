@@ -32,6 +32,7 @@ from adapters.teams.mentions import command_text
 from adapters.teams.platform import PLATFORM, TeamContext, current_team
 from adapters.teams.settings import TeamsSettings, is_settings
 from bot.clock import Clock
+from bot.domain.typed import visible
 from bot.i18n import format_instant, normalize_locale, translate
 from bot.services.commands import (
     MAX_TEXT,
@@ -282,7 +283,7 @@ class TeamsInteractions:
                 held_id, info.tenant, who.id, data.get("text"), locale, tz, mode
             )
         except NotAllowedError:
-            return notice_card(translate("held.not_yours", locale), locale, error=True)
+            return notice_card(translate("held.gone", locale), locale)
         except Exception:
             log.exception("a Teams card action failed")
             return notice_card(translate("cmd.error", locale), locale, error=True)
@@ -307,7 +308,7 @@ class TeamsInteractions:
     ) -> Json:
         text = text if isinstance(text, str) else ""
         problem = None
-        if not text.strip():
+        if not visible(text):
             problem = translate("teams.edit.empty", locale)
         elif len(text) > MAX_TEXT:
             problem = translate("cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text))
@@ -343,7 +344,7 @@ class TeamsInteractions:
             return dialog_response(card, title)
         text = data.get("text")
         text = text.strip() if isinstance(text, str) else ""
-        if not text:
+        if not visible(text):
             card = notice_card(translate("teams.compose.empty", locale), locale, error=True)
             return dialog_response(card, title)
         if len(text) > MAX_TEXT:

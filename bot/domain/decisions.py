@@ -166,6 +166,7 @@ def decide(
     urgent: bool = False,
     sender_name: str | None = None,
     handled_at: datetime | None = None,
+    asked_to_wait: bool = False,
 ) -> Decision:
     """Decide for one message from ``sender`` to ``audience`` sent at ``at``.
 
@@ -176,12 +177,19 @@ def decide(
     retries after 1 and 5 minutes; the app may have been down). The decision is made against
     the later of the two: if the audience's hours have begun by then, the message goes (or
     stays) as it is, with no label; if not, it waits for the next opening after handling.
+
+    ``asked_to_wait``: the sender asked for it to wait (``later``, Send later, an urgent
+    override that was refused): ``label`` mode — which leaves a person's own post where it is
+    and marks its thread — holds it as ``hold`` mode does, since a post the bot makes now
+    carries no label (the bot never labels its own posts) and the person asked for later.
     """
     at = ensure_utc(at)
     now = at if handled_at is None else max(at, ensure_utc(handled_at))
     name = audience.display_name
     whose = _whose(audience)
     hours, mode = _hours_and_mode(audience)
+    if asked_to_wait and mode is Mode.LABEL:
+        mode = Mode.HOLD
     if hours is None:
         return Decision(Action.DELIVER, at, Reason("decision.deliver.no_policy"))
     if mode is Mode.OFF:

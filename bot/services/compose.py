@@ -40,7 +40,10 @@ class NotInstalledError(Exception):
 
 
 class NotAllowedError(Exception):
-    """Only the author may change or cancel a held message, and only from its own workspace."""
+    """No held message of the caller's has this id: only the author may change or cancel a held
+    message, and only from its own workspace. Raised alike for an unknown or malformed id and
+    for someone else's, and answered as "no longer waiting" (``held.gone``) like a delivered
+    one, so a click never tells whether an id exists."""
 
 
 class NotMemberError(Exception):
@@ -243,7 +246,12 @@ class ComposeService:
                 author=author,
             )
             decision = decide(
-                sender=author, audience=audience, at=now, urgent=urgent, sender_name=author_name
+                sender=author,
+                audience=audience,
+                at=now,
+                urgent=urgent,
+                sender_name=author_name,
+                asked_to_wait=True,  # written through the bot to wait: held in label mode too
             )
             held = await HeldMessageRepository(session, self._cipher).add(
                 workspace_id=row.id,

@@ -123,17 +123,21 @@ class DigestService:
         await self._returns.run_due()
         return runs
 
-    async def preview(self, team_id: int) -> list[DigestThread]:
-        """What the team's next digest would list right now."""
-        return (await self.preview_with_lines(team_id))[0]
+    async def preview(self, team_id: int, channel: str | None = None) -> list[DigestThread]:
+        """What the team's next digest would list right now (for ``channel`` only, if named)."""
+        return (await self.preview_with_lines(team_id, channel))[0]
 
     async def preview_with_lines(
-        self, team_id: int
+        self, team_id: int, channel: str | None = None
     ) -> tuple[list[DigestThread], dict[tuple[str, str], str]]:
-        """The threads the next digest would list right now, and their first lines."""
+        """The threads the next digest would list right now, and their first lines; with
+        ``channel``, only that channel's (what its own digest message will list; nothing when
+        the team does not watch it)."""
         now = self._clock.now()
         async with self._sessions() as session:
             team, policy, channels = await self._load(session, team_id)
+            if channel is not None:
+                channels = [name for name in channels if name == channel]
             start = policy.hours.previous_close(now) or now - timedelta(days=7)
             threads = await self._threads(session, team, channels, start, now)
             return threads, await self._first_lines(session, team.workspace_id, threads)

@@ -96,11 +96,11 @@ async def test_held_buttons_check_the_workspace_not_only_the_author(
         status, _ = await harness.click("U_OLA", action, theirs)
         assert status == 200
         await until(lambda: harness.slack.responses)
-        assert "Only the person who wrote" in harness.slack.responses.pop()["text"]
+        assert "no longer waiting" in harness.slack.responses.pop()["text"]
     status, _ = await harness.click("U_OLA", "held.edit", theirs)
     assert status == 200
     await until(lambda: harness.slack.ephemeral)
-    assert "Only the person who wrote" in harness.slack.ephemeral[-1]["text"]
+    assert "no longer waiting" in harness.slack.ephemeral[-1]["text"]
     assert harness.slack.opened_views == []  # T2's text was never shown in T1
     status, text = await harness.submit(
         "U_OLA",
@@ -108,7 +108,7 @@ async def test_held_buttons_check_the_workspace_not_only_the_author(
         {"text": {"type": "plain_text_input", "value": "hijacked"}},
         metadata=theirs,
     )
-    assert status == 200 and "Only the person who wrote" in text
+    assert status == 200 and "no longer waiting" in text
     [row] = await held_rows(sessions)
     assert row.state == "held" and row.deliver_at == MONDAY_0800
 
@@ -168,8 +168,12 @@ async def test_digest_preview_shows_a_private_channel_only_to_its_members(
     harness.clock.set(SATURDAY.replace(hour=11))
     outsider = texts(await harness.command("U_OLA", "digest"))  # typed in the public channel
     assert "merger" not in outsider and "C_PRIVATE" not in outsider
-    member = texts(await harness.command("U_KARI", "digest"))
+    outsider = texts(await harness.command("U_OLA", "digest", channel="C_PRIVATE"))
+    assert "merger" not in outsider and "not a member" in outsider
+    member = texts(await harness.command("U_KARI", "digest", channel="C_PRIVATE"))
     assert "merger" in member and "<#C_PRIVATE>" in member
+    elsewhere = texts(await harness.command("U_KARI", "digest"))  # #team's digest: not its news
+    assert "merger" not in elsewhere and "C_PRIVATE" not in elsewhere
 
 
 async def test_a_private_digest_lists_only_the_persons_own_channels(

@@ -144,7 +144,7 @@ async def test_send_now_edit_and_cancel_buttons(harness: SlackHarness, sessions:
     status, _ = await harness.click("U_KARI", "held.cancel", first)
     assert status == 200
     await until(lambda: harness.slack.responses)
-    assert "Only the person who wrote" in harness.slack.responses[-1]["text"]
+    assert "no longer waiting" in harness.slack.responses[-1]["text"]
 
     await harness.click("U_OLA", "held.send_now", first)
     await until(lambda: len(harness.slack.responses) == 2)

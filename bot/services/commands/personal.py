@@ -15,6 +15,7 @@ from bot.domain.hours_syntax import (
 )
 from bot.domain.markup import user_text
 from bot.domain.policy import TeamPolicy, policy_label
+from bot.domain.typed import typed_length, visible
 from bot.domain.whose_hours import HoursSource, PersonHours
 from bot.i18n import format_instant, normalize_locale, translate, translate_plural
 from bot.services.commands.core import Caller
@@ -304,11 +305,12 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
             check = await self._compose.recipients.check(call.platform, call.workspace, recipient)
             if check is not PersonCheck.PERSON:
                 return Reply.of(refusal(check, recipient, locale), error=True, locale=locale)
-        if not text.strip():
+        if not visible(text):  # spaces or zero-width characters only: nothing to post
             return Reply.of(translate(f"cmd.{verb}.empty", locale), error=True, locale=locale)
-        if len(text) > MAX_TEXT:
+        length = typed_length(text, call.platform)  # as typed: Slack's &amp; counts as one
+        if length > MAX_TEXT:
             return Reply.of(
-                translate("cmd.later.too_long", locale, limit=MAX_TEXT, length=len(text)),
+                translate("cmd.later.too_long", locale, limit=MAX_TEXT, length=length),
                 error=True,
                 locale=locale,
             )
@@ -385,8 +387,11 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
         locale = caller.locale
         if caller.team is None or caller.policy is None:
             return Reply.of(translate("cmd.no_team", locale), error=True, locale=locale)
-        threads, first_lines = await self._digests.preview_with_lines(caller.team.id)
-        # only threads of channels the caller is in: a team may watch a private channel
+        # this channel's: what its own digest message will list (the team's other channels
+        # have theirs); and shown only to its members (checked again: defence in depth)
+        threads, first_lines = await self._digests.preview_with_lines(
+            caller.team.id, call.conversation
+        )
         visible = await self.visible_to(call, {thread.conversation for thread in threads})
         threads = [thread for thread in threads if thread.conversation in visible]
         now = self._clock.now()

@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from bot.domain.guard import parse_grace
 from bot.domain.hours_syntax import HoursSyntaxError, format_hours, parse_hours
 from bot.domain.policy import Mode, ModeNotAllowedError, TeamPolicy, UrgentWho
+from bot.domain.typed import visible
 from bot.i18n import translate
 from bot.presets import PresetError, list_presets
 from bot.services.commands.core import Caller, guard_summary
 from bot.services.commands.recipients import PersonCheck, check_person, refusal
 from bot.services.commands.replies import (
-    CHANNEL,
     CLOCK,
     DAYS,
     DAYS_NB,
@@ -22,6 +22,7 @@ from bot.services.commands.replies import (
 )
 from bot.services.commands.team_audience import TeamAudienceVerbs
 from bot.services.commands.team_insight import TeamInsightVerbs
+from bot.services.commands.team_watch import TeamWatchVerbs
 from bot.services.directory import policy_from_row
 from bot.services.team_rules import vet_team_hours
 from bot.services.team_start import team_start
@@ -51,7 +52,7 @@ TEAM_WORDS: dict[str, tuple[str, ...]] = {
 TEAM_ALIASES = {alias: sub for sub, aliases in TEAM_WORDS.items() for alias in aliases}
 
 
-class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
+class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs, TeamWatchVerbs):
     async def _team(self, call: Invocation, caller: Caller, rest: str) -> Reply:
         locale = caller.locale
         sub, _, args = rest.strip().partition(" ")
@@ -112,6 +113,10 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
                 error=True,
                 locale=locale,
             )
+        why = await self.not_a_team_channel(call, call.conversation)
+        if why is not None:  # a team watches the channel it is created in: a channel
+            where = f"<#{call.conversation}>"
+            return Reply.of(translate(why, locale, channel=where), error=True, locale=locale)
         if not await self._is_admin(call, caller):
             return Reply.of(translate("cmd.team.admins_create", locale), error=True, locale=locale)
         words = args.split()
@@ -121,7 +126,7 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
         # the name is shown in digests the bot posts: no markup (a broadcast) can hide in it
         name = " ".join(words[:-1] if preset_name else words).replace("<", "").replace(">", "")
         name = name.strip()[:100]
-        if not name:
+        if not visible(name):  # a name of zero-width characters would show as nothing
             return Reply.of(translate("cmd.team.create_usage", locale), error=True, locale=locale)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
@@ -258,90 +263,6 @@ class TeamVerbs(TeamAudienceVerbs, TeamInsightVerbs):
             assert team is not None
             summary = await self.team_summary(team, policy, locale)
         return Reply.of(translate("cmd.team.saved", locale), summary, locale=locale)
-
-    def _channel_arg(self, call: Invocation, args: str) -> str | None:
-        if not args:
-            return call.conversation
-        match = CHANNEL.match(args.split()[0])
-        return match.group(1) if match else None
-
-    async def _team_watch(
-        self, call: Invocation, caller: Caller, args: str, *, watched: bool = True
-    ) -> Reply:
-        """Watch (or stop watching) a channel: only one that is this team's or nobody's.
-
-        A channel of another team is that team's business: its leaders alone may stop watching
-        it, and only a workspace admin may move it to this team (its threads would then show
-        in this team's digest). A leader watches only channels they are a member of, so a
-        digest never shows threads of a (private) channel its readers could not open.
-        """
-        locale = caller.locale
-        channel = self._channel_arg(call, args)
-        if channel is None:
-            return Reply.of(translate("cmd.team.channel_usage", locale), error=True, locale=locale)
-        assert caller.team is not None
-        where = f"<#{channel}>"
-        async with self._sessions() as session:
-            owner = await TeamRepository(session).for_channel(caller.workspace_id, channel)
-        ours = owner is not None and owner.id == caller.team.id
-        if not watched and not ours:
-            key = "cmd.team.channel_not_ours" if owner is None else "cmd.team.channel_taken"
-            return Reply.of(
-                translate(
-                    key,
-                    locale,
-                    channel=where,
-                    name=caller.team.name,
-                    owner=owner.name if owner else "",
-                ),
-                error=True,
-                locale=locale,
-            )
-        moving = watched and owner is not None and not ours
-        if moving and not await self._is_admin(call, caller):
-            assert owner is not None
-            return Reply.of(
-                translate(
-                    "cmd.team.channel_taken",
-                    locale,
-                    channel=where,
-                    owner=owner.name,
-                    name=caller.team.name,
-                ),
-                error=True,
-                locale=locale,
-            )
-        if watched and channel not in await self.visible_to(call, [channel]):
-            return Reply.of(
-                translate("cmd.team.channel_not_member", locale, channel=where),
-                error=True,
-                locale=locale,
-            )
-        async with self._sessions() as session, session.begin():
-            teams = TeamRepository(session)
-            team = await teams.get(caller.team.id)
-            assert team is not None
-            current = await teams.for_channel(caller.workspace_id, channel)
-            if (current is not None and current.id != team.id) and not moving:
-                return Reply.of(translate("cmd.error", locale), error=True, locale=locale)
-            await teams.watch(team, channel, watched=watched)
-        if moving:
-            assert owner is not None
-            return Reply.of(
-                translate(
-                    "cmd.team.channel_moved",
-                    locale,
-                    channel=where,
-                    owner=owner.name,
-                    name=caller.team.name,
-                ),
-                locale=locale,
-            )
-        key = "cmd.team.watching" if watched else "cmd.team.unwatched"
-        return Reply.of(translate(key, locale, channel=where, name=caller.team.name), locale=locale)
-
-    async def _team_unwatch(self, call: Invocation, caller: Caller, args: str) -> Reply:
-        return await self._team_watch(call, caller, args, watched=False)
 
     async def _team_leader(self, call: Invocation, caller: Caller, args: str) -> Reply:
         locale = caller.locale
