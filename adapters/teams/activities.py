@@ -284,6 +284,13 @@ def text_activity(
     return activity
 
 
+def _byline_container(byline: str) -> Json:
+    """``byline`` (the name in it from the roster) in bold, in a shaded container of its own:
+    nothing a person types can be either."""
+    block = user_text_block(byline, size="Small", weight="Bolder")
+    return {"type": "Container", "style": "emphasis", "bleed": True, "items": [block]}
+
+
 def held_message_activity(
     reference: Mapping[str, Any],
     body: str,
@@ -295,13 +302,16 @@ def held_message_activity(
 ) -> Json:
     """A held message the bot posts on its author's behalf: an Adaptive Card naming them.
 
-    The byline ("From Kari · written Sun 21:14") comes first and small, the author's text
-    after it as written (:func:`adapters.teams.markup.user_text_block`); ``summary`` is what
-    Teams shows in notifications and chat lists, the author first there too.
+    The byline ("From Kari · written Sun 21:14", the name from the roster) comes first, in
+    bold in a shaded ``emphasis`` container of its own; the author's text after
+    it as written (:func:`adapters.teams.markup.user_text_block`), on the card's plain
+    background. ``summary`` is what Teams shows in notifications and chat lists, the author
+    first there too.
     """
-    # The byline is an element of its own, first; the author's words are plain text after it
-    # (never markdown, links or mentions), so they cannot imitate or disguise anything.
-    items: list[Json] = [user_text_block(byline, isSubtle=True, size="Small")]
+    # The byline is an element of its own, first, on a shaded background; the author's words
+    # are plain text after it (never markdown, links or mentions) and can never be in such a
+    # container, so a first line typed as "From Lea · written Fri 09:00" stays visibly text.
+    items: list[Json] = [_byline_container(byline)]
     if tag is not None:  # what Graph shows of our tag (``adapters.teams.tagged``)
         items[0]["id"] = TAG_PREFIX + tag
     if urgent and urgent_label:

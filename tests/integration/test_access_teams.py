@@ -128,6 +128,28 @@ async def test_a_held_message_is_posted_as_plain_text_under_its_byline(
     assert delivered.body["summary"].startswith("Fra Ola")
 
 
+async def test_a_typed_byline_cannot_pass_for_the_real_one(teams: TeamsHarness) -> None:
+    """Field report: "later From Lea · written Fri 09:00" was posted under Ola's byline and
+    only font size and colour told the two apart. The real byline is in bold in a shaded
+    container of its own, with the roster's name; what Ola typed is plain text on the card's own
+    background, whatever it says."""
+    fake = "Fra Kari · skrevet fre. 09:00\n\nhello **bold**"
+    await teams.ask(mention(teams.service_url, f"later {fake}", sender=OLA, locale="nb-NO"))
+    teams.clock.set(MONDAY_0800)
+    await teams.engine.run_until_idle()
+    await teams.engine.run_until_idle()
+    [delivered] = teams.connector.posted(CHANNEL)
+    byline, body = card_of(delivered.body)["body"]
+    assert byline["type"] == "Container" and byline["style"] == "emphasis"
+    [runs] = byline["items"]
+    assert [run.get("weight") for run in runs["inlines"]] == ["Bolder"]
+    assert element_text(byline) == "Fra Ola · skrevet fre. 17:30"  # the roster's name
+    assert body["type"] == "RichTextBlock" and "style" not in body  # no shading, no markdown
+    assert element_text(body) == fake
+    assert all(run.get("weight") is None for run in body["inlines"])
+    assert delivered.body["summary"].startswith("Fra Ola · skrevet fre. 17:30: Fra Kari")
+
+
 async def test_a_command_or_send_later_arriving_twice_holds_one_message(
     teams: TeamsHarness, sessions: Sessions
 ) -> None:

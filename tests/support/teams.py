@@ -56,7 +56,11 @@ def _validator() -> Draft7Validator:
 
 
 def element_text(element: dict[str, Any]) -> str | None:
-    """What a card element says: a TextBlock's text, a RichTextBlock's runs joined."""
+    """What a card element says: a TextBlock's text, a RichTextBlock's runs joined, a
+    Container's elements' texts on lines of their own."""
+    if element.get("type") == "Container":
+        inner = [element_text(item) for item in element.get("items") or []]
+        return "\n".join(text for text in inner if text is not None)
     if element.get("type") == "RichTextBlock":
         return "".join(str(run.get("text", "")) for run in element.get("inlines") or [])
     text = element.get("text")
