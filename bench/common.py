@@ -11,6 +11,7 @@ import sys
 import tempfile
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -93,10 +94,17 @@ async def insert_held(
     """Bulk-insert held messages (channel, text, deliver_at) for workspace 1, chunk by chunk.
 
     ``rows`` may be a generator: the harness must not hold N messages in memory, or the peak
-    RSS it reports would be its own, not the engine's.
+    RSS it reports would be its own, not the engine's. Each row's ``seq`` is its place in its
+    channel's backlog, as ``HeldMessageRepository.add`` numbers it (the database starts empty).
     """
     now = datetime.now(UTC)
     iterator = iter(rows)
+    seq: Counter[str] = Counter()  # each channel's backlog, numbered as the hold path does
+
+    def place(channel: str) -> int:
+        seq[channel] += 1
+        return seq[channel]
+
     while batch := list(itertools.islice(iterator, chunk)):
         values = [
             {
@@ -110,6 +118,7 @@ async def insert_held(
                 "urgent": False,
                 "created_at": now,
                 "deliver_at": due,
+                "seq": place(channel),
                 "state": "held",
                 "attempts": 0,
                 "updated_at": now,

@@ -118,6 +118,7 @@ class DeliveryEngine:
         self._queues: dict[tuple[str, str], deque[Job]] = {}
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._in_flight = 0
+        self._claimed = 0  # rows claimed so far: each job's rank
         self._wake = asyncio.Event()
         self._pacer = SharedPacer(
             sessions=sessions,
@@ -254,7 +255,8 @@ class DeliveryEngine:
             )
             workspaces = await repo.workspaces({row.workspace_id for row in rows})
         for row in rows:
-            job = Job.from_row(row, workspaces[row.workspace_id])
+            self._claimed += 1
+            job = Job.from_row(row, workspaces[row.workspace_id], rank=self._claimed)
             self._queues.setdefault(job.key, deque()).append(job)
             self._in_flight += 1
             if job.key not in self._workers:

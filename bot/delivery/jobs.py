@@ -42,9 +42,11 @@ class Job:
     created_at: datetime | None = None
     schedule_id: str | None = None  # the platform posts it itself (Slack chat.scheduleMessage)
     fenced: bool = False  # this claim has taken the send slot at least once
+    seq: int = 1  # its place in the conversation's backlog when held (``HeldMessageRow.seq``)
+    rank: int = 0  # the order this process claimed it in
 
     @classmethod
-    def from_row(cls, row: HeldMessageRow, workspace: WorkspaceRef) -> Job:
+    def from_row(cls, row: HeldMessageRow, workspace: WorkspaceRef, rank: int = 0) -> Job:
         return cls(
             id=row.id,
             generation=row.lease_generation,
@@ -60,7 +62,16 @@ class Job:
             check_first=row.send_generation is not None,
             created_at=row.created_at,
             schedule_id=row.platform_schedule_id,
+            seq=row.seq,
+            rank=rank,
         )
+
+    @property
+    def priority(self) -> tuple[datetime, int, int]:
+        """Which ready job gets the workspace's next send slot, lowest first: due earliest,
+        then earliest in its conversation's backlog (its conversation has the most left),
+        then claimed first."""
+        return (self.deliver_at, self.seq, self.rank)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -95,7 +95,7 @@ class Sender:
         self._on_urgent_delivered = on_urgent_delivered
         # one slot-taker per workspace, for a batch of conversations at a time: hundreds of
         # conversations waiting on one shared workspace budget share one transaction
-        self._batches = SlotBatches(pacer)
+        self._batches = SlotBatches(pacer, self._fence)
 
     async def send(self, job: Job) -> None:
         """Deliver, fail, release or drop ``job``; database errors are raised to the worker."""
@@ -159,9 +159,8 @@ class Sender:
     async def _take_slot(self, job: Job) -> Taken | Slot:
         """Wait until the conversation and its workspace may send, take the slot (committed),
         then wait for the slot's instant (at most ``HORIZON_SECONDS`` away)."""
-        fence = partial(self._fence, job)
         while True:
-            result = await self._batches.take(job, fence)
+            result = await self._batches.take(job)
             if isinstance(result, Wait):
                 await asyncio.sleep(result.seconds)
                 continue
@@ -171,17 +170,18 @@ class Sender:
                     await asyncio.sleep(delay)
             return result
 
-    async def _fence(self, job: Job, session: AsyncSession) -> bool:
-        taken = await HeldMessageRepository(session, self._cipher).take_send_slot(
-            job.id,
+    async def _fence(self, session: AsyncSession, jobs: Sequence[Job]) -> set[str]:
+        """Take the send slots of ``jobs``' claims (``take_send_slots``); the ids that held."""
+        taken = await HeldMessageRepository(session, self._cipher).take_send_slots(
+            [(job.id, job.generation) for job in jobs],
             owner=self._owner,
-            generation=job.generation,
             now=self._clock.now(),
             lease_seconds=self._policy.lease_seconds,
         )
-        if taken and not job.fenced:
-            job.fenced = True
-            job.attempts += 1  # as the row counts them: once per claim that sends
+        for job in jobs:
+            if job.id in taken and not job.fenced:
+                job.fenced = True
+                job.attempts += 1  # as the row counts them: once per claim that sends
         return taken
 
     def _body(self, job: Job) -> str | None:

@@ -259,8 +259,15 @@ class HeldMessageRow(Base):
     __tablename__ = "held_messages"
     __table_args__ = (
         _one_of("state", HELD_STATES),
-        Index("ix_held_messages_state_deliver_at", "state", "deliver_at"),
+        # claims read due rows in this order: due instant, then place in the conversation
+        Index("ix_held_messages_state_deliver_at_seq", "state", "deliver_at", "seq"),
         Index("ix_held_messages_workspace_id_author_id", "workspace_id", "author_id"),
+        Index(
+            "ix_held_messages_workspace_id_conversation_id_state",
+            "workspace_id",
+            "conversation_id",
+            "state",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid4 string
@@ -274,6 +281,9 @@ class HeldMessageRow(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deliver_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: the message's place in its conversation's open backlog when it was held (1 = nothing
+    #: else open there): claims and send slots go 1st of every conversation, then 2nd, …
+    seq: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     state: Mapped[str] = mapped_column(String(16), default="held")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(255))

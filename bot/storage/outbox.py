@@ -56,10 +56,21 @@ class HeldMessageRepository(LeaseOperations):
         as_author: bool = False,
         urgent: bool = False,
     ) -> HeldMessageRow:
+        """Hold a message (body encrypted) until ``deliver_at``; its ``seq`` is its place in
+        the conversation's open backlog (one more than the last open row's), which claims and
+        send slots follow so that every conversation's first message goes before any second."""
+        last = await self._session.scalar(
+            select(func.max(HeldMessageRow.seq)).where(
+                HeldMessageRow.workspace_id == workspace_id,
+                HeldMessageRow.conversation_id == conversation_id,
+                HeldMessageRow.state.in_(OPEN_STATES),
+            )
+        )
         row = HeldMessageRow(
             id=str(uuid.uuid4()),
             workspace_id=workspace_id,
             conversation_id=conversation_id,
+            seq=(last or 0) + 1,
             thread_id=thread_id,
             author_id=author_id,
             body_enc=self._cipher.encrypt(body),

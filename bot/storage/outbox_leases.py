@@ -68,14 +68,17 @@ class LeaseOperations:
         """Move up to ``limit`` due rows to ``delivering`` under a new claim held by ``owner``.
 
         Due means ``delivering`` whose lease expired (its owner died or stalled), claimed first,
-        or ``held`` with ``deliver_at`` passed (and no retry pause pending), earliest first. On
+        or ``held`` with ``deliver_at`` passed (and no retry pause pending), earliest first,
+        and among rows due at the same instant by their place in their conversation (``seq``):
+        the first message of every conversation, then the second of every one, and so on, so
+        conversations empty evenly, as in the platform's best schedule (``bench/bounds.py``). On
         PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so replicas
         claim disjoint sets without waiting on each other. With ``limits``, conversations and
         workspaces already at their bound (counting every replica's live claims) are skipped and
         no conversation gets more than its bound. Returned rows carry the new
         ``lease_generation``; ``send_generation`` not NULL means "look for the tag first".
 
-        Each kind is read by its own statement in ``(state, deliver_at)`` index order, so a
+        Each kind is read by its own statement in ``(state, deliver_at, seq)`` index order, so a
         claim reads about ``limit`` rows however many are due (one ``OR`` over both kinds made
         SQLite sort every due row on each claim).
         """
@@ -93,7 +96,7 @@ class LeaseOperations:
                 ids = await self._candidates(due, room, limit - len(claimed))
                 claimed += await self._claim(ids, due, owner, lease_until, now)
         # RETURNING follows no ORDER BY: restore due order, which the engine keeps per conversation
-        return sorted(claimed, key=lambda row: row.deliver_at)
+        return sorted(claimed, key=lambda row: (row.deliver_at, row.seq))
 
     async def _live_claims(self, now: datetime) -> list[tuple[int, str, str, int]]:
         """(workspace id, platform, conversation, rows) for every unexpired claim."""
@@ -121,7 +124,7 @@ class LeaseOperations:
             )
             .join(WorkspaceRow, WorkspaceRow.id == HeldMessageRow.workspace_id)
             .where(due)
-            .order_by(HeldMessageRow.deliver_at)
+            .order_by(HeldMessageRow.deliver_at, HeldMessageRow.seq)
             .limit(limit)
             .with_for_update(skip_locked=True, of=HeldMessageRow)
         )
@@ -189,6 +192,44 @@ class LeaseOperations:
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def take_send_slots(
+        self,
+        claims: Sequence[tuple[str, int]],
+        *,
+        owner: str,
+        now: datetime,
+        lease_seconds: float,
+    ) -> set[str]:
+        """:meth:`take_send_slot` for many ``(id, generation)`` claims in one statement (after
+        locking the rows in id order); returns the ids whose claims held."""
+        if not claims:
+            return set()
+        await self._lock_in_id_order([message_id for message_id, _ in claims], owner)
+        result = await self._session.scalars(
+            update(HeldMessageRow)
+            .where(
+                tuple_(HeldMessageRow.id, HeldMessageRow.lease_generation).in_(sorted(claims)),
+                HeldMessageRow.state == "delivering",
+                HeldMessageRow.lease_owner == owner,
+                HeldMessageRow.lease_until > now,
+            )
+            .values(
+                send_generation=HeldMessageRow.lease_generation,
+                attempts=case(
+                    (
+                        HeldMessageRow.send_generation == HeldMessageRow.lease_generation,
+                        HeldMessageRow.attempts,
+                    ),
+                    else_=HeldMessageRow.attempts + 1,
+                ),
+                lease_until=now + timedelta(seconds=lease_seconds),
+                updated_at=now,
+            )
+            .returning(HeldMessageRow.id),
+            execution_options={"synchronize_session": False},
+        )
+        return set(result.all())
 
     async def _lock_in_id_order(self, ids: Sequence[str], owner: str) -> list[str]:
         """Lock the rows we still hold, lowest id first (the order every writer keeps)."""

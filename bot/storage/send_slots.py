@@ -7,10 +7,10 @@ the same slot at once cannot both succeed: the loser sees 0 rows and tries again
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,12 +34,15 @@ class SendSlotRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def read(self, keys: Sequence[str]) -> dict[str, SlotState]:
-        rows = await self._session.execute(
-            select(SendSlotRow.key, SendSlotRow.tat, SendSlotRow.blocked_until).where(
-                SendSlotRow.key.in_(keys)
-            )
+    async def read(self, keys: Sequence[str], *, lock: bool = False) -> dict[str, SlotState]:
+        """Each key's state (never used: ``tat`` None); ``lock``: the rows that exist are locked
+        until the transaction ends, in key order (PostgreSQL; SQLite has one writer anyway)."""
+        query = select(SendSlotRow.key, SendSlotRow.tat, SendSlotRow.blocked_until).where(
+            SendSlotRow.key.in_(keys)
         )
+        if lock:
+            query = query.order_by(SendSlotRow.key).with_for_update()
+        rows = await self._session.execute(query)
         found = {row.key: SlotState(row.tat, row.blocked_until) for row in rows}
         return {key: found.get(key, SlotState(None, 0.0)) for key in keys}
 
@@ -53,6 +56,25 @@ class SendSlotRepository:
             .values(tat=new)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def compare_and_set_many(
+        self, old: Mapping[str, float | None], new: Mapping[str, float]
+    ) -> bool:
+        """:meth:`compare_and_set` for many keys in one statement (plus one insert per key never
+        used before); ``False`` if any of them moved (roll back: some may have been written)."""
+        for key in sorted(key for key in new if old[key] is None):
+            if not await self._insert(key, tat=new[key], blocked_until=0.0):
+                return False
+        stored = {key: value for key, value in old.items() if value is not None}
+        if not stored:
+            return True
+        result = await self._session.execute(
+            update(SendSlotRow)
+            .where(tuple_(SendSlotRow.key, SendSlotRow.tat).in_(sorted(stored.items())))
+            .values(tat=case({key: new[key] for key in stored}, value=SendSlotRow.key))
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount) == len(stored)  # type: ignore[attr-defined]
 
     async def block(self, key: str, until: float, now: float) -> None:
         """Honour a ``Retry-After``: nothing is sent on ``key`` before ``until`` (Unix s)."""

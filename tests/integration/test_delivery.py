@@ -320,3 +320,39 @@ async def test_leases_are_kept_until_the_shutdown_is_over(
     assert counts.get("delivering", 0) == 0
     assert counts["delivered"] >= 2  # the second went out 2 s into the shutdown, under renewals
     assert counts["delivered"] + counts["held"] == 6
+
+
+async def test_a_herd_reaches_every_conversation_first_and_leaves_none_for_last(
+    sessions: Sessions, cipher: Cipher, slack: FakeSlack
+) -> None:
+    """Messages held conversation by conversation (all of C1's, then C2's, then C3's), due at
+    one instant: they go out one of each conversation at a time, so every conversation hears
+    early and none is left with its whole backlog when the others are done (the tail that then
+    goes at the channel's 1/s)."""
+    workspace = await install(sessions, cipher)
+    for channel in ("C1", "C2", "C3"):
+        for n in range(4):
+            await hold(sessions, cipher, workspace, channel, f"{channel} message {n}")
+    engine = engine_for(
+        sessions,
+        cipher,
+        slack,
+        FixedClock(MONDAY_8 + timedelta(seconds=1)),
+        batch_size=3,
+        max_in_flight=3,
+        conversation_limits={},
+        workspace_limits={"slack": (Bucket(20.0, 1),)},
+    )
+    await engine.run_until_idle()
+    order = [
+        str(call.params["channel"])
+        for call in slack.calls
+        if call.method == "chat.postMessage" and call.status == 200
+    ]
+    assert len(order) == 12
+    assert sorted(order[:3]) == ["C1", "C2", "C3"]
+    assert sorted(order[-3:]) == ["C1", "C2", "C3"]
+    for channel in ("C1", "C2", "C3"):
+        assert [m.body for m in slack.posted(channel)] == [
+            f"{channel} message {n}" for n in range(4)
+        ]

@@ -8,6 +8,8 @@ left off.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.jobs import Job
 from bot.delivery.pacing import SharedPacer, Slot, Taken, Wait
 from bot.delivery.ratelimit import SLACK_CHANNEL, Bucket
+from bot.delivery.slot_batches import SlotBatches
 from bot.storage.outbox import WorkspaceRef
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -22,7 +25,7 @@ T = 1_800_000_000.0
 WORKSPACE = WorkspaceRef(1, "slack", "T1")
 
 
-def job(conversation: str) -> Job:
+def job(conversation: str, seq: int = 1) -> Job:
     return Job(
         id=f"id-{conversation}",
         generation=1,
@@ -36,6 +39,7 @@ def job(conversation: str) -> Job:
         attempts=0,
         body_enc=None,
         check_first=False,
+        seq=seq,
     )
 
 
@@ -63,12 +67,9 @@ def pacer(sessions: Sessions, now: list[float], jitter: float = 0.0) -> SharedPa
     )
 
 
-async def held(session: AsyncSession) -> bool:
-    return True
-
-
-async def lost(session: AsyncSession) -> bool:
-    return False
+async def held(session: AsyncSession, jobs: Sequence[Job]) -> set[str]:
+    """Every claim still holds (except a conversation named ``…lost``)."""
+    return {job.id for job in jobs if not job.conversation.endswith("lost")}
 
 
 async def test_one_batch_paces_many_conversations_and_a_lost_claim_takes_no_slot(
@@ -76,15 +77,13 @@ async def test_one_batch_paces_many_conversations_and_a_lost_claim_takes_no_slot
 ) -> None:
     now = [T]
     first = pacer(sessions, now)
-    results = await first.take_batch(
-        [(job("C1"), held), (job("C2"), held), (job("C3"), lost), (job("C4"), held)]
-    )
+    results = await first.take_batch([job("C1"), job("C2"), job("C3lost"), job("C4")], held)
     assert offsets(results) == [0.0, 0.0, "lost", 0.1]
     # another replica, same database: the workspace bucket goes on from T + 0.1
     other = pacer(sessions, now)
-    assert offsets(await other.take_batch([(job("C5"), held)])) == [0.2]
+    assert offsets(await other.take_batch([job("C5")], held)) == [0.2]
     # the channel's own bucket: C1 has two of its burst of 3 left, the workspace decides
-    later = await other.take_batch([(job("C1"), held), (job("C1b"), held)])
+    later = await other.take_batch([job("C1"), job("C1b")], held)
     assert offsets(later) == [0.3, 0.4]
 
 
@@ -93,15 +92,14 @@ async def test_slots_beyond_the_horizon_wait_and_say_who_holds_them_back(
 ) -> None:
     now = [T]
     shared = pacer(sessions, now)
-    jobs = [(job(f"C{n}"), held) for n in range(9)]
-    results = await shared.take_batch(jobs)
+    results = await shared.take_batch([job(f"C{n}") for n in range(9)], held)
     # 0.5 s ahead at most: the sixth slot after the burst would be at T + 0.6
     assert offsets(results) == [0.0, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5, "wait 0.600", "wait 0.600"]
     assert all(isinstance(r, Wait) and r.workspace for r in results[7:])
     # a Retry-After holds back only its channel, and says so
     await shared.block(job("C0"), 5.0)
     now[0] = T + 2.0
-    blocked, free = await shared.take_batch([(job("C0"), held), (job("C9"), held)])
+    blocked, free = await shared.take_batch([job("C0"), job("C9")], held)
     assert isinstance(blocked, Wait) and not blocked.workspace
     assert offsets([blocked, free]) == ["wait 3.000", 2.0]
 
@@ -114,7 +112,7 @@ async def test_a_tenth_of_a_second_of_each_burst_is_kept_in_reserve(
     absorbs that, and the rate is unchanged."""
     now = [T]
     shared = pacer(sessions, now, jitter=0.1)
-    results = await shared.take_batch([(job(f"C{n}"), held) for n in range(5)])
+    results = await shared.take_batch([job(f"C{n}") for n in range(5)], held)
     # the workspace's burst of 2 keeps 0.1 s (one send at 10/s) back: 1 at once, then 10/s
     assert offsets(results) == [0.0, 0.1, 0.2, 0.3, 0.4]
     # one channel (burst 3 at 1/s), asked four times at one instant: the first at once, the
@@ -123,5 +121,37 @@ async def test_a_tenth_of_a_second_of_each_burst_is_kept_in_reserve(
     now[0] = T + 10
     channel = []
     for _ in range(4):
-        channel += await shared.take_batch([(job("C_ONE"), held)])
+        channel += await shared.take_batch([job("C_ONE")], held)
     assert offsets(channel) == [10.0, 10.1, 10.2, "wait 1.100"]
+
+
+async def test_the_workspace_slots_go_to_the_conversations_with_most_left_first(
+    engine: object, sessions: Sessions
+) -> None:
+    """Conversations asking for the workspace's next send slots get them earliest in their
+    backlog first (a 1st message before any 2nd), whoever asked first; one the workspace holds
+    back waits in line for its turn (never told to wait and ask again behind the others), and
+    a conversation with more left that asks meanwhile goes ahead of it."""
+    shared = SharedPacer(
+        sessions=sessions,
+        conversation_limits={"slack": SLACK_CHANNEL},
+        workspace_limits={"slack": (Bucket(10.0, 1),)},
+        jitter=0.0,
+    )
+    batches = SlotBatches(shared, held)
+    seconds = [job(f"C{n}", seq=2) for n in range(4)]  # their second message: they asked first
+    firsts = [job(f"C{n}", seq=1) for n in range(4, 8)]
+    asked = [asyncio.create_task(batches.take(j)) for j in seconds + firsts]
+    await asyncio.sleep(0.1)  # the first batch: 6 slots within half a second, 2 held back
+    late = asyncio.create_task(batches.take(job("C8", seq=1)))
+    results = await asyncio.gather(*asked, late)
+    assert all(isinstance(result, Taken) for result in results)
+    at = {
+        j.conversation: r.at
+        for j, r in zip([*seconds, *firsts, job("C8")], results, strict=True)
+        if isinstance(r, Taken)
+    }
+    assert max(at[j.conversation] for j in firsts) < min(at[j.conversation] for j in seconds)
+    held_back = sorted(seconds, key=lambda j: at[j.conversation])[-2:]
+    assert at["C8"] < min(at[j.conversation] for j in held_back)
+    assert max(at.values()) - min(at.values()) < 1.0 + 0.05  # 9 slots at 10/s, none wasted
