@@ -2,9 +2,15 @@
 
 Bad input is one line on stderr and exit code 2 (``bot.cli.main`` prints it): a file that is
 not a zip or not a Slack export, a missing ``users.json``, an unknown zone, preset, country,
-date or mode, a ``--person`` not in ``users.json``, a report path that cannot be written (checked
-before the replay starts, so a long run never ends in a failed write).
-Day files that cannot be read are skipped and counted in the report.
+date or mode, a ``--person`` not in ``users.json``, a report path that cannot be written or that
+is the export itself or the other report (checked before the replay starts, so a long run never
+ends in a failed write and never overwrites its input), a list file over its size limit.
+Day files that cannot be read (or are over their size limit) are skipped and counted in the
+report, and so are messages whose time is not a date from 1970 to 2099.
+
+The team's zone is ``--tz``, else the zone ``--hours`` names, else the preset's; a preset with
+no zone of its own (``timezone: UTC``, as ``office-standard``) takes the export's most common
+zone in ``users.json``, as a fresh install takes the workspace's. The summary names it.
 """
 
 from __future__ import annotations
@@ -37,8 +43,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("export", metavar="EXPORT.zip", help="a Slack workspace export (zip)")
     parser.add_argument("--policy", required=True, metavar="PRESET", help="e.g. norway-aml")
     parser.add_argument("--hours", metavar="SPEC", help='team hours, e.g. "mon-fri 08:00-16:00"')
-    parser.add_argument("--tz", metavar="ZONE", help="the team's zone (default: the preset's)")
-    parser.add_argument("--holidays", metavar="CC", help="public holidays of country CC")
+    parser.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="the team's zone (default: the preset's; for a preset in UTC, the export's most "
+        "common zone)",
+    )
+    parser.add_argument(
+        "--holidays",
+        metavar="CC",
+        help="public holidays of country CC (or CC-REGION), or none",
+    )
     parser.add_argument("--mode", choices=("hold", "label"), help="default: the preset's")
     parser.add_argument(
         "--audience",
@@ -70,11 +85,21 @@ def _day(text: str | None, flag: str) -> date | None:
         raise SimulationInputError(f"{flag} wants a date as YYYY-MM-DD, not {text!r}") from None
 
 
-def check_output(path: str, flag: str) -> None:
+def check_output(
+    path: str, flag: str, *, inputs: dict[str, str] | None = None, database_url: str | None = None
+) -> None:
     """Refuse (:class:`SimulationInputError`) a report path that cannot be written: a
-    directory, or a file whose folder is missing or not writable. Checked before the replay."""
+    directory, a file whose folder is missing or not writable, or the same file as one of
+    ``inputs`` (what it is, e.g. ``"the export"``, by path) or as the SQLite database at
+    ``database_url`` (:mod:`bot.cli_paths`). Checked before the replay."""
+    from bot.cli_paths import OutputRefused, refuse_precious
+
     target = Path(path)
     folder = target.parent
+    try:
+        refuse_precious(path, flag, inputs=inputs, database_url=database_url)
+    except OutputRefused as error:
+        raise SimulationInputError(str(error)) from None
     if target.is_dir():
         raise SimulationInputError(f"{flag} {path} is a directory; name a file to write")
     if not folder.is_dir():
@@ -92,29 +117,53 @@ def _write(path: str, flag: str, text: str) -> None:
         raise SimulationInputError(f"{flag} {path}: could not write it ({why})") from None
 
 
-def _policy(args: argparse.Namespace) -> tuple[Any, str]:
-    """The team policy to simulate, and its hours as text for the report."""
+def _holidays(hours: Any, word: str) -> Any:
+    """``hours`` with the public holidays ``--holidays`` names: ``CC``, ``CC-REGION`` or
+    ``none`` (``ingen``), as the hours syntax reads them."""
     from bot.domain.calendar import UnknownCountryError
+
+    if word.strip().lower() in ("none", "ingen"):
+        return hours.with_days_off(replace(hours.days_off, country=None, subdivision=None))
+    country, _, region = word.strip().upper().partition("-")
+    try:
+        days_off = replace(hours.days_off, country=country, subdivision=region or None)
+    except UnknownCountryError:
+        raise SimulationInputError(f"no public holidays known for {word!r}") from None
+    return hours.with_days_off(days_off)
+
+
+def _zone_from_export(args: argparse.Namespace) -> bool:
+    """True when the team's zone is the export's most common one: no ``--tz``, no zone in
+    ``--hours``, and a preset with none of its own (UTC)."""
+    from bot.presets import load_preset
+
+    if args.tz or (args.hours and names_zone(args.hours)):
+        return False
+    return load_preset(args.policy).timezone.key == "UTC"
+
+
+def names_zone(spec: str) -> bool:
+    """True when an hours spec names its zone (``tz``/``tidssone``/``zone``/``sone`` ZONE)."""
+    return any(word in {"tz", "tidssone", "zone", "sone"} for word in spec.lower().split())
+
+
+def _policy(args: argparse.Namespace, zone: ZoneInfo | None = None) -> tuple[Any, str]:
+    """The team policy to simulate, and its hours as text for the report; ``zone`` (the
+    export's most common one) replaces the preset's when given."""
     from bot.domain.hours import WorkingHours
     from bot.domain.policy import AudienceKind, Mode, ModeNotAllowedError
     from bot.presets import load_preset
 
     preset = load_preset(args.policy)
-    zone = _zone(args.tz) if args.tz else preset.timezone
+    zone = _zone(args.tz) if args.tz else zone or preset.timezone
     if args.hours:
         hours = preset.parse_hours(args.hours)
-        if args.tz and "tz" not in args.hours.lower():
+        if not names_zone(args.hours):
             hours = WorkingHours(windows=hours.windows, tz=zone, days_off=hours.days_off)
         spec = args.hours
     else:
         hours = WorkingHours(windows=preset.hours.windows, tz=zone, days_off=preset.holidays)
         spec = preset_hours_text(preset.name)
-    if args.holidays:
-        try:
-            days_off = replace(hours.days_off, country=args.holidays.upper(), subdivision=None)
-        except UnknownCountryError:
-            raise SimulationInputError(f"no public holidays known for {args.holidays!r}") from None
-        hours = hours.with_days_off(days_off)
     try:
         policy = preset.to_policy(
             "simulation", hours=hours, mode=Mode(args.mode) if args.mode else None
@@ -122,6 +171,8 @@ def _policy(args: argparse.Namespace) -> tuple[Any, str]:
     except ModeNotAllowedError as error:
         raise SimulationInputError(str(error)) from None
     policy = policy.with_changes(audience=AudienceKind(args.audience))
+    if args.holidays:  # after the preset: `none` is none, even where the preset names a country
+        policy = policy.with_changes(hours=_holidays(policy.hours, args.holidays))
     return policy, spec
 
 
@@ -172,16 +223,22 @@ def run(args: argparse.Namespace) -> tuple[Replay, RunInfo]:
     first, last = _day(args.first, "--from"), _day(args.last, "--to")
     if first and last and first > last:
         raise SimulationInputError("--from is after --to")
-    check_output(args.out, "--out")
+    settings = Settings.from_env()
+    database = settings.database_url
+    check_output(args.out, "--out", inputs={"the export": args.export}, database_url=database)
     if args.json:
-        check_output(args.json, "--json")
+        inputs = {"the export": args.export, "the --out report": args.out}
+        check_output(args.json, "--json", inputs=inputs, database_url=database)
     policy, spec = _policy(args)
-    rate = Settings.from_env().slack_workspace_rate
+    from_export = _zone_from_export(args)
+    rate = settings.slack_workspace_rate
     started = time.perf_counter()
     try:
-        export = open_export(args.export, default_zone=policy.hours.tz)
+        export = open_export(args.export, default_zone=None if from_export else policy.hours.tz)
     except ExportError as error:
         raise SimulationInputError(str(error)) from None
+    if from_export:
+        policy, spec = _policy(args, export.default_zone)
     if args.person and args.person not in export.zones and args.person not in export.names:
         export.close()
         raise SimulationInputError(f"--person {args.person}: no such person in users.json")

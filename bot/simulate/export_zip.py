@@ -11,8 +11,11 @@ timestamps with a heap (each day file is ordered, and day files sort by name). M
 looked at once, for the yes/no "reads like a decision" signal, and never kept.
 
 Errors: :class:`ExportError` for an input that cannot be read as an export at all (not a zip,
-no ``users.json``/``channels.json``, a zone nobody knows). A day file that is not a JSON list
-of messages is skipped and counted (:attr:`ExportStats.bad_files`), never fatal.
+no ``users.json``/``channels.json``, one of them over its size limit or nested too deep, a zone
+nobody knows). A day file that is not a JSON list of messages (or is over its size limit,
+:mod:`bot.simulate.zip_limits`, or nested too deep) is skipped and counted
+(:attr:`ExportStats.bad_files`), never fatal; so is a message whose ``ts`` is no number from
+1970 to 2100 (:attr:`ExportStats.bad_messages`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -27,6 +31,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.simulate.zip_limits import MemberLimits, MemberTooLarge, read_member
 
 __all__ = [
     "Conversation",
@@ -44,6 +50,9 @@ _PERSON_SUBTYPES = frozenset({"thread_broadcast", "file_share", "me_message"})
 _LISTS = (("channels.json", "channel"), ("groups.json", "group"))
 _DIRECT = (("dms.json", "dm"), ("mpims.json", "mpim"))
 _FIRST = itemgetter(0)  # a message's ts
+#: A message's ``ts`` is read when it is from 1970-01-01 to before 2100-01-01 UTC (Slack began
+#: in 2013); anything else (a year 3170843, NaN, infinity) is a malformed message.
+_LAST_TS = 4_102_444_800.0
 
 ConversationKind = str  # "channel" | "group" (private channel) | "dm" | "mpim"
 
@@ -90,6 +99,9 @@ class SlackExport:
     stats: ExportStats = field(default_factory=ExportStats)
     _days: dict[str, list[str]] = field(default_factory=dict)
     _archive: zipfile.ZipFile | None = None
+    limits: MemberLimits = field(default_factory=MemberLimits)
+    #: The zone people without a ``tz`` were given (see :func:`open_export`).
+    default_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     @property
     def day_file_count(self) -> int:
@@ -162,6 +174,9 @@ class SlackExport:
             except (TypeError, ValueError):
                 stats.bad_messages += 1
                 continue
+            if not 0.0 <= ts < _LAST_TS:  # also NaN
+                stats.bad_messages += 1
+                continue
             text = item.get("text")
             thread = item.get("thread_ts") or raw_ts
             append(
@@ -174,31 +189,44 @@ class SlackExport:
                 )
             )
 
-    @staticmethod
-    def _read_day(archive: zipfile.ZipFile, member: str) -> list[Any] | None:
+    def _read_day(self, archive: zipfile.ZipFile, member: str) -> list[Any] | None:
         try:
-            data = json.loads(archive.read(member))
-        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError):
+            raw = read_member(archive, archive.getinfo(member), self.limits.day_file, self.limits)
+            data = json.loads(raw)
+        except (ValueError, RecursionError, zipfile.BadZipFile, OSError, MemberTooLarge):
             return None
         return data if isinstance(data, list) else None
 
 
-def _load_list(archive: zipfile.ZipFile, name: str) -> list[dict[str, Any]] | None:
+def _load_list(
+    archive: zipfile.ZipFile, name: str, limits: MemberLimits
+) -> list[dict[str, Any]] | None:
     try:
-        data = json.loads(archive.read(name))
+        info = archive.getinfo(name)
     except KeyError:
         return None
+    try:
+        data = json.loads(read_member(archive, info, limits.listing, limits))
+    except MemberTooLarge as error:
+        raise ExportError(f"{error}: not read (is it a Slack export?)") from None
+    except RecursionError:
+        raise ExportError(f"{name} in the export is nested too deep to be Slack's") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ExportError(f"{name} in the export is not valid JSON ({error})") from None
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ExportError(f"{name} in the export cannot be read ({error})") from None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise ExportError(f"{name} in the export is not a JSON list of objects")
     return data
 
 
 def _people(
-    archive: zipfile.ZipFile, default_zone: ZoneInfo
-) -> tuple[dict[str, ZoneInfo], dict[str, str]]:
-    users = _load_list(archive, "users.json")
+    archive: zipfile.ZipFile, default_zone: ZoneInfo | None, limits: MemberLimits
+) -> tuple[dict[str, ZoneInfo], dict[str, str], ZoneInfo]:
+    """Each person's zone and name, and the zone given to those without one (``default_zone``,
+    or when None the most common zone of the others, the first by name on a tie; UTC if no one
+    has one)."""
+    users = _load_list(archive, "users.json", limits)
     if users is None:
         raise ExportError(
             "the export has no users.json: it is needed for each person's time zone "
@@ -207,13 +235,14 @@ def _people(
     zones: dict[str, ZoneInfo] = {}
     names: dict[str, str] = {}
     known: dict[str, ZoneInfo] = {}
+    zoneless: list[str] = []
     for user in users:
         user_id = user.get("id")
         if not isinstance(user_id, str) or user.get("is_bot") or user_id == "USLACKBOT":
             continue
         zone_name = user.get("tz")
         if not zone_name:
-            zones[user_id] = default_zone
+            zoneless.append(user_id)
         else:
             zone = known.get(str(zone_name))
             if zone is None:
@@ -226,14 +255,20 @@ def _people(
                     ) from None
             zones[user_id] = zone
         names[user_id] = str(user.get("name") or user_id)
-    return zones, names
+    if default_zone is None:
+        counts = Counter(zone.key for zone in zones.values())
+        common = min(counts, key=lambda key: (-counts[key], key), default="UTC")
+        default_zone = known.get(common) or ZoneInfo(common)
+    for user_id in zoneless:
+        zones[user_id] = default_zone
+    return zones, names, default_zone
 
 
-def _conversations(archive: zipfile.ZipFile) -> list[Conversation]:
+def _conversations(archive: zipfile.ZipFile, limits: MemberLimits) -> list[Conversation]:
     found: list[Conversation] = []
     listed = False
     for file_name, kind in (*_LISTS, *_DIRECT):
-        items = _load_list(archive, file_name)
+        items = _load_list(archive, file_name, limits)
         if items is None:
             continue
         listed = True
@@ -255,13 +290,18 @@ def _conversations(archive: zipfile.ZipFile) -> list[Conversation]:
     return found
 
 
-def open_export(path: str | Path, *, default_zone: ZoneInfo) -> SlackExport:
+def open_export(
+    path: str | Path, *, default_zone: ZoneInfo | None, limits: MemberLimits | None = None
+) -> SlackExport:
     """Open ``path`` and read its lists (not its messages yet).
 
-    People without a ``tz`` get ``default_zone``. Raises :class:`ExportError` when ``path`` is
-    missing or not a zip, when ``users.json`` or every conversation list is missing or not JSON,
-    or when a zone is unknown.
+    People without a ``tz`` get ``default_zone``, or when it is None the most common zone in
+    ``users.json`` (:attr:`SlackExport.default_zone` says which). Raises :class:`ExportError`
+    when ``path`` is missing or not a zip, when ``users.json`` or every conversation list is
+    missing, not JSON or over its size limit (``limits``, default :class:`MemberLimits`), or
+    when a zone is unknown.
     """
+    limits = limits or MemberLimits()
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path} is a directory, not a zip file (a Slack export is a .zip)")
@@ -274,8 +314,8 @@ def open_export(path: str | Path, *, default_zone: ZoneInfo) -> SlackExport:
     except zipfile.BadZipFile as error:
         raise ExportError(f"{path} is a damaged zip file ({error})") from None
     try:
-        conversations = _conversations(archive)
-        zones, names = _people(archive, default_zone)
+        conversations = _conversations(archive, limits)
+        zones, names, default_zone = _people(archive, default_zone, limits)
         days: dict[str, list[str]] = {}
         for member in archive.namelist():
             match = _DAY_FILE.match(member)
@@ -287,4 +327,13 @@ def open_export(path: str | Path, *, default_zone: ZoneInfo) -> SlackExport:
     for members in days.values():
         members.sort()
     # kept open: reading the central directory of a large export again costs seconds
-    return SlackExport(path, zones, names, conversations, _days=days, _archive=archive)
+    return SlackExport(
+        path,
+        zones,
+        names,
+        conversations,
+        _days=days,
+        _archive=archive,
+        limits=limits,
+        default_zone=default_zone,
+    )

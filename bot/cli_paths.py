@@ -1,0 +1,69 @@
+"""Output files of the command line never replace what a command reads or the live database.
+
+Every command that writes a file (``export --out``, ``simulate --out``/``--json``, ``teams
+package --out``) refuses a path that is the same file as one of its inputs or as the SQLite
+database of ``DATABASE_URL`` (or one of its ``-wal``, ``-shm``, ``-journal`` companions),
+links and ``..`` followed, before it starts any work. ``export`` also refuses a file that is
+there already unless ``--force`` (it holds a workspace's personal data; a report or package
+is made again as often as asked and is replaced).
+
+Errors: :class:`OutputRefused` (``str()`` says which flag, what the file is and what to do).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+__all__ = ["OutputRefused", "database_files", "refuse_precious", "same_file"]
+
+#: The files SQLite keeps beside a database (write-ahead log, shared memory, rollback journal).
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+class OutputRefused(Exception):
+    """An output path would replace an input, the database or an existing file."""
+
+
+def same_file(first: str | Path, second: str | Path) -> bool:
+    """True when the two paths name one file (links and ``..`` followed): an existing file by
+    device and inode, one not there yet by its resolved path."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one is missing (or unreadable): compare where they would be
+        return Path(first).resolve() == Path(second).resolve()
+
+
+def database_files(database_url: str | None) -> list[Path]:
+    """The files of a SQLite ``database_url`` (none for PostgreSQL, memory or a bad URL)."""
+    if not database_url:
+        return []
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return []
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return []
+    return [Path(f"{url.database}{suffix}") for suffix in _COMPANIONS]
+
+
+def refuse_precious(
+    path: str, flag: str, *, inputs: Mapping[str, str] | None = None, database_url: str | None
+) -> None:
+    """Raise :class:`OutputRefused` when ``path`` is one of ``inputs`` (what it is, e.g. ``"the
+    export"``, by path) or a file of the database at ``database_url``."""
+    for what, other in (inputs or {}).items():
+        if same_file(path, other):
+            raise OutputRefused(
+                f"{flag} {path} is {what}: writing there would replace it; name another file"
+            )
+    for file in database_files(database_url):
+        if same_file(path, file):
+            raise OutputRefused(
+                f"{flag} {path} is the database ({file.name}): writing there would replace it; "
+                "name another file"
+            )
