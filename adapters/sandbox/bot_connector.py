@@ -9,6 +9,13 @@ sent, where and when. It can refuse a conversation the bot is not in (403, as Te
 on a bearer token, answer 429 + ``Retry-After`` or 5xx on demand, and accept a post but drop the
 connection before answering (``lose_answers``).
 
+Channels are modelled as Teams has them (learn.microsoft.com, "Apps for shared and private
+channels"; Graph ``channel.membershipType``): a *standard* channel is open to its whole team, so
+asking the Bot Connector for the channel's conversation (``GET /v3/conversations/{channelId}/
+pagedmembers`` or ``…/members/{id}``) answers with the team's roster; a *private* channel holds a
+subset of the team, and a *shared* channel its own direct members (people of other teams and
+tenants among them), so the same calls answer with the channel's own list only.
+
 ``quiet-hours demo --platform teams`` runs the app against it; the tests add schema checks.
 """
 
@@ -23,7 +30,7 @@ from typing import Any
 
 from aiohttp import web
 
-__all__ = ["MAX_MESSAGE_BYTES", "Call", "SandboxConnector", "message_bytes"]
+__all__ = ["MAX_MESSAGE_BYTES", "Call", "SandboxConnector", "TeamsChannel", "message_bytes"]
 
 _ids = itertools.count(1_700_000_000_000)
 
@@ -53,6 +60,17 @@ class Call:
 
 
 @dataclass
+class TeamsChannel:
+    """A team's channel: ``membership`` is Graph's ``membershipType`` (``standard``,
+    ``private`` or ``shared``); ``members`` are its own (a private or shared channel's only:
+    a standard channel's people are its team's roster)."""
+
+    team: str
+    membership: str = "standard"
+    members: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
 class _Fault:
     status: int
     headers: dict[str, str]
@@ -70,11 +88,15 @@ class SandboxConnector:
     violations: list[str] = field(default_factory=list)
     #: conversation id -> its roster (``{"id": "29:…", "name": …}`` …)
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: channel conversation id -> its team and kind (:meth:`add_channel`); a channel not named
+    #: here answers from ``members`` under its own id
+    channels: dict[str, TeamsChannel] = field(default_factory=dict)
     #: Microsoft Graph, played by the same server: Entra object id -> Outlook working hours
     working_hours: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Entra object id -> Outlook ``automaticRepliesSetting`` (absent: disabled)
     automatic_replies: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: conversations the bot is not a member of: Teams refuses everything there with 403
+    #: conversations (or teams, with all their channels) the bot is not a member of: Teams
+    #: refuses everything there with 403
     outsider: set[str] = field(default_factory=set)
     #: Graph may read channel messages (the team granted ``ChannelMessage.Read.Group``)
     channel_read: bool = True
@@ -132,6 +154,37 @@ class SandboxConnector:
         """Problems with an activity the app posted; none here (tests add a schema check)."""
         return []
 
+    def add_channel(
+        self,
+        channel: str,
+        team: str,
+        *,
+        membership: str = "standard",
+        members: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """A channel of ``team``: standard (its people are the team's roster), or private or
+        shared with ``members`` of its own."""
+        if membership not in ("standard", "private", "shared"):
+            raise ValueError(f"not a channel membership type: {membership}")
+        self.channels[channel] = TeamsChannel(team, membership, list(members or []))
+
+    def roster(self, conversation: str) -> list[dict[str, Any]]:
+        """Who the Bot Connector lists for ``conversation``: a standard channel's team, a
+        private or shared channel's own members, a team's or a chat's own roster."""
+        channel = self.channels.get(conversation)
+        if channel is None:
+            return self.members.get(conversation, [])
+        if channel.membership == "standard":
+            return self.members.get(channel.team, [])
+        return channel.members
+
+    def _outside(self, conversation: str) -> bool:
+        """The bot is not in the conversation (or, for a channel, not in its team)."""
+        channel = self.channels.get(conversation)
+        return conversation in self.outsider or (
+            channel is not None and channel.team in self.outsider
+        )
+
     def fail_next(
         self,
         status: int,
@@ -174,7 +227,7 @@ class SandboxConnector:
         if self.token is not None and call.authorization != f"Bearer {self.token}":
             call.status = 401
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
-        if call.conversation is not None and call.conversation.split(";")[0] in self.outsider:
+        if call.conversation is not None and self._outside(call.conversation.split(";")[0]):
             call.status = 403
             error = {
                 "code": "BotNotInConversationRoster",
@@ -224,7 +277,7 @@ class SandboxConnector:
         if refusal is not None:
             return refusal
         wanted = request.match_info["member"]
-        for member in self.members.get(request.match_info["conversation"], []):
+        for member in self.roster(request.match_info["conversation"]):
             if member["id"] == wanted:
                 return web.json_response(member)
         call.status = 404
@@ -235,7 +288,7 @@ class SandboxConnector:
         refusal = self._refusal(call)
         if refusal is not None:
             return refusal
-        roster = self.members.get(request.match_info["conversation"], [])
+        roster = self.roster(request.match_info["conversation"])
         size = int(request.query.get("pageSize", "500"))
         start = int(request.query.get("continuationToken") or 0)
         page: dict[str, Any] = {"members": roster[start : start + size]}

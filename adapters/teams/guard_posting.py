@@ -73,5 +73,6 @@ class TeamsGuardPosting:
         )
 
     async def people_in(self, workspace: str, conversation: str) -> list[str]:
-        """A channel's people: its team's roster (the bot is not on it)."""
+        """A channel's people: what Teams lists for the channel itself (a private or shared
+        channel's own members, a standard channel's team; the bot is not on it)."""
         return await self.channel_members(workspace, conversation)

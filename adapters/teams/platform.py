@@ -579,8 +579,8 @@ class TeamsPlatform(TeamsGuardPosting):
         try:
             conversation, _ = split_thread(conversation)
             target = await self._target(workspace, conversation)
-            roster = str(target.reference.get("teamId") or target.conversation)
-            await self._connector.member(target.service_url, roster, person)
+            # the conversation's own roster: a private channel's is not its team's
+            await self._connector.member(target.service_url, target.conversation, person)
         except DeliveryError as error:
             return error.code not in ("bot_not_in_conversation", "blocked")
         return True
@@ -591,11 +591,20 @@ class TeamsPlatform(TeamsGuardPosting):
         return (await self._target(workspace, conversation)).kind == "group"
 
     async def channel_members(self, workspace: str, conversation: str) -> list[str]:
-        """A channel's members are its team's roster; a chat's are its own."""
+        """Who is in ``conversation``, as the Bot Connector lists the conversation itself
+        (``GET /v3/conversations/{id}/pagedmembers``, the channel's id, never its team's).
+
+        A standard channel is open to its whole team, and Teams answers with the team's
+        roster; a private channel holds only some of the team, and a shared channel its own
+        members (of other teams and tenants too), and Teams answers with those only
+        (learn.microsoft.com, "Apps for shared and private channels"). Asking the team's
+        roster instead would let team members outside a private channel see and act on what
+        is held there, its guards and its digests. A chat answers with its own members.
+        Raises :class:`DeliveryError` when the conversation is unknown or Teams refuses.
+        """
         conversation, _ = split_thread(conversation)
         target = await self._target(workspace, conversation)
-        roster = str(target.reference.get("teamId") or target.conversation)
-        members = await self._connector.members(target.service_url, roster)
+        members = await self._connector.members(target.service_url, target.conversation)
         return [str(member["id"]) for member in members if member.get("id")]
 
 

@@ -28,7 +28,7 @@ from tests.contract.test_protected_by_default import (  # the fresh install, on 
     Sessions,
     held,
 )
-from tests.support.teams import CHANNEL, OLA
+from tests.support.teams import OLA, TEAM
 from tests.support.teams_app import card_of, card_text, mention, personal
 from tests.support.waiting import until_async
 
@@ -58,7 +58,8 @@ def set_schedule(place: Fresh, start: int, end: int) -> None:
         return
     assert isinstance(place, FreshTeams)
     connector = place.harness.connector
-    connector.members[CHANNEL] = [{**OLA, "aadObjectId": OLA_DIRECTORY_ID}]
+    # CHANNEL is a standard channel: Teams lists its team's roster for it
+    connector.members[TEAM] = [{**OLA, "aadObjectId": OLA_DIRECTORY_ID}]
     connector.working_hours[OLA_DIRECTORY_ID] = {
         "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
         "startTime": f"{start:02d}:00:00.0000000",

@@ -286,7 +286,11 @@ def conversation_update(
 @dataclass
 class FakeConnector(SandboxConnector):
     """The sandbox's Bot Connector, checking every posted activity against the Bot Framework
-    schema and every Adaptive Card in it against the card schema."""
+    schema and every Adaptive Card in it against the card schema. ``CHANNEL`` is a standard
+    channel of ``TEAM`` (its people are the team's roster)."""
+
+    def __post_init__(self) -> None:
+        self.add_channel(CHANNEL, TEAM)
 
     async def start(self) -> str:
         _validator()  # checks what is posted against the schema: skip here if it is absent

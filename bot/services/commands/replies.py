@@ -17,8 +17,11 @@ MAX_TEXT = 3000
 #: Held messages listed in one answer (the App Home lists the same).
 MAX_LISTED = 10
 
+#: A person or a conversation named in the canonical markup (``<@id|name>``, ``<#id|name>``):
+#: Slack ids (``U…``, ``C…``), Teams people (``29:…``) and Teams channels and chats, whose ids
+#: hold an ``@`` (``19:…@thread.tacv2``, ``19:…@thread.skype``).
 MENTION = re.compile(r"^<@([A-Za-z0-9_.:-]+)(?:\|[^>]*)?>$")
-CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:-]+)(?:\|[^>]*)?>$")
+CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:@-]+)(?:\|[^>]*)?>$")
 DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 DAYS_NB = {
     "man": 0,
