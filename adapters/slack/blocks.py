@@ -39,6 +39,7 @@ __all__ = [
     "HOURS_CALLBACK",
     "ModalForm",
     "compose_modal",
+    "compose_thread",
     "digest_blocks",
     "edit_modal",
     "fallback_text",
@@ -305,8 +306,14 @@ def compose_modal(
     text: str = "",
     conversation: str | None = None,
     hint: str | None = None,
+    thread: str | None = None,
 ) -> Block:
-    """Send later: where, to whom, the *plain* text (≤ 3,000 characters), urgent or not."""
+    """Send later: where, to whom, the *plain* text (≤ 3,000 characters), urgent or not.
+
+    ``thread`` (a thread's ``thread_ts`` in ``conversation``: the shortcut was used on a reply)
+    is kept in the modal's ``private_metadata``; :func:`compose_thread` reads it back when the
+    form is sent.
+    """
     channel: Block = {
         "type": "conversations_select",
         "action_id": "value",
@@ -354,8 +361,29 @@ def compose_modal(
             },
         ],
         COMPOSE_CALLBACK,
+        metadata=_compose_metadata(conversation, thread),
         submit=translate("modal.compose.submit", locale),
     )
+
+
+def _compose_metadata(conversation: str | None, thread: str | None) -> str:
+    if not conversation or not thread:
+        return ""
+    return json.dumps({"channel": conversation, "thread": thread}, separators=(",", ":"))
+
+
+def compose_thread(metadata: str, channel: str | None) -> str | None:
+    """The thread Send later's modal was opened from (:func:`compose_modal`), if the form was
+    sent for that same channel: a thread belongs to its channel, so another channel chosen in
+    the form (or a person) means a new post there. None for a modal opened without one."""
+    try:
+        data = json.loads(metadata) if metadata.startswith("{") else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not channel or data.get("channel") != channel:
+        return None
+    thread = data.get("thread")
+    return thread if isinstance(thread, str) and thread else None
 
 
 def digest_blocks(view: DigestView, links: dict[tuple[str, str], str]) -> list[Block]:

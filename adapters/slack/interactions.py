@@ -24,6 +24,7 @@ from adapters.slack.blocks import (
     HOURS_CALLBACK,
     ModalForm,
     compose_modal,
+    compose_thread,
     edit_modal,
     fallback_text,
     home_view,
@@ -383,11 +384,15 @@ class SlackInteractions:
     ) -> None:
         await ack()
         locale = await self._safe_locale(_team(body), _user(body))
-        plain, hint = await forwarded(client, body.get("message") or {}, locale)
+        message = body.get("message") or {}
+        plain, hint = await forwarded(client, message, locale)
         channel = (body.get("channel") or {}).get("id")
+        # used on a reply: the held copy goes into the same thread (a root stays a new post)
+        thread_ts, ts = message.get("thread_ts"), message.get("ts")
+        thread = str(thread_ts) if thread_ts and thread_ts != ts else None
         await client.views_open(
             trigger_id=body["trigger_id"],
-            view=compose_modal(locale, text=plain, conversation=channel, hint=hint),
+            view=compose_modal(locale, text=plain, conversation=channel, hint=hint, thread=thread),
         )
 
     async def _on_compose_submitted(
@@ -423,6 +428,7 @@ class SlackInteractions:
                 urgent=urgent,
                 author_name=(body.get("user") or {}).get("name"),
                 kind="compose",
+                thread=compose_thread(str(view.get("private_metadata") or ""), channel),
             )
         except NotInstalledError:
             await ack(

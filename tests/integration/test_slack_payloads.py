@@ -267,3 +267,59 @@ async def test_a_full_field_of_text_with_angle_brackets_is_accepted_as_the_perso
         row = await repository.get(composed.held_id)
         assert row is not None
         assert repository.body(row) == inert(full)
+
+
+@pytest.mark.parametrize("pick", ["same channel", "another channel"])
+async def test_send_later_on_a_thread_reply_posts_the_copy_in_that_thread(
+    harness: SlackHarness, pick: str
+) -> None:
+    """Like ``later`` typed in a Teams thread: Send later used on a reply holds a copy for that
+    thread, not a new post at the channel's top. Another channel picked in the form is a new
+    post there (a thread is its own channel's); a thread's first message stays a new post."""
+    harness.slack.add_channel("C_OTHER", members=["U_OLA", "U_KARI"])
+    root = harness.slack.user_writes("C_TEAM", "U_KARI", "Release plan?")
+    reply = harness.slack.user_writes("C_TEAM", "U_KARI", "Friday works", thread_ts=root.ts)
+    message = {"text": reply.text, "user": "U_KARI", "ts": reply.ts, "thread_ts": root.ts}
+    await harness.shortcut("U_OLA", "quiet_forward", message=message)
+    await until(lambda: harness.slack.opened_views or harness.slack.refusals)
+    assert harness.slack.refusals == []
+    modal = harness.slack.opened_views[-1]["view"]
+    where = "C_TEAM" if pick == "same channel" else "C_OTHER"
+    done = await harness.submit(
+        "U_OLA",
+        "compose",
+        {
+            "channel": {"type": "conversations_select", "selected_conversation": where},
+            "text": {"type": "plain_text_input", "value": _inputs(modal)["text"]},
+        },
+        metadata=modal["private_metadata"],
+    )
+    assert done == (200, "")
+    harness.clock.set(MONDAY_0800)
+    await harness.engine.run_until_idle()
+    [copy] = [m for m in harness.slack.posted(where) if m.user != "U_KARI"]
+    assert "Forwarded from Kari:\nFriday works" in copy.text
+    assert copy.thread_ts == (root.ts if pick == "same channel" else None)
+
+
+async def test_send_later_on_a_threads_first_message_is_a_new_post(
+    harness: SlackHarness,
+) -> None:
+    root = harness.slack.user_writes("C_TEAM", "U_KARI", "Release plan?")
+    message = {"text": root.text, "user": "U_KARI", "ts": root.ts, "thread_ts": root.ts}
+    await harness.shortcut("U_OLA", "quiet_forward", message=message)
+    await until(lambda: harness.slack.opened_views or harness.slack.refusals)
+    modal = harness.slack.opened_views[-1]["view"]
+    await harness.submit(
+        "U_OLA",
+        "compose",
+        {
+            "channel": {"type": "conversations_select", "selected_conversation": "C_TEAM"},
+            "text": {"type": "plain_text_input", "value": _inputs(modal)["text"]},
+        },
+        metadata=modal["private_metadata"],
+    )
+    harness.clock.set(MONDAY_0800)
+    await harness.engine.run_until_idle()
+    [copy] = [m for m in harness.slack.posted("C_TEAM") if m.user != "U_KARI"]
+    assert copy.thread_ts is None
