@@ -47,7 +47,7 @@ from bot.settings import Settings
 from bot.storage.crypto import Cipher
 from bot.storage.db import create_engine, session_factory
 from bot.storage.keycheck import KeysCannotRead, check_keys
-from bot.storage.migrate import current_revision, head_revision, upgrade
+from bot.storage.migrate import current_revision, head_revision, require_schema, upgrade
 from bot.storage.reachable import require_database
 from bot.web import (
     NO_PLATFORM,
@@ -140,7 +140,7 @@ async def _require_readable_keys(engine: AsyncEngine, cipher: Cipher) -> None:
         KeysCannotRead: one line saying what cannot be read and what to do.
     """
     if await current_revision(engine) != head_revision():
-        return  # `--no-migrate` on an old schema: /readyz says so; the probe needs the head
+        return  # the probe needs the head (start refused it already: require_schema)
     try:
         async with engine.connect() as connection:
             if connection.dialect.name == "postgresql":  # a locked table must not stall start
@@ -169,9 +169,11 @@ async def build_runtime(
     owner = owner or process_owner(settings.port)
     metrics = DeliveryMetrics()
     try:
-        await require_database(engine)  # one line, not a driver traceback, when it is not there
         if migrate:
+            await require_database(engine)  # one line, not a driver traceback, when not there
             await upgrade(engine)
+        else:  # `--no-migrate`: serve no schema it does not know (raw SQL errors otherwise)
+            await require_schema(engine)  # nor creates an empty SQLite file
         await _require_readable_keys(engine, cipher)
         platforms: dict[str, ChatPlatform] = {}
         if settings.slack_bot_token or settings.slack_client_id:

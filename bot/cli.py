@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
+from bot.cli_paths import OutputRefused
 from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
 from bot.errors import StartupError, one_line
 from bot.i18n import format_instant, translate, translate_plural
@@ -307,8 +308,11 @@ def cmd_slack_manifest(args: argparse.Namespace) -> int:
 
 def cmd_teams_package(args: argparse.Namespace) -> int:
     from adapters.teams.manifest import write_package
+    from bot.cli_paths import refuse_precious
 
-    app_id = args.app_id or Settings.from_env().microsoft_app_id
+    settings = Settings.from_env()
+    refuse_precious(args.out, "--out", database_url=settings.database_url)
+    app_id = args.app_id or settings.microsoft_app_id
     if not app_id:
         raise UsageError("set MICROSOFT_APP_ID (the bot's Azure app id) or pass --app-id")
     out = write_package(Path(args.out), app_id=app_id, domain=args.domain, version=args.version)
@@ -387,6 +391,9 @@ def _parser() -> argparse.ArgumentParser:
         "--platform", choices=["slack", "teams", "sandbox"], help="if ID is on both"
     )
     export.add_argument("--out", metavar="FILE", help="write to FILE (mode 600), not stdout")
+    export.add_argument(
+        "--force", action="store_true", help="replace --out FILE when it is there already"
+    )
     export.add_argument("--database-url", help=db_help)
 
     add("keygen", cmd_keygen, "Print a new key for QUIET_HOURS_SECRET_KEY.")
@@ -520,6 +527,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROGRAM}: {one_line(message)}", file=sys.stderr)
         return 2
     except UsageError as error:
+        print(f"{PROGRAM}: {one_line(str(error))}", file=sys.stderr)
+        return 2
+    except OutputRefused as error:
         print(f"{PROGRAM}: {one_line(str(error))}", file=sys.stderr)
         return 2
     except StartupError as error:

@@ -19,10 +19,12 @@ class WorkspaceNotFound(Exception):
 async def _erase(database_url: str, external_id: str, platform: str | None) -> str:
     from bot.services.erase import erase_workspace
     from bot.storage.db import create_engine, session_factory
+    from bot.storage.migrate import require_schema
     from bot.storage.models import WorkspaceRow
 
     engine = create_engine(database_url)
     try:
+        await require_schema(engine)
         async with session_factory(engine)() as session, session.begin():
             query = select(WorkspaceRow.platform).where(WorkspaceRow.external_id == external_id)
             if platform is not None:

@@ -50,13 +50,27 @@ async def _export(settings: Settings, external_id: str, platform: str | None) ->
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
     """Print the export, or write it to ``--out`` (created readable by its owner only) and say
-    where in one line. Raises :class:`WorkspaceNotFoundError` for an unknown id."""
+    where in one line. Raises :class:`WorkspaceNotFoundError` for an unknown id, and
+    :class:`bot.cli_paths.OutputRefused` (before reading anything) for an ``--out`` that is the
+    database's file, a directory, or a file already there without ``--force``."""
+    from bot.cli_paths import OutputRefused, refuse_precious
+
+    if args.out is not None:
+        refuse_precious(args.out, "--out", database_url=settings.database_url)
+        if Path(args.out).is_dir():
+            raise OutputRefused(f"--out {args.out} is a directory; name a file to write")
+        if Path(args.out).exists() and not args.force:
+            raise OutputRefused(
+                f"--out {args.out} is there already: add --force to replace it, or name "
+                "another file"
+            )
     text = asyncio.run(_export(settings, args.workspace, args.platform))
     if args.out is None:
         print(text, end="")
         return 0
     out = Path(args.out)
     descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file replaced with --force keeps no wider mode
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(text)
     print(f"wrote everything stored about workspace {args.workspace} to {out} (keep it safe)")

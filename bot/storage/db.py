@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -42,6 +45,19 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: ConnectionPoolEntr
         cursor.close()
 
 
+def _private_sqlite_file(database: str) -> Callable[..., None]:
+    """A ``do_connect`` hook that creates the SQLite file readable by its owner only (0600,
+    like ``.env`` and exports) before SQLite opens it; SQLite gives its ``-wal`` and ``-shm``
+    files the database file's mode. An existing file is left as it is."""
+
+    def create(*_: Any) -> None:
+        # there already, or a missing folder (which SQLite then reports): nothing to do
+        with contextlib.suppress(OSError):
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+    return create
+
+
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine for ``url``; ``options`` go to SQLAlchemy's ``create_async_engine``.
 
@@ -60,6 +76,8 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(parsed, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if parsed.database and parsed.database != ":memory:" and "mode=memory" not in url:
+            event.listen(engine.sync_engine, "do_connect", _private_sqlite_file(parsed.database))
         return engine
     # replicas outlive database restarts and idle timeouts: test connections before use
     options.setdefault("pool_pre_ping", True)

@@ -13,13 +13,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.errors import StartupError
+from bot.errors import ConfigError
 from bot.storage.db import create_engine
 from bot.storage.reachable import require_database
 from bot.storage.retry import retrying
 
 __all__ = [
     "MIGRATION_LOCK_ID",
+    "SchemaNotCurrent",
     "alembic_config",
     "current_revision",
     "head_revision",
@@ -30,6 +31,11 @@ __all__ = [
 
 #: Key of the PostgreSQL advisory lock that serialises concurrent migrations ("QHMIGRAT").
 MIGRATION_LOCK_ID = 0x5148_4D49_4752_4154
+
+
+class SchemaNotCurrent(ConfigError):
+    """The database has no Quiet Hours schema, or another version's: run ``quiet-hours migrate``
+    (exit 2, like a setting to change before starting again)."""
 
 
 def _script_location() -> Path:
@@ -117,17 +123,32 @@ def head_revision() -> str:
 
 
 async def require_schema(engine: AsyncEngine) -> None:
-    """Raise ``StartupError`` unless the database can be reached and is at ``head_revision()``.
+    """Raise unless the database can be reached and is at ``head_revision()``.
 
-    For commands that work on stored data without migrating first (``rotate-keys`` …).
+    For commands that work on stored data without migrating first (``serve --no-migrate``,
+    ``export``, ``erase``, ``rotate-keys``). A SQLite file that is not there is not created.
+
+    Raises:
+        SchemaNotCurrent: no such SQLite file, no Quiet Hours schema, or another revision
+            (exit 2: ``the database schema is not current (…): run `quiet-hours migrate```).
+        StartupError: the database cannot be reached (exit 1).
     """
+    where = engine.url.render_as_string(hide_password=True)
+    file = engine.url.database if engine.dialect.name == "sqlite" else None
+    if file and file != ":memory:" and not await asyncio.to_thread(Path(file).exists):
+        raise SchemaNotCurrent(
+            f"the database schema is not current ({where} does not exist): "
+            "run `quiet-hours migrate`"
+        )
     await require_database(engine)
     revision = await current_revision(engine)
     expected = head_revision()
     if revision != expected:
-        where = engine.url.render_as_string(hide_password=True)
-        state = "has no Quiet Hours schema" if revision is None else f"is at schema {revision}"
-        raise StartupError(
-            f"the database {where} {state}, this version expects {expected}: run "
-            "`quiet-hours migrate` (or upgrade Quiet Hours if the database is newer)"
+        if revision is None:
+            state, newer = "has no Quiet Hours schema", ""
+        else:
+            state, newer = f"is at {revision}", " (or upgrade Quiet Hours if the database is newer)"
+        raise SchemaNotCurrent(
+            f"the database schema is not current ({where} {state}, this version expects "
+            f"{expected}): run `quiet-hours migrate`{newer}"
         )

@@ -4,11 +4,13 @@ and nothing of another workspace."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.watch import EXCERPT_KEEP
@@ -110,3 +112,34 @@ async def test_export_to_a_file_and_unknown_workspace(
     missing = run_cli("export", "--workspace", "T_NOPE", cwd=tmp_path, env=env)
     assert missing.returncode == 2 and missing.stdout == ""
     assert missing.stderr == "quiet-hours: no workspace 'T_NOPE' in this database\n"
+
+
+async def test_export_never_writes_over_the_database_or_an_existing_file_without_force(
+    sessions: Sessions, database_url: str, cipher: Cipher, tmp_path: Path
+) -> None:
+    await seed(sessions, cipher, "T_MINE", "mine")
+    env = settings(database_url)
+    export = ("export", "--workspace", "T_MINE", "--out")
+    if database_url.startswith("sqlite"):
+        database = make_url(database_url).database
+        assert database is not None
+        before = await asyncio.to_thread(Path(database).read_bytes)
+        refused = run_cli(*export, database, cwd=tmp_path, env=env)
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert refused.stderr.startswith(f"quiet-hours: --out {database} is the database")
+        assert len(refused.stderr.splitlines()) == 1
+        assert await asyncio.to_thread(Path(database).read_bytes) == before
+    kept = tmp_path / "notes.txt"
+    kept.write_text("my notes")
+    kept.chmod(0o644)
+    refused = run_cli(*export, str(kept), cwd=tmp_path, env=env)
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        f"quiet-hours: --out {kept} is there already: add --force to replace it, "
+        "or name another file\n"
+    )
+    assert kept.read_text() == "my notes"
+    forced = run_cli(*export, str(kept), "--force", cwd=tmp_path, env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads(kept.read_text())["tables"]["held_messages"]
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
