@@ -63,23 +63,37 @@ def summarise(
     guards = guards or {}
     grouped: dict[tuple[str, str], list[ActivityEvent]] = {}
     for event in events:
-        grouped.setdefault((event.conversation, event.thread), []).append(event)
-    threads = [
-        DigestThread(
-            conversation=conversation,
-            thread=thread,
-            messages=len(items),
-            people=len({item.person for item in items}),
-            first_at=min(item.at for item in items),
-            last_at=max(item.at for item in items),
-            looks_decided=any(item.decision_signal for item in items),
-            guarded_until=guards[(conversation, thread)][0]
-            if (conversation, thread) in guards
-            else None,
-            away=guards[(conversation, thread)][1] if (conversation, thread) in guards else None,
+        key = (event.conversation, event.thread)
+        items = grouped.get(key)
+        if items is None:
+            grouped[key] = [event]
+        else:
+            items.append(event)
+    threads = []
+    for (conversation, thread), items in grouped.items():
+        guard = guards.get((conversation, thread))
+        if len(items) == 1:  # most threads in a digest: said without a generator each
+            item = items[0]
+            people, first_at, last_at = 1, item.at, item.at
+            looks_decided = bool(item.decision_signal)
+        else:
+            people = len({item.person for item in items})
+            times = [item.at for item in items]
+            first_at, last_at = min(times), max(times)
+            looks_decided = any(item.decision_signal for item in items)
+        threads.append(
+            DigestThread(
+                conversation,
+                thread,
+                len(items),
+                people,
+                first_at,
+                last_at,
+                looks_decided,
+                None if guard is None else guard[0],
+                None if guard is None else guard[1],
+            )
         )
-        for (conversation, thread), items in grouped.items()
-    ]
     threads.sort(key=lambda t: (t.guarded_until is None, -t.messages, t.first_at))
     return threads
 

@@ -35,15 +35,19 @@ class GroupSpans:
         self._by_author: dict[str, DecisionSpans] = {}
 
     def at(self, ts: float, author: str) -> tuple[int, float | None]:
+        return self.spans_for(author).at(ts)
+
+    def spans_for(self, author: str) -> DecisionSpans:
+        """Who decides ``author``'s messages here: the others, or the team if there are none."""
         spans = self._by_author.get(author)
         if spans is None:
             others = [hours for member, hours in self._hours.items() if member != author]
             if not others:
-                return self._fallback.at(ts)
+                return self._fallback
             members = MembersHours.of(others, self._policy.hours.tz)
             audience = MembersAudience(self._conversation, members, self._policy, group=True)
             spans = self._by_author[author] = DecisionSpans(audience, members_open_until(members))
-        return spans.at(ts)
+        return spans
 
     def spans(self) -> list[DecisionSpans]:
         return list(self._by_author.values())
@@ -59,7 +63,12 @@ class DirectSpans:
         self._fallback = fallback
 
     def at(self, ts: float, author: str) -> tuple[int, float | None]:
+        return self.spans_for(author).at(ts)
+
+    def spans_for(self, author: str) -> DecisionSpans:
+        """Who decides ``author``'s messages here: the recipient, or the team for a note to
+        self."""
         for member, spans in self._by_member.items():
             if member != author:
-                return spans.at(ts)
-        return self._fallback.at(ts)  # a note to self: the team's hours
+                return spans
+        return self._fallback

@@ -21,6 +21,7 @@ nobody knows). A day file that is not a JSON list of messages (or is over its si
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from collections import Counter
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.simulate.day_files import DayColumns, DayMessage, add_messages, day_messages
 from bot.simulate.zip_limits import MemberLimits, MemberTooLarge, read_member
 
 __all__ = [
@@ -45,14 +47,9 @@ __all__ = [
 ]
 
 _DAY_FILE = re.compile(r"^(?P<folder>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
-#: Subtypes written by a person (a plain message has none); joins, topics, bots are not.
-_PERSON_SUBTYPES = frozenset({"thread_broadcast", "file_share", "me_message"})
 _LISTS = (("channels.json", "channel"), ("groups.json", "group"))
 _DIRECT = (("dms.json", "dm"), ("mpims.json", "mpim"))
 _FIRST = itemgetter(0)  # a message's ts
-#: A message's ``ts`` is read when it is from 1970-01-01 to before 2100-01-01 UTC (Slack began
-#: in 2013); anything else (a year 3170843, NaN, infinity) is a malformed message.
-_LAST_TS = 4_102_444_800.0
 
 ConversationKind = str  # "channel" | "group" (private channel) | "dm" | "mpim"
 
@@ -119,6 +116,16 @@ class SlackExport:
     def dates(self, *, progress: Callable[[int], None] | None = None) -> Iterator[list[Message]]:
         """:meth:`messages`, one list per date of day files (a list per date iterates faster
         than a generator per message)."""
+        for day in self.columns(progress=progress):
+            batch = list(
+                zip(day.ts, day.conversation, day.author, day.thread, day.text, strict=True)
+            )
+            batch.sort(key=_FIRST)
+            yield batch
+
+    def columns(self, *, progress: Callable[[int], None] | None = None) -> Iterator[DayColumns]:
+        """:meth:`dates` as columns, each date's messages in the order read (conversation by
+        conversation) for a caller that sorts them itself."""
         archive = self._archive
         if archive is None:
             archive = zipfile.ZipFile(self.path)
@@ -127,15 +134,20 @@ class SlackExport:
             for member in self._days.get(conversation.name, ()):
                 by_date.setdefault(member.rpartition("/")[2], []).append((index, member))
         try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            archive.close()
+            self._archive = None
+            raise
+        try:
             for day in sorted(by_date):
-                batch: list[Message] = []
-                for index, member in by_date[day]:
-                    self._read_into(batch, archive, index, member)
+                found = DayColumns()
+                self._read_into(found, archive, fd, by_date[day])
                 if progress is not None:
                     progress(self.stats.day_files)
-                batch.sort(key=_FIRST)
-                yield batch
+                yield found
         finally:
+            os.close(fd)
             archive.close()
             self._archive = None
 
@@ -146,56 +158,39 @@ class SlackExport:
             self._archive = None
 
     def _read_into(
-        self, found: list[Message], archive: zipfile.ZipFile, index: int, member: str
+        self,
+        found: DayColumns,
+        archive: zipfile.ZipFile,
+        fd: int,
+        members: list[tuple[int, str]],
     ) -> None:
-        stats, zones = self.stats, self.zones
-        stats.day_files += 1
-        batch = self._read_day(archive, member)
-        if batch is None:
-            stats.bad_files += 1
-            return
-        append = found.append
-        for item in batch:
-            try:
-                user = item["user"]
-                raw_ts = item["ts"]
-            except (KeyError, TypeError):
-                stats.bot_or_system += 1  # no author: a system message
-                continue
-            subtype = item.get("subtype")
-            if (subtype is not None and subtype not in _PERSON_SUBTYPES) or "bot_id" in item:
-                stats.bot_or_system += 1
-                continue
-            if type(user) is not str or user not in zones:
-                stats.unknown_people += 1
-                continue
-            try:
-                ts = float(raw_ts)
-            except (TypeError, ValueError):
-                stats.bad_messages += 1
-                continue
-            if not 0.0 <= ts < _LAST_TS:  # also NaN
-                stats.bad_messages += 1
-                continue
-            text = item.get("text")
-            thread = item.get("thread_ts") or raw_ts
-            append(
-                (
-                    ts,
-                    index,
-                    user,
-                    thread if type(thread) is str else str(thread),
-                    text if type(text) is str else "",
-                )
-            )
+        """The messages of ``members`` ((conversation index, day file) each) into ``found``."""
+        stats = self.stats
+        files: list[tuple[int, list[DayMessage]]] = []
+        for index, member in members:
+            stats.day_files += 1
+            items = day_messages(archive, fd, archive.getinfo(member), self.limits)
+            if items is None:
+                stats.bad_files += 1
+            elif items and type(items[0]) is not DayMessage:  # read by json.loads
+                files.append((index, [_as_day_message(item) for item in items]))
+            else:
+                files.append((index, items))
+        not_person, unknown, bad = add_messages(found, files, self.zones)
+        stats.bot_or_system += not_person
+        stats.unknown_people += unknown
+        stats.bad_messages += bad
 
-    def _read_day(self, archive: zipfile.ZipFile, member: str) -> list[Any] | None:
-        try:
-            raw = read_member(archive, archive.getinfo(member), self.limits.day_file, self.limits)
-            data = json.loads(raw)
-        except (ValueError, RecursionError, zipfile.BadZipFile, OSError, MemberTooLarge):
-            return None
-        return data if isinstance(data, list) else None
+
+def _as_day_message(item: Any) -> DayMessage:
+    """An item ``json.loads`` read, as msgspec would have decoded it (every field unset for an
+    item that is no object: it has no author, like a system message)."""
+    found = DayMessage()
+    if isinstance(item, dict):
+        for name in DayMessage.__struct_fields__:
+            if name in item:
+                setattr(found, name, item[name])
+    return found
 
 
 def _load_list(

@@ -107,6 +107,27 @@ class PersonPatterns:
             known = self._late.get(day)
             self._late[day] = (ts, ts) if known is None else (min(known[0], ts), max(known[1], ts))
 
+    def add_counts(
+        self, messages: int, outside_hours: int, evenings: int, nights: int, rest_days: int
+    ) -> None:
+        """Counts of messages tallied elsewhere by :meth:`add`'s rules (the replay counts a
+        whole date at once)."""
+        self.messages += messages
+        self.outside_hours += outside_hours
+        self.evenings += evenings
+        self.nights += nights
+        self.sundays_holidays += rest_days
+
+    def add_days(self, days: Iterable[int], first: Iterable[float], last: Iterable[float]) -> None:
+        """The first and last message (Unix time) of local days worked out elsewhere; a day
+        given twice keeps the earliest first and the latest last (:meth:`finish` merges)."""
+        self._close_day()
+        for day, start, end in zip(days, first, last, strict=True):
+            known = self._late.get(day)
+            if known is not None:
+                start, end = min(known[0], start), max(known[1], end)
+            self._late[day] = (start, end)
+
     def _close_day(self) -> None:
         if self._today >= 0:
             self._day.append(self._today)

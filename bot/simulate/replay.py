@@ -10,16 +10,25 @@ channels are watched: their off-hours messages feed labels and digests as
 Everything counted is metadata: counts per week, channel, hour of week and landing instant.
 Message text is never kept; no per-person figure leaves :class:`Replay` except
 :meth:`Replay.person` for ``--person``.
+
+The replay takes one date of day files at a time as arrays (:mod:`bot.simulate.columns`): the
+decisions are ``decide``'s own, asked once per stretch; the labels, digests (serve's
+``summarise``, once per digest), decision-phrase test (the guard's) and patterns follow the
+same rules message by message as ``serve`` and the insights do; only the bookkeeping is done
+for a whole date at once.
 """
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from math import inf
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from bot.domain.audience import MembersHours
 from bot.domain.decisions import ChannelAudience, MembersAudience, PersonAudience
@@ -29,10 +38,19 @@ from bot.domain.insights import person_activity
 from bot.domain.policy import AudienceKind, Person
 from bot.domain.timeutil import UTC
 from bot.services.digest import digest_period
+from bot.simulate.columns import NONE, Floats, Ints, People, decide_many, local_fields, tally
 from bot.simulate.conversations import DirectSpans, GroupSpans
-from bot.simulate.export_zip import Message, SlackExport
+from bot.simulate.day_files import DayColumns
+from bot.simulate.export_zip import SlackExport
 from bot.simulate.localclock import QUARTER, LocalClock
-from bot.simulate.patterns import PersonPatterns, day_edges
+from bot.simulate.patterns import (
+    EVENING_FROM,
+    EVENING_UNTIL,
+    NIGHT_FROM,
+    NIGHT_UNTIL,
+    PersonPatterns,
+    day_edges,
+)
 from bot.simulate.setup import Digest, ReplaySetup
 from bot.simulate.spans import (
     DELIVER,
@@ -46,7 +64,8 @@ from bot.simulate.spans import (
 __all__ = ["Digest", "Replay", "ReplaySetup", "replay"]
 
 _WATCHED = ("channel", "group")
-_UNKNOWN = -1.0  # not a digest instant: a digest not yet looked up
+_PEOPLE = 1 << 24  # more people than any export has: (conversation, author) as one integer
+_DAYS = 1 << 22  # more than any day ordinal: (author, day) as one integer
 
 
 @dataclass
@@ -69,7 +88,8 @@ class Replay:
         default_factory=lambda: defaultdict(set)
     )
     digests: list[Digest] = field(default_factory=list)
-    # who made each figure (authors by number): a figure from fewer than five is not shown
+    # who made each figure (authors by number): a figure from fewer than five is not shown, so
+    # each set keeps up to five (bot.simulate.columns.People), enough for that rule
     outcome_people: tuple[set[int], set[int], set[int]] = field(
         default_factory=lambda: (set(), set(), set())
     )
@@ -91,7 +111,6 @@ class Replay:
         setup = self.setup
         policy = setup.policy
         self._clock = LocalClock(setup.report_tz)
-        self._person_clocks: dict[ZoneInfo, LocalClock] = {}
         self._person_spans: dict[ZoneInfo, DecisionSpans] = {}
         self._zone_hours: dict[ZoneInfo, WorkingHours] = {}
         self._rest_days: dict[int, bool] = {}
@@ -122,15 +141,55 @@ class Replay:
             else:
                 self._by_team.append(self._team)
                 self._by_author.append(None)
-        self._watched = [c.kind in _WATCHED for c in self.export.conversations]
+        conversations = self.export.conversations
+        self._spans: list[DecisionSpans] = []
+        self._spans_number: dict[int, int] = {}
+        self._team_id = self._number(self._team)
+        self._by_team_of = np.array([s is not None for s in self._by_team], np.bool_)
+        self._watched_of = np.array([c.kind in _WATCHED for c in conversations], np.bool_)
+        self._decider_of = np.array(
+            [
+                self._team_id
+                if team is not None
+                else self._number(chooser)
+                if isinstance(chooser, DecisionSpans)
+                else -1
+                for team, chooser in zip(self._by_team, self._by_author, strict=True)
+            ],
+            np.int64,
+        )
+        self._chosen: dict[int, int] = {}
+        self._report_at = [self._clock.at]
+        # authors by number, in order of their first message; their zones' clocks and spans
+        self._numbers: dict[str, int] = {}
+        self._names: list[str] = []
+        self._persons: list[str] = []  # as a digest's events name them: by number
+        self._people: list[PersonPatterns] = []
+        self._zone_index: dict[ZoneInfo, int] = {}
+        self._zone_at: list[Callable[[int], tuple[int, int, int, int, bool]]] = []
+        self._zone_spans: list[int] = []
+        self._author_zone = np.zeros(0, np.int64)
+        self._author_spans = np.zeros(0, np.int64)
+        # per author: messages, outside their hours, evenings, nights, rest days
+        self._counts = np.zeros((5, 0), np.int64)
+        self._edges: list[tuple[Ints, Floats, Floats]] = []
+        self._earliest, self._latest = inf, -inf
+        self._outcome_people = People(lambda key: self.outcome_people[key])
+        self._week_people = People(lambda key: self.week_people[key // 3][key % 3])
+        self._channel_people = People(lambda key: self.channel_people[key // 3][key % 3])
+        self._cell_people = People(lambda key: self.cell_people[key // 2][key % 2])
+        self._wave_numbers: dict[float, int] = {}
+        self._wave_openings: list[float] = []
+        self._wave_people = People(lambda key: self.wave_people[self._wave_openings[key]])
+        self._label_people = People(lambda key: self.label_people)
+        self._digest_people = People(lambda key: self.digest_people)
         self._labelled: dict[float, set[tuple[int, str]]] = defaultdict(set)
         self._digest_at: dict[float, float | None] = {}
         self._periods: dict[float, float] = {}
-        self._pending: dict[float, dict[int, list[tuple[float, str, int, bool]]]] = defaultdict(
+        self._conversation_names = [str(n) for n in range(len(self.export.conversations))]
+        self._pending: dict[float, dict[int, list[ActivityEvent]]] = defaultdict(
             lambda: defaultdict(list)
         )
-        self._next_due = inf
-        self._authors: dict[str, _Author] = {}
         self._first = setup.first_day.toordinal() if setup.first_day else None
         self._last = setup.last_day.toordinal() if setup.last_day else None
 
@@ -149,90 +208,204 @@ class Replay:
             spans = self._person_spans[zone] = DecisionSpans(audience, open_until(hours))
         return spans
 
-    # -- the loop ----------------------------------------------------------------------------
+    # -- the replay, one date at a time --------------------------------------------------------
 
-    def run(self, stream: Iterable[Message]) -> None:
-        """Replay every message of ``stream`` (oldest first), then close open digests."""
-        clock, cache, signal = self._clock.at, self._clock._cache, self.signal
-        by_team, by_author, watched = self._by_team, self._by_author, self._watched
-        outcomes, per_week, per_channel = self.outcomes, self.per_week, self.per_channel
-        hour_of_week, landings, authors = self.hour_of_week, self.landings, self._authors
-        outcome_people, week_people = self.outcome_people, self.week_people
-        channel_people, cell_people, wave_people = (
-            self.channel_people,
-            self.cell_people,
-            self.wave_people,
-        )
-        first, last = self._first, self._last
-        team, watch = self._team, self._watch
-        earliest, latest = inf, -inf
-        count = 0
-        for ts, conversation, author, thread, text in stream:
-            quarter = int(ts // QUARTER)
-            day, week, how, _, _ = cache.get(quarter) or clock(quarter)
-            if (first is not None and day < first) or (last is not None and day > last):
-                continue
-            count += 1
-            if ts < earliest:
-                earliest = ts
-            if ts > latest:
-                latest = ts
-            spans = by_team[conversation]
-            if spans is not None:
-                outcome, opening = spans.at(ts)
-            else:
-                outcome, opening = by_author[conversation].at(ts, author)  # type: ignore[union-attr]
-            person = authors.get(author) or self._author(author)
-            who = person[4]
-            outcomes[outcome] += 1
-            outcome_people[outcome].add(who)
-            week_row, week_who = per_week[week], week_people[week]
-            week_row[0] += 1
-            week_who[0].add(who)
-            channel_row, channel_who = per_channel[conversation], channel_people[conversation]
-            channel_row[0] += 1
-            channel_who[0].add(who)
-            cell, cell_who = hour_of_week[how], cell_people[how]
-            cell[0] += 1
-            cell_who[0].add(who)
-            own_day, _, _, own_minute, rest = person[1].get(quarter) or person[2](quarter)
-            person[0].add(ts, own_day, own_minute, person[3](ts)[0] != DELIVER, rest)
-            if outcome == DELIVER and spans is not None:
-                continue
-            decided = bool(text) and signal(text)
-            if watched[conversation]:
-                # the watcher goes by the team's hours: the decision just made, when it was theirs
-                watch(
-                    ts,
-                    conversation,
-                    who,
-                    thread,
-                    decided,
-                    *((outcome, opening) if spans is team else team.at(ts)),
-                )
-            if outcome == DELIVER:
-                continue
-            cell[1] += 1
-            cell_who[1].add(who)
-            week_row[1] += 1
-            week_who[1].add(who)
-            channel_row[1] += 1
-            channel_who[1].add(who)
-            if outcome == HOLD:
-                week_row[2] += 1
-                week_who[2].add(who)
-                channel_row[2] += 1
-                channel_who[2].add(who)
-                wave = landings[opening]  # type: ignore[index]
-                wave[conversation] = wave.get(conversation, 0) + 1
-                wave_people[opening].add(who)  # type: ignore[index]
-            if decided:
-                self.decided_threads[week].add((conversation, thread))
-                self.decided_people[week].add(who)
-        self.messages += count
-        self._flush_digests(float("inf"))
+    def run(self, days: Iterable[DayColumns]) -> None:
+        """Replay every message of ``days`` (one date of day files each, dates in order; the
+        messages of a date in any order), then close open digests and work out rest and span."""
+        self._earliest, self._latest = inf, -inf
+        for batch in days:
+            if batch:
+                self._date(batch)
+        self._flush_digests(inf)
         if self.messages:
-            self._finish_people(earliest, latest)
+            self._finish_people(self._earliest, self._latest)
+
+    def _date(self, batch: DayColumns) -> None:
+        authors, threads, texts = batch.author, batch.thread, batch.text
+        ts = np.array(batch.ts, np.float64)
+        order = np.argsort(ts, kind="stable")  # ties: in the order read
+        ts = ts[order]
+        quarter = (ts // QUARTER).astype(np.int64)
+        report = local_fields(self._report_at, np.zeros(len(ts), np.int64), quarter)
+        if self._first is not None or self._last is not None:
+            day = report[:, 0]
+            kept = np.ones(len(ts), np.bool_)
+            if self._first is not None:
+                kept &= day >= self._first
+            if self._last is not None:
+                kept &= day <= self._last
+            order, ts, quarter, report = order[kept], ts[kept], quarter[kept], report[kept]
+            if not len(ts):
+                return
+        count = len(ts)
+        self.messages += count
+        self._earliest = min(self._earliest, float(ts[0]))
+        self._latest = max(self._latest, float(ts[-1]))
+        conversation = np.array(batch.conversation, np.int64)[order]
+        who = self._numbers_of(authors, order)
+        week, how = report[:, 1], report[:, 2]
+
+        # who decides: the team, a conversation's members, a DM's recipient, a group DM's others
+        decider = self._decider_of[conversation]
+        chosen = np.flatnonzero(decider < 0)
+        if len(chosen):
+            decider[chosen] = self._choose(conversation[chosen], who[chosen])
+        by_team = self._by_team_of[conversation]
+        # the watcher goes by the team's hours; the author's own hours make the patterns
+        team_watch = np.flatnonzero(self._watched_of[conversation] & ~by_team)
+        own_spans = self._author_spans[who]
+        outcomes, openings = self._decide(
+            np.concatenate([decider, np.full(len(team_watch), self._team_id), own_spans]),
+            np.concatenate([ts, ts[team_watch], ts]),
+        )
+        outcome, opening = outcomes[:count], openings[:count]
+        own_outcome = outcomes[count + len(team_watch) :]
+        team_outcome, team_opening = outcome.copy(), opening.copy()
+        team_outcome[team_watch] = outcomes[count : count + len(team_watch)]
+        team_opening[team_watch] = openings[count : count + len(team_watch)]
+
+        # every message
+        self.outcomes[:] = np.add(self.outcomes, np.bincount(outcome, minlength=3)).tolist()
+        self._outcome_people.add(outcome, who)
+        tally(self.per_week, week, 0)
+        self._week_people.add(week * 3, who)
+        tally(self.per_channel, conversation, 0)
+        self._channel_people.add(conversation * 3, who)
+        tally(self.hour_of_week, how, 0)
+        self._cell_people.add(how * 2, who)
+        self._patterns(ts, quarter, who, own_outcome)
+
+        # the watcher: labels and digests, for what is not delivered by the team right away
+        off = outcome != DELIVER
+        watched = np.flatnonzero(
+            (off | ~by_team) & self._watched_of[conversation] & ~np.isnan(team_opening)
+        )
+        labelled = watched[team_outcome[watched] == LABEL]
+        if len(labelled):
+            self._label(labelled, team_opening, conversation, who, order, threads, float(ts[-1]))
+        digested, due = self._digested(watched, ts, team_opening)
+        # the decision-phrase test (the guard's), for off-hours messages and digests' messages
+        asked = off.copy()
+        asked[digested] = True
+        asked_at = np.flatnonzero(asked)
+        test = self.signal
+        signal = np.zeros(count, np.bool_)
+        # a date's identical texts are tested once (the test is a pure function of the text;
+        # the answers go with the date's texts, which are not kept either)
+        answers: dict[str, bool] = {}
+        for n, text in zip(
+            asked_at.tolist(), map(texts.__getitem__, order[asked_at].tolist()), strict=True
+        ):
+            answer = answers.get(text)
+            if answer is None:
+                answer = answers[text] = bool(text) and test(text)
+            if answer:
+                signal[n] = True
+        del answers
+        if len(digested):
+            self._digest_people.add(np.zeros(len(digested), np.int64), who[digested])
+            pending, instant = self._pending, datetime.fromtimestamp
+            names, persons = self._conversation_names, self._persons
+            for when, where, sent, thread, person, decided in zip(
+                due.tolist(),
+                conversation[digested].tolist(),
+                ts[digested].tolist(),
+                map(threads.__getitem__, order[digested].tolist()),
+                map(persons.__getitem__, who[digested].tolist()),
+                signal[digested].tolist(),
+                strict=True,
+            ):
+                event = ActivityEvent(names[where], thread, person, instant(sent, UTC), decided)
+                pending[when][where].append(event)
+        self._flush_digests(float(ts[-1]))
+
+        # off hours: held or labelled
+        held = outcome == HOLD
+        for what, column, cells in ((off, 1, True), (held, 2, False)):
+            if cells:
+                tally(self.hour_of_week, how[what], 1)
+                self._cell_people.add(how[what] * 2 + 1, who[what])
+            tally(self.per_week, week[what], column)
+            self._week_people.add(week[what] * 3 + column, who[what])
+            tally(self.per_channel, conversation[what], column)
+            self._channel_people.add(conversation[what] * 3 + column, who[what])
+        if held.any():
+            self._land(opening[held], conversation[held], who[held])
+        decided = np.flatnonzero(signal & off)
+        for week_of, where, person, at_i in zip(
+            week[decided].tolist(),
+            conversation[decided].tolist(),
+            who[decided].tolist(),
+            order[decided].tolist(),
+            strict=True,
+        ):
+            self.decided_threads[week_of].add((where, threads[at_i]))
+            self.decided_people[week_of].add(person)
+
+    def _numbers_of(self, authors: Sequence[str], order: Ints) -> Ints:
+        """Each message's author by number, numbering new authors in order of time."""
+        get = self._numbers.get
+        who = np.array([get(author, -1) for author in authors], np.int64)[order]
+        for i in np.flatnonzero(who < 0).tolist():
+            author = authors[order[i]]
+            number = self._numbers.get(author)
+            who[i] = self._author(author) if number is None else number
+        return who
+
+    def _choose(self, conversation: Ints, who: Ints) -> Ints:
+        """Who decides these DM and group DM messages (spans by number), by their authors."""
+        chosen = np.empty(len(who), np.int64)
+        known = self._chosen
+        for i, pair in enumerate((conversation * _PEOPLE + who).tolist()):
+            number = known.get(pair)
+            if number is None:
+                index, author = divmod(pair, _PEOPLE)
+                chooser = self._by_author[index]
+                assert isinstance(chooser, DirectSpans | GroupSpans)
+                number = known[pair] = self._number(chooser.spans_for(self._names[author]))
+            chosen[i] = number
+        return chosen
+
+    def _decide(self, spans: Ints, ts: Floats) -> tuple[Ints, Floats]:
+        """``self._spans[spans[i]].at(ts[i])`` for every i, one pass per spans in time order."""
+        outcome = np.empty(len(ts), np.int64)
+        opening = np.empty(len(ts), np.float64)
+        for number in np.unique(spans).tolist():
+            where = np.flatnonzero(spans == number)
+            instants = ts[where]
+            if len(instants) > 1 and not (instants[1:] >= instants[:-1]).all():
+                instants, back = np.unique(instants, return_inverse=True)
+                answers, until = decide_many(self._spans[number], instants)
+                answers, until = answers[back.reshape(-1)], until[back.reshape(-1)]
+            else:  # in time order already (one request of one date)
+                answers, until = decide_many(self._spans[number], instants)
+            outcome[where] = answers
+            opening[where] = until
+        return outcome, opening
+
+    def _patterns(self, ts: Floats, quarter: Ints, who: Ints, own: Ints) -> None:
+        """The authors' personal patterns: counts by the insights' rules, and day edges."""
+        fields = local_fields(self._zone_at, self._author_zone[who], quarter)
+        day, minute, rest = fields[:, 0], fields[:, 3], fields[:, 4]
+        night = (minute >= NIGHT_FROM) | (minute < NIGHT_UNTIL)
+        evening = ~night & (minute >= EVENING_FROM) & (minute < EVENING_UNTIL)
+        width = len(self._names)
+        counts = self._counts
+        for row, what in enumerate((None, own != DELIVER, evening, night, rest != 0)):
+            found = (
+                np.bincount(who, minlength=width)
+                if what is None
+                else np.bincount(who[what], minlength=width)
+            )
+            counts[row][: len(found)] += found
+        key = who * _DAYS + day
+        by_key = np.argsort(key, kind="stable")
+        key, stamps = key[by_key], ts[by_key]
+        starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+        self._edges.append(
+            (key[starts], np.minimum.reduceat(stamps, starts), np.maximum.reduceat(stamps, starts))
+        )
 
     def _finish_people(self, earliest: float, latest: float) -> None:
         """Rest and span for every author, over the replayed days (whole days, report zone)."""
@@ -241,9 +414,25 @@ class Replay:
         last = datetime.fromtimestamp(latest, UTC).astimezone(tz).date()
         start = datetime.combine(first, time(0), tz)
         end = datetime.combine(last + timedelta(days=1), time(0), tz)
+        keys = np.concatenate([edge[0] for edge in self._edges])
+        firsts = np.concatenate([edge[1] for edge in self._edges])
+        lasts = np.concatenate([edge[2] for edge in self._edges])
+        self._edges = []
+        by_key = np.argsort(keys, kind="stable")
+        keys, firsts, lasts = keys[by_key], firsts[by_key], lasts[by_key]
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        keys = keys[starts]
+        firsts = np.minimum.reduceat(firsts, starts)
+        lasts = np.maximum.reduceat(lasts, starts)
+        authors = keys // _DAYS
+        bounds = np.searchsorted(authors, np.arange(len(self._names) + 1), "left").tolist()
         presumed: dict[ZoneInfo, dict[int, tuple[float, float]]] = {}
-        for tally in self._authors.values():
-            patterns = tally[0]
+        counts = self._counts.tolist()
+        for number, patterns in enumerate(self._people):
+            patterns.add_counts(*(int(row[number]) for row in counts))
+            low, high = bounds[number], bounds[number + 1]
+            days = (keys[low:high] % _DAYS).tolist()
+            patterns.add_days(days, firsts[low:high].tolist(), lasts[low:high].tolist())
             zone = patterns.tz
             if zone not in presumed:
                 hours = self._hours_for_zone(zone)
@@ -251,16 +440,36 @@ class Replay:
                 presumed[zone] = day_edges(records)
             patterns.finish(presumed[zone])
 
-    def _author(self, author: str) -> _Author:
+    def _author(self, author: str) -> int:
         zone = self.export.zones[author]
-        clock = self._person_clocks.get(zone)
-        if clock is None:
-            clock = self._person_clocks[zone] = LocalClock(zone, self._is_rest_day)
-        spans = self._spans_for_zone(zone)
-        number = len(self._authors)
-        tally = (PersonPatterns(zone), clock._cache, clock.at, spans.at, number)
-        self._authors[author] = tally
-        return tally
+        index = self._zone_index.get(zone)
+        if index is None:
+            index = self._zone_index[zone] = len(self._zone_at)
+            self._zone_at.append(LocalClock(zone, self._is_rest_day).at)
+            self._zone_spans.append(self._number(self._spans_for_zone(zone)))
+        number = len(self._names)
+        self._numbers[author] = number
+        self._names.append(author)
+        self._persons.append(str(number))
+        self._people.append(PersonPatterns(zone))
+        if number >= len(self._author_zone):
+            grown = 2 * len(self._author_zone) + 64
+            self._author_zone = np.resize(self._author_zone, grown)
+            self._author_spans = np.resize(self._author_spans, grown)
+            self._counts = np.concatenate(
+                [self._counts, np.zeros((5, grown - self._counts.shape[1]), np.int64)], axis=1
+            )
+        self._author_zone[number] = index
+        self._author_spans[number] = self._zone_spans[index]
+        return number
+
+    def _number(self, spans: DecisionSpans) -> int:
+        """A spans object's number in :attr:`_spans` (given one the first time it is seen)."""
+        number = self._spans_number.get(id(spans))
+        if number is None:
+            number = self._spans_number[id(spans)] = len(self._spans)
+            self._spans.append(spans)
+        return number
 
     def _is_rest_day(self, day: int) -> bool:
         """A Sunday or a day off under the policy (public holiday …), as the insights count."""
@@ -274,39 +483,71 @@ class Replay:
 
     # -- labels and digests (bot/services/watch.py, bot/services/digest.py) -------------------
 
-    def _watch(
+    def _label(
         self,
-        ts: float,
-        conversation: int,
-        who: int,
-        thread: str,
-        decided: bool,
-        outcome: int,
-        opening: float | None,
+        labelled: Ints,
+        opening: Floats,
+        conversation: Ints,
+        who: Ints,
+        order: Ints,
+        threads: Sequence[str],
+        now: float,
     ) -> None:
-        """As the watcher records it: by the team's hours (``outcome``, ``opening``: the team's
-        decision at ``ts``), whoever decides the message."""
-        if opening is None:
-            return
-        if outcome == LABEL:  # one label per thread and off-hours period (LabelRepository.claim)
-            labelled = self._labelled[opening]
-            if (conversation, thread) not in labelled:
-                labelled.add((conversation, thread))
-                self.labels[opening] += 1
-            self.label_people.add(who)
-            if len(self._labelled) > 64:
-                for key in [k for k in self._labelled if k < ts]:
-                    del self._labelled[key]
-        if self._pending and ts >= self._next_due:
-            self._flush_digests(ts)
-        digest_at = self._digest_at.get(opening, _UNKNOWN)
-        if digest_at == _UNKNOWN:
-            digest_at = self._digest_for(opening)
-        if digest_at is None or ts < self._periods[digest_at]:
-            return  # an ordinary night: no digest reports on it
-        self._next_due = min(self._next_due, digest_at)
-        self._pending[digest_at][conversation].append((ts, thread, who, decided))
-        self.digest_people.add(who)
+        """One label per thread and off-hours period (``LabelRepository.claim``); ``now``: the
+        latest message so far."""
+        claimed, labels = self._labelled, self.labels
+        for until, thread in zip(
+            opening[labelled].tolist(),
+            zip(
+                conversation[labelled].tolist(),
+                map(threads.__getitem__, order[labelled].tolist()),
+                strict=True,
+            ),
+            strict=True,
+        ):
+            seen = claimed[until]
+            if thread not in seen:
+                seen.add(thread)
+                labels[until] += 1
+        self._label_people.add(np.zeros(len(labelled), np.int64), who[labelled])
+        if len(claimed) > 64:  # a later message's period ends after it: older ones are done
+            for key in [k for k in claimed if k < now]:
+                del claimed[key]
+
+    def _digested(self, watched: Ints, ts: Floats, opening: Floats) -> tuple[Ints, Floats]:
+        """Which of the ``watched`` messages a digest reports on, and when that digest is due
+        (the one after their stretch's ``opening``; none for an ordinary night)."""
+        if not len(watched):
+            return watched, np.empty(0, np.float64)
+        openings, back = np.unique(opening[watched], return_inverse=True)
+        due, since = [], []
+        for until in openings.tolist():
+            found = self._digest_for(until)
+            due.append(NONE if found is None else found)
+            since.append(inf if found is None else self._periods[found])
+        back = back.reshape(-1)
+        into = ts[watched] >= np.array(since, np.float64)[back]
+        return watched[into], np.array(due, np.float64)[back][into]
+
+    def _land(self, opening: Floats, conversation: Ints, who: Ints) -> None:
+        """Held messages by landing instant and conversation, and who sent them."""
+        openings, back = np.unique(opening, return_inverse=True)
+        back = back.reshape(-1)
+        width = len(self.export.conversations)
+        pairs, counts = np.unique(back * width + conversation, return_counts=True)
+        for pair, count in zip(pairs.tolist(), counts.tolist(), strict=True):
+            index, conversation_index = divmod(pair, width)
+            wave = self.landings[float(openings[index])]
+            wave[conversation_index] = wave.get(conversation_index, 0) + count
+        numbers, known = self._wave_numbers, self._wave_openings
+        keys = []
+        for until in openings.tolist():
+            number = numbers.get(until)
+            if number is None:
+                number = numbers[until] = len(known)
+                known.append(until)
+            keys.append(number)
+        self._wave_people.add(np.array(keys, np.int64)[back], who)
 
     def _digest_for(self, opening: float) -> float | None:
         """The digest that reports on messages of the closed stretch ending at ``opening``."""
@@ -321,26 +562,21 @@ class Replay:
         return self._digest_at[opening]
 
     def _flush_digests(self, now: float) -> None:
+        """Post (count) every digest due by ``now``: serve's ``summarise`` over its messages."""
         for due in sorted(at for at in self._pending if at <= now):
-            for conversation, pending in sorted(self._pending.pop(due).items()):
-                name, instant = str(conversation), datetime.fromtimestamp
-                events = [
-                    ActivityEvent(name, thread, str(who), instant(ts, UTC), decided)
-                    for ts, thread, who, decided in pending
-                ]
+            for conversation, events in sorted(self._pending.pop(due).items()):
                 self.digests.append(Digest.of(conversation, due, summarise(events)))
-        self._next_due = min(self._pending, default=inf)
 
     # -- what may be shown ---------------------------------------------------------------------
 
     def person(self, person_id: str) -> PersonPatterns | None:
         """One person's own figures (``--person``), or None if they wrote nothing."""
-        tally = self._authors.get(person_id)
-        return None if tally is None else tally[0]
+        number = self._numbers.get(person_id)
+        return None if number is None else self._people[number]
 
     def everyone(self) -> list[PersonPatterns]:
         """Every author's patterns, for :func:`bot.domain.patterns.aggregate` only."""
-        return [tally[0] for tally in self._authors.values()]
+        return list(self._people)
 
     @property
     def decide_calls(self) -> int:
@@ -357,16 +593,6 @@ class Replay:
         return sorted(self.landings.items())
 
 
-#: One author's running patterns, with their zone's clock (cache, lookup) and hours at hand.
-_Author = tuple[
-    PersonPatterns,
-    dict[int, tuple[int, int, int, int, bool]],
-    Callable[[int], tuple[int, int, int, int, bool]],
-    Callable[[float], tuple[int, float | None]],
-    int,
-]
-
-
 def replay(
     export: SlackExport,
     setup: ReplaySetup,
@@ -376,5 +602,13 @@ def replay(
 ) -> Replay:
     """Read ``export`` and replay it under ``setup``; ``signal`` is the decision-phrase test."""
     result = Replay(setup, export, signal)
-    result.run(export.messages(progress=progress))
+    # the replay makes millions of short-lived objects and no reference cycles: the cyclic
+    # collector would only walk the growing tallies again and again (5-15 % of the replay)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        result.run(export.columns(progress=progress))
+    finally:
+        if collecting:
+            gc.enable()
     return result

@@ -78,6 +78,13 @@ class DecisionSpans:
         self._learn(ts)
         return self._outcome, self._opening
 
+    def stretch(self, ts: float) -> tuple[int, float | None, float]:
+        """:meth:`at` for ``ts``, and the end of the stretch (exclusive, Unix time) over which
+        that answer holds for every later instant: ``ts`` itself when it must be asked anew."""
+        if not self._start <= ts < self._end:
+            self._learn(ts)
+        return self._outcome, self._opening, self._end
+
     def _learn(self, ts: float) -> None:
         self.misses += 1
         instant = datetime.fromtimestamp(ts, UTC)
