@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import repeat
 from math import inf
 from zoneinfo import ZoneInfo
 
@@ -293,16 +294,12 @@ class Replay:
         signal = np.zeros(count, np.bool_)
         # a date's identical texts are tested once (the test is a pure function of the text;
         # the answers go with the date's texts, which are not kept either)
-        answers: dict[str, bool] = {}
-        for n, text in zip(
-            asked_at.tolist(), map(texts.__getitem__, order[asked_at].tolist()), strict=True
-        ):
-            answer = answers.get(text)
-            if answer is None:
-                answer = answers[text] = bool(text) and test(text)
-            if answer:
-                signal[n] = True
-        del answers
+        asked_texts = list(map(texts.__getitem__, order[asked_at].tolist()))
+        answers = {text: bool(text) and test(text) for text in set(asked_texts)}
+        signal[asked_at] = np.fromiter(
+            map(answers.__getitem__, asked_texts), np.bool_, len(asked_texts)
+        )
+        del answers, asked_texts
         if len(digested):
             self._digest_people.add(np.zeros(len(digested), np.int64), who[digested])
             pending, instant = self._pending, datetime.fromtimestamp
@@ -345,8 +342,8 @@ class Replay:
 
     def _numbers_of(self, authors: Sequence[str], order: Ints) -> Ints:
         """Each message's author by number, numbering new authors in order of time."""
-        get = self._numbers.get
-        who = np.array([get(author, -1) for author in authors], np.int64)[order]
+        known = map(self._numbers.get, authors, repeat(-1))
+        who = np.fromiter(known, np.int64, len(authors))[order]
         for i in np.flatnonzero(who < 0).tolist():
             author = authors[order[i]]
             number = self._numbers.get(author)
