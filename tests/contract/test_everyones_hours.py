@@ -177,10 +177,10 @@ async def test_status_says_the_hours_come_from_the_platform(
         assert "fra varslingsplanen din i Slack, med dagene fra arbeidsområdets standard" in shown
     else:
         assert "fra arbeidstiden din i Outlook" in shown
-    assert "mon-fri 08:00-16:00 tz Europe/Oslo" in shown  # working days, never mon-sun
+    assert "man-fre 08:00-16:00 tz Europe/Oslo" in shown  # working days, never mon-sun
     await own_hours(fresh, "mon-thu 09:00-15:00")
     mine = await colleague_says(fresh, "status")
-    assert "satt av deg" in mine and "mon-thu 09:00-15:00" in mine
+    assert "satt av deg" in mine and "man-tor 09:00-15:00" in mine
 
 
 async def test_the_daily_refresh_reads_a_changed_schedule_but_never_a_persons_own_hours(

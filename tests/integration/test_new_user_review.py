@@ -85,7 +85,7 @@ async def test_a_team_made_without_a_preset_takes_the_workspace_default(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
     created = texts(await harness.command("U_LEA", "team create Platform", channel="C_PLATFORM"))
-    assert "tz Europe/Oslo holidays NO" in created, created
+    assert "tz Europe/Oslo helligdager NO" in created, created  # Lea reads bokmål
     async with sessions() as session:
         team = (await session.scalars(select(TeamRow))).one()
     assert (team.preset, team.hours_spec) == (
@@ -102,19 +102,19 @@ async def test_a_named_preset_still_picks_its_own_hours(harness: SlackHarness) -
     created = texts(
         await harness.command("U_LEA", "team create Lisboa portugal-199a", channel="C_GENERAL")
     )
-    assert "tz Europe/Lisbon holidays PT" in created, created
+    assert "tz Europe/Lisbon helligdager PT" in created, created
     office = texts(
         await harness.command("U_LEA", "team create Ops office-standard", channel="C_PLATFORM")
     )
     # a preset tied to no place takes the workspace's zone and holidays, never UTC without any
-    assert "tz Europe/Oslo holidays NO" in office, office
+    assert "tz Europe/Oslo helligdager NO" in office, office
 
 
 async def test_own_hours_keep_the_public_holidays_that_applied(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
     saved = texts(await harness.command("U_KARI", "hours man–fre 8–16", channel="C_GENERAL"))
-    assert "`mon-fri 08:00-16:00 tz Europe/Oslo holidays NO`" in saved, saved
+    assert "`man-fre 08:00-16:00 tz Europe/Oslo helligdager NO`" in saved, saved
     assert "Helligdagene fra arbeidsområdets standard er beholdt: NO" in saved
     # no zone typed: her known zone, not UTC; a New Yorker keeps his own zone and Norway's days
     per = texts(await harness.command("U_PER", "hours mon-fri 9-17", channel="C_GENERAL"))
@@ -123,11 +123,11 @@ async def test_own_hours_keep_the_public_holidays_that_applied(
     none = texts(
         await harness.command("U_KARI", "hours man-fre 8-16 helligdager ingen", channel="C_GENERAL")
     )
-    assert "`mon-fri 08:00-16:00 tz Europe/Oslo`" in none and "beholdt" not in none, none
+    assert "`man-fre 08:00-16:00 tz Europe/Oslo`" in none and "beholdt" not in none, none
     # a team's holidays when a team covers her
     await harness.command("U_LEA", "team create Lisboa portugal-199a", channel="C_PLATFORM")
     teamed = texts(await harness.command("U_LEA", "hours man-fre 9-17", channel="C_PLATFORM"))
-    assert "holidays PT" in teamed and "teamet Lisboa" in teamed, teamed
+    assert "helligdager PT" in teamed and "teamet Lisboa" in teamed, teamed
 
 
 async def test_where_hours_come_from_is_said_in_the_readers_words(
