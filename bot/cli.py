@@ -10,7 +10,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from bot.domain.hours_syntax import HoursSyntaxError, parse_hours
 from bot.errors import StartupError, one_line
 from bot.i18n import format_instant, translate, translate_plural
 from bot.logsetup import configure_logging, level_from
-from bot.settings import Settings
+from bot.settings import Settings, environment
 
 __all__ = ["PROGRAM", "main"]
 
@@ -238,17 +238,31 @@ def cmd_policy_show(args: argparse.Namespace) -> int:
 # -- hours -----------------------------------------------------------------------------------
 
 
+#: ``hours check --at`` answers for instants from 1970 to 2099 (UTC): what the hours, holiday
+#: calendars and two-year look-ahead are for; the year 1 or 9999 would leave ``datetime``'s range.
+FIRST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def _instant(text: str | None, zone: ZoneInfo) -> datetime:
+    """``--at`` as an aware instant (no offset: on the hours' wall clock); raises
+    :class:`UsageError` for text that is no ISO instant or one outside 1970-2099 UTC."""
     if text is None:
         return datetime.now(zone)
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        # An instant without an offset is read on the hours' own wall clock.
+        value = value if value.tzinfo is not None else value.replace(tzinfo=zone)
+        in_range = FIRST_INSTANT <= value < LAST_INSTANT
+    except (ValueError, OverflowError):  # OverflowError: the offset leaves datetime's range
         raise UsageError(
             f"--at {text!r} is not an ISO instant; use e.g. 2026-11-27T17:30:00+01:00"
         ) from None
-    # An instant without an offset is read on the hours' own wall clock.
-    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if not in_range:
+        raise UsageError(
+            f"--at {text!r} is outside the years 1970 to 2099 that hours are checked for"
+        )
+    return value
 
 
 def cmd_hours_check(args: argparse.Namespace) -> int:
@@ -517,8 +531,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     the traceback.
     """
     args = _parser().parse_args(argv)
-    level = "DEBUG" if args.debug else level_from(os.environ.get("LOG_LEVEL"))
-    configure_logging(level, os.environ.get("LOG_FORMAT", "text"))
+    env = environment()  # .env too, as every other setting (README, "Configuration")
+    level = "DEBUG" if args.debug else level_from(env.get("LOG_LEVEL"))
+    configure_logging(level, env.get("LOG_FORMAT") or "text")
     debug = level == "DEBUG"
     try:
         result: int = args.func(args)

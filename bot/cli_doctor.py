@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from bot.errors import StartupError, one_line
 from bot.settings import Settings
-from bot.storage.crypto import Cipher
+from bot.storage.crypto import Cipher, KeyFormatError
 
 __all__ = ["Check", "doctor", "run_checks", "teams_token"]
 
@@ -175,8 +175,8 @@ async def run_checks(settings: Settings) -> list[Check]:
     try:
         cipher = Cipher.from_secret(settings.require_secret_key())
         checks.append(Check("secret key", True, "QUIET_HOURS_SECRET_KEY is a proper key"))
-    except StartupError as error:
-        checks.append(Check("secret key", False, str(error)))
+    except (StartupError, KeyFormatError) as error:  # not set, or not a key (a passphrase)
+        checks.append(Check("secret key", False, one_line(str(error), limit=1000)))
     found, schema_ok = await _database(settings)
     checks.extend(found)
     if cipher is None:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
 
-__all__ = ["DEFAULT_DATABASE_URL", "SUPPORTED_DATABASES", "ConfigError", "Settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "SUPPORTED_DATABASES", "ConfigError", "Settings", "environment"]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quiet-hours.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -100,6 +100,7 @@ class Settings:
     microsoft_graph_url: str = DEFAULT_GRAPH_URL
     microsoft_login_url: str = DEFAULT_LOGIN_URL  # where `doctor` asks for a bot token
     log_level: str = "INFO"
+    log_format: str = "text"  # LOG_FORMAT: "text" or "json"
     delivery_lease_seconds: float = 60.0
     operator_name: str | None = None  # who runs this server, named on /privacy and /terms
     operator_contact: str | None = None  # their e-mail address or URL for privacy requests
@@ -119,10 +120,7 @@ class Settings:
         cls, environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
     ) -> Settings:
         """Read settings; real environment variables win over the ``.env`` file."""
-        env: dict[str, str | None] = {}
-        if dotenv is not None and dotenv.is_file():
-            env.update(dotenv_values(dotenv))
-        env.update(os.environ if environ is None else environ)
+        env = environment(environ, dotenv=dotenv)
         port_text = _get(env, "PORT") or "3000"
         try:
             port = int(port_text)
@@ -146,6 +144,7 @@ class Settings:
             microsoft_graph_url=_get(env, "MICROSOFT_GRAPH_URL") or DEFAULT_GRAPH_URL,
             microsoft_login_url=_get(env, "MICROSOFT_LOGIN_URL") or DEFAULT_LOGIN_URL,
             log_level=(_get(env, "LOG_LEVEL") or "INFO").upper(),
+            log_format=(_get(env, "LOG_FORMAT") or "text").lower(),
             delivery_lease_seconds=_positive(env, "QUIET_HOURS_LEASE_SECONDS", 60.0),
             operator_name=_get(env, "QUIET_HOURS_OPERATOR"),
             operator_contact=_get(env, "QUIET_HOURS_CONTACT"),
@@ -166,6 +165,20 @@ class Settings:
                 "`quiet-hours keygen` to print one for your secret store."
             )
         return self.secret_key
+
+
+def environment(
+    environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
+) -> dict[str, str | None]:
+    """Every setting's raw text: the ``.env`` file's values, with the real environment
+    (``environ``, default ``os.environ``) winning. Every documented setting is read from here
+    (``Settings.from_env``; ``LOG_LEVEL`` and ``LOG_FORMAT`` by the command line before any
+    other setting is checked), so each works from ``.env`` alike. Never raises for content."""
+    env: dict[str, str | None] = {}
+    if dotenv is not None and dotenv.is_file():
+        env.update(dotenv_values(dotenv))
+    env.update(os.environ if environ is None else environ)
+    return env
 
 
 def check_database_url(url: str) -> None:
