@@ -125,6 +125,8 @@ class Runtime:
     insight_reports: WeeklyTeamInsight | None = None
 
     async def close(self) -> None:
+        # first-sight reads still running are cancelled before what they use is closed
+        await self.defaults.stop()
         await self.watcher.writes.close()  # what is queued is written before the engine goes
         for platform in self.platforms.values():
             close = getattr(platform, "close", None)

@@ -76,6 +76,8 @@ class Faults:
     workspace_rate: float | None = None  # chat.postMessage per second, whole workspace
     workspace_burst: float = 20.0
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # method -> statuses to answer
+    #: method -> seconds before any answer (a read that hangs: ``users.info`` under an outage)
+    stall: dict[str, float] = field(default_factory=dict)
     #: the next this many chat.postMessage calls are carried out, but the connection drops
     #: before the answer (a post Slack made whose answer the app never got)
     lose_answers: int = 0
@@ -421,6 +423,8 @@ class FakeSlack:
             return web.Response(status=status, text="injected failure")
         if method in WRITE_METHODS and self._rng.random() < self.faults.timeout_rate:
             await asyncio.sleep(self.faults.slow_seconds)
+        if method in self.faults.stall:
+            await asyncio.sleep(self.faults.stall[method])
         if method == "oauth.v2.access":  # client credentials, not a token
             call.token = None
             return self._oauth_v2_access(call, params, auth)

@@ -141,11 +141,14 @@ class SlackEvents:
         GuardButtons(guard=watcher.guard).register(self.bolt)
 
     def mount(self, app: web.Application) -> None:
-        """Add ``POST /slack/events``; follow-ups still running are awaited on shutdown."""
+        """Add ``POST /slack/events``; follow-ups still running are awaited on shutdown, and
+        first-sight reads cancelled (and awaited: :meth:`PlatformDefaults.stop`)."""
         app.router.add_post("/slack/events", self.handle)
         app.on_shutdown.append(self._drain)
 
     async def _drain(self, app: web.Application) -> None:
+        if self._defaults is not None:
+            await self._defaults.stop()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=5)
 
@@ -294,7 +297,7 @@ class SlackEvents:
         if self._defaults is None or event.get("type") != "message" or event.get("bot_id"):
             return
         if isinstance(user, str) and user and isinstance(team, str) and team:
-            self._spawn(self._defaults.seen("slack", team, user))
+            self._defaults.seen_in_background("slack", team, user)
 
     async def _on_user_change(self, body: dict[str, Any]) -> None:
         """A profile changed (zone, schedule …): read the person's platform defaults again.

@@ -10,7 +10,6 @@ that chat or team. Commands, card buttons and the Send later message extension a
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import re
@@ -180,7 +179,6 @@ class TeamsBot:
         self._onboarding = onboarding
         # reads a person's Outlook working hours the first time they are seen (after the turn)
         self._defaults = defaults
-        self._reading: set[asyncio.Future[None]] = set()
         self._private = private  # sends an answer to a person's 1:1 chat (TeamsPlatform)
         self._watcher = watcher
         self._cipher = cipher
@@ -238,13 +236,14 @@ class TeamsBot:
         return outbound_tokens(self.connections, anonymous=self.anonymous)
 
     def mount(self, app: web.Application) -> None:
-        """Add ``POST /api/messages``; readings still running are awaited on shutdown."""
+        """Add ``POST /api/messages``; first-sight reads still running are cancelled (and
+        awaited) on shutdown (:meth:`PlatformDefaults.stop`)."""
         app.router.add_post(ROUTE, self.handle)
         app.on_shutdown.append(self._drain)
 
     async def _drain(self, app: web.Application) -> None:
-        if self._reading:
-            await asyncio.wait(set(self._reading), timeout=5)
+        if self._defaults is not None:
+            await self._defaults.stop()
 
     # -- HTTP -----------------------------------------------------------------------------------
 
@@ -571,14 +570,8 @@ class TeamsBot:
         self._remembered.put(key, info.service_url)
         if person is not None:
             self._seen.put((info.tenant, person.id), person.name or "")
-            if (
-                self._defaults is not None
-            ):  # first sight: their platform defaults, in the background
-                reading = asyncio.ensure_future(
-                    self._defaults.seen(PLATFORM, info.tenant, person.id)
-                )
-                self._reading.add(reading)
-                reading.add_done_callback(self._reading.discard)
+            if self._defaults is not None:  # first sight: their defaults, in the background
+                self._defaults.seen_in_background(PLATFORM, info.tenant, person.id)
 
     async def _forget(self, activity: Json, *, only: str | None = None) -> None:
         """The bot left a chat or team (or a channel was deleted): cancel, erase, forget."""

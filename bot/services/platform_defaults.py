@@ -125,6 +125,37 @@ class PlatformDefaults:
         # brought them keep their database connections and their acknowledgement budget
         self._reading: set[tuple[str, str, str]] = set()
         self._first_sight = asyncio.Semaphore(FIRST_SIGHT_CONCURRENCY)
+        # first-sight reads nobody waits for (an event, a Teams turn), kept so that
+        # :meth:`stop` cancels and awaits them at shutdown, before the engine goes
+        self._background: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    def seen_in_background(self, platform: str, workspace: str, person: str) -> None:
+        """:meth:`seen` as a task of its own, for callers that acknowledge first (Slack's
+        events, Teams' turns). Tracked until done, so :meth:`stop` ends it; after
+        :meth:`stop` nothing new is started (the person is read when next seen)."""
+        if self._stopping:
+            return
+        task = asyncio.get_running_loop().create_task(self.seen(platform, workspace, person))
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # seen() never raises
+            log.error("a first-sight read failed", exc_info=task.exception())
+
+    async def stop(self) -> None:
+        """At shutdown: cancel the first-sight reads still running or waiting for their turn
+        and wait for them to end (one INFO line says how many), so none runs on after the
+        database engine and the platforms' HTTP sessions are closed. Idempotent."""
+        self._stopping = True
+        running = list(self._background)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        if running:
+            log.info("%d first-sight read(s) were interrupted by the shutdown", len(running))
 
     async def seen(self, platform: str, workspace: str, person: str) -> None:
         """``person`` was seen: read their defaults unless they were read within a day.
