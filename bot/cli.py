@@ -59,6 +59,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.port is not None:
+        if not 0 < args.port < 65536:  # as PORT (bot.settings)
+            raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
         settings = Settings(**{**settings.__dict__, "port": args.port})
     asyncio.run(serve(settings, host=args.host, migrate=not args.no_migrate))
     return 0
@@ -121,9 +123,11 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from dotenv import dotenv_values
 
+    from bot.cli_paths import refuse_unwritable, write_failed
     from bot.storage.crypto import Cipher
 
     env_file = Path(args.env_file)
+    refuse_unwritable(args.env_file, "--env-file")
     existing = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
     if (dotenv_values(env_file).get("QUIET_HOURS_SECRET_KEY") or "").strip():
         print(f"{env_file} already has QUIET_HOURS_SECRET_KEY; left unchanged")
@@ -136,8 +140,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     else:
         separator = "" if not existing or existing.endswith("\n") else "\n"
         written = f"{existing}{separator}{line}\n"
-    env_file.write_text(written, encoding="utf-8")
-    env_file.chmod(0o600)
+    try:  # created 0600 (never readable by others, not even for a moment), as export files
+        descriptor = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(written)
+    except OSError as error:
+        raise write_failed(env_file, "--env-file", error) from None
     print(f"wrote a new QUIET_HOURS_SECRET_KEY to {env_file} (keep it secret, keep it safe)")
     return 0
 
@@ -322,14 +331,18 @@ def cmd_slack_manifest(args: argparse.Namespace) -> int:
 
 def cmd_teams_package(args: argparse.Namespace) -> int:
     from adapters.teams.manifest import write_package
-    from bot.cli_paths import refuse_precious
+    from bot.cli_paths import refuse_precious, refuse_unwritable, write_failed
 
     settings = Settings.from_env()
     refuse_precious(args.out, "--out", database_url=settings.database_url)
+    refuse_unwritable(args.out, "--out", folder_must_exist=False)  # its folder is made
     app_id = args.app_id or settings.microsoft_app_id
     if not app_id:
         raise UsageError("set MICROSOFT_APP_ID (the bot's Azure app id) or pass --app-id")
-    out = write_package(Path(args.out), app_id=app_id, domain=args.domain, version=args.version)
+    try:
+        out = write_package(Path(args.out), app_id=app_id, domain=args.domain, version=args.version)
+    except OSError as error:
+        raise write_failed(args.out, "--out", error) from None
     print(f"wrote {out}: upload it in Teams (Apps → Manage your apps → Upload an app)")
     host = args.domain.split("://")[-1].rstrip("/")
     print(f"the bot's messaging endpoint is https://{host}/api/messages")

@@ -53,12 +53,11 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
     where in one line. Raises :class:`WorkspaceNotFoundError` for an unknown id, and
     :class:`bot.cli_paths.OutputRefused` (before reading anything) for an ``--out`` that is the
     database's file, a directory, or a file already there without ``--force``."""
-    from bot.cli_paths import OutputRefused, refuse_precious
+    from bot.cli_paths import OutputRefused, refuse_precious, refuse_unwritable, write_failed
 
     if args.out is not None:
         refuse_precious(args.out, "--out", database_url=settings.database_url)
-        if Path(args.out).is_dir():
-            raise OutputRefused(f"--out {args.out} is a directory; name a file to write")
+        refuse_unwritable(args.out, "--out")
         if Path(args.out).exists() and not args.force:
             raise OutputRefused(
                 f"--out {args.out} is there already: add --force to replace it, or name "
@@ -69,9 +68,12 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
         print(text, end="")
         return 0
     out = Path(args.out)
-    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # a file replaced with --force keeps no wider mode
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
+    try:
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # a file replaced with --force keeps no wider mode
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as error:
+        raise write_failed(out, "--out", error) from None
     print(f"wrote everything stored about workspace {args.workspace} to {out} (keep it safe)")
     return 0

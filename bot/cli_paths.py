@@ -19,7 +19,14 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-__all__ = ["OutputRefused", "database_files", "refuse_precious", "same_file"]
+__all__ = [
+    "OutputRefused",
+    "database_files",
+    "refuse_precious",
+    "refuse_unwritable",
+    "same_file",
+    "write_failed",
+]
 
 #: The files SQLite keeps beside a database (write-ahead log, shared memory, rollback journal).
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
@@ -49,6 +56,22 @@ def database_files(database_url: str | None) -> list[Path]:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return []
     return [Path(f"{url.database}{suffix}") for suffix in _COMPANIONS]
+
+
+def refuse_unwritable(path: str, flag: str, *, folder_must_exist: bool = True) -> None:
+    """Raise :class:`OutputRefused` when ``path`` is a directory, or (``folder_must_exist``)
+    its folder is missing, before a command does its work."""
+    target = Path(path)
+    if target.is_dir():
+        raise OutputRefused(f"{flag} {path} is a directory; name a file to write")
+    if folder_must_exist and not target.parent.is_dir():
+        raise OutputRefused(f"{flag} {path}: the folder {target.parent} does not exist")
+
+
+def write_failed(path: str | Path, flag: str, error: OSError) -> OutputRefused:
+    """The one line for a write that failed (no permission, disk full …)."""
+    why = error.strerror or type(error).__name__
+    return OutputRefused(f"{flag} {path}: could not write it ({why})")
 
 
 def refuse_precious(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -91,3 +92,69 @@ def test_hours_check_answers_or_refuses_any_instant(
         assert out and not err
     else:
         assert err.startswith("quiet-hours: --at ") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["serve", "--port", "70000"],
+            "quiet-hours: --port must be between 1 and 65535, not 70000",
+        ),
+        (
+            ["init", "--env-file", "folder"],
+            "quiet-hours: --env-file folder is a directory; name a file to write",
+        ),
+        (
+            [
+                "teams",
+                "package",
+                "--domain",
+                "bot.example.org",
+                "--app-id",
+                "a1",
+                "--out",
+                "folder",
+            ],
+            "quiet-hours: --out folder is a directory; name a file to write",
+        ),
+        (
+            ["export", "--workspace", "T1", "--out", "nowhere/x.json"],
+            "quiet-hours: --out nowhere/x.json: the folder nowhere does not exist",
+        ),
+        (
+            [
+                "teams",
+                "package",
+                "--domain",
+                "bot.example.org",
+                "--app-id",
+                "a1",
+                "--out",
+                "live.db",
+            ],
+            "quiet-hours: --out live.db is the database (live.db): writing there would replace it; "
+            "name another file",
+        ),
+    ],
+)
+def test_other_typed_arguments_are_one_friendly_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    expected: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///./live.db")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "live.db").write_bytes(b"SQLite format 3\x00")
+    assert main(args) == 2
+    assert capsys.readouterr().err == expected + "\n"
+    assert (tmp_path / "live.db").read_bytes() == b"SQLite format 3\x00"
+
+
+def test_init_writes_a_new_env_file_readable_by_its_owner_only(tmp_path: Path) -> None:
+    result = run_cli("init", "--env-file", "fresh.env", cwd=tmp_path, env=clean_env())
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE((tmp_path / "fresh.env").stat().st_mode) == 0o600

@@ -184,3 +184,15 @@ def test_a_preset_without_a_zone_takes_the_exports_most_common_one(
     assert _run(tmp_path, export)[1]["policy"]["tz"] == OSLO  # type: ignore[index]
     _, chosen = _run(tmp_path, export, "--policy", "office-standard", "--tz", "America/Lima")
     assert chosen["policy"]["tz"] == "America/Lima"  # type: ignore[index]
+
+
+def test_the_summary_shows_the_hours_in_the_readers_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = _export(tmp_path)
+    code, _ = _run(tmp_path, export, "--locale", "nb", "--holidays", "none")
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "man-fre 08:00-16:00" in out and "mon-fri" not in out
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "man-fre 08:00-16:00" in page and "mon-fri" not in page
