@@ -90,6 +90,9 @@ class UserProfile:
     is_admin: bool = False  # a workspace admin or owner (may create team policies)
     is_bot: bool = False  # an app or bot user: it reads no messages and keeps no hours
     deleted: bool = False  # deactivated: nothing held for them would ever be read
+    #: a guest (Slack ``is_restricted`` / ``is_ultra_restricted``): sees and messages only the
+    #: people of their own channels (``bot.services.guest_reach``)
+    is_guest: bool = False
 
 
 class DeliveryErrorKind(StrEnum):

@@ -270,7 +270,10 @@ class FakeSlack:
         *,
         is_admin: bool = False,
         is_bot: bool = False,
+        guest: str | None = None,
     ) -> None:
+        """A person; ``guest`` makes them a ``"multi"``-channel guest (``is_restricted``) or a
+        ``"single"``-channel guest (``is_ultra_restricted`` too, as Slack marks them)."""
         self.users[user_id] = {
             "id": user_id,
             "name": name,
@@ -280,6 +283,8 @@ class FakeSlack:
             "is_admin": is_admin,
             "is_owner": False,
             "is_bot": is_bot,
+            "is_restricted": guest is not None,
+            "is_ultra_restricted": guest == "single",
         }
 
     def add_channel(
@@ -771,6 +776,29 @@ class FakeSlack:
         if found is None:
             return {"ok": False, "error": "user_not_found"}
         return {"user": found}
+
+    def _m_users_conversations(self, params: JSONDict, user: str) -> JSONDict:
+        """The channels ``user`` is in, as a bot token sees them: public ones, and private
+        ones only where the bot is too; paged by ``limit``/``cursor``."""
+        person = str(params.get("user") or "")
+        types = str(params.get("types") or "public_channel").split(",")
+        found = []
+        for channel in sorted(set(self.channels) | set(self.members)):
+            private = channel in self.private
+            if not channel.startswith(("C", "G")) or channel in self.group_dms:
+                continue  # people's DMs are kept here by user id; group DMs are no channels
+            if ("private_channel" if private else "public_channel") not in types:
+                continue
+            members = self.members.get(channel, list(self.users))  # unnamed: everyone
+            if person in members and (not private or self.bot_user in members):
+                found.append({"id": channel, "is_private": private})
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        start = int(params.get("cursor") or 0)
+        following = str(start + limit) if start + limit < len(found) else ""
+        return {
+            "channels": found[start : start + limit],
+            "response_metadata": {"next_cursor": following},
+        }
 
     def _m_users_list(self, params: JSONDict, user: str) -> JSONDict:
         """Every user of the workspace (the app's own bot user too, ``is_bot``), paged by

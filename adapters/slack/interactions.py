@@ -57,6 +57,7 @@ from bot.services.compose import (
     NotAllowedError,
     NotInstalledError,
     NotMemberError,
+    NotReachableError,
     NotRecipientError,
 )
 from bot.services.directory import zone_or_utc
@@ -441,6 +442,10 @@ class SlackInteractions:
             return
         except NotRecipientError as error:  # a bot, a deactivated account, an unknown id
             problem = translate(f"modal.compose.person.{error.check.value}", locale)
+            await ack(response_action="errors", errors={"person": problem})
+            return
+        except NotReachableError:  # a guest: only people of their own channels
+            problem = translate("modal.compose.person.guest", locale)
             await ack(response_action="errors", errors={"person": problem})
             return
         except NotMemberError:  # the bot posts for people only where they may post

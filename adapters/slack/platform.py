@@ -294,7 +294,36 @@ class SlackPlatform(SlackGuardPosting):
             # Slackbot is no app user (is_bot false) but reads nothing either
             is_bot=bool(user.get("is_bot") or user.get("is_app_user")) or person == "USLACKBOT",
             deleted=bool(user.get("deleted")),
+            is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
         )
+
+    async def person_channels(self, workspace: str, person: str, *, limit: int) -> list[str]:
+        """The public and private channels ``person`` is in that the app can see
+        (``users.conversations``, Tier 3, paged; private ones only where the app is too), at
+        most ``limit``. Raises :class:`DeliveryError`."""
+        channels: list[str] = []
+        cursor: str | None = None
+        try:
+            client = await self._client(workspace)
+            while len(channels) < limit:
+                response = await client.users_conversations(
+                    user=person,
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=min(200, limit),
+                    cursor=cursor,
+                )
+                channels += [
+                    str(found["id"])
+                    for found in response.get("channels") or []
+                    if isinstance(found, dict) and found.get("id")
+                ]
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except Exception as error:
+            raise classify(error) from error
+        return channels[:limit]
 
     async def known_profile(self, workspace: str, person: str) -> UserProfile:
         """Name, zone and locale as Slack has them now (``users.info``, Tier 4)."""

@@ -13,6 +13,7 @@ from bot.metrics import DeliveryMetrics
 from bot.ports import AuthorActions, DeliveryError
 from bot.services.access import Membership, MembersSource
 from bot.services.audience import ConversationAudiences
+from bot.services.guest_reach import GuestReach, NotReachableError
 from bot.services.person_hours import person_audience
 from bot.services.recipients import PersonCheck, ProfileSource, RecipientCheck
 from bot.services.workspace_default import channel_policy
@@ -31,6 +32,7 @@ __all__ = [
     "NotAllowedError",
     "NotInstalledError",
     "NotMemberError",
+    "NotReachableError",
     "NotRecipientError",
 ]
 
@@ -132,6 +134,8 @@ class ComposeService:
                 if isinstance(source, ProfileSource)
             }
         self.recipients = RecipientCheck(people)
+        # a guest (Slack) may hold a message only for people of their own channels
+        self.guests = GuestReach(people, self.membership)
         # a channel with ``audience members`` and a group DM: their members' hours decide
         self.audiences = ConversationAudiences(membership=self.membership, sources=members)
 
@@ -188,7 +192,9 @@ class ComposeService:
         membership, but must be a real, active person of the workspace (not an id the platform
         does not know, a bot or app, or a deactivated account): else :class:`NotRecipientError`
         before anything is stored, whichever way the person was named (a command, a form's
-        person picker). Raises :class:`NotInstalledError` for a workspace without Quiet Hours.
+        person picker). An author who is a guest (Slack) may name only someone who shares one of
+        their channels: else :class:`NotReachableError` (``bot.services.guest_reach``).
+        Raises :class:`NotInstalledError` for a workspace without Quiet Hours.
 
         First of all, where the bot itself could not post it (a conversation, not a person's
         private chat, nor a post ``as_author`` with their own token), it raises
@@ -199,6 +205,10 @@ class ComposeService:
             check = await self.recipients.check(platform, workspace, recipient)
             if check is not PersonCheck.PERSON:
                 raise NotRecipientError(recipient, check)
+            if not await self.guests.may_reach(
+                platform, workspace, author, recipient, acting_in=acting_in
+            ):
+                raise NotReachableError(recipient)
         if (
             recipient is None
             and not as_author

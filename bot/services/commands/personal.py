@@ -37,6 +37,7 @@ from bot.services.compose import (
     BotNotInConversationError,
     Composed,
     NotMemberError,
+    NotReachableError,
     NotRecipientError,
 )
 from bot.services.directory import hours_of_person, person_from_row, policy_from_row, zone_or_utc
@@ -340,6 +341,12 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
         except NotRecipientError as error:
             return Reply.of(
                 refusal(error.check, error.recipient, locale), error=True, locale=locale
+            )
+        except NotReachableError as error:
+            return Reply.of(
+                translate("cmd.later.guest_unreachable", locale, person=f"<@{error.recipient}>"),
+                error=True,
+                locale=locale,
             )
         except NotMemberError:
             return Reply.of(
