@@ -136,6 +136,8 @@ class SlackEventEffects:
     async def _message(
         self, team: str, event: dict[str, Any], key: EventKey | None
     ) -> After | None:
+        if event.get("subtype") == "message_deleted":
+            return await self._deleted(team, event, key)
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return None
         if _ours(event):
@@ -205,6 +207,26 @@ class SlackEventEffects:
             self._watcher.count(await self._watcher.label(recorded))
 
         return label
+
+    async def _deleted(
+        self, team: str, event: dict[str, Any], key: EventKey | None
+    ) -> After | None:
+        """A message was deleted: held replies into its thread go out at the channel's top
+        (``AutoHoldService.thread_deleted``); nothing is written when none wait for it."""
+        channel, deleted = event.get("channel"), event.get("deleted_ts")
+        if self._autohold is None or not isinstance(channel, str):
+            return None
+        if not isinstance(deleted, str) or not deleted:
+            return None
+        autohold = self._autohold
+        moved = await autohold.thread_deleted("slack", team, channel, deleted, event=key)
+        if not moved:
+            return None
+
+        async def withdraw() -> None:
+            await autohold.unschedule_moved("slack", moved)
+
+        return withdraw
 
     async def _client(self, team: str) -> AsyncWebClient | None:
         token = await self._tokens(team, None)

@@ -6,6 +6,15 @@ removing fails the stored copy is cancelled and erased, so a message is never bo
 held, nor lost. Within the platform's limits the platform itself schedules the re-post (Slack's
 ``chat.scheduleMessage``: it then arrives on time even if we are down); beyond them our outbox
 posts it.
+
+A reply in the thread of a message we hold follows it: its root was taken down (it will get a
+new id when it is re-posted), so a reply scheduled into the old thread would be posted into a
+thread that no longer exists — lost. Such a reply is held in our outbox chained after its root
+(``after_id``), whatever the hour, and never scheduled with the platform; the root's own
+platform schedule is withdrawn so our outbox posts it and learns its new id. When the root is
+delivered, the same transaction gives its replies the new thread; cancelled or failed, they go
+out at the conversation's top. A reply to a root someone else deletes while the reply is held
+goes out at the conversation's top too (:meth:`AutoHoldService.thread_deleted`).
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -21,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.domain.decisions import Audience, ChannelAudience, Decision, decide
+from bot.domain.decisions import Action, Audience, ChannelAudience, Decision, Reason, decide
 from bot.ports import AuthorActions, DeliveryError, OutgoingMessage
 from bot.services.audience import ConversationAudiences
 from bot.services.directory import policy_from_row
@@ -30,8 +39,8 @@ from bot.services.person_hours import person_audience
 from bot.services.single_flight import SingleFlight
 from bot.services.workspace_default import workspace_policy
 from bot.storage.crypto import Cipher
-from bot.storage.models import PersonRow, WorkspaceRow
-from bot.storage.outbox import HeldMessageRepository
+from bot.storage.models import HeldMessageRow, PersonRow, WorkspaceRow
+from bot.storage.outbox import OPEN_STATES, HeldMessageRepository
 from bot.storage.repositories import TeamRepository, WorkspaceRepository
 
 __all__ = ["SCHEDULE_HORIZON", "AutoHeld", "AutoHoldService", "OwnMessage", "PendingHold"]
@@ -78,6 +87,21 @@ class PendingHold:
     held_id: str
     workspace_id: int
     decision: Decision
+    #: a reply held after its held root: (root id, the root's platform schedule to withdraw,
+    #: the root's author); never scheduled with the platform itself
+    root: tuple[str, str | None, str] | None = None
+
+
+@dataclass(frozen=True)
+class Unschedule:
+    """A held reply whose thread root was deleted: the platform's own schedule (into the old
+    thread) to withdraw, after which our outbox posts it at the conversation's top."""
+
+    workspace: str
+    conversation: str
+    held_id: str
+    schedule_id: str
+    author: str
 
 
 class AutoHoldService:
@@ -180,21 +204,37 @@ class AutoHoldService:
             decision = decide(
                 sender=message.author, audience=audience, at=message.at, handled_at=now
             )
+            repository = HeldMessageRepository(session, self._cipher)
+            root = None
+            if message.thread is not None:
+                root = await repository.held_root(
+                    workspace.id, message.conversation, message.thread
+                )
+            if root is not None and root.state in (*OPEN_STATES, "delivered"):
+                decision = _following(decision, root, now)  # held whatever the hour
             if not decision.held:
                 return None
             await claim_event(session, event, now)
-            held = await HeldMessageRepository(session, self._cipher).add(
+            thread, after = message.thread, None
+            if root is not None:  # its thread as it will be once the root is posted
+                thread, after = _thread_after(root)
+            held = await repository.add(
                 workspace_id=workspace.id,
                 conversation_id=message.conversation,
-                thread_id=message.thread,
+                thread_id=thread,
                 author_id=message.author,
                 body=message.text,
                 deliver_at=decision.deliver_at,
                 now=now,
                 kind="auto_hold",
                 as_author=True,
+                source_message_id=message.message_id,
+                after_id=after,
             )
-            pending = PendingHold(message, held.id, workspace.id, decision)
+            chained = None
+            if root is not None and after is not None:
+                chained = (root.id, root.platform_schedule_id, root.author_id)
+            pending = PendingHold(message, held.id, workspace.id, decision, chained)
         return pending
 
     async def settle(self, pending: PendingHold) -> AutoHeld | None:
@@ -214,10 +254,105 @@ class AutoHoldService:
                     held_id, self._clock.now()
                 )
             return None
+        if pending.root is not None:  # follows its held root: our outbox posts both
+            await self._withdraw_root(actions, message, *pending.root)
+            return AutoHeld(held_id=held_id, decision=pending.decision, scheduled=False)
         scheduled = await self._schedule(
             actions, message, held_id, pending.workspace_id, pending.decision
         )
         return AutoHeld(held_id=held_id, decision=pending.decision, scheduled=scheduled)
+
+    async def _withdraw_root(
+        self,
+        actions: AuthorActions,
+        message: OwnMessage,
+        root_id: str,
+        schedule_id: str | None,
+        root_author: str,
+    ) -> None:
+        """The platform was to post the root itself (its new id unknown to us): withdraw that,
+        so our outbox posts it and gives its replies the new thread. If the platform will not,
+        the root stays scheduled and its replies go out at the conversation's top."""
+        if schedule_id is None:
+            return
+        try:
+            withdrawn = await actions.unschedule(
+                message.workspace, message.conversation, schedule_id, root_author
+            )
+        except DeliveryError as error:
+            log.info("could not withdraw a held root's schedule (%s)", error.code)
+            return
+        if withdrawn:
+            async with self._sessions() as session, session.begin():
+                await HeldMessageRepository(session, self._cipher).set_schedule(
+                    root_id, None, self._clock.now()
+                )
+
+    async def thread_deleted(
+        self,
+        platform: str,
+        workspace: str,
+        conversation: str,
+        root: str,
+        *,
+        event: EventKey | None,
+    ) -> list[Unschedule]:
+        """A message was deleted (by its author, an admin, or us): held replies into its
+        thread go out at the conversation's top instead, since a reply posted into a deleted
+        thread is never seen. Durable with the event's de-duplication row (raises
+        :class:`~bot.services.once.Duplicate` for a retry); nothing is written when nothing
+        waits for that thread. Returns the platform schedules to withdraw (after the
+        acknowledgement: :meth:`unschedule_moved`)."""
+        async with self._sessions() as session:
+            found = await WorkspaceRepository(session).find(platform, workspace)
+            if found is None:
+                return []
+            waiting = await session.scalar(
+                select(HeldMessageRow.id)
+                .where(
+                    HeldMessageRow.workspace_id == found.id,
+                    HeldMessageRow.conversation_id == conversation,
+                    HeldMessageRow.thread_id == root,
+                    HeldMessageRow.state == "held",
+                )
+                .limit(1)
+            )
+        if waiting is None:
+            return []  # nearly every deletion: no write at all
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            await claim_event(session, event, now)
+            moved = await HeldMessageRepository(session, self._cipher).retarget_thread(
+                found.id, conversation, root, now
+            )
+        log.info("%d held repl(ies) lost their thread root: posted at the top instead", len(moved))
+        return [
+            Unschedule(workspace, conversation, row.id, row.platform_schedule_id, row.author_id)
+            for row in moved
+            if row.platform_schedule_id is not None
+        ]
+
+    async def unschedule_moved(self, platform: str, moved: list[Unschedule]) -> None:
+        """Withdraw the platform's schedules of replies moved out of a deleted thread; each
+        withdrawn one is then posted by our outbox (at the top). One the platform keeps goes
+        out where it was scheduled (logged)."""
+        actions = self._actions.get(platform)
+        if actions is None:
+            return
+        for item in moved:
+            try:
+                withdrawn = await actions.unschedule(
+                    item.workspace, item.conversation, item.schedule_id, item.author
+                )
+            except DeliveryError as error:
+                log.warning("a held reply into a deleted thread stays scheduled (%s)", error.code)
+                continue
+            if withdrawn:
+                async with self._sessions() as session, session.begin():
+                    await HeldMessageRepository(session, self._cipher).set_schedule(
+                        item.held_id, None, self._clock.now()
+                    )
+                self._wake()
 
     async def _audience(
         self,
@@ -292,3 +427,29 @@ class AutoHoldService:
                 log.warning("a cancelled auto-held message may still be scheduled on the platform")
             return False
         return True
+
+
+def _following(decision: Decision, root: HeldMessageRow, now: datetime) -> Decision:
+    """A reply to a root we hold is held too, at the earliest when the root goes out."""
+    at = decision.deliver_at if decision.held else now
+    if root.state != "delivered":
+        at = max(at, root.deliver_at)
+    return replace(
+        decision,
+        action=Action.HOLD,
+        deliver_at=at,
+        reason=Reason("decision.follows_root"),
+        label_until=None,
+    )
+
+
+def _thread_after(root: HeldMessageRow) -> tuple[str | None, str | None]:
+    """(thread, after_id) for a reply to a held root: still held, after it (thread set when it
+    is posted); delivered by us, into its new post; else (the platform posted it from its own
+    schedule, or it was cancelled or failed) at the conversation's top."""
+    if root.state in OPEN_STATES:
+        return None, root.id
+    posted = root.platform_message_id
+    if root.state == "delivered" and posted and not posted.startswith("scheduled:"):
+        return posted, None
+    return None, None

@@ -373,10 +373,15 @@ class ComposeService:
         if not await self._withdraw(held_id, platform, workspace, person):
             return False
         async with self._sessions() as session, session.begin():
-            await self._owned(session, held_id, platform, workspace, person)
-            moved = await HeldMessageRepository(session, self._cipher).reschedule(
-                held_id, self._clock.now(), self._clock.now()
-            )
+            row = await self._owned(session, held_id, platform, workspace, person)
+            repository = HeldMessageRepository(session, self._cipher)
+            now = self._clock.now()
+            moved = await repository.reschedule(held_id, now, now)
+            if moved and row.after_id is not None:
+                # a reply waits for its held root (``after_id``): that goes now too, first
+                root = await repository.get(row.after_id)
+                if root is not None and root.platform_schedule_id is None:
+                    await repository.reschedule(root.id, now, now)
         if moved:
             self._wake()
         return moved

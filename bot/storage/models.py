@@ -268,6 +268,8 @@ class HeldMessageRow(Base):
             "conversation_id",
             "state",
         ),
+        Index("ix_held_messages_after_id", "after_id"),
+        Index("ix_held_messages_source_message_id", "source_message_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid4 string
@@ -297,6 +299,13 @@ class HeldMessageRow(Base):
     platform_schedule_id: Mapped[str | None] = mapped_column(String(255))
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: auto-hold: the platform id of the original message that was taken down (a reply to it
+    #: finds the held root here)
+    source_message_id: Mapped[str | None] = mapped_column(String(255))
+    #: a reply whose thread root is itself held: the root's held id. Never claimed while set;
+    #: when the root is delivered its new id becomes ``thread_id`` (same transaction), and when
+    #: it is cancelled or fails the reply goes out at the conversation's top (``thread_id`` NULL)
+    after_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class SendSlotRow(Base):

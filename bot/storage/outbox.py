@@ -55,6 +55,8 @@ class HeldMessageRepository(LeaseOperations):
         kind: str = "later",
         as_author: bool = False,
         urgent: bool = False,
+        source_message_id: str | None = None,
+        after_id: str | None = None,
     ) -> HeldMessageRow:
         """Hold a message (body encrypted) until ``deliver_at``; its ``seq`` is its place in
         the conversation's open backlog (one more than the last open row's), which claims and
@@ -67,6 +69,8 @@ class HeldMessageRepository(LeaseOperations):
             )
         )
         row = HeldMessageRow(
+            source_message_id=source_message_id,
+            after_id=after_id,
             id=str(uuid.uuid4()),
             workspace_id=workspace_id,
             conversation_id=conversation_id,
@@ -116,13 +120,62 @@ class HeldMessageRepository(LeaseOperations):
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def cancel(self, message_id: str, now: datetime) -> bool:
-        """Cancel a held message and erase its body; ``False`` if it is no longer held."""
+        """Cancel a held message and erase its body; ``False`` if it is no longer held. Replies
+        held after it (``after_id``) are not lost with it: they go out at the conversation's
+        top when due."""
         result = await self._session.execute(
             update(HeldMessageRow)
             .where(HeldMessageRow.id == message_id, HeldMessageRow.state == "held")
             .values(state="cancelled", body_enc=None, updated_at=now)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        await self.release_followers(message_id, thread=None, now=now)
+        return True
+
+    async def held_root(
+        self, workspace_id: int, conversation_id: str, source_message_id: str
+    ) -> HeldMessageRow | None:
+        """The auto-held message that was ``source_message_id`` in the conversation (its
+        original was taken down), whatever its state now; None when we hold no such message."""
+        query = (
+            select(HeldMessageRow)
+            .where(
+                HeldMessageRow.workspace_id == workspace_id,
+                HeldMessageRow.conversation_id == conversation_id,
+                HeldMessageRow.source_message_id == source_message_id,
+            )
+            .order_by(HeldMessageRow.created_at.desc())
+            .limit(1)
+        )
+        return (await self._session.scalars(query)).first()
+
+    async def retarget_thread(
+        self, workspace_id: int, conversation_id: str, thread_id: str, now: datetime
+    ) -> list[HeldMessageRow]:
+        """The thread root ``thread_id`` was deleted: held replies to it go out at the
+        conversation's top instead (a reply into a deleted thread is never seen). Returns the
+        rows moved; those the platform itself had scheduled keep their schedule id, for the
+        caller to withdraw."""
+        rows = list(
+            (
+                await self._session.scalars(
+                    select(HeldMessageRow).where(
+                        HeldMessageRow.workspace_id == workspace_id,
+                        HeldMessageRow.conversation_id == conversation_id,
+                        HeldMessageRow.thread_id == thread_id,
+                        HeldMessageRow.state == "held",
+                    )
+                )
+            ).all()
+        )
+        if rows:
+            await self._session.execute(
+                update(HeldMessageRow)
+                .where(HeldMessageRow.id.in_([row.id for row in rows]))
+                .values(thread_id=None, updated_at=now)
+            )
+        return rows
 
     async def set_schedule(self, message_id: str, schedule_id: str | None, now: datetime) -> bool:
         """Record (or forget) that the platform itself will post this held message.

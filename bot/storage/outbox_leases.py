@@ -87,6 +87,7 @@ class LeaseOperations:
             HeldMessageRow.state == "held",
             HeldMessageRow.deliver_at <= now,
             or_(HeldMessageRow.lease_until.is_(None), HeldMessageRow.lease_until <= now),
+            HeldMessageRow.after_id.is_(None),  # a reply waits for its held root's new thread
         )
         room = _Room(limits, await self._live_claims(now) if limits else [])
         lease_until = now + timedelta(seconds=lease_seconds)
@@ -288,7 +289,35 @@ class LeaseOperations:
             )
             if result.rowcount:  # type: ignore[attr-defined]
                 recorded.add(outcome.message_id)
+        await self._release_after(
+            {o.message_id: o.platform_message_id for o in outcomes if o.message_id in recorded}, at
+        )
         return recorded
+
+    async def _release_after(self, posted: Mapping[str, str], at: datetime) -> None:
+        """Replies held after roots just delivered get the roots' new threads: one indexed
+        read for the batch (nearly always finding none), a write only for roots that have."""
+        if not posted:
+            return
+        roots = await self._session.scalars(
+            select(HeldMessageRow.after_id)
+            .where(HeldMessageRow.after_id.in_(sorted(posted)), HeldMessageRow.state == "held")
+            .distinct()
+        )
+        for root in [root for root in roots.all() if root is not None]:
+            await self.release_followers(root, thread=_thread_of(posted[root]), now=at)
+
+    async def release_followers(self, root_id: str, *, thread: str | None, now: datetime) -> int:
+        """The replies held after ``root_id`` (``after_id``) may go: into ``thread`` (the root's
+        new post), or with None at the conversation's top (the root was cancelled or failed,
+        or the platform posted it where we cannot tell). In the caller's transaction, so a
+        root's outcome and its replies' thread are written together. Returns how many."""
+        result = await self._session.execute(
+            update(HeldMessageRow)
+            .where(HeldMessageRow.after_id == root_id, HeldMessageRow.state == "held")
+            .values(after_id=None, thread_id=thread, updated_at=now)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def mark_delivered(
         self,
@@ -336,7 +365,10 @@ class LeaseOperations:
                 updated_at=at,
             )
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        await self.release_followers(message_id, thread=None, now=at)
+        return True
 
     async def release(
         self,
@@ -429,6 +461,12 @@ class LeaseOperations:
 
 
 OPEN_STATES = ("held", "delivering")
+
+
+def _thread_of(platform_message_id: str) -> str | None:
+    """The thread a delivered root opens: its new id; None when the platform posted it from
+    its own schedule (recorded as ``scheduled:<id>``, its new id unknown)."""
+    return None if platform_message_id.startswith("scheduled:") else platform_message_id
 
 
 class _Room:
