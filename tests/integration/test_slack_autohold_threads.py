@@ -156,6 +156,7 @@ async def test_a_held_reply_whose_root_its_author_deletes_goes_out_at_the_top(
         "EvDeleted",
     )
     assert status == 200
+
     async def moved() -> bool:  # the schedule into the dead thread withdrawn, ours instead
         (row,) = await rows(sessions)
         return row.thread_id is None and row.platform_schedule_id is None
@@ -164,3 +165,41 @@ async def test_a_held_reply_whose_root_its_author_deletes_goes_out_at_the_top(
     assert not harness.slack.scheduled
     await monday(harness)
     assert in_channel(harness) == [("I can", None)]
+
+
+async def test_send_later_into_a_thread_whose_root_is_deleted_goes_out_at_the_top(
+    harness: SlackHarness, sessions: Sessions
+) -> None:
+    """The same for a reply written with Send later from the thread (posted by the app)."""
+    root = await writes(harness, "U_KARI", "Who takes the Monday call?", "EvKari2")
+    status, answer = await harness.submit(
+        "U_PER",
+        "compose",
+        {
+            "channel": {"type": "conversations_select", "selected_conversation": "C_TEAM"},
+            "text": {"type": "plain_text_input", "value": "Per can"},
+        },
+        metadata=f'{{"channel": "C_TEAM", "thread": "{root}"}}',
+    )
+    assert status == 200 and "errors" not in answer, answer
+    (held,) = await rows(sessions)
+    assert held.thread_id == root
+    harness.slack.channels["C_TEAM"] = [m for m in harness.slack.channels["C_TEAM"] if m.ts != root]
+    status, _ = await harness.event(
+        {
+            "type": "message",
+            "subtype": "message_deleted",
+            "hidden": True,
+            "channel": "C_TEAM",
+            "channel_type": "channel",
+            "ts": f"{harness.clock.now().timestamp():.0f}.999998",
+            "deleted_ts": root,
+        },
+        "EvDeleted2",
+    )
+    assert status == 200
+    (held,) = await rows(sessions)
+    assert held.thread_id is None  # stored before Slack heard 200
+    await monday(harness)
+    [(text, thread)] = in_channel(harness)
+    assert "Per can" in text and thread is None
