@@ -15,9 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import translate
 from bot.storage.crypto import Cipher
-from bot.storage.models import HeldMessageRow, TeamRow
+from bot.storage.models import ActivityRow, HeldMessageRow, TeamRow
 from bot.storage.repositories import TeamRepository, WorkspaceRepository
-from tests.support.teams import CHANNEL, KARI, OLA, TEAM, TENANT, group_message
+from tests.support.teams import (
+    CHANNEL,
+    GENERAL,
+    KARI,
+    OLA,
+    TEAM,
+    TENANT,
+    channel_message,
+    group_message,
+)
 from tests.support.teams_app import (
     TeamsHarness,
     buttons,
@@ -27,6 +36,7 @@ from tests.support.teams_app import (
     personal,
     send_later,
 )
+from tests.support.waiting import until_async
 
 Sessions = async_sessionmaker[AsyncSession]
 FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
@@ -115,3 +125,30 @@ async def test_later_in_a_label_mode_channel_is_held(
     assert row.state == "held" and row.deliver_at == datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
     await teams.engine.run_until_idle()
     assert [c for c in teams.connector.posted(CHANNEL) if c.reply_to is None] == []
+
+
+async def test_digest_preview_lists_only_this_channels_threads(
+    teams: TeamsHarness, sessions: Sessions
+) -> None:
+    async with sessions() as session, session.begin():
+        workspace = await WorkspaceRepository(session).find("teams", TENANT)
+        assert workspace is not None
+        team = await TeamRepository(session).by_name(workspace.id, "Plattform")
+        assert team is not None
+        await TeamRepository(session).watch(team, GENERAL)
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    teams.clock.set(saturday)
+    for channel, words in ((CHANNEL, "Release mandag?"), (GENERAL, "Nytt kontor")):
+        activity = channel_message(teams.service_url, words, channel=channel, sender=OLA)
+        activity["timestamp"] = "2026-11-28T10:00:00.000Z"
+        status, _ = await teams.send(activity)
+        assert status in (200, 202)
+    teams.clock.set(saturday.replace(hour=11))
+
+    async def stored() -> bool:
+        async with sessions() as session:
+            return len((await session.scalars(select(ActivityRow))).all()) == 2
+
+    await until_async(stored)
+    here = card_text(await teams.ask(mention(teams.service_url, "digest", sender=OLA)))
+    assert "Release mandag?" in here and "Nytt kontor" not in here, here
