@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from adapters.slack.guard_blocks import reader_time
 from adapters.slack.limits import (
     ACTIONS_ELEMENTS,
     BUTTON_TEXT,
@@ -30,7 +32,7 @@ from adapters.slack.mrkdwn import shorten_mrkdwn, split_mrkdwn
 from bot.domain.digest import DigestView
 from bot.domain.hours_syntax import display_spec
 from bot.domain.text_split import shorten, split_text
-from bot.i18n import translate, translate_plural
+from bot.i18n import render_instants, translate, translate_plural
 from bot.services.commands import Reply, Section
 
 __all__ = [
@@ -391,13 +393,19 @@ def digest_blocks(view: DigestView, links: dict[tuple[str, str], str]) -> list[B
 
     At most 50 blocks: threads past what fits are counted in a last line ("… and 12 more").
     """
-    blocks: list[Block] = text_sections(view.header())[:1]
+    blocks: list[Block] = text_sections(render_instants(view.header(), reader_time))[:1]
     shown = view.threads[: MESSAGE_BLOCKS - 4]
     for thread in shown:
-        summary = view.summary(thread).removeprefix("• ")
+        marked = view.summary(thread).removeprefix("• ")
         link = links.get((thread.conversation, thread.thread))
         where = f"<#{thread.conversation}>"
-        title = f"{where} · <{link}|{_link_label(summary)}>" if link else f"{where} · {summary}"
+        # the thread's start, in each reader's zone, is the link to it (a date token cannot
+        # sit inside a link's label); with no date to carry it, the whole line links
+        summary = render_instants(marked, partial(reader_time, link=link))
+        if link and summary == render_instants(marked):
+            title = f"{where} · <{link}|{_link_label(summary)}>"
+        else:
+            title = f"{where} · {summary}"
         first = view.first_line(thread)
         text = title + (f"\n> {first}" if first else "")
         blocks.append(

@@ -33,9 +33,13 @@ REOPEN_ACTION = "guard.reopen"
 CONFIRM_ACTION = "guard.confirm"
 
 
-def reader_time(instant: datetime, fallback: str) -> str:
-    """``instant`` as Slack shows it to each reader, in their own zone ("Monday at 12:00")."""
-    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+def reader_time(instant: datetime, fallback: str, link: str | None = None) -> str:
+    """``instant`` as Slack shows it to each reader, in their own zone ("Monday at 12:00"),
+    ``fallback`` where it cannot be (notifications, old clients); ``link`` makes it a link
+    (Slack's date token takes one: a date cannot sit inside a ``<url|label>``)."""
+    target = f"^{link}" if link else ""
+    label = fallback.replace("|", "¦").replace(">", "›").replace("<", "‹")
+    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}{target}|{label}>"
 
 
 def _until(view: GuardView) -> str:

@@ -15,12 +15,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.audience import GroupDms, PeopleDirectory
 from adapters.slack.blocks import digest_blocks, fallback_text, reply_blocks, text_sections
 from adapters.slack.charts import send_chart
+from adapters.slack.guard_blocks import reader_time
 from adapters.slack.guard_posting import SlackGuardPosting
 from adapters.slack.limits import FALLBACK_TEXT, MESSAGE_BLOCKS
 from adapters.slack.mrkdwn import conversation_link
 from bot.domain.digest import DigestView
 from bot.domain.markup import user_text
-from bot.i18n import translate
+from bot.i18n import render_instants, translate
 from bot.ports import (
     DeliveryError,
     DeliveryErrorKind,
@@ -268,7 +269,9 @@ class SlackPlatform(SlackGuardPosting):
         try:
             client = await self._client(workspace)
             response = await client.chat_postMessage(
-                channel=conversation, thread_ts=thread, text=text
+                channel=conversation,
+                thread_ts=thread,
+                text=render_instants(text, reader_time),  # each reader's own zone
             )
         except Exception as error:
             raise classify(error) from error

@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.teams.markup import user_text_block
 from bot.domain.markup import plain
 from bot.domain.text_split import shorten
+from bot.i18n import render_instants
 
 __all__ = [
     "ADAPTIVE_CARD",
@@ -31,6 +33,7 @@ __all__ = [
     "parse_reference",
     "reply_chain",
     "sender",
+    "shared_text_activity",
     "split_thread",
     "text_activity",
 ]
@@ -289,6 +292,34 @@ def _byline_container(byline: str) -> Json:
     nothing a person types can be either."""
     block = user_text_block(byline, size="Small", weight="Bolder")
     return {"type": "Container", "style": "emphasis", "bleed": True, "items": [block]}
+
+
+def shared_text_activity(reference: Mapping[str, Any], text: str) -> Json:
+    """A note of ours that several people read (a thread's "no reply expected" label): plain
+    text, unless it names an instant (:func:`bot.i18n.shared_instant`); then an Adaptive Card
+    whose ``{{DATE()}} {{TIME()}}`` each reader's client shows in their own zone, ``summary``
+    (notifications) the plain text in the writer's zone."""
+    plain_text = render_instants(text)
+    if plain_text == text:
+        return text_activity(reference, text)
+    shown = render_instants(text, _card_time)
+    card: Json = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "fallbackText": plain_text,
+        "body": [{"type": "TextBlock", "text": shown, "wrap": True}],
+    }
+    activity = _envelope(reference, None)
+    activity["summary"] = shorten(plain_text, SUMMARY_LIMIT)
+    activity["attachments"] = [{"contentType": ADAPTIVE_CARD, "content": card}]
+    return activity
+
+
+def _card_time(instant: datetime, fallback: str) -> str:
+    """Adaptive Cards' text functions (RFC 3339, UTC): the reader's client picks the zone."""
+    stamp = instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"
 
 
 def held_message_activity(

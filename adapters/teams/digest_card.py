@@ -21,9 +21,11 @@ from urllib.parse import quote, urlencode
 
 from adapters.teams import texts
 from adapters.teams.activities import ADAPTIVE_CARD, text_activity
+from adapters.teams.guard_card import reader_time
 from adapters.teams.markup import user_text_block
 from bot.domain.digest import DigestThread, DigestView
 from bot.domain.text_split import shorten
+from bot.i18n import render_instants
 
 __all__ = [
     "MAX_THREADS",
@@ -81,7 +83,11 @@ def place_name(reference: Mapping[str, Any], locale: str | None) -> str:
 def _thread_items(view: DigestView, thread: DigestThread, place: str, link: str | None) -> Json:
     items: list[Json] = [
         {"type": "TextBlock", "text": place, "isSubtle": True, "size": "Small", "wrap": True},
-        {"type": "TextBlock", "text": view.summary(thread).removeprefix("• "), "wrap": True},
+        {
+            "type": "TextBlock",
+            "text": render_instants(view.summary(thread).removeprefix("• "), reader_time),
+            "wrap": True,
+        },
     ]
     first = view.first_line(thread)
     if first:
@@ -112,7 +118,12 @@ def digest_card(
     At most ``limit`` threads are listed; the rest are counted in one line.
     """
     body: list[Json] = [
-        {"type": "TextBlock", "text": view.header(), "weight": "Bolder", "wrap": True},
+        {
+            "type": "TextBlock",
+            "text": render_instants(view.header(), reader_time),  # each reader's own zone
+            "weight": "Bolder",
+            "wrap": True,
+        },
     ]
     shown = view.threads[: max(0, min(limit, MAX_THREADS))]
     for thread in shown:
@@ -153,7 +164,7 @@ def digest_activity(
     """The digest card as a message from the bot into the referenced conversation."""
     activity = text_activity(reference, "")
     del activity["text"]  # the card is the message; its fallbackText is the plain form
-    activity["summary"] = shorten(view.header(), SUMMARY_LIMIT)
+    activity["summary"] = shorten(render_instants(view.header()), SUMMARY_LIMIT)
     activity["attachments"] = [
         {"contentType": ADAPTIVE_CARD, "content": digest_card(view, links, places, limit=limit)}
     ]

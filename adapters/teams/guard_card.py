@@ -36,8 +36,10 @@ GUARD_VERBS = frozenset({REOPEN_VERB, CONFIRM_VERB})
 SUMMARY_LIMIT = 200
 
 
-def reader_time(instant: datetime) -> str:
-    """``instant`` for Adaptive Cards' text functions (RFC 3339, UTC, whole seconds)."""
+def reader_time(instant: datetime, fallback: str = "") -> str:
+    """``instant`` for Adaptive Cards' text functions (RFC 3339, UTC, whole seconds): each
+    reader's client shows it in their own zone (``fallback`` is not needed there; it makes this
+    a :data:`bot.i18n.InstantRenderer`)."""
     stamp = instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"
 

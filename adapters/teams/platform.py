@@ -30,6 +30,7 @@ from adapters.teams.activities import (
     dump_reference,
     held_message_activity,
     parse_reference,
+    shared_text_activity,
     split_thread,
     text_activity,
 )
@@ -388,7 +389,8 @@ class TeamsPlatform(TeamsGuardPosting):
         """A reply in the thread is the label (Teams has no reactions for bots)."""
         conversation, _ = split_thread(conversation)
         target = await self._target(workspace, conversation)
-        return await self._send(target, text_activity(target.reference, text), reply_to=thread)
+        activity = shared_text_activity(target.reference, text)  # each reader's own zone
+        return await self._send(target, activity, reply_to=thread)
 
     async def known_profile(self, workspace: str, person: str) -> UserProfile:
         """What Teams told us about the person, with no call: the name, and the zone and

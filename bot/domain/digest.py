@@ -9,7 +9,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.guard import reads_like_decision
-from bot.i18n import format_instant, translate, translate_plural
+from bot.i18n import (
+    render_instants,
+    shared_instant,
+    strip_instant_marks,
+    translate,
+    translate_plural,
+)
 
 __all__ = [
     "ActivityEvent",
@@ -102,6 +108,10 @@ def summarise(
 class DigestView:
     """One digest message as the reader sees it, before a platform lays it out.
 
+    :meth:`header` and :meth:`summary` carry their instants as shared instants
+    (:func:`bot.i18n.shared_instant`), which a platform renders in each reader's own zone
+    (:func:`bot.i18n.render_instants`); :meth:`text` is the plain form, in the view's zone.
+
     ``first_lines`` maps a thread to the first line of its opening message, where it is known
     (kept encrypted until the digest is out, then erased).
     """
@@ -126,21 +136,21 @@ class DigestView:
             key.get(self.audience, "digest.header"),
             len(self.threads),
             self.locale,
-            since=format_instant(self.since, self.tz, self.locale, now=self.now),
+            since=shared_instant(self.since, self.tz, self.locale, now=self.now),
         )
 
     def summary(self, thread: DigestThread) -> str:
         line = translate(
             "digest.thread",
             self.locale,
-            when=format_instant(
+            when=shared_instant(
                 thread.first_at, self.tz, self.locale, now=self.now, with_zone=False
             ),
             messages=translate_plural("count.messages", thread.messages, self.locale),
             people=translate_plural("count.people", thread.people, self.locale),
         )
         if thread.guarded_until is not None:
-            until = format_instant(thread.guarded_until, self.tz, self.locale, now=self.now)
+            until = shared_instant(thread.guarded_until, self.tz, self.locale, now=self.now)
             if thread.away is None:
                 line += translate("digest.guarded_unknown", self.locale, until=until)
             else:
@@ -158,11 +168,12 @@ class DigestView:
         With ``limit`` (characters) it stays within it: whole threads are listed while they
         fit, the rest counted ("… and 12 more threads."), the footer kept.
         """
-        head, foot = self.header(), self.footer()
+        head, foot = render_instants(self.header()), self.footer()
         entries = []
         for thread in self.threads:
             first = self.first_line(thread)
-            entries.append(self.summary(thread) + (f"\n  “{first}”" if first else ""))
+            summary = render_instants(self.summary(thread))
+            entries.append(summary + (f"\n  “{first}”" if first else ""))
         lines = [head, *entries, foot]
         whole = "\n".join(lines)
         if limit is None or len(whole) <= limit:
@@ -196,7 +207,8 @@ def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
             return f"@{(label or target).split('^')[0]}"
         return f"@{label or 'someone'}"
 
-    line = next((part.strip() for part in (text or "").splitlines() if part.strip()), "")
+    text = strip_instant_marks(text or "")  # a person's words never carry our marks
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     line = _LINK.sub(lambda m: m.group(2) or m.group(1), line)
     line = _SPECIAL.sub(inert, line)
     line = line.replace("<", "‹").replace(">", "›")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from bot.i18n.dates import strip_instant_marks
+
 __all__ = ["WORD_JOINER", "inert", "plain", "unescape", "user_text"]
 
 WORD_JOINER = "\u2060"
@@ -61,7 +63,8 @@ def plain(text: str) -> str:
         target, label = match.group(1), match.group(2)
         return f"{label} ({target})" if label and label != target else target
 
-    return unescape(_LINK.sub(link, _SPECIAL.sub(special, text)))
+    # never a shared instant's mark (bot.i18n.shared_instant): a person cannot type one
+    return strip_instant_marks(unescape(_LINK.sub(link, _SPECIAL.sub(special, text))))
 
 
 def user_text(text: str) -> str:

@@ -21,12 +21,16 @@ __all__ = [
     "CLDR_LOCALES",
     "DEFAULT_LOCALE",
     "SUPPORTED_LOCALES",
+    "InstantRenderer",
     "Locale",
     "format_clock",
     "format_day",
     "format_instant",
     "has_message",
     "normalize_locale",
+    "render_instants",
+    "shared_instant",
+    "strip_instant_marks",
     "translate",
     "translate_plural",
     "weekday_name",
@@ -124,8 +128,12 @@ def translate_plural(key: str, count: int, locale: str | None = None, /, **param
 
 # dates and times come from Babel's locale data (CLDR); they use translate() above
 from bot.i18n.dates import (  # noqa: E402
+    InstantRenderer,
     format_clock,
     format_day,
     format_instant,
+    render_instants,
+    shared_instant,
+    strip_instant_marks,
     weekday_name,
 )

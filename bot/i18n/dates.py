@@ -8,7 +8,9 @@ is added, are catalog messages (``time.*``), so a translator decides the word or
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -17,7 +19,16 @@ from babel.dates import format_datetime, format_skeleton, format_time, get_day_n
 
 from bot.i18n import CLDR_LOCALES, normalize_locale, translate
 
-__all__ = ["format_clock", "format_day", "format_instant", "weekday_name"]
+__all__ = [
+    "InstantRenderer",
+    "format_clock",
+    "format_day",
+    "format_instant",
+    "render_instants",
+    "shared_instant",
+    "strip_instant_marks",
+    "weekday_name",
+]
 
 WITHIN_WEEK_SECONDS = 6 * 86400  # closer than this, the weekday alone names the day
 
@@ -69,3 +80,50 @@ def format_instant(
     if with_zone:
         text = translate("time.with_zone", locale, time=text, zone=tz.key)
     return text
+
+
+# -- instants in texts several people read ------------------------------------------------------
+
+#: Private-use characters around a shared instant: ``\ue000UNIX\ue001fallback\ue002``. They
+#: never reach a reader: :func:`render_instants` replaces each, and people's own text is
+#: stripped of them (:func:`strip_instant_marks`), so no one can type one.
+_OPEN, _SEP, _CLOSE = "\ue000", "\ue001", "\ue002"
+_MARKED = re.compile(f"{_OPEN}(\\d+){_SEP}([^{_CLOSE}]*){_CLOSE}")
+_MARKS = re.compile(f"[{_OPEN}{_SEP}{_CLOSE}]")
+
+#: How a platform writes an instant so each reader sees it in their own zone: (the instant,
+#: UTC; the fallback, in the writer's zone) -> text (Slack's ``<!date^…>``, Adaptive Cards'
+#: ``{{DATE(…)}} {{TIME(…)}}``).
+InstantRenderer = Callable[[datetime, str], str]
+
+
+def shared_instant(
+    instant: datetime,
+    tz: ZoneInfo,
+    locale: str | None = None,
+    *,
+    now: datetime | None = None,
+    with_zone: bool = True,
+) -> str:
+    """``instant`` in a text that several people in different zones read (a channel's label,
+    digest, guard): a mark each platform renders in every reader's own zone
+    (:func:`render_instants`), whose fallback is :func:`format_instant` in ``tz``."""
+    fallback = _MARKS.sub("", format_instant(instant, tz, locale, now=now, with_zone=with_zone))
+    return f"{_OPEN}{int(instant.timestamp())}{_SEP}{fallback}{_CLOSE}"
+
+
+def render_instants(text: str, render: InstantRenderer | None = None) -> str:
+    """``text`` with each :func:`shared_instant` written by ``render`` (instant, fallback), or
+    as its fallback when ``render`` is None (plain text: notifications, fallbacks, logs)."""
+
+    def one(match: re.Match[str]) -> str:
+        if render is None:
+            return match.group(2)
+        return render(datetime.fromtimestamp(int(match.group(1)), UTC), match.group(2))
+
+    return _MARKED.sub(one, text)
+
+
+def strip_instant_marks(text: str) -> str:
+    """``text`` (a person's own) without the characters a shared instant is marked with."""
+    return _MARKS.sub("", text)

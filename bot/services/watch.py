@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.domain.audience import MembersHours
 from bot.domain.hours import WorkingHours
 from bot.domain.policy import AudienceKind, Mode, TeamPolicy
-from bot.i18n import format_instant, translate
+from bot.i18n import shared_instant, translate
 from bot.metrics import DeliveryMetrics
 from bot.ports import ChatPlatform, Delivered, DeliveryError
 from bot.services.audience import ConversationAudiences
@@ -268,7 +268,8 @@ class OffHoursWatcher:
             text = translate(
                 "decision.label.members" if members else "decision.label",
                 policy.locale,
-                when=format_instant(opening, hours.tz, policy.locale, now=plan.handled),
+                # each reader sees it in their own zone (the platform renders it)
+                when=shared_instant(opening, hours.tz, policy.locale, now=plan.handled),
                 count=hours.count if isinstance(hours, MembersHours) else 0,
             )
         return PendingLabel(message, plan.workspace.id, opening, claimed, text, guard)

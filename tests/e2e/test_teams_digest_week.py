@@ -168,7 +168,12 @@ async def test_a_weekend_thread_in_teams_is_labelled_once_and_digested_monday(
 
     # one label, though four activities arrived (the decision's guard card has its own test)
     [label] = [body for body in week.in_thread(root["id"]) if "guard." not in json.dumps(body)]
-    assert "man. 08:00" in label["text"]  # in the team's language, the next opening
+    # in the team's language, the next opening: each reader's client shows it in their zone
+    assert "man. 08:00 (Europe/Oslo)" in label["summary"]
+    [card] = label["attachments"]
+    [block] = card["content"]["body"]
+    assert block["text"].startswith("Ingen svar forventes")
+    assert "{{DATE(2026-11-30T07:00:00Z, SHORT)}} {{TIME(2026-11-30T07:00:00Z)}}" in block["text"]
     assert week.top_level() == []  # nothing else was said in the channel
 
     # Monday 07:59: no digest yet. 08:00: one card in the channel, and only one.

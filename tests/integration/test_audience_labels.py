@@ -137,9 +137,10 @@ async def _activities(sessions: Sessions) -> int:
 async def test_off_hours_for_most_members_is_labelled_with_whose_hours(
     client: Client, sessions: Sessions, at: datetime
 ) -> None:
+    # each reader sees Monday 14:00 Oslo (13:00 UTC) in their own zone; the fallback names Oslo
     label = (
         "No reply expected — half of the channel's 3 members are at work from "
-        "Mon 14:00 Europe/Oslo."
+        "<!date^1796043600^{date_short_pretty} {time}|Mon 14:00 Europe/Oslo>."
     )
     await _send(client, at)
     slack = client[2]

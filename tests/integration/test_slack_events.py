@@ -167,7 +167,11 @@ async def test_off_hours_message_is_labelled_and_a_retry_has_one_effect(
     # the message reads like a decision: the decision guard replies too (tests/e2e/…guard…)
     labels = [m for m in slack.posted("C_TEAM") if m.thread_ts and not is_guard(m)]
     assert len(labels) == 1
-    assert labels[0].text == "No reply expected — replies are due from Mon 08:00 Europe/Oslo."
+    # Monday 08:00 in Oslo, shown to each reader in their own zone (Slack's date token)
+    assert labels[0].text == (
+        "No reply expected — replies are due from "
+        "<!date^1796022000^{date_short_pretty} {time}|Mon 08:00 Europe/Oslo>."
+    )
     async with sessions() as session:
         count = (await session.execute(select(func.count()).select_from(ActivityRow))).scalar()
     assert count == 1

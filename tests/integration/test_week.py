@@ -159,7 +159,11 @@ async def test_the_week(sessions: Sessions, cipher: Cipher, slack: FakeSlack) ->
         if m.user == "U_QUIETBOT" and m.thread_ts and not is_guard(m)  # the guard: its own test
     ]
     assert label.thread_ts == root.ts
-    assert label.text == "Ingen svar forventes — svar ventes fra man. 08:00 (Europe/Oslo)."
+    # Monday 08:00 Oslo in each reader's own zone; the fallback names Oslo
+    assert label.text == (
+        "Ingen svar forventes — svar ventes fra "
+        "<!date^1796022000^{date_short_pretty} {time}|man. 08:00 (Europe/Oslo)>."
+    )
     assert root.reactions == ["zzz"]
 
     # Saturday: an urgent override goes out now, and is logged.

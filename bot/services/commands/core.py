@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -256,8 +257,17 @@ class CommandBase:
             log.info("could not read a person's Outlook automatic replies", exc_info=True)
 
     def _when(self, instant: datetime, tz: WorkingHours | None, caller: Caller) -> str:
-        zone = tz.tz if tz is not None else zone_or_utc(caller.person.tz)
+        """``instant`` for the caller alone: in their own zone, named, when it is known; else
+        in the zone of ``tz`` (the hours it comes from), named, else UTC."""
+        zone = self._reader_zone(tz, caller)
         return format_instant(instant, zone, caller.locale, now=self._clock.now())
+
+    @staticmethod
+    def _reader_zone(tz: WorkingHours | None, caller: Caller) -> ZoneInfo:
+        """The zone a private answer shows times in: the caller's own, when known."""
+        if caller.person.tz or tz is None:
+            return zone_or_utc(caller.person.tz)
+        return tz.tz
 
     # -- help ----------------------------------------------------------------------------------
 

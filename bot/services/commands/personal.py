@@ -416,8 +416,13 @@ class PersonalVerbs(MyDataVerbs, DaysOffVerbs):
                 "cmd.digest.thread",
                 locale,
                 where=f"<#{thread.conversation}>",
+                # in the reader's own zone (named only when theirs is unknown: the team's)
                 when=format_instant(
-                    thread.first_at, caller.policy.hours.tz, locale, now=now, with_zone=False
+                    thread.first_at,
+                    self._reader_zone(caller.policy.hours, caller),
+                    locale,
+                    now=now,
+                    with_zone=not caller.person.tz,
                 ),
                 messages=translate_plural("count.messages", thread.messages, locale),
                 people=translate_plural("count.people", thread.people, locale),
