@@ -163,7 +163,12 @@ async def test_held_messages_are_cancelled_from_the_card_by_their_author_only(
     # Ola forges Kari's button: refused, the message stays held, Ola's own card comes back
     forged = await _click(teams, "settings.held.cancel", {"held": row.id}, OLA)
     assert forged["refresh"]["userIds"] == [OLA["id"]]
-    assert forged["body"][0].get("color") == "Attention"
+    # it reads as gone, exactly as an id that never existed does: nothing tells it exists
+    unknown = await _click(
+        teams, "settings.held.cancel", {"held": "00000000-0000-4000-8000-000000000000"}, OLA
+    )
+    assert "venter ikke lenger" in forged["body"][0]["text"]
+    assert forged["body"][0] == unknown["body"][0]
     [still] = await _held(sessions)
     assert still.state == "held"
 
