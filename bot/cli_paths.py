@@ -62,9 +62,16 @@ def refuse_unwritable(path: str, flag: str, *, folder_must_exist: bool = True) -
     """Raise :class:`OutputRefused` when ``path`` is a directory, or (``folder_must_exist``)
     its folder is missing, before a command does its work."""
     target = Path(path)
-    if target.is_dir():
+    try:
+        is_dir, folder = target.is_dir(), target.parent.is_dir()
+    except (OSError, ValueError) as error:  # a name too long, a NUL byte
+        why = getattr(error, "strerror", None) or str(error)
+        raise OutputRefused(
+            f"{flag} {path!r}: not a file name that can be written ({why})"
+        ) from None
+    if is_dir:
         raise OutputRefused(f"{flag} {path} is a directory; name a file to write")
-    if folder_must_exist and not target.parent.is_dir():
+    if folder_must_exist and not folder:
         raise OutputRefused(f"{flag} {path}: the folder {target.parent} does not exist")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from adapters.sandbox.slack_api import FakeSlack
 from tests.conftest import TEST_KEY
-from tests.support.cli import clean_env, free_port, run_cli
+from tests.support.cli import SUBPROCESS_ENV, clean_env, free_port, run_cli
 from tests.support.slack import check_call_with_socket_mode, fake_slack
 
 TOKEN = "xoxb-the-right-one"
@@ -153,21 +154,27 @@ async def test_a_wrong_socket_mode_token_is_a_configuration_error(
 
 
 def test_any_other_failure_is_one_line_and_debug_shows_where(tmp_path: Path) -> None:
-    target = str(tmp_path / "no such directory" / ".env")
-    result = run_cli("init", "--env-file", target, cwd=tmp_path, env=env(tmp_path))
+    # a broken install: a `migrations` package without its scripts comes first on the path
+    shadow = tmp_path / "shadow"
+    (shadow / "migrations").mkdir(parents=True)
+    (shadow / "migrations" / "__init__.py").write_text("")
+    path = {"PYTHONPATH": f"{shadow}:{SUBPROCESS_ENV['PYTHONPATH']}"}
+    result = run_cli("migrate", cwd=tmp_path, env=env(tmp_path, **path))
     line = one_line_error(result, 1)
-    assert "FileNotFoundError" in line and "no such directory" in line
+    assert "unexpected ImportError" in line and "env.py" in line
     assert "--debug" in line
     for debug in (["--debug"], []):
-        settings = env(tmp_path) if debug else env(tmp_path, LOG_LEVEL="debug")
-        shown = run_cli(*debug, "init", "--env-file", target, cwd=tmp_path, env=settings)
+        settings = env(tmp_path, **path) if debug else env(tmp_path, LOG_LEVEL="debug", **path)
+        shown = run_cli(*debug, "migrate", cwd=tmp_path, env=settings)
         assert shown.returncode == 1
         assert "Traceback (most recent call last)" in shown.stderr
-        assert shown.stderr.splitlines()[-1].startswith("quiet-hours: unexpected FileNotFound")
+        assert shown.stderr.splitlines()[-1].startswith("quiet-hours: unexpected ImportError")
 
 
 def test_a_schema_that_was_never_migrated_says_to_migrate(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "qh.db").close()  # a database, with no tables
     result = run_cli("rotate-keys", cwd=tmp_path, env=env(tmp_path))
-    line = one_line_error(result, 1)
+    line = one_line_error(result, 2)  # as a setting to change: run migrate, then again
+    assert line.startswith("quiet-hours: the database schema is not current (")
     assert "has no Quiet Hours schema" in line
     assert "quiet-hours migrate" in line
