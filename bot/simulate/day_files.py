@@ -159,7 +159,7 @@ def add_messages(
             if (
                 subtype is not msgspec.UNSET
                 and subtype is not None
-                and subtype not in PERSON_SUBTYPES
+                and (type(subtype) is not str or subtype not in PERSON_SUBTYPES)  # {} unhashable
             ) or item.bot_id is not msgspec.UNSET:
                 not_person += 1
                 continue

@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.simulate.export_zip import open_export
@@ -196,3 +198,48 @@ def test_the_summary_shows_the_hours_in_the_readers_words(
     assert "man-fre 08:00-16:00" in out and "mon-fri" not in out
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "man-fre 08:00-16:00" in page and "mon-fri" not in page
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_FIELD = st.one_of(_JSON, st.sampled_from(["UALICE01", "1772442000.000100", "thread_broadcast"]))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    items=st.lists(
+        st.one_of(
+            _JSON,
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    name: _FIELD
+                    for name in ("user", "ts", "text", "thread_ts", "subtype", "bot_id")
+                },
+            ),
+        ),
+        max_size=6,
+    )
+)
+def test_any_message_is_replayed_skipped_or_counted_never_fatal(
+    tmp_path: Path, items: list[object]
+) -> None:
+    """Whatever a day file's items hold (any JSON in any field), reading never raises, and
+    every item is a message or counted as skipped, not a person's, or by someone unknown."""
+    export = tmp_path / "e.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("users.json", json.dumps([{"id": "UALICE01", "tz": OSLO}]))
+        archive.writestr("channels.json", json.dumps([{"id": "C1", "name": "general"}]))
+        archive.writestr("general/2026-03-03.json", json.dumps(items))
+    opened = open_export(export, default_zone=None)
+    read = sum(len(day) for day in opened.dates())
+    stats = opened.stats
+    assert stats.bad_files == 0
+    assert read + stats.bad_messages + stats.bot_or_system + stats.unknown_people == len(items)
