@@ -46,10 +46,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.cli_paths import tighten_database_files
     from bot.storage.migrate import upgrade_url
 
     settings = _settings(args)
     upgrade_url(settings.database_url)
+    for file in tighten_database_files(settings.database_url):
+        print(f"{file} was readable by others: now by its owner only (mode 600)")
     print(f"database is up to date ({_redact(settings.database_url)})")
     return 0
 

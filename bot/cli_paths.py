@@ -25,6 +25,7 @@ __all__ = [
     "refuse_precious",
     "refuse_unwritable",
     "same_file",
+    "tighten_database_files",
     "write_failed",
 ]
 
@@ -56,6 +57,21 @@ def database_files(database_url: str | None) -> list[Path]:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return []
     return [Path(f"{url.database}{suffix}") for suffix in _COMPANIONS]
+
+
+def tighten_database_files(database_url: str) -> list[Path]:
+    """Make the SQLite files of ``database_url`` readable by their owner only (0600) where they
+    are wider (a database made before new ones were created 0600); returns those changed."""
+    changed = []
+    for file in database_files(database_url):
+        try:
+            mode = file.stat().st_mode & 0o777
+            if mode & 0o077:
+                file.chmod(0o600)
+                changed.append(file)
+        except OSError:  # not there (no -wal now), or not ours to change
+            continue
+    return changed
 
 
 def refuse_unwritable(path: str, flag: str, *, folder_must_exist: bool = True) -> None:

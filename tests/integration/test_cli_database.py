@@ -72,3 +72,13 @@ def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path: Pat
         for companion in ("-wal", "-shm"):
             file = Path(f"{path}{companion}")
             assert stat.S_IMODE(file.stat().st_mode) == 0o600, companion
+
+
+def test_migrate_narrows_an_older_database_readable_by_others(tmp_path: Path) -> None:
+    path = tmp_path / "quiet-hours.db"
+    sqlite3.connect(path).close()
+    path.chmod(0o644)  # as databases were made before
+    result = run_cli("migrate", cwd=tmp_path, env=_env(path))
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert f"{path} was readable by others: now by its owner only (mode 600)" in result.stdout
