@@ -17,8 +17,10 @@ from adapters.teams.digest_card import (
     place_name,
     thread_link,
 )
+from adapters.teams.guard_card import reader_time
 from adapters.teams.watching import channel_message, plain_text
 from bot.domain.digest import DigestThread, DigestView, excerpt
+from bot.i18n import render_instants
 from tests.support.teams import (
     BOT,
     CHANNEL,
@@ -176,12 +178,14 @@ def test_a_digest_card_lists_threads_with_links_and_a_text_fallback() -> None:
     links = {(CHANNEL, "1700000000000"): "https://teams.microsoft.com/l/message/x/1"}
     card = digest_card(view, links, {CHANNEL: "Plattform"})
     header, first, second, footer = card["body"]
-    assert header["text"] == view.header()
+    # times are Adaptive Card functions (each reader's own zone); the fallback names Oslo
+    assert header["text"] == render_instants(view.header(), reader_time)
+    assert "{{DATE(" in header["text"] and "(Europe/Oslo)" in card["fallbackText"]
     assert card["fallbackText"] == view.text()
     texts = [element_text(item) for item in first["items"]]
     assert texts[:3] == [
         "Plattform",
-        view.summary(view.threads[0])[2:],
+        render_instants(view.summary(view.threads[0])[2:], reader_time),
         "“Skal vi bytte leverandør?”",
     ]
     assert "bestemt" in texts[1]
@@ -204,5 +208,5 @@ def test_a_digest_activity_is_a_valid_bot_message() -> None:
     activity = digest_activity(info.reference, _view(1), {}, {})
     assert schema_errors(activity) == []
     assert "text" not in activity
-    assert activity["summary"] == _view(1).header()[:200]
+    assert activity["summary"] == render_instants(_view(1).header())[:200]
     assert activity["from"]["id"] == BOT["id"]
