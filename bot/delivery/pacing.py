@@ -7,11 +7,11 @@ instant every one of its buckets (and any ``Retry-After``) allows — if that is
 :data:`HORIZON_SECONDS` — then the fences on those jobs' claims are taken in one statement, and
 the buckets are compare-and-set in one statement as if those jobs were sent at their instants;
 all committed before any platform call. (A statement per job and per bucket made a batch take
-0.3-0.8 s on PostgreSQL on a loaded machine, too slow to keep 100 sends a second planned.) The job then
-waits for its instant and posts. Two replicas therefore share one budget per conversation and
-per workspace instead of pacing separately, a ``Retry-After`` recorded by one holds back all of
-them, and one commit paces many sends (a commit per send capped a workspace at one send per
-commit's latency: about 60/s on PostgreSQL on a loaded 2-core machine).
+0.3-0.8 s on PostgreSQL on a loaded machine, too slow to keep 100 sends a second planned.) The
+job then waits for its instant and posts. Two replicas therefore share one budget per
+conversation and per workspace instead of pacing separately, a ``Retry-After`` recorded by one
+holds back all of them, and one commit paces many sends (a commit per send capped a workspace at
+one send per commit's latency: about 60/s on PostgreSQL on a loaded 2-core machine).
 
 The fence extends the lease by a whole lease (60 s by default) and the instant is at most
 :data:`HORIZON_SECONDS` ahead, so a job is still the claim's own when it posts.
