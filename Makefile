@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/quiet-hours serve
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
