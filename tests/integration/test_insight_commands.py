@@ -26,7 +26,7 @@ from bot.storage.repositories import (
     UrgentOverrideRepository,
 )
 from tests.support.slack import fake_slack, install_workspace
-from tests.support.slack_app import SlackHarness
+from tests.support.slack_app import SlackHarness, answer_texts
 from tests.support.waiting import until
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -61,14 +61,6 @@ async def harness(
         await slack.stop()
 
 
-def texts(answer: dict[str, object]) -> str:
-    parts = [str(answer.get("text", ""))]
-    for block in answer.get("blocks") or []:  # type: ignore[attr-defined]
-        if "text" in block:
-            parts.append(str(block["text"].get("text", "")))
-    return "\n".join(parts)
-
-
 async def wrote_at_night(sessions: Sessions, people: list[str]) -> None:
     """Each of ``people`` wrote twice in #C_TEAM on Tuesday night (metadata only)."""
     async with sessions() as session, session.begin():
@@ -97,7 +89,7 @@ async def test_four_people_are_hidden_five_are_shown_and_nobody_is_named(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
     await wrote_at_night(sessions, COLLEAGUES[:4])
-    four = texts(await harness.command("U_LEAD", "team insight"))
+    four = answer_texts(await harness.command("U_LEAD", "team insight"))
     assert "*Team Legal: the week since Mon 30 Nov*" in four
     assert "a figure from fewer than 5 people is not shown" in four
     assert "People who wrote outside hours: hidden (fewer than 5 people)" in four
@@ -108,7 +100,7 @@ async def test_four_people_are_hidden_five_are_shown_and_nobody_is_named(
     assert "Week 49 — people: hidden (<5) · messages: hidden (<5)" in four
 
     await wrote_at_night(sessions, COLLEAGUES[4:5])
-    five = texts(await harness.command("U_LEAD", "team insight"))
+    five = answer_texts(await harness.command("U_LEAD", "team insight"))
     assert "People who wrote outside hours: 5" in five
     assert "Share of the team's members: 45 %" in five  # 5 of 11 members (the bot left out)
     assert "Messages outside hours: 10" in five
@@ -135,15 +127,15 @@ async def test_four_people_are_hidden_five_are_shown_and_nobody_is_named(
 async def test_only_leaders_see_a_teams_insight(harness: SlackHarness, sessions: Sessions) -> None:
     await wrote_at_night(sessions, COLLEAGUES[:5])
     refused = await harness.command("U_P0", "team insight")
-    assert "Only the team's leaders see its insight." in texts(refused)
+    assert "Only the team's leaders see its insight." in answer_texts(refused)
     in_dm = await harness.command("U_P0", "team insight", channel="DU_P0")
-    assert "You lead no team here" in texts(in_dm)
+    assert "You lead no team here" in answer_texts(in_dm)
     named = await harness.command("U_P0", "team insight Legal", channel="DU_P0")
-    assert "You lead no team called “Legal”." in texts(named)
+    assert "You lead no team called “Legal”." in answer_texts(named)
     assert harness.slack.files == {}
     # the leader may ask in a direct message: the one team they lead
     mine = await harness.command("U_LEAD", "team innsikt", channel="DU_LEAD")
-    assert "People who wrote outside hours: 5" in texts(mine)
+    assert "People who wrote outside hours: 5" in answer_texts(mine)
     await until(lambda: harness.slack.shared_files("DU_LEAD"))
 
 
@@ -180,7 +172,7 @@ async def test_outside_your_own_hours_follows_your_platform_schedule(
         person.platform_hours_spec = "mon-fri 12:00-23:00 tz Europe/Oslo"
         person.platform_hours_days = True
         person.platform_read_at = THURSDAY_NOON
-    me = texts(await harness.command("U_P0", "me", channel="DU_P0"))
+    me = answer_texts(await harness.command("U_P0", "me", channel="DU_P0"))
     assert "Messages outside your own hours: 0" in me
     assert "nights (21–06): 2" in me
     await until(lambda: harness.slack.shared_files("DU_P0"))
@@ -220,7 +212,7 @@ async def test_decisions_made_off_hours_and_reopened_need_five_people(
     harness: SlackHarness, sessions: Sessions, people: int, shown: bool
 ) -> None:
     await decided_and_reopened(sessions, COLLEAGUES[:people])
-    answer = texts(await harness.command("U_LEAD", "team insight"))
+    answer = answer_texts(await harness.command("U_LEAD", "team insight"))
     if shown:
         assert "Threads that seemed decided outside hours: 1" in answer
         assert "Decisions reopened: 1" in answer

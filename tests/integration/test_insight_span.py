@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.models import TeamRow, WorkspaceRow
 from bot.storage.repositories import ActivityRepository
 from tests.integration import test_insight_commands as insight
-from tests.integration.test_insight_commands import texts
 from tests.support.slack_app import SlackHarness
+from tests.support.slack_app import answer_texts as texts
 
 harness = insight.harness
 Sessions = async_sessionmaker[AsyncSession]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +22,7 @@ from bot.services.onboarding import Onboarding
 from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, TeamRow
 from tests.support.slack import fake_slack
-from tests.support.slack_app import SlackHarness
+from tests.support.slack_app import SlackHarness, answer_texts
 
 Sessions = async_sessionmaker[AsyncSession]
 TOKEN = "xoxb-t-one"
@@ -68,14 +67,6 @@ async def harness(
         yield made
 
 
-def texts(answer: dict[str, Any]) -> str:
-    parts = [str(answer.get("text", ""))]
-    for block in answer.get("blocks") or []:
-        if "text" in block:
-            parts.append(str(block["text"].get("text", "")))
-    return "\n".join(parts)
-
-
 async def held(sessions: Sessions) -> list[HeldMessageRow]:
     async with sessions() as session:
         return list((await session.scalars(select(HeldMessageRow))).all())
@@ -84,7 +75,9 @@ async def held(sessions: Sessions) -> list[HeldMessageRow]:
 async def test_a_team_made_without_a_preset_takes_the_workspace_default(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
-    created = texts(await harness.command("U_LEA", "team create Platform", channel="C_PLATFORM"))
+    created = answer_texts(
+        await harness.command("U_LEA", "team create Platform", channel="C_PLATFORM")
+    )
     assert "tz Europe/Oslo helligdager NO" in created, created  # Lea reads bokmål
     async with sessions() as session:
         team = (await session.scalars(select(TeamRow))).one()
@@ -92,18 +85,20 @@ async def test_a_team_made_without_a_preset_takes_the_workspace_default(
         "norway-aml",
         "mon-fri 08:00-16:00 tz Europe/Oslo holidays NO",
     )
-    answer = texts(await harness.command("U_OLA", "later platform msg", channel="C_PLATFORM"))
+    answer = answer_texts(
+        await harness.command("U_OLA", "later platform msg", channel="C_PLATFORM")
+    )
     assert "(Europe/Oslo)" in answer and "UTC" not in answer, answer
     [row] = await held(sessions)
     assert row.deliver_at.replace(tzinfo=UTC) == datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 
 
 async def test_a_named_preset_still_picks_its_own_hours(harness: SlackHarness) -> None:
-    created = texts(
+    created = answer_texts(
         await harness.command("U_LEA", "team create Lisboa portugal-199a", channel="C_GENERAL")
     )
     assert "tz Europe/Lisbon helligdager PT" in created, created
-    office = texts(
+    office = answer_texts(
         await harness.command("U_LEA", "team create Ops office-standard", channel="C_PLATFORM")
     )
     # a preset tied to no place takes the workspace's zone and holidays, never UTC without any
@@ -113,32 +108,34 @@ async def test_a_named_preset_still_picks_its_own_hours(harness: SlackHarness) -
 async def test_own_hours_keep_the_public_holidays_that_applied(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
-    saved = texts(await harness.command("U_KARI", "hours man–fre 8–16", channel="C_GENERAL"))
+    saved = answer_texts(await harness.command("U_KARI", "hours man–fre 8–16", channel="C_GENERAL"))
     assert "`man-fre 08:00-16:00 tz Europe/Oslo helligdager NO`" in saved, saved
     assert "Helligdagene fra arbeidsområdets standard er beholdt: NO" in saved
     # no zone typed: her known zone, not UTC; a New Yorker keeps his own zone and Norway's days
-    per = texts(await harness.command("U_PER", "hours mon-fri 9-17", channel="C_GENERAL"))
+    per = answer_texts(await harness.command("U_PER", "hours mon-fri 9-17", channel="C_GENERAL"))
     assert "tz America/New_York holidays NO" in per and "the workspace default" in per, per
     # an explicit opt-out
-    none = texts(
+    none = answer_texts(
         await harness.command("U_KARI", "hours man-fre 8-16 helligdager ingen", channel="C_GENERAL")
     )
     assert "`man-fre 08:00-16:00 tz Europe/Oslo`" in none and "beholdt" not in none, none
     # a team's holidays when a team covers her
     await harness.command("U_LEA", "team create Lisboa portugal-199a", channel="C_PLATFORM")
-    teamed = texts(await harness.command("U_LEA", "hours man-fre 9-17", channel="C_PLATFORM"))
+    teamed = answer_texts(
+        await harness.command("U_LEA", "hours man-fre 9-17", channel="C_PLATFORM")
+    )
     assert "helligdager PT" in teamed and "teamet Lisboa" in teamed, teamed
 
 
 async def test_where_hours_come_from_is_said_in_the_readers_words(
     harness: SlackHarness,
 ) -> None:
-    kari = texts(await harness.command("U_KARI", "hours", channel="C_GENERAL"))
+    kari = answer_texts(await harness.command("U_KARI", "hours", channel="C_GENERAL"))
     assert "følger arbeidsområdets standard" in kari and "workspace default" not in kari, kari
-    per = texts(await harness.command("U_PER", "hours", channel="C_GENERAL"))
+    per = answer_texts(await harness.command("U_PER", "hours", channel="C_GENERAL"))
     assert "follow the workspace default" in per and "the team workspace default" not in per
     await harness.command("U_KARI", "hours man-fre 8-16", channel="C_GENERAL")
-    cleared = texts(await harness.command("U_KARI", "hours clear", channel="C_GENERAL"))
+    cleared = answer_texts(await harness.command("U_KARI", "hours clear", channel="C_GENERAL"))
     assert "følger arbeidsområdets standard" in cleared and "teamets" not in cleared, cleared
 
 
@@ -147,43 +144,51 @@ async def test_later_is_held_only_for_a_real_person(
 ) -> None:
     slack.add_user("U_GONE", "Gone")
     slack.users["U_GONE"]["deleted"] = True
-    ghost = texts(await harness.command("U_OLA", "later <@U_NOBODY> hi ghost", channel="C_GENERAL"))
+    ghost = answer_texts(
+        await harness.command("U_OLA", "later <@U_NOBODY> hi ghost", channel="C_GENERAL")
+    )
     assert "`U_NOBODY` er ikke en person i dette arbeidsområdet" in ghost, ghost
-    bot = texts(await harness.command("U_OLA", "later <@U_BOT2> hi bot", channel="C_GENERAL"))
+    bot = answer_texts(
+        await harness.command("U_OLA", "later <@U_BOT2> hi bot", channel="C_GENERAL")
+    )
     assert "er en bot eller en app" in bot, bot
-    gone = texts(await harness.command("U_OLA", "later <@U_GONE> hi", channel="C_GENERAL"))
+    gone = answer_texts(await harness.command("U_OLA", "later <@U_GONE> hi", channel="C_GENERAL"))
     assert "er deaktivert" in gone, gone
-    two = texts(
+    two = answer_texts(
         await harness.command(
             "U_OLA", "later <@U_KARI|kari> <@U_PER|per> to two people", channel="C_GENERAL"
         )
     )
     assert "én person om gangen" in two and "gruppe-DM" in two, two
     assert await held(sessions) == []  # nothing held for anyone
-    kari = texts(await harness.command("U_OLA", "later <@U_KARI|kari> hei", channel="C_GENERAL"))
+    kari = answer_texts(
+        await harness.command("U_OLA", "later <@U_KARI|kari> hei", channel="C_GENERAL")
+    )
     assert "Holdt tilbake" in kari, kari
     assert len(await held(sessions)) == 1
 
 
 async def test_leaders_are_real_people_and_a_team_keeps_one(harness: SlackHarness) -> None:
     await harness.command("U_LEA", "team create Platform", channel="C_PLATFORM")
-    nobody = texts(
+    nobody = answer_texts(
         await harness.command("U_LEA", "team leader add <@U_NOBODY>", channel="C_PLATFORM")
     )
     assert "`U_NOBODY` er ikke en person" in nobody, nobody
-    bot = texts(await harness.command("U_LEA", "team leader add <@U_BOT2>", channel="C_PLATFORM"))
+    bot = answer_texts(
+        await harness.command("U_LEA", "team leader add <@U_BOT2>", channel="C_PLATFORM")
+    )
     assert "bot eller en app" in bot, bot
-    alone = texts(
+    alone = answer_texts(
         await harness.command("U_LEA", "team leader remove <@U_LEA>", channel="C_PLATFORM")
     )
     assert "minst én leder" in alone, alone
-    shown = texts(await harness.command("U_LEA", "team", channel="C_PLATFORM"))
+    shown = answer_texts(await harness.command("U_LEA", "team", channel="C_PLATFORM"))
     assert "<@U_LEA>" in shown and "U_NOBODY" not in shown, shown
-    added = texts(
+    added = answer_texts(
         await harness.command("U_LEA", "team leader add <@U_KARI|kari>", channel="C_PLATFORM")
     )
     assert "<@U_KARI>" in added
-    left = texts(
+    left = answer_texts(
         await harness.command("U_LEA", "team leader remove <@U_LEA>", channel="C_PLATFORM")
     )
     assert "minst én leder" not in left, left  # with Kari leading too, Lea may step down

@@ -20,7 +20,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.models import HeldMessageRow, TeamRow
 from bot.storage.outbox import HeldMessageRepository
 from tests.support.slack import fake_slack, install_workspace
-from tests.support.slack_app import SlackHarness
+from tests.support.slack_app import SlackHarness, answer_texts
 from tests.support.waiting import until, until_async
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -59,14 +59,6 @@ async def harness(
         await slack.stop()
 
 
-def texts(answer: dict[str, Any]) -> str:
-    parts = [str(answer.get("text", ""))]
-    for block in answer.get("blocks") or []:
-        if "text" in block:
-            parts.append(str(block["text"].get("text", "")))
-    return "\n".join(parts)
-
-
 def buttons(answer: dict[str, Any]) -> dict[str, str]:
     return {
         element["action_id"]: element["value"]
@@ -90,14 +82,14 @@ async def test_ampersands_count_as_typed_and_are_posted_as_typed(
     typed = "&" * 1000 + "x" * 1990 + "<b> & </b>"  # 3,000 characters as Ola typed them
     assert len(typed) == 3000
     answer = await harness.command("U_OLA", "later " + inert(typed))  # as Slack sends it
-    assert "Held" in texts(answer), texts(answer)
+    assert "Held" in answer_texts(answer), answer_texts(answer)
     [row] = await held(sessions)
     async with sessions() as session:
         assert HeldMessageRepository(session, cipher).body(row) == inert(typed)
 
     answer = await harness.command("U_OLA", "urgent " + inert(typed + "&"))
-    assert "3001 characters" in texts(answer) and "3000" in texts(answer)
-    assert "7001" not in texts(answer)
+    assert "3001 characters" in answer_texts(answer) and "3000" in answer_texts(answer)
+    assert "7001" not in answer_texts(answer)
     assert len(await held(sessions)) == 1
 
 
@@ -126,7 +118,9 @@ async def test_text_of_invisible_characters_is_empty(
 ) -> None:
     for verb in ("urgent", "later"):
         answer = await harness.command("U_OLA", f"{verb} {blank}")
-        assert "Held" not in texts(answer) and "Posted" not in texts(answer), texts(answer)
+        assert "Held" not in answer_texts(answer) and "Posted" not in answer_texts(answer), (
+            answer_texts(answer)
+        )
     assert await held(sessions) == []
     assert harness.slack.posted("C_TEAM") == []
 
@@ -177,7 +171,7 @@ async def test_a_team_is_not_created_in_a_dm_a_group_dm_or_a_channel_the_app_can
     harness: SlackHarness, sessions: Sessions, where: str, who: str, said: str
 ) -> None:
     answer = await harness.command(who, "team create DMTeam", channel=where)
-    assert said in texts(answer), texts(answer)
+    assert said in answer_texts(answer), answer_texts(answer)
     assert answer.get("response_type") == "ephemeral"
     assert await _teams(sessions) == ["Legal"]
 
@@ -186,18 +180,18 @@ async def test_team_watch_refuses_a_dm_or_a_group_dm_and_says_already_watched(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
     answer = await harness.command("U_LEAD", "team watch <#D_OTHER>")
-    assert "not direct messages or group DMs" in texts(answer)
+    assert "not direct messages or group DMs" in answer_texts(answer)
     answer = await harness.command("U_LEAD", "team watch <#G_GROUP>")
-    assert "not direct messages or group DMs" in texts(answer)
+    assert "not direct messages or group DMs" in answer_texts(answer)
     answer = await harness.command("U_LEAD", "team watch <#C_SECRET>")  # Lea is in it; the app not
-    assert "Quiet Hours is not in <#C_SECRET>" in texts(answer), texts(answer)
+    assert "Quiet Hours is not in <#C_SECRET>" in answer_texts(answer), answer_texts(answer)
     answer = await harness.command("U_LEAD", "team watch <#C_TEAM|team>")
-    assert "was already watched by the team Legal" in texts(answer), texts(answer)
-    assert "now watched" not in texts(answer)
+    assert "was already watched by the team Legal" in answer_texts(answer), answer_texts(answer)
+    assert "now watched" not in answer_texts(answer)
     answer = await harness.command("U_LEAD", "team watch <#C_NEW|new>")
-    assert "is now watched" in texts(answer)
+    assert "is now watched" in answer_texts(answer)
     answer = await harness.command("U_LEAD", "team watch <#C_NEW|new>")
-    assert "was already watched" in texts(answer)
+    assert "was already watched" in answer_texts(answer)
 
 
 # -- later holds in label mode ---------------------------------------------------------------------
@@ -206,24 +200,28 @@ async def test_team_watch_refuses_a_dm_or_a_group_dm_and_says_already_watched(
 async def test_later_in_a_label_mode_channel_holds_it_until_the_teams_hours(
     harness: SlackHarness, sessions: Sessions
 ) -> None:
-    assert "Saved" in texts(await harness.command("U_LEAD", "team mode label"))
+    assert "Saved" in answer_texts(await harness.command("U_LEAD", "team mode label"))
     answer = await harness.command("U_KARI", "later Hei alle sammen")
-    assert "Holdt tilbake" in texts(answer) and "Levert nå" not in texts(answer), texts(answer)
-    assert "man. 08:00" in texts(answer) or "Mon 08:00" in texts(answer), texts(answer)
+    assert "Holdt tilbake" in answer_texts(answer) and "Levert nå" not in answer_texts(answer), (
+        answer_texts(answer)
+    )
+    assert "man. 08:00" in answer_texts(answer) or "Mon 08:00" in answer_texts(answer), (
+        answer_texts(answer)
+    )
     [row] = await held(sessions)
     assert row.state == "held" and row.deliver_at == datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
     await harness.engine.run_until_idle()
     assert harness.slack.posted("C_TEAM") == []  # nothing out before Monday, so no label needed
     # urgent is still posted now, and never labelled
     answer = await harness.command("U_OLA", "urgent Prod is down")
-    assert "urgent" in texts(answer).lower()
+    assert "urgent" in answer_texts(answer).lower()
 
 
 # -- /quiet digest previews this channel's digest ----------------------------------------------
 
 
 async def test_digest_preview_lists_only_this_channels_threads(harness: SlackHarness) -> None:
-    assert "is now watched" in texts(await harness.command("U_LEAD", "team watch <#C_NEW>"))
+    assert "is now watched" in answer_texts(await harness.command("U_LEAD", "team watch <#C_NEW>"))
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
     for n, (channel, words) in enumerate([("C_TEAM", "Release Monday?"), ("C_NEW", "New офис")]):
         at = saturday.replace(minute=n)
@@ -243,12 +241,12 @@ async def test_digest_preview_lists_only_this_channels_threads(harness: SlackHar
     harness.clock.set(saturday.replace(hour=11))
 
     async def both_stored() -> bool:
-        here = texts(await harness.command("U_OLA", "digest", channel="C_NEW"))
+        here = answer_texts(await harness.command("U_OLA", "digest", channel="C_NEW"))
         return "<#C_NEW>" in here
 
     await until_async(both_stored)
-    here = texts(await harness.command("U_OLA", "digest"))
+    here = answer_texts(await harness.command("U_OLA", "digest"))
     assert "<#C_TEAM>" in here and "Release Monday?" in here, here
     assert "C_NEW" not in here and "офис" not in here
-    there = texts(await harness.command("U_OLA", "digest", channel="C_NEW"))
+    there = answer_texts(await harness.command("U_OLA", "digest", channel="C_NEW"))
     assert "<#C_NEW>" in there and "C_TEAM" not in there and "Release" not in there

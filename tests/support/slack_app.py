@@ -289,3 +289,12 @@ class SlackHarness:
         body.pop("enterprise_id", None)
         body["authorizations"] = [{"team_id": self.team, "user_id": "U_QUIETBOT", "is_bot": True}]
         return await self._post(json.dumps(body).encode(), "application/json")
+
+
+def answer_texts(answer: dict[str, Any]) -> str:
+    """The text of an answer and of each of its blocks that has one, a line each."""
+    parts = [str(answer.get("text", ""))]
+    for block in answer.get("blocks") or []:
+        if "text" in block:
+            parts.append(str(block["text"].get("text", "")))
+    return "\n".join(parts)
