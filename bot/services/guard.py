@@ -276,8 +276,9 @@ class DecisionGuard:
         """*Confirm decision* (``confirm``; a leader of the thread's team, after the grace
         period) or *Reopen for discussion* (anyone in the workspace), then refresh the reply in
         place. Refusals are outcomes, not errors. Only a member of the thread's channel or a
-        leader of its team may act on a guard, or see it: anyone else (a button's id forged or
-        carried elsewhere) is answered as if it were not there."""
+        leader of its team who is also in that channel may act on a guard, or see it: anyone
+        else (a button's id forged or carried elsewhere, a leader outside a private channel) is
+        answered as if it were not there."""
         if not await self._may_touch(guard_id, platform, workspace, person):
             return GuardResult(GuardOutcome.GONE)
         now = self._clock.now()
@@ -308,14 +309,14 @@ class DecisionGuard:
         return GuardResult(GuardOutcome(state.value), view)
 
     async def _may_touch(self, guard_id: int, platform: str, workspace: str, person: str) -> bool:
-        """Whether ``person`` leads the guard's team or is in its channel (the platform is
-        asked, cached a minute; asked before the row is locked, never while it is)."""
+        """Whether ``person`` is in the guard's channel now: the platform is asked (cached a
+        minute), before the row is locked, never while it is. Leading the team is not enough:
+        a guard names a decision taken in that channel, which a leader outside a private
+        channel may not see."""
         async with self._sessions() as session:
             row = await GuardRepository(session).get(guard_id)
             if row is None:
                 return True  # settle answers "gone"
-            if person in await TeamRepository(session).leaders(row.team_id):
-                return True
             conversation = row.conversation_id
         members = self._members.get(platform)
         return members is not None and await members.is_member(workspace, conversation, person)
@@ -341,8 +342,9 @@ class DecisionGuard:
 
     async def ask_due(self) -> int:
         """Ask the leaders of every open guard whose grace period is over, once each (claimed:
-        safe on every replica, every tick); refresh the reply so *Confirm* shows. Returns how
-        many guards were asked about."""
+        safe on every replica, every tick); refresh the reply so *Confirm* shows. Only leaders
+        who are members of the guard's channel are asked (the platform's member list): the
+        question names a decision in that channel. Returns how many guards were asked about."""
         now = self._clock.now()
         async with self._sessions() as session:
             due = await GuardRepository(session).due_to_ask(now)
@@ -371,7 +373,12 @@ class DecisionGuard:
                 view,
                 None,
             )
+            members = self._members.get(workspace.platform)
             for leader in leaders:
+                if members is None or not await members.is_member(
+                    workspace.external_id, row.conversation_id, leader
+                ):
+                    continue  # a leader outside the channel is not told of its decisions
                 mine = replace(view, locale=locales.get(leader) or view.locale)
                 try:
                     if isinstance(platform, GuardPoster):

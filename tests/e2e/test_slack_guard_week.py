@@ -42,6 +42,7 @@ async def week(
     for person in PEOPLE:
         slack.add_user(person, person.removeprefix("U_").title(), locale="nb-NO")
     slack.add_channel("C_PLATFORM", members=PEOPLE)
+    slack.add_user("U_BOSS", "Boss", locale="en-US")  # in the workspace, not in the channel
     await slack.start()
     await install_workspace(
         sessions,
@@ -240,3 +241,38 @@ async def test_team_guard_setting(week: SlackHarness) -> None:
     await week.command("U_OLA", "help")
     await until(lambda: any(m.thread_ts == root for m in week.slack.posted("C_PLATFORM")))
     assert guard_replies(week.slack, root) == []  # labelled, but not guarded
+
+
+async def test_a_leader_outside_the_channel_is_not_asked_and_cannot_settle(
+    week: SlackHarness,
+) -> None:
+    """The guard names a decision taken in its channel: a leader of the team who is not a
+    member of that (private) channel is not asked about it and cannot confirm or reopen it."""
+    slack = week.slack
+    week.clock.set(SATURDAY_1100)
+    added = await week.command("U_LEAD", "team leader add <@U_BOSS|boss>", channel="C_PLATFORM")
+    assert "U_BOSS" in json.dumps(added)
+    week.watcher.forget("slack", "T1")
+    week.clock.set(SUNDAY_2014)
+    root = _ts(SUNDAY_2014, 11)
+    assert (await week.event(_message("C_PLATFORM", "U_PER", "Vi går for B.", root), "B1"))[
+        0
+    ] == 200
+    await until(lambda: guard_replies(slack, root))
+    await week.command("U_OLA", "help")  # a round trip: the reply's id is recorded
+    (reply,) = guard_replies(slack, root)
+    guard_id = reply.blocks[1]["elements"][0]["value"]  # type: ignore[index]
+
+    week.clock.set(MONDAY_1200)
+    assert await week.watcher.guard.ask_due() == 1
+    assert await week.watcher.guard.ask_due() == 0  # once
+    assert slack.posted("U_BOSS") == []  # not told of a channel they are not in
+    (asked,) = slack.posted("U_LEAD")
+    assert "Bekreft beslutningen" in json.dumps(asked.blocks, ensure_ascii=False)
+    for action in ("guard.confirm", "guard.reopen"):
+        answer = await click(week, "U_BOSS", action, guard_id)
+        assert "no longer exists" in answer
+    (reply,) = guard_replies(slack, root)
+    assert buttons(reply) == ["guard.reopen", "guard.confirm"]  # still open
+    answer = await click(week, "U_LEAD", "guard.confirm", guard_id)
+    assert "Bekreftet" in answer
