@@ -15,7 +15,7 @@ from typing import Any
 from adapters.teams.markup import user_text_block
 from bot.domain.markup import plain
 from bot.domain.text_split import shorten
-from bot.i18n import render_instants
+from bot.i18n import render_instants, split_instants
 
 __all__ = [
     "ADAPTIVE_CARD",
@@ -289,8 +289,17 @@ def text_activity(
 
 def _byline_container(byline: str) -> Json:
     """``byline`` (the name in it from the roster) in bold, in a shaded container of its own:
-    nothing a person types can be either."""
-    block = user_text_block(byline, size="Small", weight="Bolder")
+    nothing a person types can be either. Its shared instant (when it was written) is a
+    ``TextRun`` of its own whose ``{{DATE()}} {{TIME()}}`` each reader's client shows in their
+    own zone; the rest is plain, unparsed text."""
+    style = {"size": "Small", "weight": "Bolder"}
+    inlines: list[Json] = [
+        {"type": "TextRun", "text": plain(piece), **style}
+        if isinstance(piece, str)
+        else {"type": "TextRun", "text": _card_time(*piece), **style}
+        for piece in split_instants(byline)
+    ]
+    block = {"type": "RichTextBlock", "inlines": inlines}
     return {"type": "Container", "style": "emphasis", "bleed": True, "items": [block]}
 
 
@@ -333,7 +342,8 @@ def held_message_activity(
 ) -> Json:
     """A held message the bot posts on its author's behalf: an Adaptive Card naming them.
 
-    The byline ("From Kari · written Sun 21:14", the name from the roster) comes first, in
+    The byline ("From Kari · written Sun 21:14", the name from the roster; the instant in
+    each reader's own zone, :func:`bot.i18n.shared_instant`) comes first, in
     bold in a shaded ``emphasis`` container of its own; the author's text after
     it as written (:func:`adapters.teams.markup.user_text_block`), on the card's plain
     background. ``summary`` is what Teams shows in notifications and chat lists, the author
@@ -357,7 +367,8 @@ def held_message_activity(
         "body": items,
     }
     activity = _envelope(reference, tag)
-    activity["summary"] = shorten(f"{byline}: {plain(body)}", SUMMARY_LIMIT)
+    card["fallbackText"] = f"{render_instants(byline)}: {plain(body)}"
+    activity["summary"] = shorten(f"{render_instants(byline)}: {plain(body)}", SUMMARY_LIMIT)
     activity["attachments"] = [{"contentType": ADAPTIVE_CARD, "content": card}]
     if urgent:
         activity["importance"] = "high"

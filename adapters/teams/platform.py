@@ -43,7 +43,7 @@ from adapters.teams.guard_posting import TeamsGuardPosting
 from adapters.teams.tagged import find_channel_post
 from bot.clock import Clock
 from bot.domain.digest import DigestView
-from bot.i18n import format_instant
+from bot.i18n import shared_instant, strip_instant_marks
 from bot.ports import (
     DeliveryError,
     DeliveryErrorKind,
@@ -277,16 +277,13 @@ class TeamsPlatform(TeamsGuardPosting):
             if name is not None and person.name is None:
                 self._people.put((target.workspace_id, author), _Person(name, person.tz, None))
             locale = person.locale
-            who = name or texts.text("teams.someone", locale)
+            who = strip_instant_marks(name) if name else texts.text("teams.someone", locale)
             if message.written_at is None:
                 byline = texts.text("teams.from", locale, name=who)
             else:
-                when = format_instant(
-                    message.written_at,
-                    _zone(person.tz),
-                    locale,
-                    now=self._clock.now(),
-                    with_zone=False,
+                # each reader sees it in their own zone; notifications, in the author's
+                when = shared_instant(
+                    message.written_at, _zone(person.tz), locale, now=self._clock.now()
                 )
                 byline = texts.text("teams.byline", locale, name=who, when=when)
             activity = held_message_activity(

@@ -30,6 +30,7 @@ __all__ = [
     "normalize_locale",
     "render_instants",
     "shared_instant",
+    "split_instants",
     "strip_instant_marks",
     "translate",
     "translate_plural",
@@ -134,6 +135,7 @@ from bot.i18n.dates import (  # noqa: E402
     format_instant,
     render_instants,
     shared_instant,
+    split_instants,
     strip_instant_marks,
     weekday_name,
 )

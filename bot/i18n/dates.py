@@ -124,6 +124,22 @@ def render_instants(text: str, render: InstantRenderer | None = None) -> str:
     return _MARKED.sub(one, text)
 
 
+def split_instants(text: str) -> list[str | tuple[datetime, str]]:
+    """``text`` cut at its shared instants, in order: plain pieces as ``str`` (empty ones
+    left out), each instant as ``(instant in UTC, fallback)``; for a platform that lays the
+    instants out as elements of their own (a ``TextRun`` per piece in an Adaptive Card)."""
+    pieces: list[str | tuple[datetime, str]] = []
+    at = 0
+    for match in _MARKED.finditer(text):
+        if match.start() > at:
+            pieces.append(text[at : match.start()])
+        pieces.append((datetime.fromtimestamp(int(match.group(1)), UTC), match.group(2)))
+        at = match.end()
+    if at < len(text):
+        pieces.append(text[at:])
+    return pieces
+
+
 def strip_instant_marks(text: str) -> str:
     """``text`` (a person's own) without the characters a shared instant is marked with."""
     return _MARKS.sub("", text)

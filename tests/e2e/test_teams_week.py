@@ -115,7 +115,10 @@ async def test_a_week_in_teams(week: TeamsHarness) -> None:
     delivered = week.connector.posted(kari_chat)[answers:]
     assert len(delivered) == 1
     shown = card_text(card_of(delivered[0].body))
-    assert "From Ola · written Fri 17:30" in shown and "Kan du se på kontrakten?" in shown
+    # written Fri 17:30 Oslo: shown in each reader's own zone, named in Ola's in notifications
+    assert "From Ola · written \n{{DATE(2026-11-27T16:30:00Z, SHORT)}}" in shown
+    assert "Kan du se på kontrakten?" in shown
+    assert delivered[0].body["summary"].startswith("From Ola · written Fri 17:30 Europe/Oslo")
     assert delivered[0].authorization == f"Bearer {OUTBOUND}"
 
     # The leader moves the team's hours; the next decision follows them.

@@ -334,7 +334,13 @@ async def test_send_later_holds_the_message_and_the_engine_delivers_it_monday_on
     await teams.engine.run_until_idle()
     [delivered] = teams.connector.posted(CHANNEL)
     shown = card_text(card_of(delivered.body))
-    assert "From Ola · written Fri 17:30" in shown and "Budget is final." in shown
+    # the instant in each reader's own zone (Teams renders DATE/TIME on the reader's device);
+    # the notification (summary) names it in Ola's zone
+    written = "{{DATE(2026-11-27T16:30:00Z, SHORT)}} {{TIME(2026-11-27T16:30:00Z)}}"
+    card = card_of(delivered.body)
+    byline = "".join(run["text"] for run in card["body"][0]["items"][0]["inlines"])
+    assert byline == f"From Ola · written {written}" and "Budget is final." in shown
+    assert delivered.body["summary"].startswith("From Ola · written Fri 17:30 Europe/Oslo: ")
     assert delivered.body["channelData"]["quietHours"]["delivery"] == row.id
     assert teams.connector.violations == []
 
