@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 
 from adapters.sandbox.driver import SlackDriver
 from adapters.sandbox.loopback import in_demo_database, served
+from adapters.sandbox.reading import reading
 from adapters.sandbox.slack_api import FakeSlack, Message
 from bot.bootstrap import build_runtime
 from bot.clock import FixedClock
@@ -94,6 +95,7 @@ async def _serve(
         slack_api_url=api_url,
     )
     runtime = await build_runtime(settings, clock=clock, owner="demo")
+    say = reading(say, OSLO, clock.now)  # instants as a reader in Oslo reads them
 
     def at(text: str) -> None:
         say(f"[{format_instant(clock.now(), OSLO, 'en', now=clock.now())}] {text}")

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from adapters.sandbox.bot_connector import SandboxConnector
 from adapters.sandbox.loopback import in_demo_database, served
+from adapters.sandbox.reading import reading
 from adapters.sandbox.teams_driver import Member, TeamsDriver, card_text
 from bot.bootstrap import Runtime, build_runtime
 from bot.clock import FixedClock
@@ -79,6 +80,7 @@ async def _run(database_url: str, shown: str, say: Callable[[str], None]) -> int
         microsoft_graph_url=connector.graph_url,
     )
     runtime = await build_runtime(settings, clock=clock, owner="demo")
+    say = reading(say, OSLO, clock.now)  # instants as a reader in Oslo reads them
     try:
         async with served(runtime.app) as base:
             app_url = f"{base}/api/messages"

@@ -51,7 +51,10 @@ def card_text(activity: Json) -> str:
     parts: list[str] = []
 
     def walk(node: Any) -> None:
-        if isinstance(node, dict):
+        if isinstance(node, dict) and node.get("type") == "RichTextBlock":
+            runs = node.get("inlines") or []  # one paragraph, run after run
+            parts.append("".join(str(r.get("text", "")) for r in runs if isinstance(r, dict)))
+        elif isinstance(node, dict):
             for key in ("text", "title", "value"):
                 if isinstance(node.get(key), str):
                     parts.append(node[key])

@@ -179,8 +179,10 @@ def test_demo_runs_a_week_in_the_sandbox(capsys: pytest.CaptureFixture[str]) -> 
     ) in out
     assert "→ Held. It will be delivered Mon 08:00 Europe/Oslo." in out
     assert (
-        "[Sun 20:14 Europe/Oslo]     Quiet Hours replies in the thread: “No reply expected" in out
-    )
+        "[Sun 20:14 Europe/Oslo]     Quiet Hours replies in the thread: “No reply expected — "
+        "replies are due from Mon 08:00 Europe/Oslo.”"
+    ) in out
+    assert "<!date" not in out  # Slack's date formatting shown as a reader reads it
     assert "(Slack delivers it twice): labels in the thread = 1" in out
     assert (
         "Quiet Hours guards the decision in the thread: “🛡️ This reads like a decision made "
@@ -219,8 +221,9 @@ def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
     ) in out
     assert (
         "[Mon 08:00 Europe/Oslo] The tenant's hours begin: delivered in General: "
-        "“From Ola · written Fri 17:30 · Can we talk on Monday?” (once)"
+        "“From Ola · written Fri 17:30 Europe/Oslo · Can we talk on Monday?” (once)"
     ) in out
+    assert "{{DATE(" not in out  # instants as a reader in Oslo reads them
     assert "Kari (1:1 chat with Quiet Hours): hours man-fre 8-16 helligdager NO" in out
     assert "    → Lagret. Arbeidstiden din er nå: man-fre 08:00-16:00" in out
     assert "    → Held. It will be delivered Mon 08:00 Europe/Oslo." in out
@@ -233,7 +236,7 @@ def test_demo_runs_the_same_week_in_a_sandbox_teams_tenant(
     assert "messages delivered to her: 0" in out
     assert (
         "[Mon 08:00 Europe/Oslo] Kari's hours begin: delivered in her chat with Quiet Hours: "
-        "“From Ola · written Fri 17:30 · Kan du se på kontrakten før mandag?” (once)"
+        "“From Ola · written Fri 17:30 Europe/Oslo · Kan du se på kontrakten før mandag?” (once)"
     ) in out
     assert "Digest for Plattform: 2 threads, posted in 1 channel" in out
     assert "2 messages from 2 people — 🛡️ a decision made outside working hours" in out
