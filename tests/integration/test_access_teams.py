@@ -31,6 +31,8 @@ FRIDAY_1730 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
 OTHER_TENANT = "0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b"
 MONDAY_0800 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 BOT_ID = BOT["id"]
+#: Fri 17:30 in Oslo, as an Adaptive Card shows it in each reader's own zone
+WRITTEN = "{{DATE(2026-11-27T16:30:00Z, SHORT)}} {{TIME(2026-11-27T16:30:00Z)}}"
 
 
 async def _team(sessions: Sessions, tenant: str, name: str, channel: str) -> None:
@@ -121,7 +123,7 @@ async def test_a_held_message_is_posted_as_plain_text_under_its_byline(
     await teams.engine.run_until_idle()
     [delivered] = teams.connector.posted(CHANNEL)
     byline, body = card_of(delivered.body)["body"]
-    assert element_text(byline) == "Fra Ola · skrevet fre. 17:30"  # first, an element of its own
+    assert element_text(byline) == f"Fra Ola · skrevet {WRITTEN}"  # first, an element of its own
     assert body["type"] == "RichTextBlock"  # TextRuns are never read as markdown
     assert element_text(body) == attack
     assert "entities" not in delivered.body  # so no <at> can mention anyone
@@ -142,12 +144,16 @@ async def test_a_typed_byline_cannot_pass_for_the_real_one(teams: TeamsHarness) 
     byline, body = card_of(delivered.body)["body"]
     assert byline["type"] == "Container" and byline["style"] == "emphasis"
     [runs] = byline["items"]
-    assert [run.get("weight") for run in runs["inlines"]] == ["Bolder"]
-    assert element_text(byline) == "Fra Ola · skrevet fre. 17:30"  # the roster's name
+    # the byline's runs (its words, then the instant) all bold; the typed text's none
+    assert [run.get("weight") for run in runs["inlines"]] == ["Bolder", "Bolder"]
+    assert [run.get("weight") for run in body["inlines"]] == [None]
+    assert element_text(byline) == f"Fra Ola · skrevet {WRITTEN}"  # the roster's name
     assert body["type"] == "RichTextBlock" and "style" not in body  # no shading, no markdown
     assert element_text(body) == fake
     assert all(run.get("weight") is None for run in body["inlines"])
-    assert delivered.body["summary"].startswith("Fra Ola · skrevet fre. 17:30: Fra Kari")
+    assert delivered.body["summary"].startswith(
+        "Fra Ola · skrevet fre. 17:30 (Europe/Oslo): Fra Kari"
+    )
 
 
 async def test_a_command_or_send_later_arriving_twice_holds_one_message(

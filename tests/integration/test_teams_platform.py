@@ -151,7 +151,11 @@ async def test_a_held_message_reaches_the_channel_once_naming_its_author(
     [card] = activity["attachments"]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
     byline, body = card["content"]["body"]
-    assert element_text(byline) == "Fra Kari · skrevet søn. 21:14"  # Kari's language, Oslo
+    # Kari's language; Sun 21:14 in Oslo, shown in each reader's own zone
+    assert (
+        element_text(byline)
+        == "Fra Kari · skrevet {{DATE(2026-11-29T20:14:00Z, SHORT)}} {{TIME(2026-11-29T20:14:00Z)}}"
+    )
     assert element_text(body) == "Kan vi ta dette mandag?"
     assert connector.violations == []
     state, message_id = await row_of(sessions, cipher, held)
