@@ -8,8 +8,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import row_id
+from bot.storage.inserts import first_insert
 from bot.storage.models import ActivityRow, DecisionGuardRow, DecisionReactionRow
-from bot.storage.repositories import _first_insert
 
 __all__ = ["GuardRepository", "ReactionRepository"]
 
@@ -33,7 +33,7 @@ class GuardRepository:
     ) -> DecisionGuardRow | None:
         """The new guard, or None when the thread already has one (a retry, another replica,
         an earlier decision in the same thread)."""
-        first = await _first_insert(
+        first = await first_insert(
             self._session,
             DecisionGuardRow,
             workspace_id=workspace_id,
@@ -200,7 +200,7 @@ class ReactionRepository:
         reaction: str,
         now: datetime,
     ) -> None:
-        await _first_insert(
+        await first_insert(
             self._session,
             DecisionReactionRow,
             workspace_id=workspace_id,

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.inserts import first_insert
 from bot.storage.models import ReturnDigestRow
-from bot.storage.repositories import _first_insert
 
 __all__ = ["ReturnDigestRepository"]
 
@@ -41,7 +41,7 @@ class ReturnDigestRepository:
         :meth:`~bot.storage.repositories.DigestRepository.claim`, a run that died (still
         ``claimed`` after ``stale``) or posted nothing (``failed``, after ``retry``) may be
         claimed again, a posted or empty one never."""
-        if await _first_insert(
+        if await first_insert(
             self._session,
             Row,
             workspace_id=workspace_id,

@@ -8,8 +8,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.workspace_default import DefaultSettings
+from bot.storage.inserts import first_insert
 from bot.storage.models import WorkspaceDefaultRow
-from bot.storage.repositories import _first_insert
 
 __all__ = ["WorkspaceDefaultRepository"]
 
@@ -33,7 +33,7 @@ class WorkspaceDefaultRepository:
         """The workspace's default, made from ``settings`` unless one exists (a reinstall
         keeps what admins chose). Safe against two installs racing: one insert wins.
         Returns the row and whether this call made it."""
-        created = await _first_insert(
+        created = await first_insert(
             self._session,
             WorkspaceDefaultRow,
             workspace_id=workspace_id,
