@@ -29,8 +29,8 @@ from adapters.teams.cards import (
 from adapters.teams.default_card import SAVE_VERB, with_default_form
 from adapters.teams.manifest import COMMANDS
 from adapters.teams.mentions import command_text
-from adapters.teams.platform import PLATFORM, TeamContext, current_team
 from adapters.teams.settings import TeamsSettings, is_settings
+from adapters.teams.targets import PLATFORM, TeamContext, current_team
 from bot.clock import Clock
 from bot.domain.typed import visible
 from bot.i18n import format_instant, normalize_locale, translate

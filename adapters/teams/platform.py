@@ -17,11 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,7 +25,6 @@ from adapters.teams import texts
 from adapters.teams.activities import (
     dump_reference,
     held_message_activity,
-    parse_reference,
     shared_text_activity,
     split_thread,
     text_activity,
@@ -38,9 +33,18 @@ from adapters.teams.cache import TtlCache
 from adapters.teams.cards import reply_activity
 from adapters.teams.connector import BotConnector
 from adapters.teams.digest_card import fitted_digest_activity, place_name, thread_link
-from adapters.teams.graph import GraphClient, hours_spec, same_zone
+from adapters.teams.graph import GraphClient
 from adapters.teams.guard_posting import TeamsGuardPosting
+from adapters.teams.people_lookup import TeamsPeopleLookup
 from adapters.teams.tagged import find_channel_post
+from adapters.teams.targets import (
+    PERSON_PREFIXES,
+    PLATFORM,
+    Person,
+    Target,
+    personal_with,
+    target_of,
+)
 from bot.clock import Clock
 from bot.domain.digest import DigestView
 from bot.i18n import shared_instant, strip_instant_marks
@@ -48,13 +52,11 @@ from bot.ports import (
     DeliveryError,
     DeliveryErrorKind,
     OutgoingMessage,
-    PlatformHours,
     PostedMessage,
-    UserProfile,
 )
 from bot.services.commands.replies import Reply
+from bot.services.directory import zone_or_utc
 from bot.storage.crypto import Cipher
-from bot.storage.models import ConversationRow
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.repositories import (
     ConversationRepository,
@@ -62,63 +64,12 @@ from bot.storage.repositories import (
     WorkspaceRepository,
 )
 
-__all__ = ["PLATFORM", "TeamContext", "TeamsPlatform", "current_team"]
+__all__ = ["PLATFORM", "TeamsPlatform"]
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "teams"
 
-
-@dataclass(frozen=True)
-class TeamContext:
-    """The team a command is being run in, and where its roster is asked."""
-
-    team: str
-    service_url: str
-
-
-#: Set by the bot around a command from a team's channel: :meth:`TeamsPlatform.user_profile`
-#: then tells whether the person owns *that* team (``PeopleSource`` names no conversation).
-current_team: ContextVar[TeamContext | None] = ContextVar("teams_current_team", default=None)
-#: Bot Framework ids of people (a digest for one person names them, not a chat).
-_PERSON_PREFIXES = ("29:", "8:orgid:")
-#: Bots' (and apps') Bot Framework ids.
-_BOT_PREFIX = "28:"
-
-
-@dataclass(frozen=True)
-class _Target:
-    workspace_id: int
-    tenant: str
-    conversation: str
-    kind: str
-    service_url: str
-    reference: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class _Person:
-    name: str | None
-    tz: str | None
-    locale: str | None
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ValueError, KeyError, OSError):
-        return ZoneInfo("UTC")
-
-
-def _target(row: ConversationRow, tenant: str) -> _Target | None:
-    reference = parse_reference(row.reference)
-    service_url = row.service_url or reference.get("serviceUrl")
-    if not service_url:
-        return None
-    return _Target(row.workspace_id, tenant, row.conversation_id, row.kind, service_url, reference)
-
-
-class TeamsPlatform(TeamsGuardPosting):
+class TeamsPlatform(TeamsGuardPosting, TeamsPeopleLookup):
     """Posts, labels and notes in every tenant the bot is installed in (and the decision
     guard's cards, :mod:`adapters.teams.guard_posting`)."""
 
@@ -138,8 +89,8 @@ class TeamsPlatform(TeamsGuardPosting):
         self._cipher = cipher
         self._connector = connector
         self._clock = clock
-        self._targets: TtlCache[tuple[str, str], _Target] = TtlCache(cache_seconds, monotonic)
-        self._people: TtlCache[tuple[int, str], _Person] = TtlCache(cache_seconds, monotonic)
+        self._targets: TtlCache[tuple[str, str], Target] = TtlCache(cache_seconds, monotonic)
+        self._people: TtlCache[tuple[int, str], Person] = TtlCache(cache_seconds, monotonic)
         self._posted: TtlCache[str, str] = TtlCache(3600.0, monotonic)
         self._owners: TtlCache[tuple[str, str, str], bool] = TtlCache(cache_seconds, monotonic)
 
@@ -156,7 +107,7 @@ class TeamsPlatform(TeamsGuardPosting):
             raise DeliveryError(DeliveryErrorKind.PERMANENT, "not_installed")
         return workspace.id
 
-    async def _target(self, tenant: str, conversation: str) -> _Target:
+    async def _target(self, tenant: str, conversation: str) -> Target:
         key = (tenant, conversation)
         cached = self._targets.get(key)
         if cached is not None:
@@ -164,13 +115,13 @@ class TeamsPlatform(TeamsGuardPosting):
         async with self._sessions() as session:
             workspace_id = await self._workspace_id(session, tenant)
             row = await ConversationRepository(session).find(workspace_id, conversation)
-        target = None if row is None else _target(row, tenant)
+        target = None if row is None else target_of(row, tenant)
         if target is None:
             raise DeliveryError(DeliveryErrorKind.PERMANENT, "no_conversation_reference")
         self._targets.put(key, target)
         return target
 
-    async def _personal(self, tenant: str, person: str) -> _Target:
+    async def _personal(self, tenant: str, person: str) -> Target:
         """The bot's 1:1 chat with a person: stored, or opened through the connector."""
         key = (tenant, f"personal:{person}")
         cached = self._targets.get(key)
@@ -180,15 +131,15 @@ class TeamsPlatform(TeamsGuardPosting):
             workspace_id = await self._workspace_id(session, tenant)
             conversations = ConversationRepository(session)
             rows = await conversations.mentioning(workspace_id, person, kinds=("dm",))
-            known = [row for row in rows if _personal_with(row, person)]
+            known = [row for row in rows if personal_with(row, person)]
             others = [] if known else await conversations.for_workspace(workspace_id, limit=20)
         for row in known:
-            target = _target(row, tenant)
+            target = target_of(row, tenant)
             if target is not None:
                 self._targets.put(key, target)
                 return target
         via = next(
-            (t for row in others if (t := _target(row, tenant)) and t.reference.get("bot")), None
+            (t for row in others if (t := target_of(row, tenant)) and t.reference.get("bot")), None
         )
         if via is None:
             raise DeliveryError(DeliveryErrorKind.PERMANENT, "no_conversation_reference")
@@ -206,7 +157,7 @@ class TeamsPlatform(TeamsGuardPosting):
             "bot": via.reference["bot"],
             "user": {"id": person},
         }
-        target = _Target(workspace_id, tenant, conversation_id, "dm", via.service_url, reference)
+        target = Target(workspace_id, tenant, conversation_id, "dm", via.service_url, reference)
         async with self._sessions() as session, session.begin():
             await ConversationRepository(session).save(
                 workspace_id,
@@ -219,7 +170,7 @@ class TeamsPlatform(TeamsGuardPosting):
         self._targets.put(key, target)
         return target
 
-    async def _person(self, workspace_id: int, person: str) -> _Person:
+    async def _person(self, workspace_id: int, person: str) -> Person:
         key = (workspace_id, person)
         cached = self._people.get(key)
         if cached is not None:
@@ -227,15 +178,15 @@ class TeamsPlatform(TeamsGuardPosting):
         async with self._sessions() as session:
             row = await PersonRepository(session).find(workspace_id, person)
         found = (
-            _Person(None, None, None)
+            Person(None, None, None)
             if row is None
-            else _Person(row.display_name, row.tz, row.locale)
+            else Person(row.display_name, row.tz, row.locale)
         )
         if found.name is not None:
             self._people.put(key, found)
         return found
 
-    async def _member_name(self, target: _Target, person: str) -> str | None:
+    async def _member_name(self, target: Target, person: str) -> str | None:
         try:
             member = await self._connector.member(target.service_url, target.conversation, person)
         except DeliveryError:
@@ -244,7 +195,7 @@ class TeamsPlatform(TeamsGuardPosting):
         return str(name) if name else None
 
     async def _send(
-        self, target: _Target, activity: Mapping[str, Any], reply_to: str | None = None
+        self, target: Target, activity: Mapping[str, Any], reply_to: str | None = None
     ) -> str:
         try:
             return await self._connector.send(
@@ -259,7 +210,7 @@ class TeamsPlatform(TeamsGuardPosting):
 
     async def post(self, message: OutgoingMessage) -> PostedMessage:
         conversation, thread_in_id = split_thread(message.conversation)
-        if conversation.startswith(_PERSON_PREFIXES):  # `later @person`: their 1:1 chat
+        if conversation.startswith(PERSON_PREFIXES):  # `later @person`: their 1:1 chat
             target = await self._personal(message.workspace, conversation)
         else:
             target = await self._target(message.workspace, conversation)
@@ -275,7 +226,7 @@ class TeamsPlatform(TeamsGuardPosting):
             person = await self._person(target.workspace_id, author)
             name = person.name or await self._member_name(target, author)
             if name is not None and person.name is None:
-                self._people.put((target.workspace_id, author), _Person(name, person.tz, None))
+                self._people.put((target.workspace_id, author), Person(name, person.tz, None))
             locale = person.locale
             who = strip_instant_marks(name) if name else texts.text("teams.someone", locale)
             if message.written_at is None:
@@ -283,7 +234,7 @@ class TeamsPlatform(TeamsGuardPosting):
             else:
                 # each reader sees it in their own zone; notifications, in the author's
                 when = shared_instant(
-                    message.written_at, _zone(person.tz), locale, now=self._clock.now()
+                    message.written_at, zone_or_utc(person.tz), locale, now=self._clock.now()
                 )
                 byline = texts.text("teams.byline", locale, name=who, when=when)
             activity = held_message_activity(
@@ -321,7 +272,7 @@ class TeamsPlatform(TeamsGuardPosting):
         if row is None or row.platform_message_id is not None or self._graph is None:
             return None if row is None else row.platform_message_id
         channel, root = split_thread(conversation)
-        if channel.startswith(_PERSON_PREFIXES):
+        if channel.startswith(PERSON_PREFIXES):
             return None  # someone's 1:1 chat: no read permission there
         try:
             target = await self._target(workspace, channel)
@@ -364,7 +315,7 @@ class TeamsPlatform(TeamsGuardPosting):
         person as the person's name, a group chat as "a group chat"; never raises."""
         conversation, _ = split_thread(conversation)
         try:
-            if conversation.startswith(_PERSON_PREFIXES):
+            if conversation.startswith(PERSON_PREFIXES):
                 async with self._sessions() as session:
                     workspace_id = await self._workspace_id(session, workspace)
                 person = await self._person(workspace_id, conversation)
@@ -389,151 +340,13 @@ class TeamsPlatform(TeamsGuardPosting):
         activity = shared_text_activity(target.reference, text)  # each reader's own zone
         return await self._send(target, activity, reply_to=thread)
 
-    async def known_profile(self, workspace: str, person: str) -> UserProfile:
-        """What Teams told us about the person, with no call: the name, and the zone and
-        locale their client reported (``clientInfo``), as stored when they were seen."""
-        async with self._sessions() as session:
-            workspace_id = await self._workspace_id(session, workspace)
-            row = await PersonRepository(session).find(workspace_id, person)
-        if row is None:
-            return UserProfile(id=person, name=person)
-        return UserProfile(id=person, name=row.display_name or person, tz=row.tz, locale=row.locale)
-
-    async def user_profile(self, workspace: str, person: str) -> UserProfile:
-        """Name from our records or a roster; time zone and locale as Teams' client reported.
-
-        Raises :class:`DeliveryError` ``user_not_found`` (permanent) for an id that is no
-        person's nor a bot's (a tag's, a team's or a channel's, mentioned like a person): no
-        message can be held for it.
-        """
-        if not person.startswith((*_PERSON_PREFIXES, _BOT_PREFIX)):
-            raise DeliveryError(DeliveryErrorKind.PERMANENT, "user_not_found")
-        async with self._sessions() as session:
-            workspace_id = await self._workspace_id(session, workspace)
-        known = await self._person(workspace_id, person)
-        rows: list[ConversationRow] = []
-        if known.name is None:
-            async with self._sessions() as session:
-                rows = await ConversationRepository(session).for_workspace(workspace_id, limit=5)
-        name = known.name
-        for row in sorted(rows, key=lambda row: not _personal_with(row, person)):
-            target = _target(row, workspace)
-            if target is not None and (name := await self._member_name(target, person)):
-                break
-        return UserProfile(
-            id=person,
-            name=name or person,
-            tz=known.tz,
-            locale=known.locale,
-            is_admin=await self._owns_current_team(workspace, person),
-            # Bot Framework ids: people are ``29:…`` (AAD ``8:orgid:…`` elsewhere), bots ``28:…``
-            is_bot=person.startswith(_BOT_PREFIX),
-        )
-
-    async def _owns_current_team(self, workspace: str, person: str) -> bool:
-        """Whether the Bot Connector's roster of the team being asked in names ``person`` owner.
-
-        ``GET /v3/conversations/{teamId}/members/{userId}`` answers with ``userRole``; Microsoft
-        documents ``user``, ``guest`` and ``anonymous``, and owners as ``owner`` only in the
-        Bot Framework SDKs' change notes, so anything but ``owner`` (or no answer) means "not an
-        owner": a team's named leaders can always act, and can name others.
-        """
-        context = current_team.get()
-        if context is None:
-            return False
-        key = (workspace, context.team, person)
-        known = self._owners.get(key)
-        if known is not None:
-            return known
-        try:
-            member = await self._connector.member(context.service_url, context.team, person)
-        except DeliveryError as error:
-            log.info("could not read a team member's role (%s)", error.code)
-            return False
-        owner = str(member.get("userRole") or "").lower() == "owner"
-        self._owners.put(key, owner)
-        return owner
-
-    async def platform_hours(
-        self, workspace: str, person: str, tz: str | None
-    ) -> PlatformHours | None:
-        """The person's Outlook working hours (Microsoft Graph), with their own days, when
-        Graph is configured, the person's directory id can be found (:meth:`_directory_id`)
-        and the admin granted MailboxSettings.Read; None otherwise."""
-        if self._graph is None:
-            return None
-        async with self._sessions() as session:
-            workspace_id = await self._workspace_id(session, workspace)
-        directory_id = await self._directory_id(workspace, workspace_id, person)
-        if directory_id is None:
-            return None
-        found = await self._graph.working_hours(directory_id)
-        if found is None:
-            return None
-        return PlatformHours(hours_spec(same_zone(found, tz), tz), own_days=True)
-
-    async def _directory_id(self, workspace: str, workspace_id: int, person: str) -> str | None:
-        """The person's Entra ID object id: stored when they spoke to the bot, else read from
-        a roster that lists them (``GET /v3/conversations/{id}/members/{person}`` answers
-        ``aadObjectId``; their own 1:1 chat first, at most five conversations) and kept, so
-        a person who never wrote — the target of a held message — has their Outlook hours too.
-        """
-        async with self._sessions() as session:
-            row = await PersonRepository(session).find(workspace_id, person)
-            if row is not None and row.directory_id:
-                return row.directory_id
-            rows = await ConversationRepository(session).for_workspace(workspace_id, limit=5)
-        for conversation in sorted(rows, key=lambda row: not _personal_with(row, person)):
-            target = _target(conversation, workspace)
-            if target is None:
-                continue
-            try:
-                member = await self._connector.member(
-                    target.service_url, target.conversation, person
-                )
-            except DeliveryError:
-                continue
-            found = member.get("aadObjectId")
-            if not isinstance(found, str) or not found:
-                continue
-            name = member.get("name")
-            async with self._sessions() as session, session.begin():
-                stored = await PersonRepository(session).get_or_create(
-                    workspace_id,
-                    person,
-                    now=self._clock.now(),
-                    display_name=name if isinstance(name, str) and name else None,
-                )
-                stored.directory_id = found
-            return found
-        return None
-
-    async def outlook_away(
-        self, workspace: str, person: str
-    ) -> list[tuple[datetime, datetime]] | None:
-        """The person's scheduled Outlook automatic replies (Graph ``automaticRepliesSetting``)
-        as UTC windows, ``[]`` when none is scheduled; None when it cannot be known (no Graph,
-        no directory id, Graph away): then what is stored stays as it is."""
-        if self._graph is None:
-            return None
-        async with self._sessions() as session:
-            workspace_id = await self._workspace_id(session, workspace)
-        directory_id = await self._directory_id(workspace, workspace_id, person)
-        if directory_id is None:
-            return None
-        try:
-            found = await self._graph.automatic_replies(directory_id)
-        except LookupError:
-            return None
-        return [] if found is None else [found]
-
     async def post_digest(
         self, workspace: str, conversation: str, view: DigestView
     ) -> PostedMessage:
         """The digest as an Adaptive Card, each thread deep-linked; ``conversation`` is a
         channel, or a person (a private digest, in the bot's 1:1 chat with them)."""
         conversation, _ = split_thread(conversation)
-        if conversation.startswith(_PERSON_PREFIXES):
+        if conversation.startswith(PERSON_PREFIXES):
             target = await self._personal(workspace, conversation)
         else:
             target = await self._target(workspace, conversation)
@@ -605,8 +418,3 @@ class TeamsPlatform(TeamsGuardPosting):
         target = await self._target(workspace, conversation)
         members = await self._connector.members(target.service_url, target.conversation)
         return [str(member["id"]) for member in members if member.get("id")]
-
-
-def _personal_with(row: ConversationRow, person: str) -> bool:
-    user = parse_reference(row.reference).get("user")
-    return isinstance(user, dict) and user.get("id") == person
