@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.domain.guard import reads_like_decision
@@ -21,9 +22,11 @@ __all__ = [
     "ActivityEvent",
     "DigestThread",
     "DigestView",
+    "ThreadTally",
     "excerpt",
     "looks_decided",
     "summarise",
+    "tally_threads",
 ]
 
 
@@ -60,42 +63,107 @@ class DigestThread:
     away: int | None = None
 
 
+class _Ordered(Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+At = TypeVar("At", bound=_Ordered)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadTally(Generic[At]):
+    """Events grouped by thread, as columns (one entry per thread, in order of each thread's
+    first event): its ``(conversation, thread)`` key, how many messages and distinct people,
+    its first and last instant, and whether any of its messages reads like a decision."""
+
+    keys: list[tuple[str, str]]
+    messages: list[int]
+    people: list[int]
+    first: list[At]
+    last: list[At]
+    decided: list[bool]
+
+
+def tally_threads(
+    conversations: Sequence[str],
+    threads: Sequence[str],
+    persons: Sequence[Hashable],
+    at: Sequence[At],
+    signals: Sequence[bool],
+) -> ThreadTally[At]:
+    """The digest's grouping of events given as columns (event ``i`` is ``conversations[i]``,
+    ``threads[i]``, ``persons[i]``, ``at[i]``, ``signals[i]``): one row per thread. The first
+    and last instant are the first smallest and first largest, as ``min``/``max`` give them.
+
+    :func:`summarise` (serve's digests) groups through it; the policy simulator calls it with
+    a whole digest's messages at once. Most threads of a digest have one message: when every
+    thread has one, the columns are the events themselves, with no Python step per event."""
+    keys = list(zip(conversations, threads, strict=True))
+    count = len(keys)
+    if len(set(keys)) == count:  # every thread has one message
+        ones = [1] * count
+        return ThreadTally(keys, ones, ones.copy(), list(at), list(at), list(map(bool, signals)))
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for index, key in enumerate(keys):
+        items = grouped.get(key)
+        if items is None:
+            grouped[key] = [index]
+        else:
+            items.append(index)
+    found: ThreadTally[At] = ThreadTally([], [], [], [], [], [])
+    for key, items in grouped.items():
+        first = last = at[items[0]]
+        for index in items[1:]:
+            instant = at[index]
+            if instant < first:
+                first = instant
+            if last < instant:
+                last = instant
+        found.keys.append(key)
+        found.messages.append(len(items))
+        found.people.append(len({persons[index] for index in items}))
+        found.first.append(first)
+        found.last.append(last)
+        found.decided.append(any(signals[index] for index in items))
+    return found
+
+
 def summarise(
     events: Iterable[ActivityEvent],
     guards: Mapping[tuple[str, str], tuple[datetime, int | None]] | None = None,
 ) -> list[DigestThread]:
-    """Group events by thread: guarded decisions first (``guards`` maps a thread to its guard's
-    end and how many were away), then busiest first, then oldest first."""
+    """Group events by thread (:func:`tally_threads`): guarded decisions first (``guards``
+    maps a thread to its guard's end and how many were away), then busiest first, then oldest
+    first."""
     guards = guards or {}
-    grouped: dict[tuple[str, str], list[ActivityEvent]] = {}
-    for event in events:
-        key = (event.conversation, event.thread)
-        items = grouped.get(key)
-        if items is None:
-            grouped[key] = [event]
-        else:
-            items.append(event)
+    listed = list(events)
+    tally = tally_threads(
+        [event.conversation for event in listed],
+        [event.thread for event in listed],
+        [event.person for event in listed],
+        [event.at for event in listed],
+        [event.decision_signal for event in listed],
+    )
     threads = []
-    for (conversation, thread), items in grouped.items():
+    for (conversation, thread), messages, people, first_at, last_at, decided in zip(
+        tally.keys,
+        tally.messages,
+        tally.people,
+        tally.first,
+        tally.last,
+        tally.decided,
+        strict=True,
+    ):
         guard = guards.get((conversation, thread))
-        if len(items) == 1:  # most threads in a digest: said without a generator each
-            item = items[0]
-            people, first_at, last_at = 1, item.at, item.at
-            looks_decided = bool(item.decision_signal)
-        else:
-            people = len({item.person for item in items})
-            times = [item.at for item in items]
-            first_at, last_at = min(times), max(times)
-            looks_decided = any(item.decision_signal for item in items)
         threads.append(
             DigestThread(
                 conversation,
                 thread,
-                len(items),
+                messages,
                 people,
                 first_at,
                 last_at,
-                looks_decided,
+                decided,
                 None if guard is None else guard[0],
                 None if guard is None else guard[1],
             )

@@ -33,7 +33,6 @@ import numpy as np
 
 from bot.domain.audience import MembersHours
 from bot.domain.decisions import ChannelAudience, MembersAudience, PersonAudience
-from bot.domain.digest import ActivityEvent, summarise
 from bot.domain.hours import WorkingHours
 from bot.domain.insights import person_activity
 from bot.domain.policy import AudienceKind, Person
@@ -52,6 +51,7 @@ from bot.simulate.patterns import (
     PersonPatterns,
     day_edges,
 )
+from bot.simulate.pending import PendingDigests
 from bot.simulate.setup import Digest, ReplaySetup
 from bot.simulate.spans import (
     DELIVER,
@@ -164,7 +164,6 @@ class Replay:
         # authors by number, in order of their first message; their zones' clocks and spans
         self._numbers: dict[str, int] = {}
         self._names: list[str] = []
-        self._persons: list[str] = []  # as a digest's events name them: by number
         self._people: list[PersonPatterns] = []
         self._zone_index: dict[ZoneInfo, int] = {}
         self._zone_at: list[Callable[[int], tuple[int, int, int, int, bool]]] = []
@@ -188,9 +187,7 @@ class Replay:
         self._digest_at: dict[float, float | None] = {}
         self._periods: dict[float, float] = {}
         self._conversation_names = [str(n) for n in range(len(self.export.conversations))]
-        self._pending: dict[float, dict[int, list[ActivityEvent]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
+        self._pending = PendingDigests(self._conversation_names)
         self._first = setup.first_day.toordinal() if setup.first_day else None
         self._last = setup.last_day.toordinal() if setup.last_day else None
 
@@ -218,7 +215,7 @@ class Replay:
         for batch in days:
             if batch:
                 self._date(batch)
-        self._flush_digests(inf)
+        self.digests += self._pending.flush(inf)
         if self.messages:
             self._finish_people(self._earliest, self._latest)
 
@@ -302,20 +299,15 @@ class Replay:
         del answers, asked_texts
         if len(digested):
             self._digest_people.add(np.zeros(len(digested), np.int64), who[digested])
-            pending, instant = self._pending, datetime.fromtimestamp
-            names, persons = self._conversation_names, self._persons
-            for when, where, sent, thread, person, decided in zip(
-                due.tolist(),
-                conversation[digested].tolist(),
-                ts[digested].tolist(),
-                map(threads.__getitem__, order[digested].tolist()),
-                map(persons.__getitem__, who[digested].tolist()),
-                signal[digested].tolist(),
-                strict=True,
-            ):
-                event = ActivityEvent(names[where], thread, person, instant(sent, UTC), decided)
-                pending[when][where].append(event)
-        self._flush_digests(float(ts[-1]))
+            self._pending.add(
+                due,
+                conversation[digested],
+                ts[digested],
+                list(map(threads.__getitem__, order[digested].tolist())),
+                who[digested],
+                signal[digested],
+            )
+        self.digests += self._pending.flush(float(ts[-1]))
 
         # off hours: held or labelled
         held = outcome == HOLD
@@ -447,7 +439,6 @@ class Replay:
         number = len(self._names)
         self._numbers[author] = number
         self._names.append(author)
-        self._persons.append(str(number))
         self._people.append(PersonPatterns(zone))
         if number >= len(self._author_zone):
             grown = 2 * len(self._author_zone) + 64
@@ -557,12 +548,6 @@ class Replay:
             if found is not None and found.timestamp() not in self._periods:
                 self._periods[found.timestamp()] = digest_period(policy, found).timestamp()
         return self._digest_at[opening]
-
-    def _flush_digests(self, now: float) -> None:
-        """Post (count) every digest due by ``now``: serve's ``summarise`` over its messages."""
-        for due in sorted(at for at in self._pending if at <= now):
-            for conversation, events in sorted(self._pending.pop(due).items()):
-                self.digests.append(Digest.of(conversation, due, summarise(events)))
 
     # -- what may be shown ---------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.domain.digest import DigestThread
+from bot.domain.digest import ThreadTally
 from bot.domain.hours import WorkingHours
 from bot.domain.policy import TeamPolicy
 
@@ -47,11 +47,6 @@ class Digest:
     decided: int
 
     @classmethod
-    def of(cls, conversation: int, at: float, threads: list[DigestThread]) -> Digest:
-        return cls(
-            conversation,
-            at,
-            len(threads),
-            sum(thread.messages for thread in threads),
-            sum(thread.looks_decided for thread in threads),
-        )
+    def of(cls, conversation: int, at: float, threads: ThreadTally[float]) -> Digest:
+        """The digest of ``threads`` (:func:`bot.domain.digest.tally_threads` of its messages)."""
+        return cls(conversation, at, len(threads.keys), sum(threads.messages), sum(threads.decided))

@@ -14,6 +14,7 @@ from bot.domain.digest import (
     excerpt,
     looks_decided,
     summarise,
+    tally_threads,
 )
 from bot.domain.hours_syntax import parse_hours
 from bot.domain.policy import DigestSchedule, TeamPolicy
@@ -114,3 +115,61 @@ def test_an_excerpt_is_one_short_line_that_notifies_nobody(text: str) -> None:
 def test_excerpt_keeps_what_a_reader_needs() -> None:
     assert excerpt("\n  <@U2|kari> se <#C1|general>, <!here>\nmer") == "@kari se #general, @here"
     assert excerpt("x" * 300).endswith("…")
+
+
+EVENTS = st.lists(
+    st.builds(
+        ActivityEvent,
+        st.sampled_from(["C1", "C2"]),
+        st.sampled_from(["t1", "t2", "t3", "t4"]),
+        st.sampled_from(["U1", "U2", "U3"]),
+        st.integers(0, 5).map(lambda m: FRIDAY_1600 + timedelta(minutes=m)),
+        st.booleans(),
+    ),
+    max_size=12,
+)
+
+
+@given(EVENTS)
+def test_a_thread_is_all_its_messages_whether_alone_or_not(events: list[ActivityEvent]) -> None:
+    """Serve's digest and the simulator's (columns at once) group the same way: one entry per
+    thread, in order of first message, with its count, people, first and last, decision."""
+    grouped: dict[tuple[str, str], list[ActivityEvent]] = {}
+    for event in events:
+        grouped.setdefault((event.conversation, event.thread), []).append(event)
+    expected = [
+        (
+            key,
+            len(items),
+            len({e.person for e in items}),
+            min(e.at for e in items),
+            max(e.at for e in items),
+            any(e.decision_signal for e in items),
+        )
+        for key, items in grouped.items()
+    ]
+    tally = tally_threads(
+        [e.conversation for e in events],
+        [e.thread for e in events],
+        [e.person for e in events],
+        [e.at for e in events],
+        [e.decision_signal for e in events],
+    )
+    found = zip(
+        tally.keys,
+        tally.messages,
+        tally.people,
+        tally.first,
+        tally.last,
+        tally.decided,
+        strict=True,
+    )
+    assert list(found) == expected
+    threads = summarise(events)
+    assert sorted((t.conversation, t.thread, t.messages, t.people) for t in threads) == sorted(
+        (key[0], key[1], messages, people) for key, messages, people, *_ in expected
+    )
+    # busiest first, then oldest first
+    assert [(-t.messages, t.first_at) for t in threads] == sorted(
+        (-t.messages, t.first_at) for t in threads
+    )
