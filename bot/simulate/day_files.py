@@ -30,7 +30,14 @@ import msgspec
 
 from bot.simulate.zip_limits import MemberLimits, MemberTooLarge, read_member
 
-__all__ = ["LAST_TS", "DayColumns", "DayMessage", "add_messages", "day_messages"]
+__all__ = [
+    "LAST_TS",
+    "DayColumns",
+    "DayMessage",
+    "PlainMessage",
+    "add_messages",
+    "day_messages",
+]
 
 #: A message's ``ts`` is read when it is from 1970-01-01 to before 2100-01-01 UTC (Slack began
 #: in 2013); anything else (a year 3170843, NaN, infinity) is a malformed message.
@@ -58,7 +65,21 @@ class DayMessage(msgspec.Struct, gc=False):
     bot_id: Any = msgspec.UNSET
 
 
+class PlainMessage(msgspec.Struct, gc=False):
+    """A message as nearly all are: a person's (no subtype, or ``null``; no ``bot_id``), each
+    field of the type Slack gives it. A file whose every message decodes as one needs no check
+    of a message's fields in Python (:func:`add_messages`); others go as :class:`DayMessage`."""
+
+    user: str
+    ts: str
+    text: str = ""
+    thread_ts: str = ""  # "" as Slack's missing one: the message is its own thread
+    subtype: None = None
+    bot_id: msgspec.UnsetType = msgspec.UNSET
+
+
 _DECODE = msgspec.json.Decoder(list[DayMessage]).decode
+_DECODE_PLAIN = msgspec.json.Decoder(list[PlainMessage]).decode
 
 
 def _member_bytes(
@@ -101,14 +122,19 @@ def _member_bytes(
 
 def day_messages(
     archive: zipfile.ZipFile, fd: int, info: zipfile.ZipInfo, limits: MemberLimits
-) -> list[DayMessage] | list[Any] | None:
-    """The items of one day file: :class:`DayMessage` objects, or (where msgspec declined the
-    file) whatever ``json.loads`` gives for a JSON list; None when the member cannot be read,
-    is over its size limits or is not a JSON list."""
+) -> list[PlainMessage] | list[DayMessage] | list[Any] | None:
+    """The items of one day file: :class:`PlainMessage` objects when every message is plain,
+    else :class:`DayMessage` objects, or (where msgspec declined the file) whatever
+    ``json.loads`` gives for a JSON list; None when the member cannot be read, is over its
+    size limits or is not a JSON list."""
     try:
         raw = _member_bytes(archive, fd, info, limits)
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, MemberTooLarge):
         return None
+    try:
+        return _DECODE_PLAIN(raw)
+    except (msgspec.DecodeError, RecursionError):
+        pass
     try:
         return _DECODE(raw)
     except (msgspec.DecodeError, RecursionError):
@@ -138,14 +164,17 @@ class DayColumns:
 
 def add_messages(
     found: DayColumns,
-    files: list[tuple[int, list[DayMessage]]],
+    files: list[tuple[int, list[DayMessage] | list[PlainMessage]]],
     zones: Mapping[str, Any],
 ) -> tuple[int, int, int]:
     """Append the messages of ``files`` ((conversation index, items) each) written by a person
     of ``zones`` to ``found``; returns how many were (not by a person: no author, a bot or a
     system subtype; by someone not in ``zones``; with a timestamp that is not a number)."""
+    typed = all(not day or type(day[0]) is PlainMessage for _, day in files)
+    if typed and _plain_typed(found, files, zones):  # type: ignore[arg-type]
+        return 0, 0, 0
     try:
-        if _plain(found, files, zones):
+        if not typed and _plain(found, files, zones):  # type: ignore[arg-type]
             return 0, 0, 0
     except TypeError:  # an author or subtype that is no string (unhashable)
         pass
@@ -181,6 +210,31 @@ def add_messages(
             found.thread.append(thread if type(thread) is str else str(thread))
             found.text.append(text if type(text) is str else "")
     return not_person, unknown, bad
+
+
+def _plain_typed(
+    found: DayColumns, files: list[tuple[int, list[PlainMessage]]], zones: Mapping[str, Any]
+) -> bool:
+    """:func:`_plain` for files of :class:`PlainMessage` only: each field is of its type and
+    no message has a subtype or a bot, which leaves the authors and the timestamps to check."""
+    items = [item for _, day in files for item in day]
+    users = [item.user for item in items]
+    if not zones.keys() >= set(users):
+        return False
+    stamps = [item.ts for item in items]
+    try:
+        times = list(map(float, stamps))
+    except ValueError:
+        return False
+    if times and not (min(times) >= 0.0 and max(times) < LAST_TS and math.isfinite(sum(times))):
+        return False
+    found.ts += times
+    for conversation, day in files:
+        found.conversation += [conversation] * len(day)
+    found.author += users
+    found.thread += [item.thread_ts or ts for item, ts in zip(items, stamps, strict=True)]
+    found.text += [item.text for item in items]
+    return True
 
 
 def _plain(

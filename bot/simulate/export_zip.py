@@ -33,7 +33,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.simulate.day_files import DayColumns, DayMessage, add_messages, day_messages
+from bot.simulate.day_files import (
+    DayColumns,
+    DayMessage,
+    PlainMessage,
+    add_messages,
+    day_messages,
+)
 from bot.simulate.zip_limits import MemberLimits, MemberTooLarge, read_member
 
 __all__ = [
@@ -166,13 +172,13 @@ class SlackExport:
     ) -> None:
         """The messages of ``members`` ((conversation index, day file) each) into ``found``."""
         stats = self.stats
-        files: list[tuple[int, list[DayMessage]]] = []
+        files: list[tuple[int, list[DayMessage] | list[PlainMessage]]] = []
         for index, member in members:
             stats.day_files += 1
             items = day_messages(archive, fd, archive.getinfo(member), self.limits)
             if items is None:
                 stats.bad_files += 1
-            elif items and type(items[0]) is not DayMessage:  # read by json.loads
+            elif items and type(items[0]) not in (DayMessage, PlainMessage):  # json.loads
                 files.append((index, [_as_day_message(item) for item in items]))
             else:
                 files.append((index, items))
