@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.domain.insights import (
     EVENING,
     MIN_DAILY_REST,
@@ -34,7 +37,11 @@ from bot.domain.insights import (
     is_long_week,
 )
 
-__all__ = ["PATTERNS", "GroupFigure", "PersonPatterns", "aggregate"]
+__all__ = ["PATTERNS", "GroupFigure", "PersonPatterns", "aggregate", "rest_and_span_all"]
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+_DAYS = 1 << 22  # more than any day ordinal: (author, day) as one integer
 
 PATTERNS = ("evenings", "nights", "sundays_holidays", "short_rest_days", "long_weeks")
 
@@ -149,6 +156,12 @@ class PersonPatterns:
         self.short_rest_days, self.long_weeks = rest_and_span(days)
         self._day, self._first, self._last, self._late = array("l"), array("d"), array("d"), {}
 
+    def finish_with(self, short_rest_days: int, long_weeks: int) -> None:
+        """:meth:`finish` with its figures worked out elsewhere (:func:`rest_and_span_all`)."""
+        self._close_day()
+        self.short_rest_days, self.long_weeks = short_rest_days, long_weeks
+        self._day, self._first, self._last, self._late = array("l"), array("d"), array("d"), {}
+
     def figures(self) -> dict[str, int]:
         """This person's own figures (for ``--person``, never for anyone else)."""
         return {
@@ -222,3 +235,71 @@ def rest_and_span(days: Mapping[int, tuple[float, float]]) -> tuple[int, int]:
             short += 1
     long_weeks = sum(1 for span in spans.values() if is_long_week(_to_minute(span)))
     return short, long_weeks
+
+
+def rest_and_span_all(
+    author: Ints,
+    day: Ints,
+    first: Floats,
+    last: Floats,
+    zone: Ints,
+    presumed: Sequence[Mapping[int, tuple[float, float]]],
+) -> tuple[Ints, Ints]:
+    """:func:`rest_and_span` for every author at once, as :meth:`PersonPatterns.finish` works
+    it out: author ``a`` wrote on ``day[i]`` from ``first[i]`` to ``last[i]`` (where
+    ``author[i] == a``; days ascending per author, each once), lives in ``zone[a]`` whose
+    working days are ``presumed[zone[a]]`` (:func:`day_edges`, days ascending). Returns
+    (short rest days, long weeks) per author.
+
+    A week's span is summed in the order :func:`rest_and_span` sums it (the presumed days,
+    then the others, each in day order; a float sum depends on its order), one day of every
+    week at a time; everything else is exact whatever the order."""
+    people = len(zone)
+    parts = [(author, day, first, last, np.ones(len(day), np.int64))]
+    for index, edges in enumerate(presumed):
+        members = np.flatnonzero(zone == index)
+        if not len(members) or not edges:
+            continue
+        days = np.fromiter(edges.keys(), np.int64, len(edges))
+        bounds = np.array(list(edges.values()), np.float64).reshape(len(edges), 2)
+        count = len(members)
+        parts.append(
+            (
+                np.repeat(members, len(days)),
+                np.tile(days, count),
+                np.tile(bounds[:, 0], count),
+                np.tile(bounds[:, 1], count),
+                np.zeros(len(days) * count, np.int64),  # rank 0: a presumed day, summed first
+            )
+        )
+    who, days, firsts, lasts, ranks = (np.concatenate([p[n] for p in parts]) for n in range(5))
+    key = who * _DAYS + days
+    if not len(key):
+        return np.zeros(people, np.int64), np.zeros(people, np.int64)
+    by_key = np.argsort(key, kind="stable")
+    key = key[by_key]
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    firsts = np.minimum.reduceat(firsts[by_key], starts)
+    lasts = np.maximum.reduceat(lasts[by_key], starts)
+    ranks = np.minimum.reduceat(ranks[by_key], starts)
+    key = key[starts]
+    who, days = key // _DAYS, key % _DAYS
+    # rest since the previous calendar day's last activity
+    after = (who[1:] == who[:-1]) & (days[1:] == days[:-1] + 1)
+    short_rest = after & (firsts[1:] - lasts[:-1] < MIN_DAILY_REST.total_seconds())
+    short = np.bincount(who[1:][short_rest], minlength=people)
+    # each week's span, summed day by day in rest_and_span's order
+    week = days - (days - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
+    order = np.lexsort((days, ranks, week, who))
+    spans, weeks = (lasts - firsts)[order], (who * _DAYS + week)[order]
+    begins = np.concatenate([[True], weeks[1:] != weeks[:-1]])
+    segment = np.cumsum(begins) - 1
+    place = np.arange(len(weeks)) - np.flatnonzero(begins)[segment]
+    sums = np.zeros(int(segment[-1]) + 1, np.float64)
+    for step in range(int(place.max()) + 1):
+        at = place == step
+        sums[segment[at]] += spans[at]
+    minutes, back = np.unique(np.round(sums / 60), return_inverse=True)
+    long = np.array([is_long_week(timedelta(minutes=int(m))) for m in minutes.tolist()], np.bool_)
+    week_of = weeks[np.flatnonzero(begins)] // _DAYS
+    return short, np.bincount(week_of[long[back.reshape(-1)]], minlength=people)

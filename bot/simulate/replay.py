@@ -50,6 +50,7 @@ from bot.simulate.patterns import (
     NIGHT_UNTIL,
     PersonPatterns,
     day_edges,
+    rest_and_span_all,
 )
 from bot.simulate.pending import PendingDigests
 from bot.simulate.setup import Digest, ReplaySetup
@@ -413,21 +414,22 @@ class Replay:
         keys = keys[starts]
         firsts = np.minimum.reduceat(firsts, starts)
         lasts = np.maximum.reduceat(lasts, starts)
-        authors = keys // _DAYS
-        bounds = np.searchsorted(authors, np.arange(len(self._names) + 1), "left").tolist()
-        presumed: dict[ZoneInfo, dict[int, tuple[float, float]]] = {}
+        # each zone's working days as presumed activity (the insights' rule), by zone number
+        presumed = []
+        for zone in self._zone_index:
+            hours = self._hours_for_zone(zone)
+            records = person_activity("", (), tz=zone, hours=hours, start=start, end=end)
+            presumed.append(day_edges(records))
+        people = len(self._names)
+        short, long = rest_and_span_all(
+            keys // _DAYS, keys % _DAYS, firsts, lasts, self._author_zone[:people], presumed
+        )
         counts = self._counts.tolist()
-        for number, patterns in enumerate(self._people):
+        for number, (patterns, rest, weeks) in enumerate(
+            zip(self._people, short.tolist(), long.tolist(), strict=True)
+        ):
             patterns.add_counts(*(int(row[number]) for row in counts))
-            low, high = bounds[number], bounds[number + 1]
-            days = (keys[low:high] % _DAYS).tolist()
-            patterns.add_days(days, firsts[low:high].tolist(), lasts[low:high].tolist())
-            zone = patterns.tz
-            if zone not in presumed:
-                hours = self._hours_for_zone(zone)
-                records = person_activity("", (), tz=zone, hours=hours, start=start, end=end)
-                presumed[zone] = day_edges(records)
-            patterns.finish(presumed[zone])
+            patterns.finish_with(rest, weeks)
 
     def _author(self, author: str) -> int:
         zone = self.export.zones[author]
