@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.domain.insights import MIN_GROUP_SIZE
+from bot.simulate.localclock import LocalClock
 from bot.simulate.spans import DecisionSpans
 
 __all__ = ["KEEP", "NONE", "People", "decide_many", "local_fields", "tally"]
@@ -49,15 +50,18 @@ def decide_many(spans: DecisionSpans, ts: Floats) -> tuple[Ints, Floats]:
     return outcome, opening
 
 
-def local_fields(
-    at: Sequence[Callable[[int], tuple[int, int, int, int, bool]]], zone: Ints, quarter: Ints
-) -> Ints:
-    """``at[zone](quarter)`` (:meth:`LocalClock.at <bot.simulate.localclock.LocalClock.at>`)
-    for every message, as an (n, 5) array; each zone's clock is asked once per quarter."""
-    zones = len(at)
+def local_fields(clocks: Sequence[LocalClock], zone: Ints, quarter: Ints) -> Ints:
+    """``clocks[zone](quarter)`` (:meth:`LocalClock.at <bot.simulate.localclock.LocalClock.at>`)
+    for every message, as an (n, 5) array; each zone's clock is asked once per quarter, all
+    its quarters at once (:meth:`LocalClock.fields`)."""
+    zones = len(clocks)
     keys, where = np.unique(quarter * zones + zone, return_inverse=True)
-    rows = [at[key % zones](key // zones) for key in keys.tolist()]
-    fields = np.array(rows, np.int64).reshape(len(rows), 5)
+    fields = np.empty((len(keys), 5), np.int64)
+    of_zone = keys % zones
+    for index, clock in enumerate(clocks):
+        mine = np.flatnonzero(of_zone == index) if zones > 1 else np.arange(len(keys))
+        if len(mine):
+            fields[mine] = clock.fields(keys[mine] // zones)
     found: Ints = fields[where.reshape(-1)]
     return found
 
@@ -100,7 +104,13 @@ class People:
         if not fresh.any():
             return
         find = self._find
-        for pair in np.unique(keys[fresh] * _WIDTH + who[fresh]).tolist():
+        pairs = np.unique(keys[fresh] * _WIDTH + who[fresh])
+        # a set takes people in this order until it has KEEP, of whom at most KEEP - len(set)
+        # are new: the first KEEP of a key's people are all it can take
+        begins = np.concatenate([[True], pairs[1:] // _WIDTH != pairs[:-1] // _WIDTH])
+        starts = np.flatnonzero(begins)
+        place = np.arange(len(pairs)) - starts[np.cumsum(begins) - 1]
+        for pair in pairs[place < KEEP].tolist():
             key, person = divmod(pair, _WIDTH)
             people = find(key)
             if len(people) < KEEP:

@@ -62,6 +62,7 @@ from bot.simulate.spans import (
     members_open_until,
     open_until,
 )
+from bot.simulate.tallies import Tallies
 
 __all__ = ["Digest", "Replay", "ReplaySetup", "replay"]
 
@@ -161,13 +162,12 @@ class Replay:
             np.int64,
         )
         self._chosen: dict[int, int] = {}
-        self._report_at = [self._clock.at]
         # authors by number, in order of their first message; their zones' clocks and spans
         self._numbers: dict[str, int] = {}
         self._names: list[str] = []
         self._people: list[PersonPatterns] = []
         self._zone_index: dict[ZoneInfo, int] = {}
-        self._zone_at: list[Callable[[int], tuple[int, int, int, int, bool]]] = []
+        self._zone_clocks: list[LocalClock] = []
         self._zone_spans: list[int] = []
         self._author_zone = np.zeros(0, np.int64)
         self._author_spans = np.zeros(0, np.int64)
@@ -189,6 +189,7 @@ class Replay:
         self._periods: dict[float, float] = {}
         self._conversation_names = [str(n) for n in range(len(self.export.conversations))]
         self._pending = PendingDigests(self._conversation_names)
+        self._tallies = Tallies(len(self.export.conversations))
         self._first = setup.first_day.toordinal() if setup.first_day else None
         self._last = setup.last_day.toordinal() if setup.last_day else None
 
@@ -217,6 +218,7 @@ class Replay:
             if batch:
                 self._date(batch)
         self.digests += self._pending.flush(inf)
+        self._tallies.write(self.per_channel, self.hour_of_week, self.landings)
         if self.messages:
             self._finish_people(self._earliest, self._latest)
 
@@ -226,7 +228,7 @@ class Replay:
         order = np.argsort(ts, kind="stable")  # ties: in the order read
         ts = ts[order]
         quarter = (ts // QUARTER).astype(np.int64)
-        report = local_fields(self._report_at, np.zeros(len(ts), np.int64), quarter)
+        report = local_fields([self._clock], np.zeros(len(ts), np.int64), quarter)
         if self._first is not None or self._last is not None:
             day = report[:, 0]
             kept = np.ones(len(ts), np.bool_)
@@ -269,9 +271,8 @@ class Replay:
         self._outcome_people.add(outcome, who)
         tally(self.per_week, week, 0)
         self._week_people.add(week * 3, who)
-        tally(self.per_channel, conversation, 0)
+        self._tallies.add(0, conversation, how)
         self._channel_people.add(conversation * 3, who)
-        tally(self.hour_of_week, how, 0)
         self._cell_people.add(how * 2, who)
         self._patterns(ts, quarter, who, own_outcome)
 
@@ -314,11 +315,10 @@ class Replay:
         held = outcome == HOLD
         for what, column, cells in ((off, 1, True), (held, 2, False)):
             if cells:
-                tally(self.hour_of_week, how[what], 1)
                 self._cell_people.add(how[what] * 2 + 1, who[what])
             tally(self.per_week, week[what], column)
             self._week_people.add(week[what] * 3 + column, who[what])
-            tally(self.per_channel, conversation[what], column)
+            self._tallies.add(column, conversation[what], how[what] if cells else None)
             self._channel_people.add(conversation[what] * 3 + column, who[what])
         if held.any():
             self._land(opening[held], conversation[held], who[held])
@@ -376,7 +376,7 @@ class Replay:
 
     def _patterns(self, ts: Floats, quarter: Ints, who: Ints, own: Ints) -> None:
         """The authors' personal patterns: counts by the insights' rules, and day edges."""
-        fields = local_fields(self._zone_at, self._author_zone[who], quarter)
+        fields = local_fields(self._zone_clocks, self._author_zone[who], quarter)
         day, minute, rest = fields[:, 0], fields[:, 3], fields[:, 4]
         night = (minute >= NIGHT_FROM) | (minute < NIGHT_UNTIL)
         evening = ~night & (minute >= EVENING_FROM) & (minute < EVENING_UNTIL)
@@ -435,8 +435,8 @@ class Replay:
         zone = self.export.zones[author]
         index = self._zone_index.get(zone)
         if index is None:
-            index = self._zone_index[zone] = len(self._zone_at)
-            self._zone_at.append(LocalClock(zone, self._is_rest_day).at)
+            index = self._zone_index[zone] = len(self._zone_clocks)
+            self._zone_clocks.append(LocalClock(zone, self._is_rest_day))
             self._zone_spans.append(self._number(self._spans_for_zone(zone)))
         number = len(self._names)
         self._numbers[author] = number
@@ -521,14 +521,9 @@ class Replay:
 
     def _land(self, opening: Floats, conversation: Ints, who: Ints) -> None:
         """Held messages by landing instant and conversation, and who sent them."""
+        self._tallies.land(opening, conversation)
         openings, back = np.unique(opening, return_inverse=True)
         back = back.reshape(-1)
-        width = len(self.export.conversations)
-        pairs, counts = np.unique(back * width + conversation, return_counts=True)
-        for pair, count in zip(pairs.tolist(), counts.tolist(), strict=True):
-            index, conversation_index = divmod(pair, width)
-            wave = self.landings[float(openings[index])]
-            wave[conversation_index] = wave.get(conversation_index, 0) + count
         numbers, known = self._wave_numbers, self._wave_openings
         keys = []
         for until in openings.tolist():
