@@ -30,6 +30,7 @@ KEEP = MIN_GROUP_SIZE
 #: An opening of None (a message delivered now), in a float array.
 NONE = float("nan")
 _WIDTH = 1 << 24  # more people than any export has: (key, person) pairs as one integer
+_SPAN = 2_000  # quarters (about three weeks) worked out whole for one date at most
 
 
 def decide_many(spans: DecisionSpans, ts: Floats) -> tuple[Ints, Floats]:
@@ -52,17 +53,29 @@ def decide_many(spans: DecisionSpans, ts: Floats) -> tuple[Ints, Floats]:
 
 def local_fields(clocks: Sequence[LocalClock], zone: Ints, quarter: Ints) -> Ints:
     """``clocks[zone](quarter)`` (:meth:`LocalClock.at <bot.simulate.localclock.LocalClock.at>`)
-    for every message, as an (n, 5) array; each zone's clock is asked once per quarter, all
-    its quarters at once (:meth:`LocalClock.fields`)."""
-    zones = len(clocks)
-    keys, where = np.unique(quarter * zones + zone, return_inverse=True)
-    fields = np.empty((len(keys), 5), np.int64)
-    of_zone = keys % zones
-    for index, clock in enumerate(clocks):
-        mine = np.flatnonzero(of_zone == index) if zones > 1 else np.arange(len(keys))
-        if len(mine):
-            fields[mine] = clock.fields(keys[mine] // zones)
-    found: Ints = fields[where.reshape(-1)]
+    for every message, as an (n, 5) array: each zone's clock works out every quarter from the
+    date's first to its last at once (:meth:`LocalClock.fields`), or only the quarters asked
+    when they are far apart (a day file with stray messages)."""
+    if not len(quarter):
+        return np.zeros((0, 5), np.int64)
+    low, high = int(quarter.min()), int(quarter.max())
+    span = high - low + 1
+    if span > max(2 * len(quarter), _SPAN):
+        zones = len(clocks)
+        keys, where = np.unique(quarter * zones + zone, return_inverse=True)
+        fields = np.empty((len(keys), 5), np.int64)
+        of_zone = keys % zones
+        for index in np.unique(of_zone).tolist():
+            mine = np.flatnonzero(of_zone == index)
+            fields[mine] = clocks[index].fields(keys[mine] // zones)
+        spread: Ints = fields[where.reshape(-1)]
+        return spread
+    present = np.flatnonzero(np.bincount(zone, minlength=len(clocks)))
+    slot = np.zeros(len(clocks), np.int64)
+    slot[present] = np.arange(len(present))
+    every = np.arange(low, high + 1, dtype=np.int64)
+    table = np.concatenate([clocks[index].fields(every) for index in present.tolist()])
+    found: Ints = table[slot[zone] * span + (quarter - low)]
     return found
 
 
