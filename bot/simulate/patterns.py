@@ -42,6 +42,7 @@ __all__ = ["PATTERNS", "GroupFigure", "PersonPatterns", "aggregate", "rest_and_s
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 _DAYS = 1 << 22  # more than any day ordinal: (author, day) as one integer
+_BLOCK = 256  # authors worked out together by rest_and_span_all
 
 PATTERNS = ("evenings", "nights", "sundays_holidays", "short_rest_days", "long_weeks")
 
@@ -244,6 +245,8 @@ def rest_and_span_all(
     last: Floats,
     zone: Ints,
     presumed: Sequence[Mapping[int, tuple[float, float]]],
+    *,
+    block: int = _BLOCK,
 ) -> tuple[Ints, Ints]:
     """:func:`rest_and_span` for every author at once, as :meth:`PersonPatterns.finish` works
     it out: author ``a`` wrote on ``day[i]`` from ``first[i]`` to ``last[i]`` (where
@@ -253,7 +256,33 @@ def rest_and_span_all(
 
     A week's span is summed in the order :func:`rest_and_span` sums it (the presumed days,
     then the others, each in day order; a float sum depends on its order), one day of every
-    week at a time; everything else is exact whatever the order."""
+    week at a time; everything else is exact whatever the order. Authors are taken ``block``
+    at a time, so memory holds only their presumed days."""
+    people = len(zone)
+    short, long = np.zeros(people, np.int64), np.zeros(people, np.int64)
+    if len(author) > 1 and not (author[1:] >= author[:-1]).all():
+        by_author = np.argsort(author, kind="stable")
+        author, day = author[by_author], day[by_author]
+        first, last = first[by_author], last[by_author]
+    bounds = np.searchsorted(author, np.arange(0, people + block, block)).tolist()
+    for number, low in enumerate(range(0, people, block)):
+        high = min(people, low + block)
+        rows = slice(bounds[number], bounds[number + 1])
+        short[low:high], long[low:high] = _rest_and_span_block(
+            author[rows] - low, day[rows], first[rows], last[rows], zone[low:high], presumed
+        )
+    return short, long
+
+
+def _rest_and_span_block(
+    author: Ints,
+    day: Ints,
+    first: Floats,
+    last: Floats,
+    zone: Ints,
+    presumed: Sequence[Mapping[int, tuple[float, float]]],
+) -> tuple[Ints, Ints]:
+    """:func:`rest_and_span_all` for authors ``0 .. len(zone) - 1``."""
     people = len(zone)
     parts = [(author, day, first, last, np.ones(len(day), np.int64))]
     for index, edges in enumerate(presumed):

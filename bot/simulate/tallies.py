@@ -31,7 +31,7 @@ class Tallies:
         self._by_hour = np.zeros((HOURS_OF_WEEK, 2), np.int64)
         self._seen = np.zeros(conversations, np.bool_)
         self._first_seen: list[int] = []  # conversations in order of their first message
-        self._landings: list[tuple[Floats, Ints]] = []
+        self._landings: list[tuple[Floats, Ints, Ints]] = []
 
     def add(self, column: int, conversation: Ints, hour: Ints | None) -> None:
         """Messages in ``conversation`` (and, unless None, at ``hour`` of week) to ``column``
@@ -46,8 +46,12 @@ class Tallies:
             self._by_hour[:, column] += np.bincount(hour, minlength=HOURS_OF_WEEK)
 
     def land(self, opening: Floats, conversation: Ints) -> None:
-        """Held messages landing at ``opening``, from ``conversation``."""
-        self._landings.append((opening, conversation))
+        """Held messages landing at ``opening``, from ``conversation`` (counted per pair: a
+        date's few thousand messages land at a few instants)."""
+        openings, back = np.unique(opening, return_inverse=True)
+        width = len(self._seen)
+        pairs, counts = np.unique(back.reshape(-1) * width + conversation, return_counts=True)
+        self._landings.append((openings[pairs // width], pairs % width, counts))
 
     def write(
         self,
@@ -65,19 +69,23 @@ class Tallies:
             cell[0] += hours[0]
             cell[1] += hours[1]
         if self._landings:
-            opening = np.concatenate([chunk[0] for chunk in self._landings])
-            conversation = np.concatenate([chunk[1] for chunk in self._landings])
+            opening, conversation, count = (
+                np.concatenate([chunk[n] for chunk in self._landings]) for n in range(3)
+            )
             openings, back = np.unique(opening, return_inverse=True)
             width = len(self._seen)
-            pairs, counts = np.unique(back.reshape(-1) * width + conversation, return_counts=True)
-            waves = pairs // width
-            bounds = np.searchsorted(waves, np.arange(len(openings) + 1)).tolist()
-            wheres, numbers = (pairs % width).tolist(), counts.tolist()
+            pairs = back.reshape(-1) * width + conversation
+            order = np.argsort(pairs, kind="stable")
+            pairs, count = pairs[order], count[order]
+            starts = np.flatnonzero(np.concatenate([[True], pairs[1:] != pairs[:-1]]))
+            pairs, count = pairs[starts], np.add.reduceat(count, starts)
+            bounds = np.searchsorted(pairs // width, np.arange(len(openings) + 1)).tolist()
+            wheres, numbers = (pairs % width).tolist(), count.tolist()
             for index, at in enumerate(openings.tolist()):
                 low, high = bounds[index], bounds[index + 1]
                 wave = landings[at]
-                for where, count in zip(wheres[low:high], numbers[low:high], strict=True):
-                    wave[where] = wave.get(where, 0) + count
+                for where, number in zip(wheres[low:high], numbers[low:high], strict=True):
+                    wave[where] = wave.get(where, 0) + number
         self._by_conversation[:] = 0
         self._by_hour[:] = 0
         self._seen[:] = False

@@ -101,6 +101,7 @@ def test_rest_and_span_of_everyone_at_once_is_each_persons(
         last.astype(np.float64).reshape(-1),
         np.array([zone for zone, _ in people], np.int64),
         presumed,
+        block=2,  # several blocks of authors
     )
     for number, (zone, edges) in enumerate(people):
         patterns = PersonPatterns(ZoneInfo(ZONE))
