@@ -41,6 +41,11 @@ class DeliveryMetrics:
         self.rate_limited = Counter(
             "quiet_hours_rate_limited", "Platform answers of 429 (Retry-After obeyed)", registry=r
         )
+        self.late_slots = Counter(
+            "quiet_hours_late_slots",
+            "Send slots given back unused because the post would have gone out too late",
+            registry=r,
+        )
         self.recovered = Counter(
             "quiet_hours_recovered",
             "Deliveries found already posted after a crash (not posted again)",

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from bot.storage.models import HeldMessageRow
 from bot.storage.outbox import WorkspaceRef
+
+if TYPE_CHECKING:  # pacing imports this module
+    from bot.delivery.pacing import Taken
 
 __all__ = ["Job", "Step"]
 
@@ -16,7 +20,7 @@ class Step(Enum):
     """What a conversation's worker does after one try of its first job."""
 
     DONE = "done"  # delivered, failed, released or no longer ours: next job
-    AGAIN = "again"  # rate limited: the same job once the conversation may send again
+    AGAIN = "again"  # rate limited, or its slot came too late: the same job, a new slot
 
 
 @dataclass
@@ -44,6 +48,8 @@ class Job:
     fenced: bool = False  # this claim has taken the send slot at least once
     seq: int = 1  # its place in the conversation's backlog when held (``HeldMessageRow.seq``)
     rank: int = 0  # the order this process claimed it in
+    late_slot: Taken | None = None  # a slot it woke too late to post on: to be given back
+    late_slots: int = 0  # how many times that happened (a few, then it posts late anyway)
 
     @classmethod
     def from_row(cls, row: HeldMessageRow, workspace: WorkspaceRef, rank: int = 0) -> Job:

@@ -25,6 +25,22 @@ that long; the rate is unchanged, and a herd ends that much later, once. And a b
 start no earlier than the previous batch took from planning to commit: planned from the
 moment of planning, the first slots of a slow commit would already be past when it is done,
 and their posts would go out together.
+
+A post that goes out later than its instant by more than half the reserve
+(:attr:`SharedPacer.late`; the other half is for the way to the platform) is not sent: the
+platform's bucket may have refilled differently from ours (an idle bucket counts from a post's
+real arrival, ours from its instant), and posts late together arrive together. Whatever made it
+late — a starved event loop waking several timers at once, a commit slower than the lead so that
+the slot was already past when it came, a slow history look-up — the job gives its slot back
+and asks for a new one in its place in line (:class:`Taken` says what it took from each bucket;
+the next batch puts a bucket back as it was if nobody has taken a slot from it since, latest
+first, so a whole batch made late at once gives every slot back). A late wake then costs a
+transaction, not a ``429`` and a ``Retry-After`` second for its conversation, and the buckets
+keep agreeing with the platform's however late a replica is. A post can also be late on its way
+(a starved platform, or network): when its answer comes back more than half the reserve after
+its instant, the next batch makes each of its buckets count from no earlier than the answer
+(``tat`` at least the answer plus one interval) — what the platform's bucket did if it was idle
+when the post arrived; a busy bucket is already past that and does not change.
 """
 
 from __future__ import annotations
@@ -40,7 +56,14 @@ from bot.delivery.jobs import Job
 from bot.delivery.ratelimit import Bucket
 from bot.storage.send_slots import SendSlotRepository, SlotState
 
-__all__ = ["HORIZON_SECONDS", "JITTER_SECONDS", "SharedPacer", "Slot", "Taken", "Wait"]
+__all__ = [
+    "HORIZON_SECONDS",
+    "JITTER_SECONDS",
+    "SharedPacer",
+    "Slot",
+    "Taken",
+    "Wait",
+]
 
 #: Buckets idle this long are deleted (longer than any window they keep: Teams' hour).
 IDLE_SECONDS = 2 * 3600.0
@@ -48,6 +71,8 @@ IDLE_SECONDS = 2 * 3600.0
 HORIZON_SECONDS = 0.5
 #: Each bucket's burst left unused, in seconds of its rate (see the module's docstring).
 JITTER_SECONDS = 0.1
+#: A bucket given back to "never used" (any instant long past reads the same).
+IDLE_TAT = 0.0
 #: The lead before any batch has been timed (seconds).
 FIRST_LEAD = 0.05
 #: The lead (the last batch's plan-to-commit time) follows a slower commit at once, a faster
@@ -61,9 +86,14 @@ class Slot(Enum):
 
 @dataclass(frozen=True)
 class Taken:
-    """The fence held and every bucket allows a send at ``at`` (Unix seconds): committed."""
+    """The fence held and every bucket allows a send at ``at`` (Unix seconds): committed.
+
+    ``took``: per bucket, ``(key, tat before, tat after)`` — what giving the slot back (unused)
+    restores, if the bucket is still at ``tat after``.
+    """
 
     at: float
+    took: tuple[tuple[str, float | None, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,30 +158,51 @@ class SharedPacer:
         """The row that holds the conversation's ``Retry-After`` (its first bucket's row)."""
         return f"c:{job.workspace.key}:{job.conversation}#0"
 
-    async def take(self, job: Job, fence: Fence) -> Result:
-        """One job's slot: see :meth:`take_batch`."""
-        return (await self.take_batch([job], fence))[0]
+    @property
+    def late(self) -> float:
+        """Seconds after its instant past which a slot is given back rather than posted on:
+        half the reserve (the other half absorbs the way to the platform)."""
+        return self._jitter / 2
 
-    async def take_batch(self, jobs: Sequence[Job], fence: Fence) -> list[Result]:
+    async def take(self, job: Job, fence: Fence, given_back: Sequence[Taken] = ()) -> Result:
+        """One job's slot: see :meth:`take_batch`."""
+        return (await self.take_batch([job], fence, given_back))[0]
+
+    async def take_batch(
+        self,
+        jobs: Sequence[Job],
+        fence: Fence,
+        given_back: Sequence[Taken] = (),
+        answered_late: Sequence[tuple[Taken, float]] = (),
+    ) -> list[Result]:
         """Send slots for ``jobs`` (at most one per conversation), in one transaction in which
-        ``fence`` takes the claims' send slots of the jobs that may send.
+        ``fence`` takes the claims' send slots of the jobs that may send, and the slots in
+        ``given_back`` (taken for these jobs, not posted on: too late) are put back into their
+        buckets where nobody has taken a slot since; and the buckets of each post in
+        ``answered_late`` (its slot, when its answer came) count from no earlier than then.
 
         Per job, in order: :class:`Taken` (committed; post at its ``at``), :attr:`Slot.LOST`
         (no longer ours: send nothing) or :class:`Wait`. Raises the database's errors (a
-        deadlock is for the caller to retry).
+        deadlock is for the caller to retry; a slot given back to a failed call stays taken,
+        which only paces more carefully).
         """
         while True:
             try:
-                return await self._try(jobs, fence)
+                return await self._try(jobs, fence, given_back, answered_late)
             except _Moved:
                 continue
 
     def _plan(
-        self, jobs: Sequence[Job], states: Mapping[str, SlotState], now: float, start: float
+        self,
+        jobs: Sequence[Job],
+        states: Mapping[str, SlotState],
+        base: Mapping[str, float | None],
+        now: float,
+        start: float,
     ) -> tuple[list[Taken | Wait], dict[str, float]]:
-        """Each job's instant (or wait) in order, none before ``start``, and the buckets' new
-        ``tat``s."""
-        tats = {key: state.tat for key, state in states.items()}
+        """Each job's instant (or wait) in order, none before ``start``, from the buckets at
+        ``base``; and the buckets' new ``tat``s (those that differ from ``states``)."""
+        tats = dict(base)
         plans: list[Taken | Wait] = []
         for job in jobs:
             pairs = self._conversation_keys(job) + self._workspace_keys(job)
@@ -174,16 +225,25 @@ class SharedPacer:
             if at - now > self._horizon:
                 plans.append(Wait(at - now, workspace_at > conversation_at))
                 continue
+            took = []
             for key, bucket in pairs:
                 tat = tats[key]
-                tats[key] = max(start if tat is None else tat, at) + 1.0 / bucket.rate
-            plans.append(Taken(at))
+                after = max(start if tat is None else tat, at) + 1.0 / bucket.rate
+                tats[key] = after
+                took.append((key, tat, after))
+            plans.append(Taken(at, tuple(took)))
         changed = {
             key: tat for key, tat in tats.items() if tat is not None and tat != states[key].tat
         }
         return plans, changed
 
-    async def _try(self, jobs: Sequence[Job], fence: Fence) -> list[Result]:
+    async def _try(
+        self,
+        jobs: Sequence[Job],
+        fence: Fence,
+        given_back: Sequence[Taken],
+        answered_late: Sequence[tuple[Taken, float]],
+    ) -> list[Result]:
         async with self._sessions() as session, session.begin():
             slots = SendSlotRepository(session)
             keys: set[str] = set()
@@ -191,12 +251,14 @@ class SharedPacer:
                 keys.add(self._block_key(job))
                 keys.update(key for key, _ in self._conversation_keys(job))
                 keys.update(key for key, _ in self._workspace_keys(job))
+            keys.update(key for slot, _ in answered_late for key, _, _ in slot.took)
             # locked (PostgreSQL), in key order, until the commit: another replica's batch
             # waits instead of planning on the same buckets and losing its compare-and-set
             states = await slots.read(sorted(keys), lock=True)
+            base = _answered_late(_given_back(states, given_back), answered_late)
             now = self._wall()
             start = now + self._lead  # no slot before the commit is likely to be done
-            plans, _ = self._plan(jobs, states, now, start)
+            plans, _ = self._plan(jobs, states, base, now, start)
             results: list[Result] = list(plans)
             sending = [n for n, plan in enumerate(plans) if isinstance(plan, Taken)]
             held = set(await fence(session, [jobs[n] for n in sending])) if sending else set()
@@ -207,7 +269,7 @@ class SharedPacer:
                 else:
                     results[n] = Slot.LOST
             # the buckets as if only the fenced jobs send (the others' slots stay free)
-            final, changed = self._plan([jobs[n] for n in fenced], states, now, start)
+            final, changed = self._plan([jobs[n] for n in fenced], states, base, now, start)
             for n, plan in zip(fenced, final, strict=True):
                 results[n] = plan  # never later than planned above: fewer jobs went before it
             old = {key: states[key].tat for key in changed}
@@ -229,6 +291,40 @@ class SharedPacer:
         """Delete buckets nobody has used for :data:`IDLE_SECONDS`."""
         async with self._sessions() as session, session.begin():
             return await SendSlotRepository(session).forget_idle(self._wall() - IDLE_SECONDS)
+
+
+def _given_back(
+    states: Mapping[str, SlotState], given_back: Sequence[Taken]
+) -> dict[str, float | None]:
+    """The buckets' ``tat``s with the slots in ``given_back`` put back: each bucket as it was
+    before the slot, if it is still as the slot left it (nobody took one since), latest slot
+    first, so slots taken one after another in a bucket all go back."""
+    tats = {key: state.tat for key, state in states.items()}
+    returned = sorted(
+        ((after, key, before) for slot in given_back for key, before, after in slot.took),
+        key=lambda item: (item[0], item[1]),
+        reverse=True,
+    )
+    for after, key, before in returned:
+        if key in tats and tats[key] == after:
+            tats[key] = IDLE_TAT if before is None else before
+    return tats
+
+
+def _answered_late(
+    tats: dict[str, float | None], answered_late: Sequence[tuple[Taken, float]]
+) -> dict[str, float | None]:
+    """``tats`` with each bucket a late post went through counting from no earlier than its
+    answer: at least the answer plus the bucket's interval (the platform's bucket, if it was
+    idle when the post arrived, is no further on than that)."""
+    for slot, answered in answered_late:
+        for key, before, after in slot.took:
+            tat = tats.get(key)
+            if tat is None:  # forgotten since (idle for hours): nothing to correct
+                continue
+            interval = after - max(slot.at, slot.at if before is None else before)
+            tats[key] = max(tat, answered + interval)
+    return tats
 
 
 def _earliest(bucket: Bucket, tat: float | None, now: float, jitter: float) -> float:

@@ -37,12 +37,14 @@ from bot.storage.crypto import Cipher, DecryptionError
 from bot.storage.outbox import HeldMessageRepository
 from bot.storage.retry import retrying
 
-__all__ = ["UNREADABLE_RETRY_SECONDS", "SendPolicy", "Sender"]
+__all__ = ["LATE_SLOTS", "UNREADABLE_RETRY_SECONDS", "SendPolicy", "Sender"]
 
 log = logging.getLogger(__name__)
 
 #: A held message the configured keys cannot read is looked at again after this long.
 UNREADABLE_RETRY_SECONDS = 300
+#: A job gives back at most this many late slots; on the next it posts however late it is.
+LATE_SLOTS = 3
 
 
 def _unreadable(error: BaseException) -> bool:
@@ -111,7 +113,8 @@ class Sender:
             # Slack posted it at deliver_at (as the author); nothing to send, only to record.
             self._recorder.add(job, f"scheduled:{job.schedule_id}")
             return Step.DONE
-        if await self._take_slot(job) is Slot.LOST:
+        slot = await self._take_slot(job)
+        if slot is Slot.LOST:
             log.info("claim on %s lapsed before sending: not sent, left to its new owner", job.id)
             return Step.DONE
         try:
@@ -128,6 +131,8 @@ class Sender:
             if body is None:
                 await self._fail(job, "erased", notify=False)
                 return Step.DONE
+            if self._late(job, slot):
+                return Step.AGAIN
             posted = await platform.post(
                 OutgoingMessage(
                     workspace=job.workspace.external_id,
@@ -152,15 +157,32 @@ class Sender:
             return await self._handle_error(
                 job, DeliveryError(DeliveryErrorKind.TRANSIENT, type(error).__name__)
             )
+        answered = self._pacer.wall()
+        if answered - slot.at > self._pacer.late:  # it may have reached the platform that late
+            self._batches.answered_late(job, slot, answered)
         self._recorder.add(job, posted.message_id)
         await self._follow_up(job, posted.conversation, posted.message_id)
         return Step.DONE
+
+    def _late(self, job: Job, slot: Taken) -> bool:
+        """Is it too late to post on ``slot`` (then it is to be given back, and the job asks
+        again)? Checked just before the platform call, after anything that may have waited."""
+        late = self._pacer.wall() - slot.at
+        if late <= self._pacer.late or job.late_slots >= LATE_SLOTS:
+            job.late_slots = 0
+            return False
+        job.late_slots += 1
+        job.late_slot = slot
+        self._metrics.late_slots.inc()
+        log.debug("slot for %s came %.3f s late: given back, asking again", job.id, late)
+        return True
 
     async def _take_slot(self, job: Job) -> Taken | Slot:
         """Wait until the conversation and its workspace may send, take the slot (committed),
         then wait for the slot's instant (at most ``HORIZON_SECONDS`` away)."""
         while True:
-            result = await self._batches.take(job)
+            given_back, job.late_slot = job.late_slot, None
+            result = await self._batches.take(job, given_back)
             if isinstance(result, Wait):
                 await asyncio.sleep(result.seconds)
                 continue

@@ -15,6 +15,11 @@ of sleeping and asking again behind conversations that have just sent. First com
 served let conversations that had sent once keep winning (their next request came straight
 away, the others' after a sleep): a third of a 10k herd's conversations had not sent their
 first message after 8 s, and the last ones still had most of theirs left near the end.
+
+A request may bring back a slot its job took but did not post on (too late, see
+``bot/delivery/pacing.py``): the batch it goes in puts that slot back, and the request is
+placed like any other, by its job's priority, so a late wake keeps its turn. Posts whose
+answers came back late are gathered per workspace and told to the next batch's transaction.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from bot.delivery.jobs import Job
-from bot.delivery.pacing import Fence, Result, SharedPacer, Wait
+from bot.delivery.pacing import Fence, Result, SharedPacer, Taken, Wait
 from bot.delivery.supervise import log_if_failed
 from bot.storage.retry import retrying
 
@@ -37,12 +42,15 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 100
 #: The shortest pause (seconds) before asking again for requests the workspace held back.
 MIN_PAUSE = 0.01
+#: At most this many late answers are kept per workspace until its next batch (the latest).
+MAX_LATE_ANSWERS = 1000
 
 
 @dataclass
 class _Request:
     job: Job
     future: asyncio.Future[Result] = field(repr=False)
+    given_back: Taken | None = None  # a slot this job took and did not post on
 
 
 class SlotBatches:
@@ -54,14 +62,23 @@ class SlotBatches:
         self._fence = fence
         self._queues: dict[str, list[_Request]] = {}
         self._takers: dict[str, asyncio.Task[None]] = {}
+        self._answered_late: dict[str, list[tuple[Taken, float]]] = {}
 
-    async def take(self, job: Job) -> Result:
+    def answered_late(self, job: Job, slot: Taken, answered: float) -> None:
+        """The post on ``slot`` was answered at ``answered`` (Unix s), well after its instant:
+        the workspace's next batch makes its buckets count from no earlier than that."""
+        late = self._answered_late.setdefault(job.workspace.key, [])
+        late.append((slot, answered))
+        del late[:-MAX_LATE_ANSWERS]
+
+    async def take(self, job: Job, given_back: Taken | None = None) -> Result:
         """The job's slot, lost claim or a wait for its own conversation (see
-        ``SharedPacer.take_batch``); a wait for the workspace is spent here, in line. Raises
-        the database's errors (after ``retrying``) to the caller."""
+        ``SharedPacer.take_batch``); a wait for the workspace is spent here, in line.
+        ``given_back``: the job's previous slot, unused (put back by the first batch it is in).
+        Raises the database's errors (after ``retrying``) to the caller."""
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         key = job.workspace.key
-        self._queues.setdefault(key, []).append(_Request(job, future))
+        self._queues.setdefault(key, []).append(_Request(job, future, given_back))
         if key not in self._takers:
             task = asyncio.create_task(self._run(key), name=f"send slots {key}")
             task.add_done_callback(log_if_failed)
@@ -81,10 +98,20 @@ class SlotBatches:
                 batch = queue[:MAX_BATCH]
                 del queue[:MAX_BATCH]
                 jobs = [request.job for request in batch]
+                given_back = [r.given_back for r in batch if r.given_back is not None]
+                for request in batch:  # put back at most once (twice could free a new slot)
+                    request.given_back = None
+                answered_late = self._answered_late.pop(key, [])
                 planned = self._pacer.wall()  # waits count from about here, not from the commit
                 try:
                     results = await retrying(
-                        partial(self._pacer.take_batch, jobs, self._fence),
+                        partial(
+                            self._pacer.take_batch,
+                            jobs,
+                            self._fence,
+                            given_back,
+                            answered_late,
+                        ),
                         what="taking send slots",
                     )
                 except Exception as error:  # each worker sees it and retries on its own

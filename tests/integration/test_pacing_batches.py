@@ -155,3 +155,43 @@ async def test_the_workspace_slots_go_to_the_conversations_with_most_left_first(
     held_back = sorted(seconds, key=lambda j: at[j.conversation])[-2:]
     assert at["C8"] < min(at[j.conversation] for j in held_back)
     assert max(at.values()) - min(at.values()) < 1.0 + 0.05  # 9 slots at 10/s, none wasted
+
+
+async def test_slots_given_back_unused_are_free_again_unless_taken_over_since(
+    engine: object, sessions: Sessions
+) -> None:
+    """A job that wakes too late for its slot gives it back: the buckets are as if it had never
+    been taken (a whole batch's slots, given back together, all go back), unless a slot has
+    been taken from the bucket since — then the bucket stays as it is (never freer than the
+    platform's)."""
+    now = [T]
+    shared = pacer(sessions, now, jitter=0.1)
+    jobs = [job("C1"), job("C2"), job("C3")]
+    first = await shared.take_batch(jobs, held)
+    assert offsets(first) == [0.0, 0.1, 0.2]  # the workspace: one at once, then 10/s
+    now[0] = T + 0.05
+    given_back = [slot for slot in first if isinstance(slot, Taken)]
+    again = await shared.take_batch(jobs, held, given_back)
+    assert offsets(again) == [0.05, 0.15, 0.25]  # not [0.3, 0.4, 0.5]: no slot was lost
+    # C1's new slot given back after C2's and C3's were taken: the workspace keeps it
+    c1 = again[0]
+    assert isinstance(c1, Taken)
+    assert offsets(await shared.take_batch([job("C5")], held, [c1])) == [0.35]
+
+
+async def test_a_post_answered_late_makes_its_buckets_count_from_the_answer(
+    engine: object, sessions: Sessions
+) -> None:
+    """C1's first post, slot at T, is answered at T + 0.4: it may have reached an idle channel
+    that late, and Slack's bucket counts from then; so do ours, and C1's fourth message waits
+    until T + 1.5, not T + 1.1 (with the workspace's 10/s between)."""
+    now = [T]
+    shared = pacer(sessions, now, jitter=0.1)
+    [first] = await shared.take_batch([job("C1")], held)
+    assert isinstance(first, Taken) and offsets([first]) == [0.0]
+    now[0] = T + 0.5
+    late = [(first, T + 0.4)]
+    results = await shared.take_batch([job("C1")], held, answered_late=late)
+    for _ in range(2):
+        results += await shared.take_batch([job("C1")], held)
+    assert offsets(results) == [0.5, 0.6, "wait 1.000"]
