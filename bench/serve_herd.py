@@ -148,12 +148,12 @@ class ServeProcess:
                 await asyncio.sleep(0.2)
         raise SystemExit(f"serve did not come up: see {self.log_path}")
 
-    def delivered(self) -> int:
-        """This process's ``quiet_hours_delivered_total``."""
+    def counter(self, name: str) -> int:
+        """This process's counter ``name`` (e.g. ``quiet_hours_delivered_total``)."""
         url = f"http://127.0.0.1:{self.port}/metrics"
         with urllib.request.urlopen(url, timeout=10) as response:
             for line in response.read().decode().splitlines():
-                if line.startswith("quiet_hours_delivered_total "):
+                if line.startswith(f"{name} "):
                     return int(float(line.split()[1]))
         return 0
 
@@ -237,9 +237,9 @@ async def run_case(case: Case, database_url: str) -> dict[str, Any]:
                     .where(HeldMessageRow.state == "held")
                     .values(deliver_at=due)
                 )
-            late = (datetime.now(UTC) - due).total_seconds()
-            if late > 0:
-                raise SystemExit(f"the due instant passed {late:.1f} s before it was written")
+            behind = (datetime.now(UTC) - due).total_seconds()
+            if behind > 0:
+                raise SystemExit(f"the due instant passed {behind:.1f} s before it was written")
             deadline = time.monotonic() + 60 + 3 * bound
             while await finished_rows(sessions) < case.n:
                 if time.monotonic() > deadline:
@@ -247,7 +247,8 @@ async def run_case(case: Case, database_url: str) -> dict[str, Any]:
                 await asyncio.sleep(1.0)
             await asyncio.sleep(2.0)  # time for a duplicate to show up
             statuses = [process.status() for process in processes]
-            split = [process.delivered() for process in processes]
+            split = [process.counter("quiet_hours_delivered_total") for process in processes]
+            late = [process.counter("quiet_hours_late_slots_total") for process in processes]
             seen = summary(api_url)
             if os.environ.get("QH_BENCH_POSTS"):  # every post's arrival and status, to study
                 save_posts(api_url, Path(os.environ["QH_BENCH_POSTS"]))
@@ -272,6 +273,7 @@ async def run_case(case: Case, database_url: str) -> dict[str, Any]:
         "peak_rss_mib": [round(s["VmHWM"], 1) for s in statuses],
         "cpu_s": [round(s["cpu"], 1) for s in statuses],
         "split": split,
+        "late_slots": late,
     }
 
 
@@ -279,12 +281,13 @@ def line(r: dict[str, Any]) -> str:
     rss = "/".join(f"{value:.0f}" for value in r["peak_rss_mib"])
     cpu = "/".join(f"{value:.0f}" for value in r["cpu_s"])
     split = "/".join(str(value) for value in r["split"])
+    late = "/".join(str(value) for value in r["late_slots"])
     return (
         f"herd serve x{r['replicas']} {r['db']:<8} N={r['n']:>6} M={r['channels']:>4}: "
         f"makespan {r['makespan_s']:7.1f} s, bound {r['bound_s']:6.1f} s, "
         f"ratio {r['ratio']:.3f}, duplicates {r['duplicates']}, lost {r['lost']}, "
         f"429s {r['rate_limited']} ({r['rate_limited_pct']:.2f} % of posts), "
-        f"peak RSS {rss} MiB, CPU {cpu} s, delivered by each {split}"
+        f"peak RSS {rss} MiB, CPU {cpu} s, delivered by each {split}, late slots given back {late}"
     )
 
 
