@@ -27,9 +27,11 @@ moment of planning, the first slots of a slow commit would already be past when 
 and their posts would go out together.
 
 A post that goes out later than its instant by more than half the reserve
-(:attr:`SharedPacer.late`; the other half is for the way to the platform) is not sent: the
-platform's bucket may have refilled differently from ours (an idle bucket counts from a post's
-real arrival, ours from its instant), and posts late together arrive together. Whatever made it
+(:attr:`SharedPacer.late`; the other half is for the way to the platform), on a slot that found
+one of its buckets idle or nearly (:meth:`Taken.found_idle`), is not sent: an idle bucket of the
+platform's counts from the post's real arrival, ours from its instant, and later posts paced on
+ours are refused. (A bucket busy with earlier slots is still busy when the late post arrives,
+and nothing changes: a saturated workspace's late posts go out.) Whatever made it
 late — a starved event loop waking several timers at once, a commit slower than the lead so that
 the slot was already past when it came, a slow history look-up — the job gives its slot back
 and asks for a new one in its place in line (:class:`Taken` says what it took from each bucket;
@@ -94,6 +96,13 @@ class Taken:
 
     at: float
     took: tuple[tuple[str, float | None, float], ...] = ()
+
+    def found_idle(self, margin: float) -> bool:
+        """Did any of its buckets have less than ``margin`` seconds queued ahead of it (idle, or
+        nearly)? A late post may then be the first the platform's bucket sees after a pause,
+        and count from its late arrival; a bucket with more queued is still busy when it
+        arrives, and a late post changes nothing there."""
+        return any(before is None or before - self.at < margin for _, before, _ in self.took)
 
 
 @dataclass(frozen=True)

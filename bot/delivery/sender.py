@@ -3,6 +3,15 @@
 Nothing is posted unless the send slot was taken and committed just before — by this claim,
 while its lease held (``take_send_slot``) — so a process that lost its lease, however it lost
 it (a pause, failed renewals, a deadlock), drops the job instead of posting it a second time.
+
+Nor is anything posted on a slot more than ``SharedPacer.late`` seconds past (a starved event
+loop, a slow commit or look-up) that found a bucket idle (``Taken.found_idle``): the job gives
+the slot back and asks for a new one, in its place in line, since a post that late could reach
+an idle bucket of the platform's that then counts from its arrival, not from the slot our
+buckets recorded (see ``bot/delivery/pacing.py``). After :data:`LATE_SLOTS` late slots in a row
+it posts anyway: on a machine too slow for any slot to be on time, late is better than never. A
+post whose answer comes back that late may have reached the platform that late: its buckets are
+told (``SlotBatches.answered_late``), so that they count from no earlier than the answer.
 """
 
 from __future__ import annotations
@@ -168,7 +177,8 @@ class Sender:
         """Is it too late to post on ``slot`` (then it is to be given back, and the job asks
         again)? Checked just before the platform call, after anything that may have waited."""
         late = self._pacer.wall() - slot.at
-        if late <= self._pacer.late or job.late_slots >= LATE_SLOTS:
+        margin = self._pacer.late
+        if late <= margin or not slot.found_idle(margin) or job.late_slots >= LATE_SLOTS:
             job.late_slots = 0
             return False
         job.late_slots += 1

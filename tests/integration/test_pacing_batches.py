@@ -195,3 +195,24 @@ async def test_a_post_answered_late_makes_its_buckets_count_from_the_answer(
     for _ in range(2):
         results += await shared.take_batch([job("C1")], held)
     assert offsets(results) == [0.5, 0.6, "wait 1.000"]
+
+
+async def test_only_a_slot_that_found_a_bucket_idle_is_at_risk_when_late(
+    engine: object, sessions: Sessions
+) -> None:
+    """A late post matters only where it may be the first after a pause: C1's first slot found
+    its channel idle; its second had the channel's earlier slot and the workspace's queued
+    ahead of it (each more than half the reserve), so posted late it changes nothing."""
+    now = [T]
+    shared = SharedPacer(
+        sessions=sessions,
+        conversation_limits={"slack": SLACK_CHANNEL},
+        workspace_limits={"slack": (Bucket(10.0, 3),)},
+        wall=lambda: now[0],
+        jitter=0.1,
+        lead=0.0,
+    )
+    first, second = [(await shared.take_batch([job("C1")], held))[0] for _ in range(2)]
+    assert isinstance(first, Taken) and isinstance(second, Taken)
+    assert first.found_idle(shared.late)
+    assert not second.found_idle(shared.late)
