@@ -40,7 +40,7 @@ first, so a whole batch made late at once gives every slot back). A late wake th
 transaction, not a ``429`` and a ``Retry-After`` second for its conversation, and the buckets
 keep agreeing with the platform's however late a replica is. A post can also be late on its way
 (a starved platform, or network): when its answer comes back more than half the reserve after
-its instant, the next batch makes each of its buckets count from no earlier than the answer
+its instant, each of its buckets is made to count from no earlier than the answer at once
 (``tat`` at least the answer plus one interval) — what the platform's bucket did if it was idle
 when the post arrived; a busy bucket is already past that and does not change.
 """
@@ -178,17 +178,12 @@ class SharedPacer:
         return (await self.take_batch([job], fence, given_back))[0]
 
     async def take_batch(
-        self,
-        jobs: Sequence[Job],
-        fence: Fence,
-        given_back: Sequence[Taken] = (),
-        answered_late: Sequence[tuple[Taken, float]] = (),
+        self, jobs: Sequence[Job], fence: Fence, given_back: Sequence[Taken] = ()
     ) -> list[Result]:
         """Send slots for ``jobs`` (at most one per conversation), in one transaction in which
         ``fence`` takes the claims' send slots of the jobs that may send, and the slots in
         ``given_back`` (taken for these jobs, not posted on: too late) are put back into their
-        buckets where nobody has taken a slot since; and the buckets of each post in
-        ``answered_late`` (its slot, when its answer came) count from no earlier than then.
+        buckets where nobody has taken a slot since.
 
         Per job, in order: :class:`Taken` (committed; post at its ``at``), :attr:`Slot.LOST`
         (no longer ours: send nothing) or :class:`Wait`. Raises the database's errors (a
@@ -197,7 +192,7 @@ class SharedPacer:
         """
         while True:
             try:
-                return await self._try(jobs, fence, given_back, answered_late)
+                return await self._try(jobs, fence, given_back)
             except _Moved:
                 continue
 
@@ -247,11 +242,7 @@ class SharedPacer:
         return plans, changed
 
     async def _try(
-        self,
-        jobs: Sequence[Job],
-        fence: Fence,
-        given_back: Sequence[Taken],
-        answered_late: Sequence[tuple[Taken, float]],
+        self, jobs: Sequence[Job], fence: Fence, given_back: Sequence[Taken]
     ) -> list[Result]:
         async with self._sessions() as session, session.begin():
             slots = SendSlotRepository(session)
@@ -260,11 +251,10 @@ class SharedPacer:
                 keys.add(self._block_key(job))
                 keys.update(key for key, _ in self._conversation_keys(job))
                 keys.update(key for key, _ in self._workspace_keys(job))
-            keys.update(key for slot, _ in answered_late for key, _, _ in slot.took)
             # locked (PostgreSQL), in key order, until the commit: another replica's batch
             # waits instead of planning on the same buckets and losing its compare-and-set
             states = await slots.read(sorted(keys), lock=True)
-            base = _answered_late(_given_back(states, given_back), answered_late)
+            base = _given_back(states, given_back)
             now = self._wall()
             start = now + self._lead  # no slot before the commit is likely to be done
             plans, _ = self._plan(jobs, states, base, now, start)
@@ -289,6 +279,30 @@ class SharedPacer:
         took = self._wall() - now
         self._lead = min(self._horizon / 2, max(took, LEAD_DECAY * self._lead))
         return results
+
+    async def answered_late(self, slot: Taken, answered: float) -> None:
+        """The post on ``slot`` was answered at ``answered`` (Unix seconds), late: it may have
+        reached an idle bucket that late, so each of its buckets counts from no earlier than
+        then (``tat`` at least ``answered`` plus its interval; a busy bucket is already past
+        that). At once, in its own transaction: another replica may be taking slots from the
+        same buckets."""
+        keys = sorted({key for key, _, _ in slot.took})
+        while True:
+            try:
+                async with self._sessions() as session, session.begin():
+                    slots = SendSlotRepository(session)
+                    states = await slots.read(keys, lock=True)
+                    tats = _answered_late(
+                        {key: state.tat for key, state in states.items()}, slot, answered
+                    )
+                    new = {key: tat for key, tat in tats.items() if tat != states[key].tat}
+                    changed = {key: tat for key, tat in new.items() if tat is not None}
+                    old = {key: states[key].tat for key in changed}
+                    if changed and not await slots.compare_and_set_many(old, changed):
+                        raise _Moved
+                return
+            except _Moved:
+                continue
 
     async def block(self, job: Job, seconds: float) -> None:
         """A ``Retry-After`` of ``seconds`` on the job's conversation, for every replica."""
@@ -321,18 +335,17 @@ def _given_back(
 
 
 def _answered_late(
-    tats: dict[str, float | None], answered_late: Sequence[tuple[Taken, float]]
+    tats: dict[str, float | None], slot: Taken, answered: float
 ) -> dict[str, float | None]:
-    """``tats`` with each bucket a late post went through counting from no earlier than its
-    answer: at least the answer plus the bucket's interval (the platform's bucket, if it was
-    idle when the post arrived, is no further on than that)."""
-    for slot, answered in answered_late:
-        for key, before, after in slot.took:
-            tat = tats.get(key)
-            if tat is None:  # forgotten since (idle for hours): nothing to correct
-                continue
-            interval = after - max(slot.at, slot.at if before is None else before)
-            tats[key] = max(tat, answered + interval)
+    """``tats`` with each bucket the post on ``slot`` went through counting from no earlier
+    than its answer: at least the answer plus the bucket's interval (the platform's bucket, if
+    it was idle when the post arrived, is no further on than that)."""
+    for key, before, after in slot.took:
+        tat = tats.get(key)
+        if tat is None:  # forgotten since (idle for hours): nothing to correct
+            continue
+        interval = after - max(slot.at, slot.at if before is None else before)
+        tats[key] = max(tat, answered + interval)
     return tats
 
 

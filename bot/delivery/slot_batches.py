@@ -18,8 +18,7 @@ first message after 8 s, and the last ones still had most of theirs left near th
 
 A request may bring back a slot its job took but did not post on (too late, see
 ``bot/delivery/pacing.py``): the batch it goes in puts that slot back, and the request is
-placed like any other, by its job's priority, so a late wake keeps its turn. Posts whose
-answers came back late are gathered per workspace and told to the next batch's transaction.
+placed like any other, by its job's priority, so a late wake keeps its turn.
 """
 
 from __future__ import annotations
@@ -42,8 +41,6 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 100
 #: The shortest pause (seconds) before asking again for requests the workspace held back.
 MIN_PAUSE = 0.01
-#: At most this many late answers are kept per workspace until its next batch (the latest).
-MAX_LATE_ANSWERS = 1000
 
 
 @dataclass
@@ -62,14 +59,6 @@ class SlotBatches:
         self._fence = fence
         self._queues: dict[str, list[_Request]] = {}
         self._takers: dict[str, asyncio.Task[None]] = {}
-        self._answered_late: dict[str, list[tuple[Taken, float]]] = {}
-
-    def answered_late(self, job: Job, slot: Taken, answered: float) -> None:
-        """The post on ``slot`` was answered at ``answered`` (Unix s), well after its instant:
-        the workspace's next batch makes its buckets count from no earlier than that."""
-        late = self._answered_late.setdefault(job.workspace.key, [])
-        late.append((slot, answered))
-        del late[:-MAX_LATE_ANSWERS]
 
     async def take(self, job: Job, given_back: Taken | None = None) -> Result:
         """The job's slot, lost claim or a wait for its own conversation (see
@@ -101,17 +90,10 @@ class SlotBatches:
                 given_back = [r.given_back for r in batch if r.given_back is not None]
                 for request in batch:  # put back at most once (twice could free a new slot)
                     request.given_back = None
-                answered_late = self._answered_late.pop(key, [])
                 planned = self._pacer.wall()  # waits count from about here, not from the commit
                 try:
                     results = await retrying(
-                        partial(
-                            self._pacer.take_batch,
-                            jobs,
-                            self._fence,
-                            given_back,
-                            answered_late,
-                        ),
+                        partial(self._pacer.take_batch, jobs, self._fence, given_back),
                         what="taking send slots",
                     )
                 except Exception as error:  # each worker sees it and retries on its own
