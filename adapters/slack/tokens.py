@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -65,7 +66,10 @@ class StoredTokens:
     """``token_for(team, person)`` for :class:`SlackPlatform`: bot or user tokens, decrypted.
 
     Tokens are cached for ``ttl`` seconds so a Monday herd does not decrypt one per message;
-    :meth:`forget` drops a workspace at once when it uninstalls.
+    :meth:`forget` drops a workspace at once when it uninstalls. When the cache has none, one
+    caller reads it and the others wait for that read: a herd's first hundred posts (or the
+    ones in flight when the ttl ends) would otherwise each read the database between their send
+    slot and the platform, and go out late, together.
     """
 
     def __init__(
@@ -81,14 +85,22 @@ class StoredTokens:
         self._ttl = ttl
         self._monotonic = monotonic
         self._cache: dict[tuple[str, str | None], tuple[float, str | None]] = {}
+        self._reading: dict[tuple[str, str | None], asyncio.Lock] = {}
 
     async def __call__(self, team: str, person: str | None) -> str | None:
         key = (team, person)
         cached = self._cache.get(key)
         if cached is not None and cached[0] > self._monotonic():
             return cached[1]
-        token = await self._load(team, person)
-        self._cache[key] = (self._monotonic() + self._ttl, token)
+        lock = self._reading.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = self._cache.get(key)  # read by the caller we waited for
+            if cached is not None and cached[0] > self._monotonic():
+                return cached[1]
+            token = await self._load(team, person)
+            self._cache[key] = (self._monotonic() + self._ttl, token)
+        if not lock.locked():
+            self._reading.pop(key, None)
         return token
 
     async def _load(self, team: str, person: str | None) -> str | None:

@@ -9,11 +9,13 @@ wake. Posted anyway, as before, they reach buckets that were idle and now count 
 arrival, not from the slot our shared buckets recorded: the platform's and ours disagree, and
 later posts paced on ours are refused. Asked for again, no post is refused, and every message
 still goes out exactly once, in order. The third test stalls the process on the way instead,
-after the post has left the engine: its buckets then count from the late answer.
+after the post has left the engine: its buckets then count from the late answer. And a herd's
+first posts do not each read the bot token between their slot and Slack.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.sandbox.slack_api import FakeSlack, Faults
 from adapters.slack.platform import SlackPlatform
+from adapters.slack.tokens import StoredTokens
 from bot.clock import FixedClock
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.ratelimit import SLACK_CHANNEL, Backoff, Bucket
@@ -192,3 +195,25 @@ async def test_a_post_that_reaches_slack_late_is_counted_from_then(
     for c in (1, 2, 3):
         assert [m.body for m in slack.posted(f"C{c}")] == [f"C{c} message {n}" for n in range(5)]
     assert await states(sessions, cipher) == {"delivered": len(texts)}
+
+
+async def test_a_herds_first_posts_read_the_bot_token_once(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    """Fifty posts ask for the token at once with none cached: one database read, not fifty
+    (each a wait between a send slot and Slack, all of them ending together)."""
+    await install(sessions, cipher)
+    reads: list[str] = []
+
+    def before_execute(*args: Any) -> None:
+        if "from installations" in " ".join(str(args[2]).lower().split()):
+            reads.append(str(args[2]))
+
+    tokens = StoredTokens(sessions, cipher)
+    event.listen(engine.sync_engine, "before_cursor_execute", before_execute)
+    try:
+        answers = await asyncio.gather(*(tokens("T1", None) for _ in range(50)))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before_execute)
+    assert answers == [TOKEN] * 50
+    assert len(reads) == 1
