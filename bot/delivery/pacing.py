@@ -40,9 +40,10 @@ first, so a whole batch made late at once gives every slot back). A late wake th
 transaction, not a ``429`` and a ``Retry-After`` second for its conversation, and the buckets
 keep agreeing with the platform's however late a replica is. A post can also be late on its way
 (a starved platform, or network): when its answer comes back more than half the reserve after
-its instant, each of its buckets is made to count from no earlier than the answer at once
-(``tat`` at least the answer plus one interval) — what the platform's bucket did if it was idle
-when the post arrived; a busy bucket is already past that and does not change.
+its instant, the next batch (started at once if none is under way) makes each of its buckets
+count from no earlier than the answer (``tat`` at least the answer plus one interval) — what
+the platform's bucket did if it was idle when the post arrived; a busy bucket is already past
+that and does not change.
 """
 
 from __future__ import annotations
@@ -178,12 +179,19 @@ class SharedPacer:
         return (await self.take_batch([job], fence, given_back))[0]
 
     async def take_batch(
-        self, jobs: Sequence[Job], fence: Fence, given_back: Sequence[Taken] = ()
+        self,
+        jobs: Sequence[Job],
+        fence: Fence,
+        given_back: Sequence[Taken] = (),
+        answered_late: Sequence[tuple[Taken, float]] = (),
     ) -> list[Result]:
         """Send slots for ``jobs`` (at most one per conversation), in one transaction in which
         ``fence`` takes the claims' send slots of the jobs that may send, and the slots in
         ``given_back`` (taken for these jobs, not posted on: too late) are put back into their
-        buckets where nobody has taken a slot since.
+        buckets where nobody has taken a slot since, and the buckets of each post in
+        ``answered_late`` (its slot, when its answer came) count from no earlier than then
+        (it may have reached an idle bucket that late: ``tat`` at least the answer plus the
+        bucket's interval; a busy bucket is already past that). ``jobs`` may be empty.
 
         Per job, in order: :class:`Taken` (committed; post at its ``at``), :attr:`Slot.LOST`
         (no longer ours: send nothing) or :class:`Wait`. Raises the database's errors (a
@@ -192,7 +200,7 @@ class SharedPacer:
         """
         while True:
             try:
-                return await self._try(jobs, fence, given_back)
+                return await self._try(jobs, fence, given_back, answered_late)
             except _Moved:
                 continue
 
@@ -242,7 +250,11 @@ class SharedPacer:
         return plans, changed
 
     async def _try(
-        self, jobs: Sequence[Job], fence: Fence, given_back: Sequence[Taken]
+        self,
+        jobs: Sequence[Job],
+        fence: Fence,
+        given_back: Sequence[Taken],
+        answered_late: Sequence[tuple[Taken, float]],
     ) -> list[Result]:
         async with self._sessions() as session, session.begin():
             slots = SendSlotRepository(session)
@@ -251,10 +263,13 @@ class SharedPacer:
                 keys.add(self._block_key(job))
                 keys.update(key for key, _ in self._conversation_keys(job))
                 keys.update(key for key, _ in self._workspace_keys(job))
+            keys.update(key for slot, _ in answered_late for key, _, _ in slot.took)
             # locked (PostgreSQL), in key order, until the commit: another replica's batch
             # waits instead of planning on the same buckets and losing its compare-and-set
             states = await slots.read(sorted(keys), lock=True)
             base = _given_back(states, given_back)
+            for slot, answered in answered_late:
+                base = _answered_late(base, slot, answered)
             now = self._wall()
             start = now + self._lead  # no slot before the commit is likely to be done
             plans, _ = self._plan(jobs, states, base, now, start)
@@ -279,30 +294,6 @@ class SharedPacer:
         took = self._wall() - now
         self._lead = min(self._horizon / 2, max(took, LEAD_DECAY * self._lead))
         return results
-
-    async def answered_late(self, slot: Taken, answered: float) -> None:
-        """The post on ``slot`` was answered at ``answered`` (Unix seconds), late: it may have
-        reached an idle bucket that late, so each of its buckets counts from no earlier than
-        then (``tat`` at least ``answered`` plus its interval; a busy bucket is already past
-        that). At once, in its own transaction: another replica may be taking slots from the
-        same buckets."""
-        keys = sorted({key for key, _, _ in slot.took})
-        while True:
-            try:
-                async with self._sessions() as session, session.begin():
-                    slots = SendSlotRepository(session)
-                    states = await slots.read(keys, lock=True)
-                    tats = _answered_late(
-                        {key: state.tat for key, state in states.items()}, slot, answered
-                    )
-                    new = {key: tat for key, tat in tats.items() if tat != states[key].tat}
-                    changed = {key: tat for key, tat in new.items() if tat is not None}
-                    old = {key: states[key].tat for key in changed}
-                    if changed and not await slots.compare_and_set_many(old, changed):
-                        raise _Moved
-                return
-            except _Moved:
-                continue
 
     async def block(self, job: Job, seconds: float) -> None:
         """A ``Retry-After`` of ``seconds`` on the job's conversation, for every replica."""

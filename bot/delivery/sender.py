@@ -11,7 +11,7 @@ an idle bucket of the platform's that then counts from its arrival, not from the
 buckets recorded (see ``bot/delivery/pacing.py``). After :data:`LATE_SLOTS` late slots in a row
 it posts anyway: on a machine too slow for any slot to be on time, late is better than never. A
 post whose answer comes back that late may have reached the platform that late: its buckets are
-told (``SharedPacer.answered_late``), so that they count from no earlier than the answer.
+told (``SlotBatches.answered_late``), so that they count from no earlier than the answer.
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ class Sender:
             )
         answered = self._pacer.wall()
         self._recorder.add(job, posted.message_id)
-        await self._count_late_answer(job, slot, answered)
+        self._count_late_answer(job, slot, answered)
         await self._follow_up(job, posted.conversation, posted.message_id)
         return Step.DONE
 
@@ -186,19 +186,13 @@ class Sender:
         log.debug("slot for %s came %.3f s late: given back, asking again", job.id, late)
         return True
 
-    async def _count_late_answer(self, job: Job, slot: Taken, answered: float) -> None:
+    def _count_late_answer(self, job: Job, slot: Taken, answered: float) -> None:
         """A post answered more than ``SharedPacer.late`` after its slot, on a slot that found a
-        bucket idle, may have arrived that late: its buckets count from the answer, for every
-        replica, before this conversation asks for its next slot."""
+        bucket idle, may have arrived that late: its buckets are to count from the answer, for
+        every replica (the workspace's next batch, started at once, writes it)."""
         margin = self._pacer.late
-        if answered - slot.at <= margin or not slot.found_idle(margin):
-            return
-        try:
-            await retrying(
-                partial(self._pacer.answered_late, slot, answered), what="counting a late post"
-            )
-        except Exception:  # pacing only: never undoes or repeats the delivery
-            log.warning("could not count the late post of %s in its buckets", job.id, exc_info=True)
+        if answered - slot.at > margin and slot.found_idle(margin):
+            self._batches.answered_late(job, slot, answered)
 
     async def _take_slot(self, job: Job) -> Taken | Slot:
         """Wait until the conversation and its workspace may send, take the slot (committed),

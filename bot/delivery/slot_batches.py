@@ -18,7 +18,8 @@ first message after 8 s, and the last ones still had most of theirs left near th
 
 A request may bring back a slot its job took but did not post on (too late, see
 ``bot/delivery/pacing.py``): the batch it goes in puts that slot back, and the request is
-placed like any other, by its job's priority, so a late wake keeps its turn.
+placed like any other, by its job's priority, so a late wake keeps its turn. Posts answered
+late are gathered per workspace too, and told to the next batch's transaction.
 """
 
 from __future__ import annotations
@@ -59,6 +60,24 @@ class SlotBatches:
         self._fence = fence
         self._queues: dict[str, list[_Request]] = {}
         self._takers: dict[str, asyncio.Task[None]] = {}
+        self._answered_late: dict[str, list[tuple[Taken, float]]] = {}
+
+    def answered_late(self, job: Job, slot: Taken, answered: float) -> None:
+        """The post on ``slot`` was answered late, at ``answered``: the workspace's next batch
+        (started now if none is under way) makes its buckets count from then (see
+        ``SharedPacer.take_batch``). One transaction for all that come together: a worker
+        never waits for it, and a herd's first posts, all late, are not a transaction each."""
+        key = job.workspace.key
+        self._answered_late.setdefault(key, []).append((slot, answered))
+        self._start(key)
+
+    def _start(self, key: str) -> None:
+        """A task taking the workspace's batches, unless one is under way."""
+        self._queues.setdefault(key, [])
+        if key not in self._takers:
+            task = asyncio.create_task(self._run(key), name=f"send slots {key}")
+            task.add_done_callback(log_if_failed)
+            self._takers[key] = task
 
     async def take(self, job: Job, given_back: Taken | None = None) -> Result:
         """The job's slot, lost claim or a wait for its own conversation (see
@@ -68,20 +87,18 @@ class SlotBatches:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         key = job.workspace.key
         self._queues.setdefault(key, []).append(_Request(job, future, given_back))
-        if key not in self._takers:
-            task = asyncio.create_task(self._run(key), name=f"send slots {key}")
-            task.add_done_callback(log_if_failed)
-            self._takers[key] = task
+        self._start(key)
         return await future
 
     async def _run(self, key: str) -> None:
-        """Take batches, fullest conversations first, until no request is left in line; every
-        future gets an answer (or is cancelled)."""
+        """Take batches, fullest conversations first, until no request (and no late answer) is
+        left; every future gets an answer (or is cancelled)."""
         queue = self._queues[key]
         try:
             while True:
                 queue[:] = [request for request in queue if not request.future.done()]
-                if not queue:
+                answered_late = self._answered_late.pop(key, [])
+                if not queue and not answered_late:
                     return
                 queue.sort(key=lambda request: request.job.priority)
                 batch = queue[:MAX_BATCH]
@@ -93,10 +110,13 @@ class SlotBatches:
                 planned = self._pacer.wall()  # waits count from about here, not from the commit
                 try:
                     results = await retrying(
-                        partial(self._pacer.take_batch, jobs, self._fence, given_back),
+                        partial(
+                            self._pacer.take_batch, jobs, self._fence, given_back, answered_late
+                        ),
                         what="taking send slots",
                     )
                 except Exception as error:  # each worker sees it and retries on its own
+                    # (late answers are dropped: pacing only, a 429 at worst)
                     for request in batch:
                         if not request.future.done():
                             request.future.set_exception(error)

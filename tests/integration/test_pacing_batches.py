@@ -190,7 +190,7 @@ async def test_a_post_answered_late_makes_its_buckets_count_from_the_answer(
     [first] = await shared.take_batch([job("C1")], held)
     assert isinstance(first, Taken) and offsets([first]) == [0.0]
     now[0] = T + 0.5
-    await shared.answered_late(first, T + 0.4)
+    assert await shared.take_batch([], held, answered_late=[(first, T + 0.4)]) == []
     results: list[Taken | Slot | Wait] = []
     for _ in range(3):
         results += await shared.take_batch([job("C1")], held)
