@@ -25,10 +25,16 @@ from bot.domain.policy import Mode, TeamPolicy
 from bot.services.away_members import AwayMembers
 from bot.services.group_commit import Refused, before_commit
 from bot.services.guard import DecisionGuard, PendingGuard
-from bot.storage.batch_writes import ExcerptLine, insert_activity, remember_excerpts
+from bot.storage.batch_writes import (
+    TEAM_COLUMNS,
+    ExcerptLine,
+    channel_team,
+    insert_activity,
+    remember_excerpts,
+)
 from bot.storage.crypto import Cipher
 from bot.storage.models import TeamRow, WorkspaceRow
-from bot.storage.repositories import LabelRepository, TeamRepository
+from bot.storage.repositories import LabelRepository
 
 __all__ = ["EXCERPT_KEEP", "ChannelMessage", "RecordPlan", "StaleSnapshot", "store"]
 
@@ -73,18 +79,23 @@ class StaleSnapshot(Refused):
     """The channel's team is not what the plan was made from: read afresh and plan again."""
 
 
-def _columns(team: TeamRow | None) -> tuple[Any, ...] | None:
-    if team is None:
-        return None
-    return tuple(getattr(team, column.key) for column in TeamRow.__mapper__.column_attrs)
+def _columns(team: TeamRow) -> tuple[Any, ...]:
+    return tuple(getattr(team, key) for key in TEAM_COLUMNS)
 
 
 async def _check_current(session: AsyncSession, plan: RecordPlan) -> None:
-    reads: dict[tuple[int, str], tuple[Any, ...] | None] = session.info.setdefault(_CURRENT, {})
+    # (workspace id, channel) -> whether its team is still the plan's; a batch's messages in
+    # one channel share their plan's team object, so it is compared once
+    reads: dict[tuple[int, str], tuple[tuple[Any, ...] | None, int, bool]]
+    reads = session.info.setdefault(_CURRENT, {})
     key = (plan.workspace.id, plan.message.conversation)
-    if key not in reads:
-        reads[key] = _columns(await TeamRepository(session).for_channel(*key))
-    if reads[key] != _columns(plan.team):
+    read = reads.get(key)
+    if read is None:
+        current = await channel_team(session, *key)
+        read = reads[key] = (current, id(plan.team), current == _columns(plan.team))
+    elif read[1] != id(plan.team):
+        read = reads[key] = (read[0], id(plan.team), read[0] == _columns(plan.team))
+    if not read[2]:
         raise StaleSnapshot(f"channel {plan.message.conversation}")
 
 

@@ -4,6 +4,10 @@ The same rows the repositories write one at a time — ``SeenEventRepository.fir
 ``ActivityRepository.record``, ``ExcerptRepository.remember`` — with the same outcome when
 the rows of one batch are written together: an event id is new once; a thread keeps its first
 line, its opening message's when one was seen, else its first reply's.
+
+Each statement is one round trip to the database driver (``bot.storage.driver_rows``: on
+SQLite through aiosqlite's connection, elsewhere SQLAlchemy Core's ``executemany``), compiled
+once per dialect; no ORM unit of work, no per-row Python beyond binding the values.
 """
 
 from __future__ import annotations
@@ -11,28 +15,135 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.crypto import Cipher
-from bot.storage.models import ActivityRow, SeenEventRow, ThreadExcerptRow
+from bot.storage.driver_rows import Compiled, DriverRows, compile_for
+from bot.storage.models import ActivityRow, SeenEventRow, TeamChannelRow, TeamRow, ThreadExcerptRow
 
 __all__ = [
+    "ACTIVITY_COLUMNS",
+    "TEAM_COLUMNS",
     "ExcerptLine",
+    "channel_team",
     "claim_events",
     "forget_events",
     "insert_activity",
     "remember_excerpts",
 ]
 
+_SEEN: Table = SeenEventRow.__table__  # type: ignore[assignment]
+_ACTIVITY: Table = ActivityRow.__table__  # type: ignore[assignment]
+_EXCERPTS: Table = ThreadExcerptRow.__table__  # type: ignore[assignment]
+#: The fields of an ``off_hours_activity`` row given to :func:`insert_activity` (all of them).
+ACTIVITY_COLUMNS = (
+    "workspace_id",
+    "team_id",
+    "conversation_id",
+    "thread_id",
+    "person_id",
+    "occurred_at",
+    "is_thread_root",
+    "decision_signal",
+    "message_id",
+    "in_hours",
+)
+_EXCERPT_COLUMNS = (
+    "workspace_id",
+    "conversation_id",
+    "thread_id",
+    "excerpt_enc",
+    "created_at",
+    "expires_at",
+)
+_THREAD = ("workspace_id", "conversation_id", "thread_id")
+#: The attributes of a ``TeamRow``, in the order :func:`channel_team` gives their values.
+TEAM_COLUMNS = tuple(attribute.key for attribute in TeamRow.__mapper__.column_attrs)
+_TEAM_SELECTED = tuple(getattr(TeamRow, key) for key in TEAM_COLUMNS)
+_CHANNEL_TEAM = (
+    select(*_TEAM_SELECTED)
+    .join(TeamChannelRow, TeamChannelRow.team_id == TeamRow.id)
+    .where(
+        TeamChannelRow.workspace_id == bindparam("workspace_id"),
+        TeamChannelRow.conversation_id == bindparam("conversation_id"),
+    )  # at most one: a channel belongs to one team (unique)
+)
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    """``INSERT`` in the session's dialect (for ``ON CONFLICT``)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+
+def _insert(dialect: Dialect, table: Table) -> Any:
+    """``INSERT`` in ``dialect`` (for ``ON CONFLICT``)."""
+    return (postgresql if dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def _claim(dialect: Dialect, rows: int) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` the keys of ``rows`` event ids (values
+    named ``p<n>``, ``e<n>``, ``s<n>``)."""
+    values = [
+        {
+            "platform": bindparam(f"p{n}", type_=_SEEN.c.platform.type),
+            "event_id": bindparam(f"e{n}", type_=_SEEN.c.event_id.type),
+            "seen_at": bindparam(f"s{n}", type_=_SEEN.c.seen_at.type),
+        }
+        for n in range(rows)
+    ]
+    return (
+        _insert(dialect, _SEEN)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning(_SEEN.c.platform, _SEEN.c.event_id)
+    )
+
+
+@lru_cache(maxsize=512)
+def _claim_compiled(dialect: Dialect, rows: int) -> Compiled:
+    selected = (_SEEN.c.platform, _SEEN.c.event_id)
+    return compile_for(_claim(dialect, rows), dialect, selected=selected)
+
+
+@lru_cache(maxsize=16)
+def _activity_compiled(dialect: Dialect) -> Compiled:
+    return compile_for(insert(_ACTIVITY), dialect, column_keys=ACTIVITY_COLUMNS)
+
+
+@lru_cache(maxsize=16)
+def _excerpts_statement(dialect: Dialect, *, roots: bool) -> Any:
+    statement = _insert(dialect, _EXCERPTS)
+    if roots:  # an opening message's line replaces a reply's
+        return statement.on_conflict_do_update(
+            index_elements=_THREAD, set_={"excerpt_enc": statement.excluded.excerpt_enc}
+        )
+    return statement.on_conflict_do_nothing(index_elements=_THREAD)
+
+
+@lru_cache(maxsize=16)
+def _excerpts_compiled(dialect: Dialect, *, roots: bool) -> Compiled:
+    statement = _excerpts_statement(dialect, roots=roots)
+    return compile_for(statement, dialect, column_keys=_EXCERPT_COLUMNS)
+
+
+@lru_cache(maxsize=16)
+def _channel_team_compiled(dialect: Dialect) -> Compiled:
+    return compile_for(_CHANNEL_TEAM, dialect, selected=_TEAM_SELECTED)
+
+
+async def channel_team(
+    session: AsyncSession, workspace_id: int, conversation: str
+) -> tuple[Any, ...] | None:
+    """The columns of the team a channel belongs to (:data:`TEAM_COLUMNS`), or None: one read
+    in the session's transaction, whose values compare equal to a ``TeamRow``'s."""
+    values = {"workspace_id": workspace_id, "conversation_id": conversation}
+    driver = await DriverRows.of(session)
+    if driver is not None:
+        rows = await driver.fetchall(_channel_team_compiled(driver.dialect), values)
+    else:
+        rows = [tuple(row) for row in await session.execute(_CHANNEL_TEAM, values)]
+    return tuple(rows[0]) if rows else None
 
 
 async def claim_events(
@@ -46,19 +157,18 @@ async def claim_events(
         first_seen.setdefault(key, at)
     if not first_seen:
         return set()
-    statement = (
-        _insert(session, SeenEventRow)
-        .on_conflict_do_nothing()
-        .returning(SeenEventRow.platform, SeenEventRow.event_id)
-    )
-    params = [
-        {"platform": platform, "event_id": event_id, "seen_at": at}
-        for (platform, event_id), at in first_seen.items()
-    ]
-    # one statement shape whatever the count (compiled once): SQLAlchemy sends the rows as
-    # multi-row VALUES ("insertmanyvalues"), RETURNING the ones inserted
-    result = await session.execute(statement, params)
-    return {(platform, event_id) for platform, event_id in result.all()}
+    values: dict[str, Any] = {}
+    for n, ((platform, event_id), at) in enumerate(first_seen.items()):
+        values |= {f"p{n}": platform, f"e{n}": event_id, f"s{n}": at}
+    driver = await DriverRows.of(session)
+    if driver is not None:
+        rows = await driver.fetchall(_claim_compiled(driver.dialect, len(first_seen)), values)
+    else:
+        dialect = session.get_bind().dialect
+        rows = [
+            tuple(row) for row in await session.execute(_claim(dialect, len(first_seen)), values)
+        ]
+    return {(str(platform), str(event_id)) for platform, event_id in rows}
 
 
 async def forget_events(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> None:
@@ -73,9 +183,14 @@ async def forget_events(session: AsyncSession, keys: Iterable[tuple[str, str]]) 
 
 
 async def insert_activity(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``off_hours_activity`` rows (``ActivityRepository.record``'s fields, by name)."""
-    if rows:
-        await session.execute(insert(ActivityRow), list(rows))
+    """Insert ``off_hours_activity`` rows (each with every field of :data:`ACTIVITY_COLUMNS`)."""
+    if not rows:
+        return
+    driver = await DriverRows.of(session)
+    if driver is not None:
+        await driver.executemany(_activity_compiled(driver.dialect), rows)
+    else:
+        await (await session.connection()).execute(insert(_ACTIVITY), list(rows))
 
 
 @dataclass(frozen=True)
@@ -105,20 +220,18 @@ async def remember_excerpts(
             roots[key] = line  # the last root's line, as one at a time would leave it
         else:
             replies.setdefault(key, line)
-    columns = ("workspace_id", "conversation_id", "thread_id")
-    if roots:
-        statement = _insert(session, ThreadExcerptRow)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=columns, set_={"excerpt_enc": statement.excluded.excerpt_enc}
-            ),
-            _rows(cipher, roots.values()),
-        )
-    if fresh := [line for key, line in replies.items() if key not in roots]:
-        statement = _insert(session, ThreadExcerptRow).on_conflict_do_nothing(
-            index_elements=columns
-        )
-        await session.execute(statement, _rows(cipher, fresh))
+    fresh = [line for key, line in replies.items() if key not in roots]
+    driver = await DriverRows.of(session) if roots or fresh else None
+    for is_root, chosen in ((True, list(roots.values())), (False, fresh)):
+        if not chosen:
+            continue
+        if driver is not None:
+            compiled = _excerpts_compiled(driver.dialect, roots=is_root)
+            await driver.executemany(compiled, _rows(cipher, chosen))
+        else:
+            connection = await session.connection()
+            statement = _excerpts_statement(connection.dialect, roots=is_root)
+            await connection.execute(statement, _rows(cipher, chosen))
 
 
 def _rows(cipher: Cipher, lines: Iterable[ExcerptLine]) -> list[dict[str, Any]]:
