@@ -53,9 +53,6 @@ from bot.services.once import Duplicate
 from bot.services.platform_defaults import PlatformDefaults
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
-from bot.storage.repositories import (
-    SeenEventRepository,
-)
 from bot.webio import (
     BodyTooLarge,
     database_unavailable,
@@ -105,6 +102,7 @@ class SlackEvents:
         self._tokens = tokens
         self._clock = clock
         self._interactions = interactions
+        self._writes = watcher.writes
         self.effects = SlackEventEffects(
             sessions=sessions,
             cipher=cipher,
@@ -241,10 +239,17 @@ class SlackEvents:
         return web.Response(status=200)
 
     async def _first_request(self, request: web.Request, raw: bytes) -> bool:
-        """False when these very signed bytes were handled before (``adapters.slack.replay``)."""
+        """False when these very signed bytes were handled before (``adapters.slack.replay``).
+
+        The key is claimed in the process's group commit (committed before the request goes
+        on, with whatever else is being stored at that moment) rather than in a transaction
+        of its own: on SQLite two round trips to the driver instead of six."""
         key = replay_key(request.headers, raw)
-        async with self._sessions() as session, session.begin():
-            return await SeenEventRepository(session).first_time("slack", key, self._clock.now())
+        try:
+            await self._writes.run(_nothing, event=("slack", key), at=self._clock.now())
+        except Duplicate:
+            return False
+        return True
 
     async def _replayed(self, body: dict[str, Any]) -> web.StreamResponse:
         """A replay is acknowledged, kindly, and has no effect."""
@@ -375,6 +380,10 @@ def _without_env(name: str) -> Iterator[None]:
 
 #: What every slash command carries (Slack sends them all); a command without one is refused.
 _COMMAND_FIELDS = ("team_id", "user_id", "channel_id")
+
+
+async def _nothing(session: AsyncSession) -> None:
+    """A group commit's write that stores nothing but its event's key."""
 
 
 def _team_of(body: dict[str, Any]) -> str | None:

@@ -136,6 +136,9 @@ class PlatformDefaults:
         :meth:`stop` nothing new is started (the person is read when next seen)."""
         if self._stopping:
             return
+        known = self._fresh.get((platform, workspace, person))
+        if known is not None and self._clock.now() - known < self._max_age:
+            return  # read within the day: most messages; no task for nothing
         task = asyncio.get_running_loop().create_task(self.seen(platform, workspace, person))
         self._background.add(task)
         task.add_done_callback(self._finished)

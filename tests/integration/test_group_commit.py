@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -243,6 +244,59 @@ async def test_a_batch_is_a_few_round_trips_to_the_sqlite_driver_whatever_its_si
     assert await stored(sessions) == (52, 52)
     assert commits.count - before <= 2  # a batch of one, then one of fifty
     assert trips.count <= 2 * 5, trips.count
+
+
+def command(text: str) -> bytes:
+    """A slash command (no event id: its signed bytes are its replay key)."""
+    fields = {
+        "token": "x",
+        "team_id": "T1",
+        "channel_id": "C_TEAM",
+        "user_id": "U1",
+        "command": "/quiet",
+        "text": text,
+        "response_url": "http://127.0.0.1:9/unused",
+        "trigger_id": "1.2.trigger",
+    }
+    return urlencode(fields).encode()
+
+
+async def test_a_commands_replay_check_is_stored_with_the_events_of_the_moment(
+    database_url: str, engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    """A slash command's replay key (``adapters.slack.replay``) is committed before the
+    command goes on, in the batch of the events arriving with it — no transaction of its own
+    (it had one) — and the very same bytes sent again still have no effect."""
+    await install_workspace(sessions, cipher, token=TOKEN, now=SATURDAY, mode="hold")
+    app_engine = create_engine(database_url)
+    commits = Commits(app_engine)
+    form = "application/x-www-form-urlencoded"
+    body = command("later see you on Monday")
+    headers = slack_headers(SECRET, body, content_type=form)
+    try:
+        async with events_app(app_engine, cipher) as url, aiohttp.ClientSession() as http:
+            assert (await post(http, url, message(0)))[0] == 200  # teams and tokens read
+            async with write_lock(database_url, engine):
+                first = asyncio.create_task(post(http, url, message(1)))
+                await asyncio.sleep(0.3)  # its batch waits for the lock
+                before = commits.count
+                burst = [asyncio.create_task(post(http, url, message(n))) for n in range(2, 22)]
+                ask = asyncio.create_task(http.post(url, data=body, headers=headers))
+                await asyncio.sleep(0.5)
+            answers = await asyncio.gather(first, *burst)
+            async with await ask as response:
+                assert response.status < 500
+            kept = commits.count - before
+            async with http.post(url, data=body, headers=headers) as again:
+                assert again.status == 200
+                assert "already" in (await again.text()).lower()  # cmd.replayed, no effect
+    finally:
+        await app_engine.dispose()
+    assert [status for status, _ in answers] == [200] * 21
+    assert kept <= 2, kept  # the first event's batch, then the others' with the command's key
+    async with sessions() as session:
+        keys = await session.scalars(select(SeenEventRow.event_id))
+        assert sum(key.startswith("req:") for key in keys) == 1
 
 
 async def test_when_the_database_is_away_every_waiting_event_is_answered_503(
