@@ -31,6 +31,8 @@ from sqlalchemy.sql.elements import ColumnElement
 __all__ = ["Compiled", "DriverRows", "compile_for"]
 
 Processor = Callable[[Any], Any] | None
+#: ``session.info`` key: (the transaction, its :class:`DriverRows` or None).
+_DRIVER = "quiet_hours.driver_rows"
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,17 @@ class DriverRows:
     async def of(cls, session: AsyncSession) -> DriverRows | None:
         """The session's driver connection when it is aiosqlite (the session's transaction
         begins if it had not), else None."""
+        # asked once per transaction (a batch asks for each of its statements)
+        cached: tuple[object, DriverRows | None] | None = session.info.get(_DRIVER)
+        if cached is not None and cached[0] is session.get_transaction():
+            return cached[1]
         connection: AsyncConnection = await session.connection()
-        if connection.dialect.driver != "aiosqlite":
-            return None
-        raw = await connection.get_raw_connection()
-        return cls(raw.driver_connection, connection.dialect)
+        driver = None
+        if connection.dialect.driver == "aiosqlite":
+            raw = await connection.get_raw_connection()
+            driver = cls(raw.driver_connection, connection.dialect)
+        session.info[_DRIVER] = (session.get_transaction(), driver)
+        return driver
 
     async def executemany(self, compiled: Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run ``compiled`` once per row, in one round trip."""
