@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.simulate.day_files import stamp_floats
 from bot.simulate.export_zip import open_export
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -167,3 +168,26 @@ def test_a_damaged_member_is_skipped_and_counted(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     found, counts = _read(path)
     assert len(found) == 1 and counts[0] == 1
+
+
+_numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(0, 4.2e9).map(lambda ts: f"{ts:.6f}"),
+    st.from_regex(r"[-+ ]?[0-9_]{0,12}(\.[0-9]{0,20})?([eE][-+]?[0-9]{1,3})?", fullmatch=True),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_numbers, max_size=8))
+def test_timestamps_parse_as_float_parses_them(stamps: list[str]) -> None:
+    """A date's timestamps are parsed all at once; each must be what ``float`` makes of it,
+    and a list ``float`` refuses is refused."""
+
+    def parsed(parse: Any) -> list[str] | str:
+        try:
+            return [repr(ts) for ts in parse(stamps)]  # repr: -0.0 is not 0.0
+        except ValueError:
+            return "refused"
+
+    assert parsed(stamp_floats) == parsed(lambda found: list(map(float, found)))
