@@ -229,12 +229,12 @@ class DeliveryEngine:
         try:
             async with self._sessions() as session:
                 repo = HeldMessageRepository(session, self._cipher)
-                counts = await repo.count_by_state()
+                held = await repo.count_open()
                 due = await repo.count_due(self._clock.now())
         except Exception:  # metrics must never stop delivery
             log.warning("could not refresh outbox gauges", exc_info=True)
             return
-        self.metrics.held.set(counts.get("held", 0) + counts.get("delivering", 0))
+        self.metrics.held.set(held)
         self.metrics.due.set(due)
 
     async def _claim_and_dispatch(self) -> tuple[int, int]:

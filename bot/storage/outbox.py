@@ -290,6 +290,12 @@ class HeldMessageRepository(LeaseOperations):
         )
         return int((await self._session.execute(query)).scalar_one())
 
+    async def count_open(self) -> int:
+        """Rows held or being delivered: read from the ``(state, …)`` index, so the cost follows
+        the open rows, never the delivered history kept beside them."""
+        query = select(func.count()).where(HeldMessageRow.state.in_(OPEN_STATES))
+        return int((await self._session.execute(query)).scalar_one())
+
     async def count_by_state(self) -> dict[str, int]:
         query = select(HeldMessageRow.state, func.count()).group_by(HeldMessageRow.state)
         return {state: int(count) for state, count in (await self._session.execute(query)).all()}

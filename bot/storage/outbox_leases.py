@@ -15,31 +15,19 @@ order and cannot deadlock each other. Claims use ``SKIP LOCKED`` and never wait.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, not_, or_, select, tuple_, update
+from sqlalchemy import and_, case, not_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.storage.claim_room import ClaimLimits, ClaimRoom
 from bot.storage.models import HeldMessageRow, WorkspaceRow
+from bot.storage.statements import padded, unindexed
 
 __all__ = ["ClaimLimits", "LeaseOperations", "Outcome"]
-
-
-@dataclass(frozen=True)
-class ClaimLimits:
-    """How many rows may be ``delivering`` at once, by platform name, across every replica.
-
-    Set from what the platform lets us send within one lease (see ``bot/delivery/pacing.py``),
-    so a claim never takes more than can be sent before its lease would lapse, and a crashed
-    process strands little. A platform missing from a mapping is not bounded there.
-    """
-
-    per_conversation: Mapping[str, int] = field(default_factory=dict)
-    per_workspace: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,40 +70,21 @@ class LeaseOperations:
         claim reads about ``limit`` rows however many are due (one ``OR`` over both kinds made
         SQLite sort every due row on each claim).
         """
-        expired = and_(HeldMessageRow.state == "delivering", HeldMessageRow.lease_until <= now)
-        held = and_(
-            HeldMessageRow.state == "held",
-            HeldMessageRow.deliver_at <= now,
-            or_(HeldMessageRow.lease_until.is_(None), HeldMessageRow.lease_until <= now),
-            HeldMessageRow.after_id.is_(None),  # a reply waits for its held root's new thread
+        room = (
+            await ClaimRoom.load(self._session, limits, now)
+            if limits
+            else ClaimRoom(ClaimLimits(), now)
         )
-        room = _Room(limits, await self._live_claims(now) if limits else [])
         lease_until = now + timedelta(seconds=lease_seconds)
         claimed: list[HeldMessageRow] = []
-        for due in (expired, held):
+        for due in (_expired, _held):
             if len(claimed) < limit:
-                ids = await self._candidates(due, room, limit - len(claimed))
-                claimed += await self._claim(ids, due, owner, lease_until, now)
+                ids = await self._candidates(due(now, indexed=True), room, limit - len(claimed))
+                claimed += await self._claim(ids, due(now, indexed=False), owner, lease_until, now)
         # RETURNING follows no ORDER BY: restore due order, which the engine keeps per conversation
         return sorted(claimed, key=lambda row: (row.deliver_at, row.seq))
 
-    async def _live_claims(self, now: datetime) -> list[tuple[int, str, str, int]]:
-        """(workspace id, platform, conversation, rows) for every unexpired claim."""
-        query = (
-            select(
-                HeldMessageRow.workspace_id,
-                WorkspaceRow.platform,
-                HeldMessageRow.conversation_id,
-                func.count(),
-            )
-            .join(WorkspaceRow, WorkspaceRow.id == HeldMessageRow.workspace_id)
-            .where(HeldMessageRow.state == "delivering", HeldMessageRow.lease_until > now)
-            .group_by(HeldMessageRow.workspace_id, WorkspaceRow.platform)
-            .group_by(HeldMessageRow.conversation_id)
-        )
-        return [(w, p, c, int(n)) for w, p, c, n in (await self._session.execute(query)).all()]
-
-    async def _candidates(self, due: ColumnElement[bool], room: _Room, limit: int) -> list[str]:
+    async def _candidates(self, due: ColumnElement[bool], room: ClaimRoom, limit: int) -> list[str]:
         query = (
             select(
                 HeldMessageRow.id,
@@ -130,11 +99,12 @@ class LeaseOperations:
             .with_for_update(skip_locked=True, of=HeldMessageRow)
         )
         if room.full_workspaces:
-            query = query.where(HeldMessageRow.workspace_id.not_in(sorted(room.full_workspaces)))
+            query = query.where(HeldMessageRow.workspace_id.not_in(padded(room.full_workspaces)))
         if room.full_conversations:
             key = tuple_(HeldMessageRow.workspace_id, HeldMessageRow.conversation_id)
-            query = query.where(not_(key.in_(sorted(room.full_conversations))))
+            query = query.where(not_(key.in_(padded(room.full_conversations))))
         rows = (await self._session.execute(query)).all()
+        await room.count(self._session, ((row.workspace_id, row[3]) for row in rows))
         return [row.id for row in rows if room.take(row.workspace_id, row.platform, row[3])]
 
     async def _claim(
@@ -150,7 +120,7 @@ class LeaseOperations:
         # ``due`` again: on SQLite nothing locked the candidates, a cancel may have come between
         result = await self._session.scalars(
             update(HeldMessageRow)
-            .where(HeldMessageRow.id.in_(ids), due)
+            .where(HeldMessageRow.id.in_(padded(ids)), due)
             .values(
                 state="delivering",
                 lease_owner=owner,
@@ -210,8 +180,9 @@ class LeaseOperations:
         result = await self._session.scalars(
             update(HeldMessageRow)
             .where(
-                tuple_(HeldMessageRow.id, HeldMessageRow.lease_generation).in_(sorted(claims)),
-                HeldMessageRow.state == "delivering",
+                HeldMessageRow.id.in_(padded(message_id for message_id, _ in claims)),
+                tuple_(HeldMessageRow.id, HeldMessageRow.lease_generation).in_(padded(claims)),
+                unindexed(HeldMessageRow.state) == "delivering",
                 HeldMessageRow.lease_owner == owner,
                 HeldMessageRow.lease_until > now,
             )
@@ -237,8 +208,8 @@ class LeaseOperations:
         query = (
             select(HeldMessageRow.id)
             .where(
-                HeldMessageRow.id.in_(sorted(set(ids))),
-                HeldMessageRow.state == "delivering",
+                HeldMessageRow.id.in_(padded(set(ids))),
+                unindexed(HeldMessageRow.state) == "delivering",
                 HeldMessageRow.lease_owner == owner,
             )
             .order_by(HeldMessageRow.id)
@@ -255,7 +226,7 @@ class LeaseOperations:
             return 0
         result = await self._session.execute(
             update(HeldMessageRow)
-            .where(HeldMessageRow.id.in_(held), HeldMessageRow.lease_owner == owner)
+            .where(HeldMessageRow.id.in_(padded(held)), HeldMessageRow.lease_owner == owner)
             .values(lease_until=now + timedelta(seconds=lease_seconds))
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -301,7 +272,10 @@ class LeaseOperations:
             return
         roots = await self._session.scalars(
             select(HeldMessageRow.after_id)
-            .where(HeldMessageRow.after_id.in_(sorted(posted)), HeldMessageRow.state == "held")
+            .where(
+                HeldMessageRow.after_id.in_(padded(posted)),
+                unindexed(HeldMessageRow.state) == "held",
+            )
             .distinct()
         )
         for root in [root for root in roots.all() if root is not None]:
@@ -314,7 +288,7 @@ class LeaseOperations:
         root's outcome and its replies' thread are written together. Returns how many."""
         result = await self._session.execute(
             update(HeldMessageRow)
-            .where(HeldMessageRow.after_id == root_id, HeldMessageRow.state == "held")
+            .where(HeldMessageRow.after_id == root_id, unindexed(HeldMessageRow.state) == "held")
             .values(after_id=None, thread_id=thread, updated_at=now)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -425,8 +399,9 @@ class LeaseOperations:
         result = await self._session.execute(
             update(HeldMessageRow)
             .where(
-                tuple_(HeldMessageRow.id, HeldMessageRow.lease_generation).in_(sorted(claims)),
-                HeldMessageRow.state == "delivering",
+                HeldMessageRow.id.in_(padded(message_id for message_id, _ in claims)),
+                tuple_(HeldMessageRow.id, HeldMessageRow.lease_generation).in_(padded(claims)),
+                unindexed(HeldMessageRow.state) == "delivering",
                 HeldMessageRow.lease_owner == owner,
             )
             .values(
@@ -463,40 +438,26 @@ class LeaseOperations:
 OPEN_STATES = ("held", "delivering")
 
 
+def _expired(now: datetime, *, indexed: bool) -> ColumnElement[bool]:
+    """Claimed rows whose lease has lapsed; ``indexed=False`` for a statement that names its
+    rows by id (``bot/storage/statements.py``)."""
+    state = HeldMessageRow.state if indexed else unindexed(HeldMessageRow.state)
+    return and_(state == "delivering", HeldMessageRow.lease_until <= now)
+
+
+def _held(now: datetime, *, indexed: bool) -> ColumnElement[bool]:
+    """Held rows due now (no retry pause pending, no held root to wait for)."""
+    state = HeldMessageRow.state if indexed else unindexed(HeldMessageRow.state)
+    after_id = HeldMessageRow.after_id if indexed else unindexed(HeldMessageRow.after_id)
+    return and_(
+        state == "held",
+        HeldMessageRow.deliver_at <= now,
+        or_(HeldMessageRow.lease_until.is_(None), HeldMessageRow.lease_until <= now),
+        after_id.is_(None),  # a reply waits for its held root's new thread
+    )
+
+
 def _thread_of(platform_message_id: str) -> str | None:
     """The thread a delivered root opens: its new id; None when the platform posted it from
     its own schedule (recorded as ``scheduled:<id>``, its new id unknown)."""
     return None if platform_message_id.startswith("scheduled:") else platform_message_id
-
-
-class _Room:
-    """What :class:`ClaimLimits` still allows, per conversation and per workspace."""
-
-    def __init__(self, limits: ClaimLimits | None, live: list[tuple[int, str, str, int]]) -> None:
-        self._limits = limits or ClaimLimits()
-        self._conversations: Counter[tuple[int, str]] = Counter()
-        self._workspaces: Counter[int] = Counter()
-        self.full_conversations: set[tuple[int, str]] = set()
-        self.full_workspaces: set[int] = set()
-        for workspace, platform, conversation, rows in live:
-            self._conversations[workspace, conversation] += rows
-            self._workspaces[workspace] += rows
-            if self._conversations[workspace, conversation] >= self._cap(
-                self._limits.per_conversation, platform
-            ):
-                self.full_conversations.add((workspace, conversation))
-            if self._workspaces[workspace] >= self._cap(self._limits.per_workspace, platform):
-                self.full_workspaces.add(workspace)
-
-    @staticmethod
-    def _cap(caps: Mapping[str, int], platform: str) -> float:
-        return caps.get(platform, float("inf"))
-
-    def take(self, workspace: int, platform: str, conversation: str) -> bool:
-        if self._conversations[workspace, conversation] >= self._cap(
-            self._limits.per_conversation, platform
-        ) or self._workspaces[workspace] >= self._cap(self._limits.per_workspace, platform):
-            return False
-        self._conversations[workspace, conversation] += 1
-        self._workspaces[workspace] += 1
-        return True

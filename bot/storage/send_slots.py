@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import SendSlotRow
+from bot.storage.statements import padded
 
 __all__ = ["SendSlotRepository", "SlotState"]
 
@@ -38,7 +39,7 @@ class SendSlotRepository:
         """Each key's state (never used: ``tat`` None); ``lock``: the rows that exist are locked
         until the transaction ends, in key order (PostgreSQL; SQLite has one writer anyway)."""
         query = select(SendSlotRow.key, SendSlotRow.tat, SendSlotRow.blocked_until).where(
-            SendSlotRow.key.in_(keys)
+            SendSlotRow.key.in_(padded(keys))
         )
         if lock:
             query = query.order_by(SendSlotRow.key).with_for_update()
@@ -68,10 +69,16 @@ class SendSlotRepository:
         stored = {key: value for key, value in old.items() if value is not None}
         if not stored:
             return True
+        pairs = padded(stored.items())  # (key, old tat), a few lengths only (``statements.py``)
         result = await self._session.execute(
             update(SendSlotRow)
-            .where(tuple_(SendSlotRow.key, SendSlotRow.tat).in_(sorted(stored.items())))
-            .values(tat=case({key: new[key] for key in stored}, value=SendSlotRow.key))
+            .where(
+                # the key alone first: SQLite finds the rows by their key, not by reading every
+                # bucket (one per conversation) to match (key, tat) pairs
+                SendSlotRow.key.in_([key for key, _ in pairs]),
+                tuple_(SendSlotRow.key, SendSlotRow.tat).in_(pairs),
+            )
+            .values(tat=case(*[(SendSlotRow.key == key, new[key]) for key, _ in pairs]))
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount) == len(stored)  # type: ignore[attr-defined]
