@@ -88,6 +88,12 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         "pool_size",
         SQLITE_POOL_SIZE if parsed.get_backend_name() == "sqlite" else POSTGRES_POOL_SIZE,
     )
+    # The most recently returned connection is handed out next (SQLAlchemy's default is the
+    # oldest): a steady load then keeps to the few connections it needs, and the others,
+    # there for bursts, stay idle and small. Handed out in turn, every pooled connection grew
+    # its own page cache and prepared-statement cache (each distinct IN-list length is a
+    # statement of its own), and a herd's server grew with it.
+    options.setdefault("pool_use_lifo", True)
     if parsed.get_backend_name() == "sqlite":
         options.setdefault("pool_reset_on_return", None)  # _sqlite_reset does it
         engine = create_async_engine(parsed, **options)
