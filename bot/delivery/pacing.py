@@ -48,6 +48,7 @@ that and does not change.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -145,6 +146,7 @@ class SharedPacer:
         self._horizon = horizon
         self._jitter = jitter
         self._lead = lead
+        self._blocking = asyncio.Lock()
 
     def wall(self) -> float:
         """The clock slots are reserved on (Unix seconds)."""
@@ -296,10 +298,16 @@ class SharedPacer:
         return results
 
     async def block(self, job: Job, seconds: float) -> None:
-        """A ``Retry-After`` of ``seconds`` on the job's conversation, for every replica."""
-        now = self._wall()
-        async with self._sessions() as session, session.begin():
-            await SendSlotRepository(session).block(self._block_key(job), now + seconds, now)
+        """A ``Retry-After`` of ``seconds`` on the job's conversation, for every replica.
+
+        One at a time in a process: 429s come in bursts, and each waiting on the database in
+        its own transaction took a pooled connection apiece (SQLite writes one at a time
+        anyway), growing the pool to its limit; each connection then kept its own caches.
+        """
+        async with self._blocking:
+            now = self._wall()
+            async with self._sessions() as session, session.begin():
+                await SendSlotRepository(session).block(self._block_key(job), now + seconds, now)
 
     async def forget_idle(self) -> int:
         """Delete buckets nobody has used for :data:`IDLE_SECONDS`."""

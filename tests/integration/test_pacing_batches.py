@@ -12,7 +12,8 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery.jobs import Job
 from bot.delivery.pacing import SharedPacer, Slot, Taken, Wait
@@ -216,3 +217,31 @@ async def test_only_a_slot_that_found_a_bucket_idle_is_at_risk_when_late(
     assert isinstance(first, Taken) and isinstance(second, Taken)
     assert first.found_idle(shared.late)
     assert not second.found_idle(shared.late)
+
+
+async def test_a_burst_of_retry_afters_is_written_on_one_connection(
+    engine: AsyncEngine, sessions: Sessions
+) -> None:
+    """Twenty 429s at once: each conversation is blocked for every replica, written one after
+    another on one pooled connection, not twenty connections opened at once."""
+    now = [T]
+    shared = pacer(sessions, now)
+    out = [0, 0]  # checked out now, most at once
+
+    def checkout(*_: object) -> None:
+        out[0] += 1
+        out[1] = max(out)
+
+    def checkin(*_: object) -> None:
+        out[0] -= 1
+
+    event.listen(engine.sync_engine, "checkout", checkout)
+    event.listen(engine.sync_engine, "checkin", checkin)
+    try:
+        await asyncio.gather(*(shared.block(job(f"C{n}"), 5.0) for n in range(20)))
+    finally:
+        event.remove(engine.sync_engine, "checkout", checkout)
+        event.remove(engine.sync_engine, "checkin", checkin)
+    assert out[1] == 1
+    results = await shared.take_batch([job(f"C{n}") for n in range(20)], held)
+    assert all(isinstance(result, Wait) and not result.workspace for result in results)
