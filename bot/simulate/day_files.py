@@ -28,6 +28,7 @@ from typing import Any
 
 import msgspec
 
+from bot.simulate.central_directory import Entry
 from bot.simulate.zip_limits import MemberLimits, MemberTooLarge, read_member
 
 __all__ = [
@@ -84,7 +85,7 @@ _DECODE_STAMPS = msgspec.json.Decoder(list[float], strict=False).decode  # "1.5"
 
 
 def _member_bytes(
-    archive: zipfile.ZipFile, fd: int, info: zipfile.ZipInfo, limits: MemberLimits
+    archive: zipfile.ZipFile | None, fd: int, info: zipfile.ZipInfo | Entry, limits: MemberLimits
 ) -> bytes:
     """The member's uncompressed bytes, at most ``limits.day_file`` of them (a zip bomb is
     refused unread, :mod:`bot.simulate.zip_limits`); raises :class:`MemberTooLarge`,
@@ -92,6 +93,8 @@ def _member_bytes(
     members it reads itself)."""
     method, limit = info.compress_type, limits.day_file
     if info.flag_bits & _ENCRYPTED or method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        if archive is None or not isinstance(info, zipfile.ZipInfo):  # never: such a zip is
+            raise zipfile.BadZipFile(f"{info.filename} is not plain")  # read by zipfile
         return read_member(archive, info, limit, limits)
     why = limits.problem(info.filename, info.file_size, info.compress_size, limit)
     if why is not None:
@@ -122,12 +125,13 @@ def _member_bytes(
 
 
 def day_messages(
-    archive: zipfile.ZipFile, fd: int, info: zipfile.ZipInfo, limits: MemberLimits
+    archive: zipfile.ZipFile | None, fd: int, info: zipfile.ZipInfo | Entry, limits: MemberLimits
 ) -> list[PlainMessage] | list[DayMessage] | list[Any] | None:
     """The items of one day file: :class:`PlainMessage` objects when every message is plain,
     else :class:`DayMessage` objects, or (where msgspec declined the file) whatever
     ``json.loads`` gives for a JSON list; None when the member cannot be read, is over its
-    size limits or is not a JSON list."""
+    size limits or is not a JSON list. ``archive`` is None when ``info`` comes from
+    :mod:`bot.simulate.central_directory` (a plain member, read without ``zipfile``)."""
     try:
         raw = _member_bytes(archive, fd, info, limits)
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, MemberTooLarge):

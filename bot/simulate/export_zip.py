@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.simulate.central_directory import CentralDirectory, read_central_directory
 from bot.simulate.day_files import (
     DayColumns,
     DayMessage,
@@ -56,6 +57,9 @@ _DAY_FILE = re.compile(r"^(?P<folder>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
 _LISTS = (("channels.json", "channel"), ("groups.json", "group"))
 _DIRECT = (("dms.json", "dm"), ("mpims.json", "mpim"))
 _FIRST = itemgetter(0)  # a message's ts
+
+#: The zip's members: its central directory read fast where the zip is plain, else ``zipfile``.
+Archive = zipfile.ZipFile | CentralDirectory
 
 ConversationKind = str  # "channel" | "group" (private channel) | "dm" | "mpim"
 
@@ -101,7 +105,7 @@ class SlackExport:
     conversations: list[Conversation]
     stats: ExportStats = field(default_factory=ExportStats)
     _days: dict[str, list[str]] = field(default_factory=dict)
-    _archive: zipfile.ZipFile | None = None
+    _archive: Archive | None = None
     limits: MemberLimits = field(default_factory=MemberLimits)
     #: The zone people without a ``tz`` were given (see :func:`open_export`).
     default_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
@@ -134,7 +138,7 @@ class SlackExport:
         conversation) for a caller that sorts them itself."""
         archive = self._archive
         if archive is None:
-            archive = zipfile.ZipFile(self.path)
+            archive = _open_archive(self.path)
         by_date: dict[str, list[tuple[int, str]]] = {}
         for index, conversation in enumerate(self.conversations):
             for member in self._days.get(conversation.name, ()):
@@ -166,16 +170,17 @@ class SlackExport:
     def _read_into(
         self,
         found: DayColumns,
-        archive: zipfile.ZipFile,
+        archive: Archive,
         fd: int,
         members: list[tuple[int, str]],
     ) -> None:
         """The messages of ``members`` ((conversation index, day file) each) into ``found``."""
         stats = self.stats
+        slow = archive if isinstance(archive, zipfile.ZipFile) else None
         files: list[tuple[int, list[DayMessage] | list[PlainMessage]]] = []
         for index, member in members:
             stats.day_files += 1
-            items = day_messages(archive, fd, archive.getinfo(member), self.limits)
+            items = day_messages(slow, fd, archive.getinfo(member), self.limits)
             if items is None:
                 stats.bad_files += 1
             elif items and type(items[0]) not in (DayMessage, PlainMessage):  # json.loads
@@ -199,15 +204,38 @@ def _as_day_message(item: Any) -> DayMessage:
     return found
 
 
-def _load_list(
-    archive: zipfile.ZipFile, name: str, limits: MemberLimits
-) -> list[dict[str, Any]] | None:
+def _open_archive(path: Path) -> Archive:
+    """The zip's central directory, read fast when the zip is plain, else by ``zipfile``."""
+    return read_central_directory(path) or zipfile.ZipFile(path)
+
+
+def _listing(archive: Archive, name: str, limits: MemberLimits) -> bytes | None:
+    """The bytes of listing ``name`` (None when the zip has none), read as ``zipfile`` reads
+    them; a member the fast reader finds anything wrong with is read by ``zipfile`` itself,
+    which raises what it raises."""
+    if isinstance(archive, zipfile.ZipFile):
+        try:
+            info = archive.getinfo(name)
+        except KeyError:
+            return None
+        return read_member(archive, info, limits.listing, limits)
     try:
-        info = archive.getinfo(name)
+        entry = archive.getinfo(name)
     except KeyError:
         return None
+    found = archive.read_clean(entry, limits.listing, limits)
+    if found is not None:
+        return found
+    with zipfile.ZipFile(archive.path) as slow:
+        return read_member(slow, slow.getinfo(name), limits.listing, limits)
+
+
+def _load_list(archive: Archive, name: str, limits: MemberLimits) -> list[dict[str, Any]] | None:
     try:
-        data = json.loads(read_member(archive, info, limits.listing, limits))
+        raw = _listing(archive, name, limits)
+        if raw is None:
+            return None
+        data = json.loads(raw)
     except MemberTooLarge as error:
         raise ExportError(f"{error}: not read (is it a Slack export?)") from None
     except RecursionError:
@@ -222,7 +250,7 @@ def _load_list(
 
 
 def _people(
-    archive: zipfile.ZipFile, default_zone: ZoneInfo | None, limits: MemberLimits
+    archive: Archive, default_zone: ZoneInfo | None, limits: MemberLimits
 ) -> tuple[dict[str, ZoneInfo], dict[str, str], ZoneInfo]:
     """Each person's zone and name, and the zone given to those without one (``default_zone``,
     or when None the most common zone of the others, the first by name on a tie; UTC if no one
@@ -265,7 +293,7 @@ def _people(
     return zones, names, default_zone
 
 
-def _conversations(archive: zipfile.ZipFile, limits: MemberLimits) -> list[Conversation]:
+def _conversations(archive: Archive, limits: MemberLimits) -> list[Conversation]:
     found: list[Conversation] = []
     listed = False
     for file_name, kind in (*_LISTS, *_DIRECT):
@@ -311,7 +339,7 @@ def open_export(
     if not zipfile.is_zipfile(path):
         raise ExportError(f"{path} is not a zip file (a Slack export is a .zip)")
     try:
-        archive = zipfile.ZipFile(path)
+        archive = _open_archive(path)
     except zipfile.BadZipFile as error:
         raise ExportError(f"{path} is a damaged zip file ({error})") from None
     try:
