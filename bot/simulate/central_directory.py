@@ -172,7 +172,7 @@ def _end_record64(fd: int, at: int) -> tuple[int, ...] | None:
     signature, disk, _, disks = _LOCATOR.unpack(locator)
     if signature != _LOCATOR_SIGNATURE:
         return ()
-    if disk or disks > 1:
+    if disk or disks > 1 or at < _LOCATOR.size + _END64.size:
         return None
     record = os.pread(fd, _END64.size, at - _LOCATOR.size - _END64.size)
     fields = _END64.unpack(record)
@@ -193,7 +193,7 @@ def read_central_directory(path: Path) -> CentralDirectory | None:
             at, record = found
             _, disk, disk_of_directory, here, count, size, offset, _ = _END.unpack(record)
             ends_at = at
-            if at >= _LOCATOR.size + _END64.size:
+            if at >= _LOCATOR.size:
                 found64 = _end_record64(fd, at)
                 if found64 is None:
                     return None
