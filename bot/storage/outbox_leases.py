@@ -236,30 +236,37 @@ class LeaseOperations:
     ) -> set[str]:
         """Record deliveries made under ``owner``'s claims; erase their bodies (the platform has
         them now). Returns the ids recorded; a row re-claimed since is left to its new owner,
-        who finds our tag."""
+        who finds our tag. One ``UPDATE … RETURNING`` for the whole batch (each row's platform
+        id by a ``CASE`` on its id), after locking the rows in id order."""
+        if not outcomes:
+            return set()
         await self._lock_in_id_order([outcome.message_id for outcome in outcomes], owner)
-        recorded: set[str] = set()
-        for outcome in sorted(outcomes, key=lambda outcome: outcome.message_id):
-            result = await self._session.execute(
-                update(HeldMessageRow)
-                .where(
-                    HeldMessageRow.id == outcome.message_id,
-                    HeldMessageRow.state == "delivering",
-                    HeldMessageRow.lease_owner == owner,
-                    HeldMessageRow.lease_generation == outcome.generation,
-                )
-                .values(
-                    state="delivered",
-                    platform_message_id=outcome.platform_message_id,
-                    delivered_at=at,
-                    body_enc=None,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=at,
-                )
+        posted = padded((o.message_id, o.platform_message_id) for o in outcomes)
+        result = await self._session.scalars(
+            update(HeldMessageRow)
+            .where(
+                HeldMessageRow.id.in_(padded(outcome.message_id for outcome in outcomes)),
+                tuple_(HeldMessageRow.id, HeldMessageRow.lease_generation).in_(
+                    padded((outcome.message_id, outcome.generation) for outcome in outcomes)
+                ),
+                unindexed(HeldMessageRow.state) == "delivering",
+                HeldMessageRow.lease_owner == owner,
             )
-            if result.rowcount:  # type: ignore[attr-defined]
-                recorded.add(outcome.message_id)
+            .values(
+                state="delivered",
+                platform_message_id=case(
+                    *[(HeldMessageRow.id == message_id, sent) for message_id, sent in posted]
+                ),
+                delivered_at=at,
+                body_enc=None,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=at,
+            )
+            .returning(HeldMessageRow.id),
+            execution_options={"synchronize_session": False},
+        )
+        recorded = set(result.all())
         await self._release_after(
             {o.message_id: o.platform_message_id for o in outcomes if o.message_id in recorded}, at
         )

@@ -196,3 +196,48 @@ async def test_rounds_of_every_size_use_a_few_statement_texts(
     # rounds of 1 to 8 messages, then of 9 to 64 as well: each length its own text would be
     # eight times as many; a power of two each, not twice as many
     assert all_sizes < 2 * small, (small, all_sizes)
+
+
+async def test_recording_a_batch_of_deliveries_is_a_few_statements_whatever_its_size(
+    outboxes: Callable[[], Outbox],
+) -> None:
+    """The recorder writes up to 500 outcomes at once: one UPDATE for them all, not one per
+    row (each a statement and a round trip to the driver), and a row re-claimed since (another
+    generation) is still left alone."""
+    outbox = outboxes()
+    await upgrade(outbox.engine)
+    ws = await outbox.fill(64 * PER_CONVERSATION, 0)
+    statements: list[str] = []
+
+    def seen(_c: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    counts = []
+    for size in (2, 64):
+        async with outbox.sessions() as session, session.begin():
+            rows = await HeldMessageRepository(session, outbox.cipher).claim_due(
+                now=MONDAY, owner="a", limit=size, lease_seconds=60, limits=LIMITS
+            )
+        jobs = [Job.from_row(row, ws) for row in rows]
+        stale = jobs[0]  # its claim has moved on: another generation holds it
+        event.listen(outbox.engine.sync_engine, "before_cursor_execute", seen)
+        async with outbox.sessions() as session, session.begin():
+            recorded = await HeldMessageRepository(session, outbox.cipher).record_delivered(
+                [Outcome(stale.id, stale.generation + 1, "p-stale")]
+                + [Outcome(job.id, job.generation, f"p{job.id}") for job in jobs[1:]],
+                owner="a",
+                at=MONDAY + timedelta(seconds=1),
+            )
+        event.remove(outbox.engine.sync_engine, "before_cursor_execute", seen)
+        assert recorded == {job.id for job in jobs[1:]}
+        counts.append(len(statements))
+        statements.clear()
+        async with outbox.sessions() as session:
+            for job in jobs[1:]:
+                row = await session.get(HeldMessageRow, job.id)
+                assert row is not None
+                assert (row.state, row.platform_message_id) == ("delivered", f"p{job.id}")
+                assert row.body_enc is None
+            row = await session.get(HeldMessageRow, stale.id)
+            assert row is not None and row.state == "delivering"
+    assert counts[1] == counts[0], counts
