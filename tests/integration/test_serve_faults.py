@@ -357,7 +357,13 @@ async def test_a_restart_after_sigkill_resumes_delivery_within_five_seconds(
     database_url: str, engine: object, sessions: Sessions, cipher: Cipher, slack: FakeSlack
 ) -> None:
     """Monday opening, 120 messages over 12 channels at Slack's pace (1/s per channel, bursts
-    of 3), 60 s leases: SIGKILL 3 s in, start again on the same host and port."""
+    of 3), 60 s leases: SIGKILL 3 s in, start again on the same host and port.
+
+    Delivery resumes within 5 s of the new process answering ``/healthz`` (its claims are taken
+    over at once, not when the 60 s leases lapse). The interpreter's own start-up before that
+    is the machine's: on a quiet machine about a second, on a loaded 2-core CI machine several;
+    from the restart itself the bound is 20 s, still far inside the leases the old code waited
+    out."""
     channels = [f"M{n:02d}" for n in range(12)]
     for channel in channels:
         slack.add_channel(channel)
@@ -377,12 +383,14 @@ async def test_a_restart_after_sigkill_resumes_delivery_within_five_seconds(
     second = Serve(database_url, slack, port=first.port, QUIET_HOURS_LEASE_SECONDS="60")
     restarted = loop.time()
     await second.start()
+    ready = loop.time()
     try:
         await until(lambda: sum(delivered_texts(slack, channels).values()) > before, within=30)
-        resumed = loop.time() - restarted
+        resumed, after_ready = loop.time() - restarted, loop.time() - ready
         await until(lambda: sum(delivered_texts(slack, channels).values()) >= len(texts), within=30)
         await asyncio.sleep(2)  # time for any duplicate to show up
     finally:
         await second.kill()
-    assert resumed <= 5.0, f"delivery resumed {resumed:.1f} s after the restart"
+    assert after_ready <= 5.0, f"delivery resumed {after_ready:.1f} s after serve was ready"
+    assert resumed <= 20.0, f"delivery resumed {resumed:.1f} s after the restart"
     assert delivered_texts(slack, channels) == Counter(texts)
