@@ -121,17 +121,22 @@ class TeamsPeopleLookup:
         """The person's Outlook working hours (Microsoft Graph), with their own days, when
         Graph is configured, the person's directory id can be found (:meth:`_directory_id`)
         and the admin granted MailboxSettings.Read; None otherwise."""
-        if self._graph is None:
-            return None
-        async with self._sessions() as session:
-            workspace_id = await self._workspace_id(session, workspace)
-        directory_id = await self._directory_id(workspace, workspace_id, person)
-        if directory_id is None:
+        directory_id = await self._graph_id(workspace, person)
+        if directory_id is None or self._graph is None:
             return None
         found = await self._graph.working_hours(directory_id)
         if found is None:
             return None
         return PlatformHours(hours_spec(same_zone(found, tz), tz), own_days=True)
+
+    async def _graph_id(self, workspace: str, person: str) -> str | None:
+        """The person's directory id when Graph is configured and the id can be found
+        (:meth:`_directory_id`); None otherwise."""
+        if self._graph is None:
+            return None
+        async with self._sessions() as session:
+            workspace_id = await self._workspace_id(session, workspace)
+        return await self._directory_id(workspace, workspace_id, person)
 
     async def _directory_id(self, workspace: str, workspace_id: int, person: str) -> str | None:
         """The person's Entra ID object id: stored when they spoke to the bot, else read from
@@ -175,12 +180,8 @@ class TeamsPeopleLookup:
         """The person's scheduled Outlook automatic replies (Graph ``automaticRepliesSetting``)
         as UTC windows, ``[]`` when none is scheduled; None when it cannot be known (no Graph,
         no directory id, Graph away): then what is stored stays as it is."""
-        if self._graph is None:
-            return None
-        async with self._sessions() as session:
-            workspace_id = await self._workspace_id(session, workspace)
-        directory_id = await self._directory_id(workspace, workspace_id, person)
-        if directory_id is None:
+        directory_id = await self._graph_id(workspace, person)
+        if directory_id is None or self._graph is None:
             return None
         try:
             found = await self._graph.automatic_replies(directory_id)
