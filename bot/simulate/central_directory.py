@@ -24,14 +24,17 @@ apply to the same declared values as with ``zipfile``.
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 import struct
 import zlib
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import accumulate
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.simulate.zip_limits import MemberLimits, MemberTooLarge
 
@@ -44,11 +47,32 @@ _LOCATOR_SIGNATURE = b"PK\x06\x07"
 _END64 = struct.Struct("<4sQ2H2L4Q")  # ZIP64 end record: …, disks, counts, size, offset
 _END64_SIGNATURE = b"PK\x06\x06"
 _MAX_COMMENT = 1 << 16
-# signature, version needed, flags, method, CRC, sizes, name/extra/comment lengths, local
-# header offset of an entry
-# (zipfile's "<4s4B4HL2L5H2L", without the fields the replay does not use)
-_ENTRY = struct.Struct("<4s2xBxHH4xLLLHHH8xL")
 _ENTRY_SIGNATURE = b"PK\x01\x02"
+#: An entry's 46 bytes of fixed fields as a numpy record (zipfile's "<4s4B4HL2L5H2L", named).
+_ROW = np.dtype(
+    [
+        ("signature", "S4"),
+        ("made_by", "<u2"),
+        ("version", "u1"),
+        ("system", "u1"),
+        ("flags", "<u2"),
+        ("method", "<u2"),
+        ("time", "<u2"),
+        ("date", "<u2"),
+        ("crc", "<u4"),
+        ("compressed", "<u4"),
+        ("size", "<u4"),
+        ("name_length", "<u2"),
+        ("extra_length", "<u2"),
+        ("comment_length", "<u2"),
+        ("disk", "<u2"),
+        ("internal", "<u2"),
+        ("external", "<u4"),
+        ("offset", "<u4"),
+    ]
+)
+_HEAD = _ROW.itemsize
+_LENGTHS = struct.Struct("<28x3H12x")  # an entry's name, extra field and comment lengths
 _LOCAL = struct.Struct("<4s2xH18xHH")  # signature, flags, name length, extra field length
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 _MAX_EXTRACT_VERSION = 63  # zipfile's
@@ -56,6 +80,10 @@ _PLAIN_FLAGS = 0x080E  # deflate options (bits 1, 2), data descriptor (3), UTF-8
 _UTF8_NAME = 0x0800
 _STORED, _DEFLATED = 0, 8
 _ZIP64_MARK = 0xFFFF_FFFF
+Bytes = npt.NDArray[np.uint8]
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+Rows = npt.NDArray[np.void]
 
 
 class Entry(NamedTuple):
@@ -69,7 +97,12 @@ class Entry(NamedTuple):
     compress_type: int
     flag_bits: int
     CRC: int
-    raw_name: bytes  # as stored, to compare with the local header's
+
+    @property
+    def raw_name(self) -> bytes:
+        """The name as stored, to compare with the local header's (a name flagged UTF-8
+        decodes and encodes back to the same bytes; any other is ASCII)."""
+        return self.filename.encode()
 
 
 @dataclass
@@ -215,71 +248,134 @@ def read_central_directory(path: Path) -> CentralDirectory | None:
 
 def _members(directory: bytes, count: int) -> dict[str, Entry] | None:
     """Each plain member of ``directory`` by name, or None when one is not plain. The entries
-    are walked once for their fields; the checks and names then go a column at a time."""
-    rows: list[tuple[Any, ...]] = []
-    append, unpack, head = rows.append, _ENTRY.unpack_from, _ENTRY.size
-    end, position = len(directory), 0
-    try:
-        while position < end:
-            row = unpack(directory, position)
-            append(row)
-            position += head + row[7] + row[8] + row[9]
-    except struct.error:
-        return None  # truncated
-    if position != end or len(rows) != count:
+    are found and checked a column at a time (numpy), and only the names and the entries made
+    from them are Python objects (built with the cyclic collector paused: tuples of strings and
+    numbers, ~100,000 of them, which it would otherwise walk again and again)."""
+    buffer = np.frombuffer(directory, np.uint8)
+    found = _entries(directory, buffer)
+    if found is None:
         return None
-    if not rows:
+    starts, rows = found
+    if len(starts) != count:
+        return None
+    if not count:
         return {}
-    columns = list(zip(*rows, strict=True))
-    signatures, versions, flags, methods, crcs, compressed, sizes = columns[:7]
-    lengths, extras, _, offsets = columns[7:]
+    flags, methods = rows["flags"], rows["method"]
+    compressed, sizes, offsets = rows["compressed"], rows["size"], rows["offset"]
     if (
-        set(signatures) != {_ENTRY_SIGNATURE}
-        or max(versions) > _MAX_EXTRACT_VERSION
-        or any(flag & ~_PLAIN_FLAGS for flag in set(flags))
-        or not set(methods) <= {_STORED, _DEFLATED}
-        or max(max(compressed), max(sizes), max(offsets)) >= _ZIP64_MARK
+        (rows["signature"] != _ENTRY_SIGNATURE).any()
+        or rows["version"].max() > _MAX_EXTRACT_VERSION
+        or (flags & (0xFFFF ^ _PLAIN_FLAGS)).any()
+        or ((methods != _STORED) & (methods != _DEFLATED)).any()
+        or max(compressed.max(), sizes.max(), offsets.max()) >= _ZIP64_MARK
+        or ((methods == _STORED) & (compressed != sizes)).any()
     ):
         return None
-    if _STORED in methods and any(
-        method == _STORED and packed != size
-        for method, packed, size in zip(methods, compressed, sizes, strict=True)
-    ):
+    lengths = rows["name_length"].astype(np.int64)
+    extras = rows["extra_length"]
+    for at in np.flatnonzero(extras).tolist():
+        where = int(starts[at] + _HEAD + lengths[at])
+        if not _extra_plain(directory[where : where + int(extras[at])]):
+            return None
+    names = _names(buffer, rows, (flags & _UTF8_NAME) == 0)
+    if names is None:
         return None
-    starts = list(accumulate((head + row[7] + row[8] + row[9] for row in rows), initial=0))
-    raws = [
-        directory[start + head : start + head + length]
-        for start, length in zip(starts, lengths, strict=False)
-    ]
-    if any(extras):
-        for start, row in zip(starts, rows, strict=False):
-            if row[8]:
-                at = start + head + row[7]
-                if not _extra_plain(directory[at : at + row[8]]):
-                    return None
-    joined = b"\0".join(raws)
-    if joined.count(b"\0") != len(raws) - 1:
-        return None  # a NUL in a name (zipfile cuts the name there)
-    unflagged = [raw for raw, flag in zip(raws, flags, strict=True) if not flag & _UTF8_NAME]
-    if unflagged and not b"".join(unflagged).isascii():
-        return None  # zipfile reads such a name as cp437
+    columns = (offsets, compressed, sizes, methods, flags, rows["crc"])
+    entries = zip(names, *(column.tolist() for column in columns), strict=True)
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        names = joined.decode().split("\0")
-    except UnicodeDecodeError:
-        return None
-    members = dict(
-        zip(
-            names,
-            map(
-                partial(tuple.__new__, Entry),
-                zip(names, offsets, compressed, sizes, methods, flags, crcs, raws, strict=True),
-            ),
-            strict=True,
-        )
-    )
+        members = dict(zip(names, map(partial(tuple.__new__, Entry), entries), strict=True))
+    finally:
+        if collecting:
+            gc.enable()
     if len(members) != len(names):
         return None  # a name twice
     return members
+
+
+def _entries(directory: bytes, buffer: Bytes) -> tuple[Ints, Rows] | None:
+    """Where each entry of ``directory`` (``buffer``: the same bytes as an array) starts, and
+    its fixed fields; None when the entries do not add up to the directory (truncated, or
+    more bytes than they claim).
+
+    Each entry starts with a signature and says how long it is: the entries are where the
+    signature is found, when each found one ends where the next begins and the last ends
+    the directory (then no other start is possible); else (a signature inside a name or an
+    extra field) the entries are walked one by one."""
+    end = len(buffer)
+    if end >= _HEAD:
+        found = np.flatnonzero(buffer[: end - _HEAD + 1] == _ENTRY_SIGNATURE[0])
+        for place in range(1, 4):
+            found = found[buffer[found + place] == _ENTRY_SIGNATURE[place]]
+        if len(found) and found[0] == 0:
+            rows = _rows(buffer, found)
+            ends = found + _HEAD + _length(rows)
+            if ends[-1] == end and (ends[:-1] == found[1:]).all():
+                return found, rows
+    starts: list[int] = []
+    position, unpack = 0, _LENGTHS.unpack_from
+    try:
+        while position < end:
+            starts.append(position)
+            name, extra, comment = unpack(directory, position)
+            position += _HEAD + name + extra + comment
+    except struct.error:
+        return None  # truncated
+    if position != end:
+        return None
+    if not starts:
+        return np.zeros(0, np.int64), np.zeros(0, _ROW)
+    at = np.array(starts, np.int64)
+    return at, _rows(buffer, at)
+
+
+def _rows(buffer: Bytes, starts: Ints) -> Rows:
+    """The fixed fields of the entries at ``starts`` (one record each)."""
+    windows = np.lib.stride_tricks.sliding_window_view(buffer, _HEAD)  # no copy
+    found: Rows = windows[starts].view(_ROW)[:, 0]
+    return found
+
+
+def _length(rows: Rows) -> Ints:
+    """How many bytes follow each entry's fixed fields (name, extra field, comment)."""
+    found: Ints = (
+        rows["name_length"].astype(np.int64) + rows["extra_length"] + rows["comment_length"]
+    )
+    return found
+
+
+def _names(buffer: Bytes, rows: Rows, unflagged: Bools) -> list[str] | None:
+    """The names of the entries (``rows``, back to back in ``buffer``), as ``zipfile`` reads
+    them; None when one holds a NUL (``zipfile`` cuts the name there), is not flagged UTF-8
+    but is not ASCII (``zipfile`` reads it as cp437) or is no UTF-8."""
+    # every name's bytes and the byte after it, made a NUL (the names joined by NULs), taken by
+    # a mask of the bytes: runs of the header before each name (46 bytes and what follows the
+    # name before, less its NUL) and of the name with its NUL
+    lengths = rows["name_length"].astype(np.int64)
+    others = rows["extra_length"].astype(np.int64) + rows["comment_length"]
+    runs = np.empty(2 * len(rows) + 1, np.int64)
+    runs[0:-1:2] = _HEAD + np.concatenate([[0], others[:-1] - 1])
+    runs[1::2] = lengths + 1
+    runs[-1] = others[-1]
+    padded = np.zeros(len(buffer) + 1, np.uint8)
+    padded[:-1] = buffer
+    kinds = np.zeros(len(runs), np.bool_)
+    kinds[1::2] = True
+    joined = padded[np.repeat(kinds, runs)]
+    joined[np.cumsum(lengths + 1) - 1] = 0
+    if np.count_nonzero(joined == 0) != len(rows):
+        return None
+    if (
+        unflagged.any()
+        and joined.max() >= 0x80
+        and (np.repeat(unflagged, lengths + 1) & (joined >= 0x80)).any()
+    ):
+        return None
+    try:
+        return joined[:-1].tobytes().decode().split("\0")
+    except UnicodeDecodeError:
+        return None
 
 
 def _extra_plain(extra: bytes) -> bool:

@@ -245,3 +245,13 @@ def test_two_members_at_one_offset_are_left_to_zipfile(tmp_path: Path) -> None:
         assert directory.read_clean(directory.getinfo(name), 100, MemberLimits()) is None
     with zipfile.ZipFile(path) as archive, pytest.raises(zipfile.BadZipFile):
         archive.read("channels.json")
+
+
+@pytest.mark.parametrize("name", ["PK\x01\x02" + "x" * 60, "chan/PK\x01\x02PK\x01\x02.json"])
+def test_an_entry_signature_inside_a_name_is_no_entry(tmp_path: Path, name: str) -> None:
+    """Entries are first looked for by their signature; one inside a name is not taken for
+    an entry, and the directory reads as zipfile reads it."""
+    path = tmp_path / "export.zip"
+    path.write_bytes(_zip({name: (b"[]", 0), "users.json": (b"[]", zipfile.ZIP_DEFLATED)}))
+    assert path.read_bytes().count(b"PK\x01\x02") > 2
+    _same_as_zipfile(path)
