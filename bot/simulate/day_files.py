@@ -22,7 +22,7 @@ import os
 import struct
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "DayMessage",
     "PlainMessage",
     "add_messages",
+    "day_files_by_folder",
     "day_messages",
 ]
 
@@ -82,6 +83,44 @@ class PlainMessage(msgspec.Struct, gc=False):
 _DECODE = msgspec.json.Decoder(list[DayMessage]).decode
 _DECODE_PLAIN = msgspec.json.Decoder(list[PlainMessage]).decode
 _DECODE_STAMPS = msgspec.json.Decoder(list[float], strict=False).decode  # "1.5" -> 1.5
+
+
+def day_files_by_folder(names: Iterable[str]) -> dict[str, list[str]]:
+    """The day files among ``names`` (a zip's members, in its order), by folder.
+
+    A day file is named ``<folder>/<YYYY-MM-DD>.json``: a folder of at least one character
+    and no ``/``, four decimal digits, ``-``, two, ``-``, two, then ``.json`` and at most one
+    newline: what ``^(?P<folder>[^/]+)/(?P<day>\\d{4}-\\d{2}-\\d{2})\\.json$`` matches (``\\d``
+    is any script's decimal digit, ``$`` also matches before a last newline). What follows
+    the first ``/`` is checked once per distinct value (an export has a few hundred dates
+    and ~100,000 day files): ~0.2 µs a name, where the regular expression took ~0.4 µs.
+    """
+    days: dict[str, list[str]] = {}
+    dates: dict[str, bool] = {}  # what follows the first "/": whether it is a day file's
+    for name in names:
+        folder, _, day = name.partition("/")
+        valid = dates.get(day)
+        if valid is None:
+            valid = dates[day] = _is_day_file(day)
+        if valid and folder:
+            found = days.get(folder)
+            if found is None:
+                days[folder] = [name]
+            else:
+                found.append(name)
+    return days
+
+
+def _is_day_file(day: str) -> bool:
+    """Whether ``day`` (a name after its folder) is ``<YYYY-MM-DD>.json`` (see
+    :func:`day_files_by_folder`)."""
+    return (
+        day[10:15] == ".json"
+        and day[15:] in ("", "\n")
+        and day[4] == "-"
+        and day[7] == "-"
+        and (day[:4] + day[5:7] + day[8:10]).isdecimal()
+    )
 
 
 def _member_bytes(

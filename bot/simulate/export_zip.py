@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -39,6 +38,7 @@ from bot.simulate.day_files import (
     DayMessage,
     PlainMessage,
     add_messages,
+    day_files_by_folder,
     day_messages,
 )
 from bot.simulate.zip_limits import MemberLimits, MemberTooLarge, read_member
@@ -53,7 +53,6 @@ __all__ = [
     "open_export",
 ]
 
-_DAY_FILE = re.compile(r"^(?P<folder>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
 _LISTS = (("channels.json", "channel"), ("groups.json", "group"))
 _DIRECT = (("dms.json", "dm"), ("mpims.json", "mpim"))
 _FIRST = itemgetter(0)  # a message's ts
@@ -345,11 +344,7 @@ def open_export(
     try:
         conversations = _conversations(archive, limits)
         zones, names, default_zone = _people(archive, default_zone, limits)
-        days: dict[str, list[str]] = {}
-        for member in archive.namelist():
-            match = _DAY_FILE.match(member)
-            if match is not None:
-                days.setdefault(match.group("folder"), []).append(member)
+        days = day_files_by_folder(archive.namelist())
     except BaseException:
         archive.close()
         raise

@@ -8,15 +8,17 @@ count the same skipped ones, whatever the items hold.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.simulate.day_files import stamp_floats
+from bot.simulate.day_files import day_files_by_folder, stamp_floats
 from bot.simulate.export_zip import open_export
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -191,3 +193,74 @@ def test_timestamps_parse_as_float_parses_them(stamps: list[str]) -> None:
             return "refused"
 
     assert parsed(stamp_floats) == parsed(lambda found: list(map(float, found)))
+
+
+#: How day files were told from other members before (the reference for the names below).
+_DAY_FILE = re.compile(r"^(?P<folder>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
+# decimal digits of several scripts, and characters that are numbers but no decimal digits
+_DIGITS = "0123456789\u0660\u0663\u06f5\u0967\u09e6\u0a66\u0bef\u0e59\uff10\U0001d7d7\u07c0"
+_NOT_DIGITS = "\u00b2\u00bd\u2167\u2460a -/.\n"
+_folders = st.one_of(
+    st.sampled_from(("general/", "D0123/", "/", "a/b/", "", "x\n/", "\u00e9t\u00e9/")),
+    st.text(max_size=5).map(lambda text: text + "/"),
+    st.text(max_size=5),
+)
+_dashes = st.one_of(st.just("-"), st.sampled_from(("", "--", "/", "\u2011", "\n")))
+_suffixes = st.one_of(
+    st.sampled_from((".json", ".json\n")),
+    st.sampled_from(("\n.json", ".json\n\n", ".JSON", ".jso", ".json/", ".json ", "")),
+)
+_near_days = st.builds(
+    lambda folder, digits, first, second, suffix: (
+        f"{folder}{digits[:4]}{first}{digits[4:6]}{second}{digits[6:]}{suffix}"
+    ),
+    _folders,
+    st.text(st.sampled_from(_DIGITS + _NOT_DIGITS), min_size=8, max_size=8)
+    | st.text(st.sampled_from(_DIGITS), min_size=7, max_size=9),
+    _dashes,
+    _dashes,
+    _suffixes,
+)
+_member_names = st.one_of(
+    _near_days,
+    st.text(max_size=30),
+    st.lists(st.sampled_from(("/", "-", ".json", "\n", "2026", "01", "\u0660" * 2, "a"))).map(
+        "".join
+    ),
+)
+
+
+def _by_regex(names: list[str]) -> dict[str, list[str]]:
+    days: dict[str, list[str]] = {}
+    for name in names:
+        match = _DAY_FILE.match(name)
+        if match is not None:
+            days.setdefault(match.group("folder"), []).append(name)
+    return days
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_member_names, max_size=6))
+def test_day_files_are_the_members_the_regular_expression_took(names: list[str]) -> None:
+    assert day_files_by_folder(names) == _by_regex(names)
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("general/2026-01-05.json", "general"),
+        ("general/\u0662\u0660\u0662\u0666-\u0660\u0661-\u0660\u0665.json", "general"),
+        ("D0123/2026-01-05.json\n", "D0123"),
+        ("general/2026-01-05.json\n\n", None),
+        ("a/b/2026-01-05.json", None),
+        ("/2026-01-05.json", None),
+        ("general/\u00b2026-01-05.json", None),
+        ("general/2026-1-05.json", None),
+        ("general/2026-01-05.JSON", None),
+        ("users.json", None),
+    ],
+)
+def test_a_day_file_is_a_folder_a_date_and_json(name: str, folder: str | None) -> None:
+    found = day_files_by_folder([name])
+    assert found == ({} if folder is None else {folder: [name]})
+    assert found == _by_regex([name])
