@@ -4,6 +4,8 @@ The replay needs, for every message, its local day, week, hour of week and minut
 report's zone and in its author's zone. ``datetime.astimezone`` per message would dominate the
 replay; every zone's UTC offset is a whole number of quarter hours (tzdata has none finer
 since 1972), so a UTC quarter hour is one local quarter hour and its fields are worked out once.
+The replay asks for a date's quarters at a time, dates in order: a clock works out the week
+ahead with them and answers the next dates from what it remembers (:meth:`LocalClock.fields`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ EPOCH = 719_163  # the day ordinal of 1970-01-01
 Ints = npt.NDArray[np.int64]
 #: Quarters remembered per zone before the memory is cleared (about five years).
 REMEMBERED = 200_000
+#: Quarters worked out past the last one asked (a week), remembered for the next dates.
+AHEAD = 7 * 96
+#: Quarters asked at once that are worked out as asked, not remembered: a date's quarters
+#: span about a day, but a day file with stray messages may span years.
+SPREAD = 4 * AHEAD
 
 
 class LocalClock:
@@ -34,13 +41,16 @@ class LocalClock:
     that week's Monday, hour of week 0..167, minute of day at the quarter's start, rest day)``.
     """
 
-    __slots__ = ("_cache", "_rest", "_rest_days", "tz")
+    __slots__ = ("_cache", "_first", "_rest", "_rest_days", "_rows", "tz")
 
     def __init__(self, tz: ZoneInfo, rest: Callable[[int], bool] | None = None) -> None:
         self.tz = tz
         self._rest = rest
         self._cache: dict[int, tuple[int, int, int, int, bool]] = {}
         self._rest_days: dict[int, bool] = {}
+        # :meth:`fields` of the quarters from _first on, one row each (a week or so)
+        self._first = 0
+        self._rows = np.zeros((0, 5), np.int64)
 
     def at(self, quarter: int) -> tuple[int, int, int, int, bool]:
         found = self._cache.get(quarter)
@@ -62,8 +72,25 @@ class LocalClock:
         return found
 
     def fields(self, quarter: Ints) -> Ints:
-        """:meth:`at` for every quarter of ``quarter`` (a few days of them), as an (n, 5) array
-        worked out in numpy from the zone's UTC offset at each quarter.
+        """:meth:`at` for every quarter of ``quarter`` (a few days of them), as an (n, 5) array.
+
+        Quarters within a few weeks of each other are answered from the rows remembered for
+        the last quarters asked and the week after them (worked out anew when they do not
+        hold them all); others are worked out as asked (:meth:`_work_out`).
+        """
+        if not len(quarter):
+            return np.zeros((0, 5), np.int64)
+        low, high = int(quarter.min()), int(quarter.max())
+        if high - low >= SPREAD:
+            return self._work_out(quarter)
+        if low < self._first or high >= self._first + len(self._rows):
+            self._first = low
+            self._rows = self._work_out(np.arange(low, high + 1 + AHEAD, dtype=np.int64))
+        found: Ints = self._rows[quarter - self._first]
+        return found
+
+    def _work_out(self, quarter: Ints) -> Ints:
+        """:meth:`fields` worked out in numpy from the zone's UTC offset at each quarter.
 
         The offset is asked of the zone at every whole UTC hour of the span; where two hours
         differ, at each quarter between them. A zone would have to change its offset and change

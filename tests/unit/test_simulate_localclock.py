@@ -61,3 +61,34 @@ def test_every_quarter_of_a_dst_weekend_in_every_zone() -> None:
             clock = LocalClock(ZoneInfo(zone))
             expected = [list(clock.at(q)) for q in quarters.tolist()]
             assert LocalClock(ZoneInfo(zone)).fields(quarters).tolist() == expected, zone
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(ZONES),
+    st.sampled_from(CHANGES),
+    st.lists(
+        st.tuples(st.integers(-30 * 96, 30 * 96), st.integers(0, 3 * 96), st.integers(1, 30)),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_one_clock_asked_date_after_date_answers_each_quarter(
+    zone: str, around: datetime, asks: list[tuple[int, int, int]]
+) -> None:
+    """A clock remembers the week after what it was asked: what it answers later from that
+    (dates in order, back in time, far ahead) is still each quarter's own fields."""
+    clock = LocalClock(ZoneInfo(zone), lambda day: day % 3 == 0)
+    one_by_one = LocalClock(ZoneInfo(zone), lambda day: day % 3 == 0)
+    base = int(around.timestamp()) // QUARTER
+    for start, width, count in asks:
+        quarters = base + start + np.linspace(0, width, count).astype(np.int64)
+        assert clock.fields(quarters).tolist() == [
+            list(one_by_one.at(q)) for q in quarters.tolist()
+        ]
+
+
+def test_quarters_far_apart_are_answered_as_asked() -> None:
+    clock = LocalClock(ZoneInfo("Europe/Oslo"))
+    quarters = np.array([0, 10**6, 2 * 10**6], np.int64)  # 1970 .. 2027
+    assert clock.fields(quarters).tolist() == [list(clock.at(q)) for q in quarters.tolist()]
