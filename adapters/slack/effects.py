@@ -196,9 +196,7 @@ class SlackEventEffects:
             message_id=ts,
         )
         # Only off-hours messages in watched channels have an effect, and in-hours ones while a
-        # member of the channel is away (the check is cheap).
-        if not await self._watcher.relevant(message):
-            return None
+        # member of the channel is away: ``record`` writes nothing for the others.
         recorded = await self._watcher.record(message, event=key)
         if recorded is None:
             return None

@@ -53,6 +53,7 @@ from bot.services.once import Duplicate
 from bot.services.platform_defaults import PlatformDefaults
 from bot.services.watch import OffHoursWatcher
 from bot.storage.crypto import Cipher
+from bot.storage.message_rows import MessageRows
 from bot.webio import (
     BodyTooLarge,
     database_unavailable,
@@ -246,7 +247,9 @@ class SlackEvents:
         of its own: on SQLite two round trips to the driver instead of six."""
         key = replay_key(request.headers, raw)
         try:
-            await self._writes.run(_nothing, event=("slack", key), at=self._clock.now())
+            await self._writes.run_rows(
+                MessageRows(), in_session=_nothing, event=("slack", key), at=self._clock.now()
+            )
         except Duplicate:
             return False
         return True
@@ -382,8 +385,9 @@ def _without_env(name: str) -> Iterator[None]:
 _COMMAND_FIELDS = ("team_id", "user_id", "channel_id")
 
 
-async def _nothing(session: AsyncSession) -> None:
-    """A group commit's write that stores nothing but its event's key."""
+async def _nothing(session: AsyncSession) -> bool:
+    """A group commit's write that stores nothing but its event's key (no label: False)."""
+    return False
 
 
 def _team_of(body: dict[str, Any]) -> str | None:

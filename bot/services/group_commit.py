@@ -28,6 +28,11 @@ Guarantees:
   anything: it alone gets it (its event id stays unclaimed), the batch goes on.
 - **Rows written together**: a write may put rows in :func:`before_commit`'s list instead of
   writing them itself; they are written in one statement after the batch's last write.
+- **Rows in one hand-over on SQLite**: a write given as rows (:meth:`GroupCommit.run_rows`,
+  :class:`~bot.storage.message_rows.MessageRows`) needs no session. On a SQLite file the rows
+  of a batch go to the process's SQLite writer thread (``bot.storage.sqlite_writer``) in one
+  hand-over, in a transaction of their own; the batch's other writes, if any, follow in the
+  session's. Elsewhere rows are written through the session like any write.
 - **The writer cannot die silently**: it runs under :func:`~bot.delivery.supervise.supervised`
   (a crash is logged and the writer restarted, the crashed batch's waiters get the error), and
   exits when the queue is empty, so no task outlives the work. :meth:`GroupCommit.close` (at
@@ -47,12 +52,14 @@ from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery.supervise import supervised
 from bot.services.once import Duplicate, EventKey
 from bot.storage.batch_writes import claim_events, forget_events
+from bot.storage.message_rows import BatchItem, MessageRows, Skipped, write_batch
 from bot.storage.retry import retrying
+from bot.storage.sqlite_writer import SQLiteWriter
 from bot.webio import database_unavailable
 
 __all__ = [
@@ -60,6 +67,7 @@ __all__ = [
     "GroupCommit",
     "GroupCommitClosed",
     "Refused",
+    "StaleSnapshot",
     "Write",
     "before_commit",
 ]
@@ -85,6 +93,11 @@ class Refused(Exception):
     list): the waiter gets it, the rest of the batch is committed, the event is not claimed."""
 
 
+class StaleSnapshot(Refused):
+    """What the write was planned from (its channel's team) is not what the database holds any
+    more: read afresh and plan again. Nothing of the write was stored."""
+
+
 class GroupCommitClosed(DisconnectionError):
     """The process is shutting down: the write was not stored (a database-unavailable error,
     so a request answers 503 and the platform sends it again)."""
@@ -100,6 +113,7 @@ class _Pending:
     duplicate: bool = False
     error: Refused | None = None  # ``write`` refused
     alone: bool = False  # written in a transaction of its own (its batch failed)
+    rows: MessageRows | None = None  # a write as rows, for the SQLite writer thread
 
 
 Rows = list[Any]
@@ -128,6 +142,8 @@ class GroupCommit:
     """Durable writes of one process, committed in groups (see the module docstring).
 
     ``sessions`` makes the batches' sessions; ``max_batch`` bounds the writes per transaction.
+    Rows (:meth:`run_rows`) go to a SQLite writer thread of the group's own when ``sessions``
+    is bound to a SQLite file (``rows_thread``, the default), else through the session.
     """
 
     def __init__(
@@ -136,8 +152,14 @@ class GroupCommit:
         *,
         max_batch: int = MAX_BATCH,
         name: str = "group commit",
+        rows_thread: bool = True,
     ) -> None:
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        #: the SQLite writer thread rows go to, or None (they go through the session)
+        self.rows_writer = (
+            SQLiteWriter.for_engine(bind) if rows_thread and isinstance(bind, AsyncEngine) else None
+        )
         self._max_batch = max_batch
         self._name = name
         self._queue: deque[_Pending] = deque()
@@ -174,6 +196,37 @@ class GroupCommit:
         self._start_writer()
         return await future
 
+    async def run_rows(
+        self,
+        rows: MessageRows,
+        *,
+        in_session: Write[bool],
+        event: EventKey | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Write ``rows`` in the next batch; True once committed when they claimed their
+        thread's label. ``in_session`` writes the same rows through a session (with the same
+        outcome), where no SQLite writer thread serves this group. ``event`` and ``at`` as
+        for :meth:`run`.
+
+        Raises:
+            Duplicate: as :meth:`run`.
+            StaleSnapshot: the rows' team check failed; nothing was written or claimed.
+            GroupCommitClosed: the process is shutting down.
+            Exception: the database's error when the batch could not be committed.
+        """
+        if self.rows_writer is None:
+            return await self.run(in_session, event=event, at=at)
+        if self._closed:
+            raise GroupCommitClosed("the process is shutting down")
+        if event is not None and at is None:
+            raise ValueError("an event's claim needs the instant it was seen")
+        key = None if event is None else _stored_key(event)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(in_session, key, at, future, rows=rows))
+        self._start_writer()
+        return await future
+
     async def close(self) -> None:
         """Write what is queued, then refuse new writes (at shutdown, before the engine goes)."""
         self._closed = True
@@ -183,6 +236,8 @@ class GroupCommit:
         self._stop.set()
         self._fail(list(self._queue), GroupCommitClosed("the process stopped"))
         self._queue.clear()
+        if self.rows_writer is not None:
+            await self.rows_writer.close()
 
     # -- the writer --------------------------------------------------------------------------
 
@@ -202,7 +257,12 @@ class GroupCommit:
             if not batch:
                 continue
             try:
-                await self._commit(batch)
+                rows = [pending for pending in batch if pending.rows is not None]
+                if rows:  # on the SQLite writer thread: one hand-over, one transaction
+                    await self._commit(rows, self._rows_transaction)
+                others = [pending for pending in batch if pending.rows is None]
+                if others:
+                    await self._commit(others, self._transaction)
             except BaseException as error:  # a bug or a cancellation: nobody may hang
                 failure = (
                     error
@@ -226,9 +286,13 @@ class GroupCommit:
                     break
         return batch
 
-    async def _commit(self, batch: list[_Pending]) -> None:
+    async def _commit(
+        self,
+        batch: list[_Pending],
+        transaction: Callable[[list[_Pending]], Awaitable[None]],
+    ) -> None:
         try:
-            await retrying(partial(self._transaction, batch), what=self._name, attempts=3)
+            await retrying(partial(transaction, batch), what=self._name, attempts=3)
         except Exception as error:
             if len(batch) > 1 and not database_unavailable(error):
                 # not the database's trouble: find the write at fault, one per transaction
@@ -273,6 +337,20 @@ class GroupCommit:
             lists: dict[str, tuple[RowsWriter, Rows]] = session.info.pop(_AT_END, {})
             for write, rows in lists.values():
                 await write(session, rows)
+
+    async def _rows_transaction(self, batch: list[_Pending]) -> None:
+        """One attempt on the SQLite writer thread: the batch's rows and their claims."""
+        writer = self.rows_writer
+        assert writer is not None
+        items = [BatchItem(p.rows, p.key, p.at) for p in batch if p.rows is not None]
+        outcomes = await writer.run(partial(write_batch, dialect=writer.dialect, items=items))
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            pending.result, pending.error = None, None
+            pending.duplicate = outcome is Skipped.DUPLICATE
+            if outcome is Skipped.STALE:
+                pending.error = StaleSnapshot("the channel's team changed")
+            elif not isinstance(outcome, Skipped):
+                pending.result = outcome
 
     @staticmethod
     def _fail(batch: list[_Pending], error: BaseException) -> None:

@@ -33,7 +33,10 @@ from bot.services.watch_record import (
     ChannelMessage,
     RecordPlan,
     StaleSnapshot,
+    needs_session,
+    plan_rows,
     store,
+    store_rows,
 )
 from bot.storage.crypto import Cipher
 from bot.storage.models import TeamRow, WorkspaceRow
@@ -247,9 +250,18 @@ class OffHoursWatcher:
             plan = await self._plan(message)
             if plan is None:
                 return None
-            write = partial(store, plan=plan, guard=self.guard, away=self.away, cipher=self._cipher)
             try:
-                claimed, guard = await self.writes.run(write, event=event, at=message.at)
+                if needs_session(plan):
+                    write = partial(
+                        store, plan=plan, guard=self.guard, away=self.away, cipher=self._cipher
+                    )
+                    claimed, guard = await self.writes.run(write, event=event, at=message.at)
+                else:
+                    rows = plan_rows(plan, cipher=self._cipher)
+                    claimed = await self.writes.run_rows(
+                        rows, in_session=partial(store_rows, rows=rows), event=event, at=message.at
+                    )
+                    claimed, guard = claimed and not message.urgent, None
             except StaleSnapshot:
                 self.forget(message.platform, message.workspace)  # read the teams afresh
                 continue

@@ -23,24 +23,50 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.crypto import Cipher
 from bot.storage.driver_rows import Compiled, DriverRows, compile_for
-from bot.storage.models import ActivityRow, SeenEventRow, TeamChannelRow, TeamRow, ThreadExcerptRow
+from bot.storage.models import (
+    ActivityRow,
+    LabelRow,
+    SeenEventRow,
+    TeamChannelRow,
+    TeamRow,
+    ThreadExcerptRow,
+)
 
 __all__ = [
     "ACTIVITY_COLUMNS",
+    "LABEL_COLUMNS",
     "TEAM_COLUMNS",
     "ExcerptLine",
+    "activity_compiled",
     "channel_team",
+    "channel_team_compiled",
+    "chosen_excerpts",
+    "claim_compiled",
     "claim_events",
+    "excerpt_rows",
+    "excerpts_compiled",
+    "forget_compiled",
     "forget_events",
     "insert_activity",
+    "label_claim_compiled",
     "remember_excerpts",
 ]
 
 _SEEN: Table = SeenEventRow.__table__  # type: ignore[assignment]
 _ACTIVITY: Table = ActivityRow.__table__  # type: ignore[assignment]
 _EXCERPTS: Table = ThreadExcerptRow.__table__  # type: ignore[assignment]
+_LABELS: Table = LabelRow.__table__  # type: ignore[assignment]
+#: The fields of a ``labels`` row claimed by :func:`label_claim_compiled` (all but its id and
+#: the platform's message id, which comes once the label is posted).
+LABEL_COLUMNS = (
+    "workspace_id",
+    "conversation_id",
+    "thread_id",
+    "period_end",
+    "due_at",
+    "labelled_at",
+)
 #: The fields of an ``off_hours_activity`` row given to :func:`insert_activity` (all of them).
 ACTIVITY_COLUMNS = (
     "workspace_id",
@@ -101,13 +127,13 @@ def _claim(dialect: Dialect, rows: int) -> Any:
 
 
 @lru_cache(maxsize=512)
-def _claim_compiled(dialect: Dialect, rows: int) -> Compiled:
+def claim_compiled(dialect: Dialect, rows: int) -> Compiled:
     selected = (_SEEN.c.platform, _SEEN.c.event_id)
     return compile_for(_claim(dialect, rows), dialect, selected=selected)
 
 
 @lru_cache(maxsize=16)
-def _activity_compiled(dialect: Dialect) -> Compiled:
+def activity_compiled(dialect: Dialect) -> Compiled:
     return compile_for(insert(_ACTIVITY), dialect, column_keys=ACTIVITY_COLUMNS)
 
 
@@ -122,13 +148,33 @@ def _excerpts_statement(dialect: Dialect, *, roots: bool) -> Any:
 
 
 @lru_cache(maxsize=16)
-def _excerpts_compiled(dialect: Dialect, *, roots: bool) -> Compiled:
+def excerpts_compiled(dialect: Dialect, *, roots: bool) -> Compiled:
     statement = _excerpts_statement(dialect, roots=roots)
     return compile_for(statement, dialect, column_keys=_EXCERPT_COLUMNS)
 
 
 @lru_cache(maxsize=16)
-def _channel_team_compiled(dialect: Dialect) -> Compiled:
+def forget_compiled(dialect: Dialect) -> Compiled:
+    """``DELETE`` of one ``seen_events`` row by its key (values ``platform``, ``event_id``):
+    :func:`forget_events` as the driver takes it."""
+    statement = delete(_SEEN).where(
+        _SEEN.c.platform == bindparam("platform", type_=_SEEN.c.platform.type),
+        _SEEN.c.event_id == bindparam("event_id", type_=_SEEN.c.event_id.type),
+    )
+    return compile_for(statement, dialect)
+
+
+@lru_cache(maxsize=16)
+def label_claim_compiled(dialect: Dialect) -> Compiled:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` of a ``labels`` row (the fields of
+    :data:`LABEL_COLUMNS`): a row back means this claim is the thread's first in its quiet
+    period — the statement ``LabelRepository.claim`` runs through the session."""
+    statement = _insert(dialect, _LABELS).on_conflict_do_nothing().returning(_LABELS.c.id)
+    return compile_for(statement, dialect, column_keys=LABEL_COLUMNS, selected=(_LABELS.c.id,))
+
+
+@lru_cache(maxsize=16)
+def channel_team_compiled(dialect: Dialect) -> Compiled:
     return compile_for(_CHANNEL_TEAM, dialect, selected=_TEAM_SELECTED)
 
 
@@ -140,7 +186,7 @@ async def channel_team(
     values = {"workspace_id": workspace_id, "conversation_id": conversation}
     driver = await DriverRows.of(session)
     if driver is not None:
-        rows = await driver.fetchall(_channel_team_compiled(driver.dialect), values)
+        rows = await driver.fetchall(channel_team_compiled(driver.dialect), values)
     else:
         rows = [tuple(row) for row in await session.execute(_CHANNEL_TEAM, values)]
     return tuple(rows[0]) if rows else None
@@ -162,7 +208,7 @@ async def claim_events(
         values |= {f"p{n}": platform, f"e{n}": event_id, f"s{n}": at}
     driver = await DriverRows.of(session)
     if driver is not None:
-        rows = await driver.fetchall(_claim_compiled(driver.dialect, len(first_seen)), values)
+        rows = await driver.fetchall(claim_compiled(driver.dialect, len(first_seen)), values)
     else:
         dialect = session.get_bind().dialect
         rows = [
@@ -188,59 +234,68 @@ async def insert_activity(session: AsyncSession, rows: Sequence[dict[str, Any]])
         return
     driver = await DriverRows.of(session)
     if driver is not None:
-        await driver.executemany(_activity_compiled(driver.dialect), rows)
+        await driver.executemany(activity_compiled(driver.dialect), rows)
     else:
         await (await session.connection()).execute(insert(_ACTIVITY), list(rows))
 
 
 @dataclass(frozen=True)
 class ExcerptLine:
-    """A thread's first line to keep (plain text; encrypted when written)."""
+    """A thread's first line to keep, encrypted (``Cipher.encrypt``) before it is written."""
 
     workspace_id: int
     conversation_id: str
     thread_id: str
-    text: str
+    encrypted: bytes
     now: datetime
     keep: timedelta
     is_thread_root: bool
 
 
-async def remember_excerpts(
-    session: AsyncSession, lines: Sequence[ExcerptLine], *, cipher: Cipher
-) -> None:
-    """Keep the first lines of threads, encrypted: an opening message's line replaces a reply's
-    kept before it (events come out of order), a reply's is kept only when the thread has
-    none. Two statements at most, whatever the number of lines."""
+def chosen_excerpts(
+    lines: Iterable[ExcerptLine],
+) -> tuple[list[ExcerptLine], list[ExcerptLine]]:
+    """(opening messages' lines, replies' lines) to write for ``lines`` in order: per thread
+    the last opening message's line (as one at a time would leave it), and a reply's — its
+    first — only where no opening message's line is among them."""
     roots: dict[tuple[int, str, str], ExcerptLine] = {}
     replies: dict[tuple[int, str, str], ExcerptLine] = {}
     for line in lines:
         key = (line.workspace_id, line.conversation_id, line.thread_id)
         if line.is_thread_root:
-            roots[key] = line  # the last root's line, as one at a time would leave it
+            roots[key] = line
         else:
             replies.setdefault(key, line)
     fresh = [line for key, line in replies.items() if key not in roots]
+    return list(roots.values()), fresh
+
+
+async def remember_excerpts(session: AsyncSession, lines: Sequence[ExcerptLine]) -> None:
+    """Keep the first lines of threads: an opening message's line replaces a reply's kept
+    before it (events come out of order), a reply's is kept only when the thread has none. Two
+    statements at most, whatever the number of lines."""
+    roots, fresh = chosen_excerpts(lines)
     driver = await DriverRows.of(session) if roots or fresh else None
-    for is_root, chosen in ((True, list(roots.values())), (False, fresh)):
+    for is_root, chosen in ((True, roots), (False, fresh)):
         if not chosen:
             continue
         if driver is not None:
-            compiled = _excerpts_compiled(driver.dialect, roots=is_root)
-            await driver.executemany(compiled, _rows(cipher, chosen))
+            compiled = excerpts_compiled(driver.dialect, roots=is_root)
+            await driver.executemany(compiled, excerpt_rows(chosen))
         else:
             connection = await session.connection()
             statement = _excerpts_statement(connection.dialect, roots=is_root)
-            await connection.execute(statement, _rows(cipher, chosen))
+            await connection.execute(statement, excerpt_rows(chosen))
 
 
-def _rows(cipher: Cipher, lines: Iterable[ExcerptLine]) -> list[dict[str, Any]]:
+def excerpt_rows(lines: Iterable[ExcerptLine]) -> list[dict[str, Any]]:
+    """The ``thread_excerpts`` rows of ``lines`` (every column of the excerpt statements)."""
     return [
         {
             "workspace_id": line.workspace_id,
             "conversation_id": line.conversation_id,
             "thread_id": line.thread_id,
-            "excerpt_enc": cipher.encrypt(line.text),
+            "excerpt_enc": line.encrypted,
             "created_at": line.now,
             "expires_at": line.now + line.keep,
         }

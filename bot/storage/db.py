@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
-__all__ = ["DEFAULT_DATABASE_URL", "SQLITE_BUSY_TIMEOUT_MS", "create_engine", "session_factory"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "create_engine",
+    "private_sqlite_file",
+    "session_factory",
+    "sqlite_pragmas",
+]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quiet-hours.db"
 
@@ -28,7 +35,9 @@ POSTGRES_POOL_SIZE = 10
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
+def sqlite_pragmas(dbapi_connection: Any, connection_record: ConnectionPoolEntry | None) -> None:
+    """Set the project's pragmas on a new SQLite DB-API connection (a ``connect`` listener;
+    also used by ``bot.storage.sqlite_writer`` for its own connection)."""
     # Per connection: WAL lets readers run while the delivery loop writes; NORMAL sync is safe
     # with WAL; SQLite leaves foreign keys (and so ON DELETE CASCADE) off unless asked;
     # secure_delete overwrites what is deleted or erased (bodies, excerpts, tokens) with zeros
@@ -60,7 +69,7 @@ def _sqlite_reset(
         dbapi_connection.rollback()
 
 
-def _private_sqlite_file(database: str) -> Callable[..., None]:
+def private_sqlite_file(database: str) -> Callable[..., None]:
     """A ``do_connect`` hook that creates the SQLite file readable by its owner only (0600,
     like ``.env`` and exports) before SQLite opens it; SQLite gives its ``-wal`` and ``-shm``
     files the database file's mode. An existing file is left as it is."""
@@ -97,10 +106,10 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         options.setdefault("pool_reset_on_return", None)  # _sqlite_reset does it
         engine = create_async_engine(parsed, **options)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         event.listen(engine.sync_engine, "reset", _sqlite_reset)
         if parsed.database and parsed.database != ":memory:" and "mode=memory" not in url:
-            event.listen(engine.sync_engine, "do_connect", _private_sqlite_file(parsed.database))
+            event.listen(engine.sync_engine, "do_connect", private_sqlite_file(parsed.database))
         return engine
     # replicas outlive database restarts and idle timeouts: test connections before use
     options.setdefault("pool_pre_ping", True)
