@@ -181,7 +181,7 @@ async def _week(
     await driver.message(reply, event_id="EvPerReply")
     await driver.message(reply, event_id="EvPerReply")  # Slack retries it: one effect
     await recorded(2)
-    await driver.command("U_OLA", "help", channel="C_PLATFORM")  # the retry's turn is over too
+    await runtime.extras["slack_events"].follow_ups_done()  # the guard is posted by then
     replies = _thread(slack, root, bot=True)
     guards = [m for m in replies if _is_guard(m)]
     labels = len(replies) - len(guards)

@@ -333,6 +333,13 @@ class SlackEvents:
         if after is not None:
             self._spawn(after())
 
+    async def follow_ups_done(self) -> None:
+        """Wait (at most 10 s) until what follows the acknowledgements given so far — labels, a
+        decision's guard, a hold's notice — has run: for the sandbox's demo and tests, which
+        read the workspace right after an event."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=10)
+
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)

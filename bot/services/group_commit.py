@@ -31,8 +31,9 @@ Guarantees:
 - **Rows in one hand-over on SQLite**: a write given as rows (:meth:`GroupCommit.run_rows`,
   :class:`~bot.storage.message_rows.MessageRows`) needs no session. On a SQLite file the rows
   of a batch go to the process's SQLite writer thread (``bot.storage.sqlite_writer``) in one
-  hand-over, in a transaction of their own; the batch's other writes, if any, follow in the
-  session's. Elsewhere rows are written through the session like any write.
+  hand-over. A batch is all rows or all functions of a session, taken in the order the writes
+  came, so batches commit in that order too. Elsewhere rows are written through the session
+  like any write.
 - **The writer cannot die silently**: it runs under :func:`~bot.delivery.supervise.supervised`
   (a crash is logged and the writer restarted, the crashed batch's waiters get the error), and
   exits when the queue is empty, so no task outlives the work. :meth:`GroupCommit.close` (at
@@ -257,12 +258,10 @@ class GroupCommit:
             if not batch:
                 continue
             try:
-                rows = [pending for pending in batch if pending.rows is not None]
-                if rows:  # on the SQLite writer thread: one hand-over, one transaction
-                    await self._commit(rows, self._rows_transaction)
-                others = [pending for pending in batch if pending.rows is None]
-                if others:
-                    await self._commit(others, self._transaction)
+                if batch[0].rows is not None:  # the SQLite writer thread: one hand-over
+                    await self._commit(batch, self._rows_transaction)
+                else:
+                    await self._commit(batch, self._transaction)
             except BaseException as error:  # a bug or a cancellation: nobody may hang
                 failure = (
                     error
@@ -273,11 +272,13 @@ class GroupCommit:
                 raise
 
     def _take(self) -> list[_Pending]:
-        """The next batch: what is waiting, up to ``max_batch``; a write whose batch failed
-        goes alone."""
+        """The next batch: what is waiting, up to ``max_batch``, all rows for the SQLite writer
+        thread or all for the session (so batches commit in the order their writes came); a
+        write whose batch failed goes alone."""
         batch: list[_Pending] = []
         while self._queue and len(batch) < self._max_batch:
-            if self._queue[0].alone and batch:
+            head = self._queue[0]
+            if batch and (head.alone or (head.rows is None) != (batch[0].rows is None)):
                 break
             pending = self._queue.popleft()
             if not pending.future.done():  # its waiter gave up (cancelled): nothing to store

@@ -245,3 +245,44 @@ def test_a_batch_on_the_writer_thread_answers_as_expected(
     assert [row[1] for row in tables["seen_events"]] == ["E0", "E1", "E3"]  # E2 not claimed
     assert len(tables["off_hours_activity"]) == 3
     assert len(tables["labels"]) == 2
+
+
+def test_rows_and_session_writes_commit_in_the_order_they_came(
+    template: Fixture, tmp_path: Path
+) -> None:
+    """Rows, a function of a session, rows again, all waiting at once: three transactions in
+    that order (a batch is of one kind), never the second rows before the session's write."""
+    path = tmp_path / "order.db"
+    shutil.copy(template[0], path)
+    base = {"channel": "C1", "stale": False, "root": True, "line": "", "label": None}
+
+    async def run() -> tuple[list[str], int]:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        group = GroupCommit(session_factory(engine))
+        done: list[str] = []
+
+        async def rows(name: str, thread: str) -> None:
+            item = {**base, "event": name, "thread": thread}
+            written = _rows(item, template[1], template)
+            await group.run_rows(
+                written,
+                in_session=lambda session: store_rows(session, written),
+                event=("slack", name),
+                at=NOW,
+            )
+            done.append(name)
+
+        async def session_write() -> None:
+            async def nothing(session: AsyncSession) -> None:
+                await session.execute(text("SELECT 1"))
+
+            await group.run(nothing, event=("slack", "S"), at=NOW)
+            done.append("S")
+
+        await asyncio.gather(rows("E1", "1.0"), session_write(), rows("E2", "2.0"))
+        commits = group.commits
+        await group.close()
+        await engine.dispose()
+        return done, commits
+
+    assert asyncio.run(run()) == (["E1", "S", "E2"], 3)
