@@ -101,10 +101,23 @@ def database_unavailable(error: BaseException) -> bool:
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
+    if isinstance(error, DBAPIError) and _unusable_sqlite_file(error.orig):
+        return True
     if isinstance(error, OSError | TimeoutError):
         frames = traceback.extract_tb(error.__traceback__)
         return any(f"{os.sep}sqlalchemy{os.sep}" in frame.filename for frame in frames)
     return False
+
+
+#: SQLite's primary result codes for a database file that cannot be used as it is — read-only,
+#: an I/O error, corrupt, the disk full, cannot be opened, not a database
+#: (https://www.sqlite.org/rescode.html): the file is away, not our query wrong.
+_UNUSABLE_SQLITE_FILE = frozenset({8, 10, 11, 13, 14, 26})
+
+
+def _unusable_sqlite_file(original: BaseException | None) -> bool:
+    code = getattr(original, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _UNUSABLE_SQLITE_FILE
 
 
 def _is_loopback(host: str | None) -> bool:

@@ -19,10 +19,13 @@ never turned away half-way by another writer. The driver's errors are raised as 
 is retried by ``bot.storage.retry``, an unreachable one makes HTTP answer 503.
 
 The writer opens only a file that is there (``mode=rw``: it never creates an empty database in
-place of a missing one) and checks before each transaction that the path still names the file
-it has open (device and inode): a file moved away, replaced or restored from a backup is opened
-afresh, so nothing is written into an unlinked copy; an unreadable path fails the transaction
-with SQLite's "unable to open database file", which HTTP answers with 503.
+place of a missing one) and keeps to the file it first opened (its device and inode, checked
+before each transaction). While the path names no file or another one — moved away, deleted,
+replaced, a backup put in its place — every transaction fails as the database being
+unreachable (HTTP answers 503 and the platform sends the event again) until that very file is
+back: the engine's pooled connections still hold the first file, and a second file beside them
+would share their ``-wal`` and ``-shm`` files, which corrupts both. To use another file (a
+restored backup), stop ``serve`` first.
 
 Only a SQLite *file* opened through aiosqlite gets a writer (:meth:`SQLiteWriter.for_engine`):
 an in-memory database is private to its connection, and PostgreSQL has no such cost.
@@ -122,8 +125,16 @@ class SQLiteWriter:
         return result
 
     def _connect(self) -> sqlite3.Connection:
-        if self._connection is not None and self._identity() != self._file:
-            self._close_connection()  # moved, replaced or gone: never write to the old copy
+        found = self._identity()
+        if self._file is not None and found != self._file:
+            self._close_connection()  # never write beside another file, nor to an unlinked one
+            what = "moved away or deleted" if found is None else "replaced by another file"
+            raise self._wrapped(
+                sqlite3.OperationalError(
+                    f"the database file {self.path} was {what}; writes wait until it is back "
+                    "(restart to use another file)"
+                )
+            )
         if self._connection is None:
             uri = f"file:{quote(os.path.abspath(self.path))}?mode=rw"
             try:
@@ -135,7 +146,9 @@ class SQLiteWriter:
                     raise
             except sqlite3.Error as error:
                 raise self._wrapped(error) from error
-            self._connection, self._file = connection, self._identity()
+            self._connection = connection
+            if self._file is None:
+                self._file = self._identity()  # the file this writer keeps to
         return self._connection
 
     def _identity(self) -> tuple[int, int] | None:
@@ -146,7 +159,7 @@ class SQLiteWriter:
         return found.st_dev, found.st_ino
 
     def _close_connection(self) -> None:
-        connection, self._connection, self._file = self._connection, None, None
+        connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
 

@@ -1,6 +1,6 @@
 """The group commit's SQLite writer thread (``bot.storage.sqlite_writer``) on real files: a
-batch commits whole or not at all, a file moved away or replaced is never written through a
-stale handle, and a missing file is an error, never a new empty database."""
+batch commits whole or not at all; while its file is moved away or replaced nothing is written
+(the database is away: 503) until that file is back; a missing file is never created."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy.pool import StaticPool
 
 from bot.storage.db import create_engine
 from bot.storage.sqlite_writer import SQLiteWriter
+from bot.webio import database_unavailable
 
 
 def _database(path: Path) -> None:
@@ -65,25 +66,52 @@ async def test_a_batch_commits_whole_or_not_at_all(tmp_path: Path) -> None:
     assert writer.transactions == 2
 
 
-async def test_a_replaced_file_is_written_not_the_old_one(tmp_path: Path) -> None:
-    """A file moved away and another put in its place (a restore from a backup): the next
-    batch goes into the file the path names now."""
+async def test_a_replaced_file_is_not_written_until_the_first_is_back(tmp_path: Path) -> None:
+    """Another file put in the path's place (a backup, junk): nothing is written to it or to
+    the first, every batch fails as the database being away (503), until the first is back.
+    A second file beside the engine's pooled connections would share their WAL."""
     path = tmp_path / "b.db"
     _database(path)
     writer = SQLiteWriter.for_engine(create_engine(f"sqlite+aiosqlite:///{path}"))
     assert writer is not None
     try:
         await writer.run(_add("before"))
-        checkpoint = sqlite3.connect(path)  # its WAL into the file, as a backup tool would
+        checkpoint = sqlite3.connect(path)  # its WAL into the file, so the file moves whole
         checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         checkpoint.close()
-        path.rename(tmp_path / "moved.db")
-        _database(path)
+        path.rename(tmp_path / "first.db")
+        _database(path)  # another database in its place
+        with pytest.raises(OperationalError, match="replaced by another file") as caught:
+            await writer.run(_add("during"))
+        assert database_unavailable(caught.value)
+        path.write_bytes(b"not a database at all" * 100)  # junk in its place
+        with pytest.raises(OperationalError, match="replaced by another file"):
+            await writer.run(_add("during"))
+        path.unlink()
+        (tmp_path / "first.db").rename(path)  # the first file back
         await writer.run(_add("after"))
     finally:
         await writer.close()
-    assert _notes(path) == ["after"]
-    assert _notes(tmp_path / "moved.db") == ["before"]
+    assert _notes(path) == ["after", "before"]
+
+
+def test_a_file_that_is_no_database_counts_as_the_database_away(tmp_path: Path) -> None:
+    """SQLite's "file is not a database" (and corrupt, read-only, I/O, full, cannot open) is
+    the file being unusable, not our query being wrong: HTTP answers 503, and the platform
+    sends the event again, instead of 200 with nothing stored."""
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    connection = sqlite3.connect(junk)
+    try:
+        with pytest.raises(sqlite3.DatabaseError) as caught:
+            connection.execute("SELECT 1 FROM sqlite_master")
+    finally:
+        connection.close()
+    wrapped = DBAPIError.instance(None, None, caught.value, sqlite3.Error)
+    assert not isinstance(wrapped, OperationalError)  # SQLAlchemy's DatabaseError
+    assert database_unavailable(wrapped)
+    wrong = DBAPIError.instance(None, None, sqlite3.IntegrityError("NOT NULL"), sqlite3.Error)
+    assert not database_unavailable(wrong)
 
 
 async def test_a_missing_file_is_an_error_and_is_not_created(tmp_path: Path) -> None:
@@ -94,7 +122,7 @@ async def test_a_missing_file_is_an_error_and_is_not_created(tmp_path: Path) -> 
     try:
         await writer.run(_add("kept"))
         path.rename(tmp_path / "away.db")
-        with pytest.raises(OperationalError, match="unable to open database file"):
+        with pytest.raises(OperationalError, match="moved away or deleted"):
             await writer.run(_add("lost"))
         assert not path.exists()  # no empty database in its place
         (tmp_path / "away.db").rename(path)  # back: writes go on
