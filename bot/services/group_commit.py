@@ -185,17 +185,7 @@ class GroupCommit:
             Exception: the database's error when the batch could not be committed (every
                 waiter of the batch gets it), or ``write``'s own.
         """
-        if self._closed:
-            raise GroupCommitClosed("the process is shutting down")
-        key = None
-        if event is not None:
-            if at is None:
-                raise ValueError("an event's claim needs the instant it was seen")
-            key = _stored_key(event)
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(write, key, at, future))
-        self._start_writer()
-        return await future
+        return await self._enqueue(write, None, event, at)
 
     async def run_rows(
         self,
@@ -216,15 +206,27 @@ class GroupCommit:
             GroupCommitClosed: the process is shutting down.
             Exception: the database's error when the batch could not be committed.
         """
-        if self.rows_writer is None:
-            return await self.run(in_session, event=event, at=at)
+        thread = rows if self.rows_writer is not None else None
+        return await self._enqueue(in_session, thread, event, at)
+
+    async def _enqueue(
+        self,
+        write: Write[T],
+        rows: MessageRows | None,
+        event: EventKey | None,
+        at: datetime | None,
+    ) -> T:
+        """Queue a write (as rows for the writer thread when ``rows`` is given) and wait for
+        its batch (see :meth:`run`)."""
         if self._closed:
             raise GroupCommitClosed("the process is shutting down")
-        if event is not None and at is None:
-            raise ValueError("an event's claim needs the instant it was seen")
-        key = None if event is None else _stored_key(event)
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(in_session, key, at, future, rows=rows))
+        key = None
+        if event is not None:
+            if at is None:
+                raise ValueError("an event's claim needs the instant it was seen")
+            key = _stored_key(event)
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(write, key, at, future, rows=rows))
         self._start_writer()
         return await future
 

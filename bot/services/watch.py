@@ -251,13 +251,11 @@ class OffHoursWatcher:
             if plan is None:
                 return None
             try:
-                if needs_session(plan):
-                    write = partial(
-                        store, plan=plan, guard=self.guard, away=self.away, cipher=self._cipher
-                    )
+                rows = plan_rows(plan, cipher=self._cipher)
+                if needs_session(plan, rows):
+                    write = partial(store, plan=plan, rows=rows, guard=self.guard, away=self.away)
                     claimed, guard = await self.writes.run(write, event=event, at=message.at)
                 else:
-                    rows = plan_rows(plan, cipher=self._cipher)
                     claimed = await self.writes.run_rows(
                         rows, in_session=partial(store_rows, rows=rows), event=event, at=message.at
                     )

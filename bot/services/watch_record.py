@@ -154,10 +154,17 @@ def plan_rows(plan: RecordPlan, *, cipher: Cipher | None) -> MessageRows:
     return MessageRows(check=check, activity=activity, excerpt=first_line, label=label)
 
 
-def needs_session(plan: RecordPlan) -> bool:
-    """Whether the message stores more than its rows (a decision's guard, or what is kept for
-    someone away): then :func:`store`, else :func:`store_rows` or a group's rows thread."""
-    return plan.back is not None or looks_decided(plan.message.text)
+def needs_session(plan: RecordPlan, rows: MessageRows) -> bool:
+    """Whether the message stores more than its ``rows`` (:func:`plan_rows`): a decision's
+    guard, or what is kept for someone away. Then :func:`store`, else :func:`store_rows` or a
+    group's rows thread."""
+    return plan.back is not None or _decided(rows)
+
+
+def _decided(rows: MessageRows) -> bool:
+    """Whether the message reads like a decision (``looks_decided``, asked once, in
+    :func:`plan_rows`)."""
+    return bool(rows.activity and rows.activity["decision_signal"])
 
 
 async def _check_current(session: AsyncSession, check: TeamCheck) -> None:
@@ -190,15 +197,14 @@ async def store(
     session: AsyncSession,
     plan: RecordPlan,
     *,
+    rows: MessageRows,
     guard: DecisionGuard,
     away: AwayMembers,
-    cipher: Cipher | None,
 ) -> tuple[bool, PendingGuard | None]:
     """The writes of one message in the batch's transaction: (label claimed, decision guard
-    claimed) — its rows (:func:`plan_rows`, :func:`store_rows`) and, for a decision, its
-    guard's claim; in hours for someone away, what :class:`AwayMembers` keeps. Raises
-    :class:`StaleSnapshot` before writing anything when the plan is stale."""
-    rows = plan_rows(plan, cipher=cipher)
+    claimed) — its ``rows`` (:func:`plan_rows`, written by :func:`store_rows`) and, for a
+    decision, its guard's claim; in hours for someone away, what :class:`AwayMembers` keeps.
+    Raises :class:`StaleSnapshot` before writing anything when the plan is stale."""
     claimed = await store_rows(session, rows)
     message, workspace, team = plan.message, plan.workspace, plan.team
     if plan.back is not None:  # in hours, for someone away: the activity and first line only
@@ -217,7 +223,7 @@ async def store(
         )
         return False, None
     pending_guard = None
-    if looks_decided(message.text):
+    if _decided(rows):
         pending_guard = await guard.claim(
             session,
             platform=message.platform,

@@ -21,7 +21,6 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "SQLITE_BUSY_TIMEOUT_MS",
     "create_engine",
-    "private_sqlite_file",
     "session_factory",
     "sqlite_pragmas",
 ]
@@ -69,7 +68,7 @@ def _sqlite_reset(
         dbapi_connection.rollback()
 
 
-def private_sqlite_file(database: str) -> Callable[..., None]:
+def _private_sqlite_file(database: str) -> Callable[..., None]:
     """A ``do_connect`` hook that creates the SQLite file readable by its owner only (0600,
     like ``.env`` and exports) before SQLite opens it; SQLite gives its ``-wal`` and ``-shm``
     files the database file's mode. An existing file is left as it is."""
@@ -109,7 +108,7 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         event.listen(engine.sync_engine, "reset", _sqlite_reset)
         if parsed.database and parsed.database != ":memory:" and "mode=memory" not in url:
-            event.listen(engine.sync_engine, "do_connect", private_sqlite_file(parsed.database))
+            event.listen(engine.sync_engine, "do_connect", _private_sqlite_file(parsed.database))
         return engine
     # replicas outlive database restarts and idle timeouts: test connections before use
     options.setdefault("pool_pre_ping", True)

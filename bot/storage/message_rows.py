@@ -99,15 +99,13 @@ def write_batch(
     outcomes: list[Outcome | None] = [None] * len(items)
     _claim_keys(connection, dialect, items, outcomes)
     _check_teams(connection, dialect, items, outcomes)
-    stale = {
-        item.key for item, outcome in zip(items, outcomes, strict=True) if outcome is Skipped.STALE
-    }
-    if stale - {None}:  # a stale write handled nothing: its retry must find its id new
-        _executemany(
-            connection,
-            forget_compiled(dialect),
-            [{"platform": key[0], "event_id": key[1]} for key in stale if key is not None],
-        )
+    forgotten = [  # a stale write handled nothing: its retry must find its id new
+        {"platform": item.key[0], "event_id": item.key[1]}
+        for item, outcome in zip(items, outcomes, strict=True)
+        if outcome is Skipped.STALE and item.key is not None
+    ]
+    if forgotten:
+        _executemany(connection, forget_compiled(dialect), forgotten)
     going = [item.rows for item, outcome in zip(items, outcomes, strict=True) if outcome is None]
     activity = [rows.activity for rows in going if rows.activity is not None]
     if activity:
@@ -118,11 +116,13 @@ def write_batch(
             compiled = excerpts_compiled(dialect, roots=is_root)
             _executemany(connection, compiled, excerpt_rows(chosen))
     label = label_claim_compiled(dialect)
-    for n, item in enumerate(items):
-        if outcomes[n] is None:
+    written: list[Outcome] = []
+    for item, outcome in zip(items, outcomes, strict=True):
+        if outcome is None:
             claim = item.rows.label
-            outcomes[n] = claim is not None and bool(_fetchall(connection, label, claim))
-    return [outcome for outcome in outcomes if outcome is not None]
+            outcome = claim is not None and bool(_fetchall(connection, label, claim))
+        written.append(outcome)
+    return written
 
 
 def _check_teams(

@@ -5,7 +5,8 @@ batch commits whole or not at all; while its file is moved away or replaced noth
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,19 @@ def _notes(path: Path) -> list[str]:
         connection.close()
 
 
+@asynccontextmanager
+async def _writer(path: Path) -> AsyncIterator[SQLiteWriter]:
+    """The writer an engine on ``path`` gets; closed afterwards."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    writer = SQLiteWriter.for_engine(engine)
+    assert writer is not None
+    try:
+        yield writer
+    finally:
+        await writer.close()
+        await engine.dispose()
+
+
 def _add(*bodies: str | None) -> Callable[[sqlite3.Connection], int]:
     def work(connection: sqlite3.Connection) -> int:
         connection.executemany("INSERT INTO notes VALUES (?)", [(body,) for body in bodies])
@@ -44,10 +58,7 @@ def _add(*bodies: str | None) -> Callable[[sqlite3.Connection], int]:
 async def test_a_batch_commits_whole_or_not_at_all(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
     _database(path)
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    writer = SQLiteWriter.for_engine(engine)
-    assert writer is not None
-    try:
+    async with _writer(path) as writer:
         assert await writer.run(_add("one", "two")) == 2
         with pytest.raises(DBAPIError):  # NOT NULL: the row before it is rolled back too
             await writer.run(_add("three", None))
@@ -59,9 +70,6 @@ async def test_a_batch_commits_whole_or_not_at_all(tmp_path: Path) -> None:
         with pytest.raises(KeyError):  # the work's own error: rolled back, raised as is
             await writer.run(failing)
         assert await writer.run(_add("five")) == 1
-    finally:
-        await writer.close()
-        await engine.dispose()
     assert _notes(path) == ["five", "one", "two"]
     assert writer.transactions == 2
 
@@ -72,9 +80,7 @@ async def test_a_replaced_file_is_not_written_until_the_first_is_back(tmp_path: 
     A second file beside the engine's pooled connections would share their WAL."""
     path = tmp_path / "b.db"
     _database(path)
-    writer = SQLiteWriter.for_engine(create_engine(f"sqlite+aiosqlite:///{path}"))
-    assert writer is not None
-    try:
+    async with _writer(path) as writer:
         await writer.run(_add("before"))
         checkpoint = sqlite3.connect(path)  # its WAL into the file, so the file moves whole
         checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -90,8 +96,6 @@ async def test_a_replaced_file_is_not_written_until_the_first_is_back(tmp_path: 
         path.unlink()
         (tmp_path / "first.db").rename(path)  # the first file back
         await writer.run(_add("after"))
-    finally:
-        await writer.close()
     assert _notes(path) == ["after", "before"]
 
 
@@ -117,9 +121,7 @@ def test_a_file_that_is_no_database_counts_as_the_database_away(tmp_path: Path) 
 async def test_a_missing_file_is_an_error_and_is_not_created(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
     _database(path)
-    writer = SQLiteWriter.for_engine(create_engine(f"sqlite+aiosqlite:///{path}"))
-    assert writer is not None
-    try:
+    async with _writer(path) as writer:
         await writer.run(_add("kept"))
         path.rename(tmp_path / "away.db")
         with pytest.raises(OperationalError, match="moved away or deleted"):
@@ -127,8 +129,6 @@ async def test_a_missing_file_is_an_error_and_is_not_created(tmp_path: Path) -> 
         assert not path.exists()  # no empty database in its place
         (tmp_path / "away.db").rename(path)  # back: writes go on
         await writer.run(_add("again"))
-    finally:
-        await writer.close()
     assert _notes(path) == ["again", "kept"]
     with pytest.raises(RuntimeError):
         await writer.run(_add("closed"))
