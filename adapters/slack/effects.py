@@ -200,6 +200,9 @@ class SlackEventEffects:
         recorded = await self._watcher.record(message, event=key)
         if recorded is None:
             return None
+        if not recorded.to_post:  # most off-hours messages: stored, nothing to post
+            self._watcher.count_unposted(recorded)
+            return None
 
         async def label() -> None:
             self._watcher.count(await self._watcher.label(recorded))

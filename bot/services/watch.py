@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
@@ -67,6 +67,12 @@ class PendingLabel:
     claimed: bool
     text: str
     guard: PendingGuard | None = None  # a decision guard whose reply is still to be posted
+
+    @property
+    def to_post(self) -> bool:
+        """Whether :meth:`OffHoursWatcher.label` has anything to post (a claimed label or a
+        guard's reply); when not, it only counts the message and no follow-up is needed."""
+        return self.guard is not None or (self.claimed and self.opening is not None)
 
 
 @dataclass(frozen=True)
@@ -299,13 +305,15 @@ class OffHoursWatcher:
         # off-hours now: a retried or late event must not mark a thread whose hours have
         # begun, with an "until" in the past.
         handled = message.at if self._clock is None else max(message.at, self._clock.now())
-        plan = RecordPlan(message, watch.workspace, watch.team, watch.policy, hours, handled)
+        parts = (message, watch.workspace, watch.team, watch.policy, hours, handled)
         if hours.is_open(message.at):  # kept only while a channel member is away
             back = await self.away.away_until(
                 message.platform, message.workspace, message.conversation, message.at
             )
-            return None if back is None else replace(plan, back=back)
-        return replace(plan, opening=hours.next_open(handled), still_off=not hours.is_open(handled))
+            return None if back is None else RecordPlan(*parts, back=back)
+        # mostly ``handled`` is the message's own instant, just found closed
+        still_off = handled == message.at or not hours.is_open(handled)
+        return RecordPlan(*parts, opening=hours.next_open(handled), still_off=still_off)
 
     async def label(self, pending: PendingLabel) -> Watched:
         """Post the claimed label, then the decision guard's reply if one was claimed (after
@@ -314,6 +322,11 @@ class OffHoursWatcher:
         if pending.guard is not None:
             await self.guard.post(pending.guard)
         return watched
+
+    def count_unposted(self, pending: PendingLabel) -> None:
+        """Count a recorded message with nothing to post (``not pending.to_post``), in place
+        of a follow-up running :meth:`label` for it."""
+        self.count(Watched(True, False, pending.opening))
 
     async def _label(self, pending: PendingLabel) -> Watched:
         message, opening = pending.message, pending.opening
