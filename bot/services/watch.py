@@ -69,10 +69,15 @@ class PendingLabel:
     guard: PendingGuard | None = None  # a decision guard whose reply is still to be posted
 
     @property
+    def label_to_post(self) -> bool:
+        """Whether a label was claimed for the thread (and is still to be posted)."""
+        return self.claimed and self.opening is not None
+
+    @property
     def to_post(self) -> bool:
         """Whether :meth:`OffHoursWatcher.label` has anything to post (a claimed label or a
         guard's reply); when not, it only counts the message and no follow-up is needed."""
-        return self.guard is not None or (self.claimed and self.opening is not None)
+        return self.guard is not None or self.label_to_post
 
 
 @dataclass(frozen=True)
@@ -311,9 +316,10 @@ class OffHoursWatcher:
                 message.platform, message.workspace, message.conversation, message.at
             )
             return None if back is None else RecordPlan(*parts, back=back)
-        # mostly ``handled`` is the message's own instant, just found closed
-        still_off = handled == message.at or not hours.is_open(handled)
-        return RecordPlan(*parts, opening=hours.next_open(handled), still_off=still_off)
+        # the next opening at or after ``handled`` is ``handled`` itself when it is open by now
+        opening = hours.next_open(handled)
+        still_off = opening is None or opening > handled
+        return RecordPlan(*parts, opening=opening, still_off=still_off)
 
     async def label(self, pending: PendingLabel) -> Watched:
         """Post the claimed label, then the decision guard's reply if one was claimed (after
@@ -330,7 +336,7 @@ class OffHoursWatcher:
 
     async def _label(self, pending: PendingLabel) -> Watched:
         message, opening = pending.message, pending.opening
-        if not pending.claimed or opening is None:
+        if not pending.label_to_post or opening is None:
             return Watched(True, False, opening)
         platform = self._platforms.get(message.platform)
         if platform is None:

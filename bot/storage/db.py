@@ -37,7 +37,9 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 #: bytes; past it SQLite recycles cached pages instead of growing (``PRAGMA soft_heap_limit``,
 #: https://sqlite.org/pragma.html#pragma_soft_heap_limit). Each connection may otherwise cache
 #: 2 MiB of pages (``cache_size`` -2000), pages the OS's file cache holds anyway: in a 30k herd
-#: on two replicas SQLite's memory in each server reached 16-17 MiB (8.7 with the limit).
+#: on two replicas SQLite's memory in each server reached 16-17 MiB (8.7 with the limit). It has
+#: no effect on a SQLite built without memory accounting (``SQLITE_DEFAULT_MEMSTATUS=0``) or with
+#: a page cache of its own; an in-memory database's pages cannot be recycled.
 SQLITE_SOFT_HEAP_LIMIT = 8 * 1024 * 1024
 
 
@@ -47,7 +49,8 @@ def sqlite_pragmas(dbapi_connection: Any, connection_record: ConnectionPoolEntry
     # Per connection: WAL lets readers run while the delivery loop writes; NORMAL sync is safe
     # with WAL; SQLite leaves foreign keys (and so ON DELETE CASCADE) off unless asked;
     # secure_delete overwrites what is deleted or erased (bodies, excerpts, tokens) with zeros
-    # instead of leaving it readable in free pages: many builds have it off by default.
+    # instead of leaving it readable in free pages: many builds have it off by default. For the
+    # whole process (set again by each connection, to the same value): the soft heap limit.
     cursor = dbapi_connection.cursor()
     try:
         # busy_timeout first: switching to WAL itself needs a lock another process may hold
@@ -56,7 +59,7 @@ def sqlite_pragmas(dbapi_connection: Any, connection_record: ConnectionPoolEntry
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA secure_delete=ON")
-        cursor.execute(f"PRAGMA soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT}")  # the whole process's
+        cursor.execute(f"PRAGMA soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT}")
     finally:
         cursor.close()
 
