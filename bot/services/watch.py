@@ -80,6 +80,11 @@ class PendingLabel:
         return self.guard is not None or self.label_to_post
 
 
+def _unlabelled(pending: PendingLabel) -> Watched:
+    """A recorded message whose thread gets no label (now)."""
+    return Watched(True, False, pending.opening)
+
+
 @dataclass(frozen=True)
 class _Watch:
     workspace: WorkspaceRow  # as read for the snapshot (detached: its columns only)
@@ -332,15 +337,15 @@ class OffHoursWatcher:
     def count_unposted(self, pending: PendingLabel) -> None:
         """Count a recorded message with nothing to post (``not pending.to_post``), in place
         of a follow-up running :meth:`label` for it."""
-        self.count(Watched(True, False, pending.opening))
+        self.count(_unlabelled(pending))
 
     async def _label(self, pending: PendingLabel) -> Watched:
         message, opening = pending.message, pending.opening
         if not pending.label_to_post or opening is None:
-            return Watched(True, False, opening)
+            return _unlabelled(pending)
         platform = self._platforms.get(message.platform)
         if platform is None:
-            return Watched(True, False, opening)
+            return _unlabelled(pending)
         try:
             label_id = await platform.add_label(
                 message.workspace, message.conversation, message.thread, pending.text
@@ -352,7 +357,7 @@ class OffHoursWatcher:
             log.warning("could not label a thread; will try again on its next message")
             ids = (pending.workspace_id, message.conversation, message.thread, opening)
             await self.writes.run(lambda session: LabelRepository(session).unclaim(*ids))
-            return Watched(True, False, opening)
+            return _unlabelled(pending)
         if label_id is not None:
             # with the other writes of the moment (labels come in bursts, as messages do)
             ids = (pending.workspace_id, message.conversation, message.thread, opening)

@@ -22,9 +22,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.db import SQLITE_SOFT_HEAP_LIMIT
+from bot.storage.db import SQLITE_SOFT_HEAP_LIMIT, create_engine
 
 MIB = 1024 * 1024
 #: connections reading the file at once: without a limit, 2 MiB of cached pages each
@@ -103,9 +102,17 @@ def test_many_connections_reading_a_large_file_keep_sqlites_memory_near_the_limi
     assert used <= SQLITE_SOFT_HEAP_LIMIT + 2 * MIB, f"SQLite holds {used / MIB:.1f} MiB"
 
 
-async def test_every_connection_sets_the_limit(engine: AsyncEngine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite pragma")
-    async with engine.connect() as connection:
-        limit = (await connection.execute(text("PRAGMA soft_heap_limit"))).scalar_one()
+async def test_a_new_connection_sets_the_limit(tmp_path: Path) -> None:
+    """The limit is the process's: cleared first, a connection of the engine sets it again."""
+    cleared = _sqlite3.connect(":memory:")
+    try:
+        cleared.execute("PRAGMA soft_heap_limit=0")
+    finally:
+        cleared.close()
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'limit.db'}")
+    try:
+        async with engine.connect() as connection:
+            limit = (await connection.execute(text("PRAGMA soft_heap_limit"))).scalar_one()
+    finally:
+        await engine.dispose()
     assert limit == SQLITE_SOFT_HEAP_LIMIT
